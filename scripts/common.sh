@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the msikit test bed. Sourced, never executed.
+#
+# Everything foreign (trixie packages, kernels, QEMU 10) lives under the
+# cache directory and is reached through a private apt configuration: the
+# host's own apt sources are never touched.
+
+MSIKIT_CACHE=${MSIKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/msikit}
+MSIKIT_MIRROR=${MSIKIT_MIRROR:-http://deb.debian.org/debian}
+MSIKIT_SUITE=${MSIKIT_SUITE:-trixie}
+MSIKIT_ARCH=${MSIKIT_ARCH:-amd64}
+ROOT=$MSIKIT_CACHE/root-$MSIKIT_SUITE-$MSIKIT_ARCH
+APTX_DIR=$MSIKIT_CACHE/apt
+
+msg() { printf '%s\n' "msikit: $*" >&2; }
+die() { msg "error: $*"; exit 1; }
+
+# Retry a command: the mirror sometimes answers "Mirror sync in progress".
+retry() {
+	local n
+	for n in 1 2 3; do
+		"$@" && return 0
+		[ "$n" = 3 ] && return 1
+		msg "retrying in 20 s: $*"
+		sleep 20
+	done
+}
+
+aptx_init() {
+	mkdir -p "$APTX_DIR/lists/partial" "$APTX_DIR/cache/archives/partial"
+	printf 'deb %s %s main\ndeb %s %s-backports main\n' \
+		"$MSIKIT_MIRROR" "$MSIKIT_SUITE" "$MSIKIT_MIRROR" "$MSIKIT_SUITE" \
+		> "$APTX_DIR/sources.list"
+}
+
+aptx() {
+	local cmd=$1
+	shift
+	"$cmd" -o Dir::Etc::SourceList="$APTX_DIR/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$APTX_DIR/lists" \
+		-o Dir::Cache="$APTX_DIR/cache" \
+		-o Dir::State::status=/dev/null \
+		-o APT::Sandbox::User=root \
+		-o APT::Architecture="$MSIKIT_ARCH" \
+		-o APT::Architectures::="$MSIKIT_ARCH" "$@"
+}
+
+aptx_update() {
+	aptx_init
+	local stamp=$APTX_DIR/lists/.stamp
+	if [ -z "$(find "$stamp" -mmin -360 2>/dev/null)" ]; then
+		retry aptx apt-get -q update >/dev/null || die "apt-get update (private config) failed"
+		touch "$stamp"
+	fi
+}
+
+# Print the kernel ABIs of the matrix, one per line: the LTS from the suite
+# itself and the newest 7.x from its backports. Resolved from the metapackages
+# at run time: point releases remove old versions from the mirror.
+kernel_abis() {
+	aptx apt-cache show "linux-headers-$MSIKIT_ARCH" 2>/dev/null |
+		sed -n "s/^Depends:.*linux-headers-\([0-9][^ ]*-$MSIKIT_ARCH\) .*/\1/p" |
+		sort -uV | awk -v arch="$MSIKIT_ARCH" '
+			/^6\.12\./ { lts = $0 }
+			/^[7-9]\./ { new = $0 }
+			END { if (lts) print lts; if (new) print new }'
+}
+
+# Kernel selection for K=: a substring match against the ABI ("6.12", "7").
+select_kernels() {
+	local want=$1 k
+	for k in $(cat "$ROOT/.msikit-kernels"); do
+		case "$k" in "$want"*|*"$want"*) echo "$k" ;; esac
+	done
+}
+
+# Run a command inside a chroot with proc, sys, dev and a devpts mounted.
+# dkms leaves a short-lived 'sleep' behind: wait for the chroot to empty
+# before unmounting, or the unmount races it.
+chroot_run() {
+	local root=$1 rc=0 i
+	shift
+	mount -t proc proc "$root/proc"
+	mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
+	mount --bind /dev "$root/dev"
+	mkdir -p "$root/dev/pts"
+	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" 2>/dev/null || true
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
+	for i in $(seq 50); do
+		chroot_busy "$root" || break
+		sleep 0.1
+	done
+	umount "$root/dev/pts" 2>/dev/null || true
+	umount "$root/dev" 2>/dev/null || umount -l "$root/dev"
+	umount -R "$root/sys" 2>/dev/null || umount -R -l "$root/sys"
+	umount "$root/proc" 2>/dev/null || umount -l "$root/proc"
+	return $rc
+}
+
+chroot_busy() {
+	local root p
+	root=$(readlink -f "$1")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && return 0
+	done
+	return 1
+}

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one stock Debian kernel of the root under QEMU TCG with a 9p view of
+# the root as its file system, run a guest command, and power off.
+#
+#   vm.sh KERNEL MACHINE GUEST-COMMAND...
+#
+# MACHINE picks the emulated platform (see machine_args). The guest command
+# runs in the root as PID 1's child; its output is the guest console. QEMU
+# 10 runs from the root (bookworm's 7.2 cannot bind cxl_pci).
+#
+# A guest asks the host for a monitor command (device_del, ...) by writing
+# it to /msikit-run/host-request; the answer ("ok"/"error ...") appears in
+# /msikit-run/host-reply. That is how tests pull a device out from under
+# the guest.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+K=$1 MACHINE=$2
+shift 2
+[ -f "$ROOT/.msikit-kernels" ] || die "no root: run scripts/mkroot.sh"
+VMTIMEOUT=${VMTIMEOUT:-1500}
+
+vmlinuz=$ROOT/boot/vmlinuz-$K
+[ -f "$vmlinuz" ] || vmlinuz=$ROOT/usr/lib/modules/$K/vmlinuz
+[ -f "$vmlinuz" ] || die "no vmlinuz for $K in the root"
+
+# A busybox initramfs that only mounts the 9p root: built once per kernel.
+mkinitrd() {
+	local out=$MSIKIT_CACHE/initrd-$K.gz st m
+	if [ -f "$out" ] && [ "$out" -nt "$ROOT/usr/lib/modules/$K/modules.dep" ] &&
+	   [ "$out" -nt "$0" ]; then
+		echo "$out"
+		return
+	fi
+	st=$(mktemp -d)
+	mkdir -p "$st"/{bin,dev,proc,sys,newroot,lib/modules/"$K"}
+	cp "$ROOT/usr/bin/busybox" "$st/bin/busybox"
+	for m in $(chroot "$ROOT" modprobe -S "$K" --show-depends -a 9p 9pnet_virtio |
+		   awk '$1 == "insmod" { print $2 }'); do
+		case "$m" in
+		*.xz) xz -dc "$ROOT$m" ;;
+		*.zst) zstd -qdc "$ROOT$m" ;;
+		*) cat "$ROOT$m" ;;
+		esac > "$st/lib/modules/$K/$(basename "${m%.xz}" .zst)"
+		grep -qx "$(basename "${m%.xz}" .zst)" "$st/modules.order" 2>/dev/null ||
+			echo "$(basename "${m%.xz}" .zst)" >> "$st/modules.order"
+	done
+	cat > "$st/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules.order); do insmod /lib/modules/*/$m; done
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose rootfs /newroot; then
+	echo "MSIKIT-VM: cannot mount the 9p root"; poweroff -f
+fi
+for d in proc sys dev run tmp; do mkdir -p /newroot/$d; done
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mount -t tmpfs tmp /newroot/tmp
+mount -t tmpfs run /newroot/run
+mount -t debugfs debugfs /newroot/sys/kernel/debug 2>/dev/null
+mkdir -p /newroot/dev/pts && mount -t devpts devpts /newroot/dev/pts
+echo "MSIKIT-VM: up $(uname -r)"
+chroot /newroot /bin/sh /msikit-run/guest-cmd < /dev/console > /dev/console 2>&1
+echo "MSIKIT-VM: guest command exited $?"
+sync
+poweroff -f
+INIT
+	chmod +x "$st/init"
+	(cd "$st" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.new"
+	mv "$out.new" "$out"
+	rm -rf "$st"
+	echo "$out"
+}
+
+machine_args() {
+	case "$MACHINE" in
+	q35)	echo "-M q35" ;;
+	q35-ir)	echo "-M q35 -device intel-iommu,intremap=on" ;;
+	cxl)
+		# One CXL type-3 memory device (it carries a DOE mailbox with
+		# Discovery and CDAT) behind a CXL host bridge and root port.
+		echo "-M q35,cxl=on -m 2G,maxmem=8G,slots=4" \
+		     "-object memory-backend-ram,id=cxlmem0,size=256M" \
+		     "-object memory-backend-ram,id=cxllsa0,size=256M" \
+		     "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1" \
+		     "-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2" \
+		     "-device cxl-type3,bus=rp0,volatile-memdev=cxlmem0,lsa=cxllsa0,id=cxl0" \
+		     "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"
+		;;
+	*) die "unknown machine $MACHINE" ;;
+	esac
+}
+
+initrd=$(mkinitrd)
+run=$ROOT/msikit-run
+rm -rf "$run" && mkdir -p "$run"
+printf '%s\n' "$*" > "$run/guest-cmd"
+cp "$initrd" "$run/initrd.gz"
+mkfifo "$run/mon.in" "$run/mon.out"
+mkdir -p "$ROOT/mnt/guest-root"
+
+mem="-m 2G"
+case "$MACHINE" in cxl) mem="" ;; esac
+qemu_cmd="qemu-system-x86_64 -accel tcg -cpu max -smp 2 $mem -nographic -no-reboot -nic none \
+	$(machine_args) \
+	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
+	-append 'console=ttyS0 panic=-1 oops=panic loglevel=4 no_hash_pointers' \
+	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
+	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline"
+
+# The guest root is a plain bind of the root: without the proc, sys and dev
+# mounts the chroot wrapper puts there for QEMU itself.
+relay() {
+	exec 3<>"$run/mon.out"
+	while sleep 0.2; do
+		[ -f "$run/host-request" ] || continue
+		req=$(cat "$run/host-request")
+		rm -f "$run/host-request"
+		echo "$req" > "$run/mon.in"
+		sleep 0.5
+		echo ok > "$run/host-reply"
+	done
+}
+relay & relay_pid=$!
+trap 'kill $relay_pid 2>/dev/null; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
+mount --bind "$ROOT" "$ROOT/mnt/guest-root"
+rc=0
+chroot_run "$ROOT" timeout -k 10 "$VMTIMEOUT" sh -c "$qemu_cmd" || rc=$?
+exit $rc
