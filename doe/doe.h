@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msikit_doe internals: one struct msikit_doe_mb per DOE capability.
+ */
+#ifndef _MSIKIT_DOE_INTERNAL_H
+#define _MSIKIT_DOE_INTERNAL_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+#include <msikit/doe.h>
+#include <uapi/msikit/doe.h>
+
+#include "compat.h"
+
+/* PCIe r6.x sec 6.30.2: the mailbox answers within 1 s or is aborted. */
+#define DOE_TIMEOUT_MS		1000
+/* A data object is at most 2^18 dwords; the length field encodes it as 0. */
+#define DOE_MAX_DW		(1U << 18)
+#define DOE_HDR_DW		2
+#define DOE_MAX_FEATURES	256
+
+enum doe_mode {
+	DOE_MODE_POLL,		/* engine, polled */
+	DOE_MODE_IRQ,		/* engine, DOE interrupt */
+	DOE_MODE_ROUTED,	/* the PCI core's pci_doe() */
+};
+
+enum doe_flag {
+	DOE_GONE,		/* being torn down: refuse and fail new tasks */
+	DOE_CANCEL,		/* the exchange on the registers must give up */
+	DOE_DEAD,		/* abort failed: the mailbox is unusable */
+	DOE_DISCOVERED,		/* feature list valid */
+};
+
+struct doe_stats {
+	atomic64_t exchanges;
+	atomic64_t errors;
+	atomic64_t timeouts;
+	atomic64_t aborts;
+	atomic64_t irqs;
+	atomic64_t polls;
+	atomic64_t cfg_reads;
+	atomic64_t cfg_writes;
+	atomic64_t busy_waits;
+	atomic64_t overflows;
+};
+
+struct msikit_doe_mb {
+	struct device dev;
+	struct cdev cdev;
+	struct list_head node;
+
+	struct pci_dev *pdev;		/* NULL for a software mailbox */
+	u16 cap;			/* config offset of the capability */
+	u8 cap_ver;
+	enum doe_mode mode;
+	const struct msikit_doe_backend_ops *ops;
+	void *ctx;
+	struct pci_doe_mb *core_mb;	/* DOE_MODE_ROUTED */
+	int irq;			/* Linux irq, 0 when polled */
+	u32 ctrl;			/* DOE Control bits kept on every write */
+
+	struct workqueue_struct *wq;
+	wait_queue_head_t waitq;
+	atomic_t irq_events;
+	/* held for read around queueing, for write to stop queueing */
+	struct rw_semaphore gate;
+	unsigned long flags;
+
+	struct mutex feat_lock;		/* discovery of routed mailboxes */
+	struct msikit_doe_feature *feats;
+	unsigned int nr_feats;
+
+	struct doe_stats stats;
+	int id;
+};
+
+#define to_doe_mb(d) container_of(d, struct msikit_doe_mb, dev)
+
+/* module parameters */
+extern bool doe_param_poll;
+extern unsigned int doe_param_poll_max_us;
+extern bool doe_param_allow_reserved;
+
+/* engine.c: the DOE protocol on the registers */
+int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
+int doe_engine_abort(struct msikit_doe_mb *mb);
+int doe_engine_start(struct msikit_doe_mb *mb);
+void doe_engine_stop(struct msikit_doe_mb *mb);
+irqreturn_t doe_irq_handler(int irq, void *data);
+
+/* mailbox.c: objects, queue, discovery */
+extern const struct class doe_class;
+struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
+				   u16 cap, enum doe_mode mode);
+int doe_mb_register(struct msikit_doe_mb *mb);
+void doe_mb_unregister(struct msikit_doe_mb *mb);
+int doe_mb_discover(struct msikit_doe_mb *mb);
+bool doe_feature_reserved(u16 vid, u8 type);
+int doe_alloc_minor(struct msikit_doe_mb *mb);
+void doe_free_minor(struct msikit_doe_mb *mb);
+extern struct mutex doe_list_lock;
+extern struct list_head doe_list;
+
+/* pci.c: ownership, routing, the PCI driver */
+int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
+int doe_pci_init(void);
+void doe_pci_exit(void);
+
+/* cdev.c */
+int doe_cdev_init(void);
+void doe_cdev_exit(void);
+extern const struct file_operations doe_fops;
+const char *doe_mode_str(struct msikit_doe_mb *mb);
+extern dev_t doe_devt;
+
+/* sysfs.c */
+extern const struct attribute_group *doe_groups[];
+
+#endif /* _MSIKIT_DOE_INTERNAL_H */

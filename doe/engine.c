@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_doe engine: the Data Object Exchange protocol (PCIe r6.x sec 6.30)
+ * on the six registers of one DOE capability.
+ *
+ * The engine runs only from the mailbox's ordered workqueue, so at most one
+ * exchange is on the registers at a time; the interrupt handler touches
+ * nothing but DOE Status.Interrupt Status. Who else may touch the registers
+ * is the caller's concern (pci.c), not the engine's.
+ *
+ * Waiting: with an interrupt, the worker sleeps until the handler reports
+ * DOE Interrupt Status and then reads DOE Status once. It still wakes every
+ * 100 ms to look, so a lost message costs 100 ms, not the whole timeout.
+ * Polled, it sleeps on hrtimers starting at 1 us and doubling to
+ * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
+ * within L + poll_max_us.
+ */
+#define dev_fmt(fmt) "DOE: " fmt
+
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/ktime.h>
+#include <linux/pci.h>
+
+#include "doe.h"
+
+#define DOE_IRQ_SLICE		(HZ / 10)
+
+static int doe_read(struct msikit_doe_mb *mb, unsigned int reg, u32 *val)
+{
+	int rc;
+
+	atomic64_inc(&mb->stats.cfg_reads);
+	if (mb->ops) {
+		rc = mb->ops->read(mb->ctx, reg, val);
+		return rc < 0 ? -ENODEV : 0;
+	}
+	rc = pci_read_config_dword(mb->pdev, mb->cap + reg, val);
+	/*
+	 * A function that is gone answers config reads with all ones, which
+	 * no DOE Status can be: Busy, Error and Ready are never all set.
+	 */
+	if (rc || PCI_POSSIBLE_ERROR(*val))
+		return -ENODEV;
+	return 0;
+}
+
+static int doe_write(struct msikit_doe_mb *mb, unsigned int reg, u32 val)
+{
+	atomic64_inc(&mb->stats.cfg_writes);
+	if (mb->ops)
+		return mb->ops->write(mb->ctx, reg, val) < 0 ? -ENODEV : 0;
+	return pci_write_config_dword(mb->pdev, mb->cap + reg, val) ? -ENODEV : 0;
+}
+
+static int doe_status(struct msikit_doe_mb *mb, u32 *status)
+{
+	if (test_bit(DOE_CANCEL, &mb->flags))
+		return -ENODEV;
+	return doe_read(mb, PCI_DOE_STATUS, status);
+}
+
+/*
+ * Poll DOE Status until a bit of @mask is set (@set) or all of them are
+ * clear (!@set), or the deadline passes.
+ * The sleep grows from 1 us to poll_max_us so a fast mailbox costs few
+ * config reads and a slow one is seen late by at most poll_max_us.
+ */
+static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
+		    ktime_t deadline, u32 *status)
+{
+	unsigned int delay = 1, max = READ_ONCE(doe_param_poll_max_us);
+	int rc;
+
+	for (;;) {
+		rc = doe_status(mb, status);
+		if (rc)
+			return rc;
+		if (!!(*status & mask) == set)
+			return 0;
+		if (ktime_after(ktime_get(), deadline))
+			return -ETIMEDOUT;
+		atomic64_inc(&mb->stats.polls);
+		usleep_range(delay, delay + delay / 4 + 1);
+		delay = min(delay * 2, max);
+	}
+}
+
+/*
+ * Wait for Data Object Ready or Error after Go. @seen is the interrupt
+ * count sampled before Go was written, so an interrupt that fires before
+ * we sleep is not lost.
+ */
+static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
+			     ktime_t deadline, u32 *status)
+{
+	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
+	long left;
+	int rc;
+
+	if (mb->mode != DOE_MODE_IRQ)
+		return doe_poll(mb, mask, true, deadline, status);
+
+	for (;;) {
+		rc = doe_status(mb, status);
+		if (rc)
+			return rc;
+		if (*status & mask)
+			return 0;
+		left = usecs_to_jiffies(ktime_us_delta(deadline, ktime_get()));
+		if (ktime_after(ktime_get(), deadline))
+			return -ETIMEDOUT;
+		wait_event_timeout(mb->waitq,
+				   atomic_read(&mb->irq_events) != seen ||
+				   test_bit(DOE_CANCEL, &mb->flags),
+				   clamp_t(long, left, 1, DOE_IRQ_SLICE));
+		seen = atomic_read(&mb->irq_events);
+	}
+}
+
+/**
+ * doe_engine_abort() - reset the mailbox with DOE Abort
+ * @mb: mailbox
+ *
+ * Abort clears Error and any object in flight; the mailbox signals
+ * completion by clearing Busy (and raises no interrupt for it, so poll).
+ * A mailbox that does not come back within the timeout is declared dead.
+ *
+ * Return: 0, or -EIO when the mailbox is now dead, -ENODEV when gone.
+ */
+int doe_engine_abort(struct msikit_doe_mb *mb)
+{
+	const u32 mask = PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+			 PCI_DOE_STATUS_DATA_OBJECT_READY;
+	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
+	u32 status = 0;
+	int rc;
+
+	atomic64_inc(&mb->stats.aborts);
+	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl | PCI_DOE_CTRL_ABORT);
+	if (!rc)
+		rc = doe_poll(mb, mask, false, deadline, &status);
+	if (rc == -ETIMEDOUT) {
+		set_bit(DOE_DEAD, &mb->flags);
+		dev_err(&mb->dev, "abort did not complete (status %#x): mailbox dead\n",
+			status);
+		return -EIO;
+	}
+	return rc;
+}
+
+/*
+ * Before writing a request, the mailbox must be idle: not Busy, no Error,
+ * no stale object from an exchange someone gave up on.
+ */
+static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
+{
+	u32 status;
+	int rc;
+
+	rc = doe_status(mb, &status);
+	if (rc)
+		return rc;
+	if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+		dev_warn_ratelimited(&mb->dev, "not idle before a request (status %#x): aborting\n",
+				     status);
+		return doe_engine_abort(mb);
+	}
+	if (!(status & PCI_DOE_STATUS_BUSY))
+		return 0;
+
+	/* Busy at idle: still working on an aborted object, or a second agent. */
+	atomic64_inc(&mb->stats.busy_waits);
+	rc = doe_poll(mb, PCI_DOE_STATUS_BUSY, false, deadline, &status);
+	if (rc == -ETIMEDOUT) {
+		dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
+				     DOE_TIMEOUT_MS);
+		rc = doe_engine_abort(mb);
+		return rc ?: -EBUSY;
+	}
+	return rc;
+}
+
+static int doe_send(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	size_t full = task->req_sz / 4, rem = task->req_sz % 4, i;
+	u32 len = DOE_HDR_DW + DIV_ROUND_UP(task->req_sz, 4);
+	u32 val;
+	int rc;
+
+	rc = doe_write(mb, PCI_DOE_WRITE,
+		       FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_1_VID, task->vid) |
+		       FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, task->type));
+	if (!rc)
+		rc = doe_write(mb, PCI_DOE_WRITE,
+			       FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH,
+					  len == DOE_MAX_DW ? 0 : len));
+	for (i = 0; !rc && i < full; i++)
+		rc = doe_write(mb, PCI_DOE_WRITE,
+			       le32_to_cpu(((const __le32 *)task->req)[i]));
+	if (!rc && rem) {
+		__le32 last = 0;
+
+		memcpy(&last, task->req + full * 4, rem);
+		rc = doe_write(mb, PCI_DOE_WRITE, le32_to_cpu(last));
+	}
+	if (rc)
+		return rc;
+	val = mb->ctrl | PCI_DOE_CTRL_GO;
+	return doe_write(mb, PCI_DOE_CTRL, val);
+}
+
+static void doe_store(struct msikit_doe_task *task, size_t dw, u32 val)
+{
+	__le32 le = cpu_to_le32(val);
+	size_t off = dw * 4;
+
+	if (off < task->rsp_sz)
+		memcpy(task->rsp + off, &le, min_t(size_t, 4, task->rsp_sz - off));
+}
+
+/*
+ * Read one response object. Every dword read is acknowledged by a write to
+ * the Read Data Mailbox. Data Object Ready must stay set until the last
+ * dword and drop after it: checked every 64 dwords and at the end, which
+ * catches a Length that disagrees with the data at 1/64 of the cost of
+ * checking every dword.
+ */
+static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	u32 hdr1, hdr2, len, val, status, i;
+	int rc;
+
+	rc = doe_read(mb, PCI_DOE_READ, &hdr1) ?:
+	     doe_write(mb, PCI_DOE_READ, 0) ?:
+	     doe_read(mb, PCI_DOE_READ, &hdr2) ?:
+	     doe_write(mb, PCI_DOE_READ, 0);
+	if (rc)
+		return rc;
+
+	if (FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_VID, hdr1) != task->vid ||
+	    FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, hdr1) != task->type) {
+		dev_err_ratelimited(&mb->dev, "response %04x:%02x to request %04x:%02x\n",
+				    (u16)FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_VID, hdr1),
+				    (u8)FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, hdr1),
+				    task->vid, task->type);
+		return -EIO;
+	}
+	len = FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH, hdr2) ?: DOE_MAX_DW;
+	if (len < DOE_HDR_DW) {
+		dev_err_ratelimited(&mb->dev, "response length %u dwords is shorter than its header\n",
+				    len);
+		return -EIO;
+	}
+	len -= DOE_HDR_DW;
+	task->rsp_len = (size_t)len * 4;
+
+	for (i = 0; i < len; i++) {
+		if (i % 64 == 63) {
+			rc = doe_status(mb, &status);
+			if (rc)
+				return rc;
+			if (!(status & PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+				dev_err_ratelimited(&mb->dev, "response ended at dword %u of %u\n",
+						    i, len);
+				return -EIO;
+			}
+		}
+		rc = doe_read(mb, PCI_DOE_READ, &val) ?:
+		     doe_write(mb, PCI_DOE_READ, 0);
+		if (rc)
+			return rc;
+		doe_store(task, i, val);
+	}
+
+	rc = doe_status(mb, &status);
+	if (rc)
+		return rc;
+	if (status & PCI_DOE_STATUS_ERROR)
+		return -EIO;
+	if (status & PCI_DOE_STATUS_DATA_OBJECT_READY) {
+		dev_err_ratelimited(&mb->dev, "response longer than its length of %u dwords\n",
+				    len + DOE_HDR_DW);
+		return -EIO;
+	}
+	if (task->rsp_len > task->rsp_sz) {
+		atomic64_inc(&mb->stats.overflows);
+		return -EOVERFLOW;
+	}
+	return task->rsp_len;
+}
+
+/**
+ * doe_engine_exchange() - run one request/response exchange on the registers
+ * @mb: mailbox, driven only by its workqueue
+ * @task: the exchange
+ *
+ * Return: response payload length in bytes, or -errno. On any protocol
+ * failure the mailbox is aborted so the next exchange starts clean.
+ */
+int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
+	u32 status;
+	int rc, seen;
+
+	atomic64_inc(&mb->stats.exchanges);
+	rc = doe_make_idle(mb, deadline);
+	if (rc)
+		goto fail;
+
+	seen = atomic_read(&mb->irq_events);
+	rc = doe_send(mb, task);
+	if (rc)
+		goto abort;
+
+	deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
+	rc = doe_wait_response(mb, seen, deadline, &status);
+	if (rc == -ETIMEDOUT) {
+		atomic64_inc(&mb->stats.timeouts);
+		dev_err_ratelimited(&mb->dev, "no response to %04x:%02x within %d ms (status %#x)\n",
+				    task->vid, task->type, DOE_TIMEOUT_MS, status);
+		goto abort;
+	}
+	if (rc)
+		goto abort;
+	if (status & PCI_DOE_STATUS_ERROR) {
+		dev_err_ratelimited(&mb->dev, "error response to %04x:%02x\n",
+				    task->vid, task->type);
+		rc = -EIO;
+		goto abort;
+	}
+
+	rc = doe_recv(mb, task);
+	if (rc >= 0 || rc == -EOVERFLOW)
+		return rc;
+abort:
+	/* A gone device needs no abort; anything else is left clean. */
+	if (rc != -ENODEV)
+		doe_engine_abort(mb);
+fail:
+	atomic64_inc(&mb->stats.errors);
+	return rc;
+}
+
+/**
+ * doe_irq_handler() - DOE interrupt
+ * @irq: Linux irq
+ * @data: the mailbox
+ *
+ * Acknowledge DOE Interrupt Status (RW1C) and wake the worker, which reads
+ * DOE Status itself: the handler decides nothing. The vector may be shared
+ * with the function's other interrupts, hence IRQ_NONE when not ours.
+ */
+irqreturn_t doe_irq_handler(int irq, void *data)
+{
+	struct msikit_doe_mb *mb = data;
+	u32 status;
+
+	if (doe_read(mb, PCI_DOE_STATUS, &status) ||
+	    !(status & PCI_DOE_STATUS_INT_STATUS))
+		return IRQ_NONE;
+	doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	atomic64_inc(&mb->stats.irqs);
+	atomic_inc(&mb->irq_events);
+	wake_up(&mb->waitq);
+	return IRQ_HANDLED;
+}
+
+/**
+ * doe_engine_start() - take over the registers
+ * @mb: engine mailbox, registered
+ *
+ * Abort first: whatever the previous owner left in the mailbox (an object
+ * half written, a response nobody read) is discarded, as the spec intends
+ * Abort for. In interrupt mode, DOE Interrupt Enable is set together with
+ * Abort and kept on every later write of DOE Control.
+ */
+int doe_engine_start(struct msikit_doe_mb *mb)
+{
+	int rc;
+
+	if (mb->mode == DOE_MODE_IRQ) {
+		mb->ctrl = PCI_DOE_CTRL_INT_EN;
+		if (mb->irq) {
+			rc = request_irq(mb->irq, doe_irq_handler, IRQF_SHARED,
+					 dev_name(&mb->dev), mb);
+			if (rc) {
+				dev_warn(&mb->dev, "irq %d unavailable (%d): polling\n",
+					 mb->irq, rc);
+				mb->irq = 0;
+				mb->ctrl = 0;
+				mb->mode = DOE_MODE_POLL;
+			}
+		}
+	}
+	rc = doe_engine_abort(mb);
+	if (rc && mb->irq) {
+		free_irq(mb->irq, mb);
+		mb->irq = 0;
+	}
+	return rc;
+}
+
+/**
+ * doe_engine_stop() - give the registers back
+ * @mb: engine mailbox whose queue is drained
+ *
+ * An exchange cancelled half way leaves an object in the mailbox; abort it
+ * so the next owner (the PCI core's pci_doe() does not abort first) finds
+ * the mailbox idle. Interrupts go off before the vector is released.
+ */
+void doe_engine_stop(struct msikit_doe_mb *mb)
+{
+	u32 status;
+
+	clear_bit(DOE_CANCEL, &mb->flags);
+	if (!doe_status(mb, &status)) {
+		mb->ctrl = 0;
+		if (status & (PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+			      PCI_DOE_STATUS_DATA_OBJECT_READY))
+			doe_engine_abort(mb);
+		else
+			doe_write(mb, PCI_DOE_CTRL, 0);
+	}
+	set_bit(DOE_CANCEL, &mb->flags);
+	if (mb->irq) {
+		free_irq(mb->irq, mb);
+		mb->irq = 0;
+	}
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_doe mailboxes: the object per DOE capability, its serialized task
+ * queue, Discovery, and the exported in-kernel API.
+ *
+ * Lifetime: the mailbox is a class device. Registration holds one
+ * reference, every open file another. Teardown first closes the gate (no
+ * new task can be queued), then drains the ordered workqueue, where every
+ * task still queued completes with -ENODEV and the one on the registers
+ * notices DOE_CANCEL at its next wait. Only then does the backend go away.
+ */
+#define dev_fmt(fmt) "DOE: " fmt
+
+#include <linux/bitfield.h>
+#include <linux/idr.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "doe.h"
+
+DEFINE_MUTEX(doe_list_lock);
+LIST_HEAD(doe_list);
+static DEFINE_IDA(doe_sw_ida);
+
+static char *doe_devnode(const struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "msikit/%s", dev_name(dev));
+}
+
+const struct class doe_class = {
+	.name = "msikit-doe",
+	.devnode = doe_devnode,
+};
+
+static void doe_mb_release(struct device *dev)
+{
+	struct msikit_doe_mb *mb = to_doe_mb(dev);
+
+	if (mb->wq)
+		destroy_workqueue(mb->wq);
+	if (mb->id >= 0)
+		ida_free(&doe_sw_ida, mb->id);
+	pci_dev_put(mb->pdev);
+	kfree(mb->feats);
+	kfree(mb);
+}
+
+/**
+ * doe_mb_alloc() - a mailbox object, not yet visible
+ * @parent: the device the capability belongs to
+ * @pdev: that device when it is a PCI function, else NULL
+ * @cap: capability offset (PCI) or software mailbox id
+ * @mode: how exchanges reach the registers
+ *
+ * Return: the mailbox with one reference, or an ERR_PTR.
+ */
+struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
+				   u16 cap, enum doe_mode mode)
+{
+	struct msikit_doe_mb *mb;
+	int rc;
+
+	mb = kzalloc(sizeof(*mb), GFP_KERNEL);
+	if (!mb)
+		return ERR_PTR(-ENOMEM);
+
+	mb->id = -1;
+	mb->pdev = pci_dev_get(pdev);
+	mb->cap = cap;
+	mb->mode = mode;
+	INIT_LIST_HEAD(&mb->node);
+	init_waitqueue_head(&mb->waitq);
+	init_rwsem(&mb->gate);
+	mutex_init(&mb->feat_lock);
+
+	device_initialize(&mb->dev);
+	mb->dev.class = &doe_class;
+	mb->dev.parent = parent;
+	mb->dev.release = doe_mb_release;
+	mb->dev.groups = doe_groups;
+
+	if (pdev) {
+		rc = dev_set_name(&mb->dev, "doe-%s-%03x", pci_name(pdev), cap);
+	} else {
+		mb->id = ida_alloc(&doe_sw_ida, GFP_KERNEL);
+		if (mb->id < 0) {
+			rc = mb->id;
+			goto err;
+		}
+		rc = dev_set_name(&mb->dev, "doe-%s-%03x", dev_name(parent), mb->id);
+	}
+	if (rc)
+		goto err;
+
+	/* One in flight at a time, in submission order: an ordered queue. */
+	mb->wq = alloc_ordered_workqueue("msikit-doe %s", 0, dev_name(&mb->dev));
+	if (!mb->wq) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	return mb;
+err:
+	put_device(&mb->dev);
+	return ERR_PTR(rc);
+}
+
+/**
+ * doe_mb_register() - make a mailbox visible: device node, sysfs, lookups
+ * @mb: from doe_mb_alloc(), backend and mode set up
+ *
+ * On failure the caller still owns its reference.
+ */
+int doe_mb_register(struct msikit_doe_mb *mb)
+{
+	int rc;
+
+	cdev_init(&mb->cdev, &doe_fops);
+	mb->cdev.owner = THIS_MODULE;
+
+	mutex_lock(&doe_list_lock);
+	rc = doe_alloc_minor(mb);
+	if (!rc)
+		rc = cdev_device_add(&mb->cdev, &mb->dev);
+	if (rc) {
+		doe_free_minor(mb);
+		mutex_unlock(&doe_list_lock);
+		return rc;
+	}
+	list_add_tail(&mb->node, &doe_list);
+	mutex_unlock(&doe_list_lock);
+	return 0;
+}
+
+/**
+ * doe_mb_unregister() - tear a registered mailbox down and drop its reference
+ * @mb: mailbox
+ *
+ * Waits for the exchange on the registers, fails the queued ones with
+ * -ENODEV. Open files keep the (dead) object until they are closed.
+ */
+void doe_mb_unregister(struct msikit_doe_mb *mb)
+{
+	mutex_lock(&doe_list_lock);
+	list_del_init(&mb->node);
+	mutex_unlock(&doe_list_lock);
+
+	down_write(&mb->gate);
+	set_bit(DOE_GONE, &mb->flags);
+	set_bit(DOE_CANCEL, &mb->flags);
+	up_write(&mb->gate);
+	wake_up_all(&mb->waitq);
+
+	cdev_device_del(&mb->cdev, &mb->dev);
+	drain_workqueue(mb->wq);
+	if (mb->mode != DOE_MODE_ROUTED)
+		doe_engine_stop(mb);
+	mutex_lock(&doe_list_lock);
+	doe_free_minor(mb);
+	mutex_unlock(&doe_list_lock);
+	put_device(&mb->dev);
+}
+
+static void doe_task_work(struct work_struct *work)
+{
+	struct msikit_doe_task *task = container_of(work, struct msikit_doe_task, work);
+	struct msikit_doe_mb *mb = task->mb;
+	int rv;
+
+	if (test_bit(DOE_GONE, &mb->flags))
+		rv = -ENODEV;
+	else if (test_bit(DOE_DEAD, &mb->flags))
+		rv = -EIO;
+	else if (mb->mode == DOE_MODE_ROUTED)
+		rv = doe_routed_exchange(mb, task);
+	else
+		rv = doe_engine_exchange(mb, task);
+
+	task->rv = rv;
+	/* The submitter may free the task from here on. */
+	task->done(task);
+}
+
+static int doe_check_task(struct msikit_doe_task *task)
+{
+	if (!task->done || (!task->req && task->req_sz) ||
+	    (!task->rsp && task->rsp_sz))
+		return -EINVAL;
+	if (task->req_sz > MSIKIT_DOE_MAX_PAYLOAD ||
+	    task->rsp_sz > MSIKIT_DOE_MAX_PAYLOAD)
+		return -E2BIG;
+	return 0;
+}
+
+/**
+ * msikit_doe_submit() - queue an exchange
+ * @mb: mailbox
+ * @task: the exchange; must stay valid until @task->done has been called
+ *
+ * Exchanges on one mailbox run one at a time, in submission order.
+ * @task->done runs in process context from the mailbox's workqueue.
+ *
+ * Return: 0 if queued (@task->done will be called), else -errno and
+ * @task->done is not called.
+ */
+int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	int rc;
+
+	if (!mb || !task)
+		return -EINVAL;
+	rc = doe_check_task(task);
+	if (rc)
+		return rc;
+	task->mb = mb;
+	task->rv = 0;
+	task->rsp_len = 0;
+	INIT_WORK(&task->work, doe_task_work);
+
+	down_read(&mb->gate);
+	if (test_bit(DOE_GONE, &mb->flags))
+		rc = -ENODEV;
+	else
+		queue_work(mb->wq, &task->work);
+	up_read(&mb->gate);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(msikit_doe_submit);
+
+static void doe_sync_done(struct msikit_doe_task *task)
+{
+	complete(task->private);
+}
+
+/**
+ * msikit_doe_exchange() - one synchronous exchange
+ * @mb: mailbox
+ * @vid: Data Object Header 1 Vendor ID
+ * @type: Data Object Header 1 Data Object Type
+ * @req: request payload
+ * @req_sz: request size in bytes
+ * @rsp: response buffer
+ * @rsp_sz: response buffer size in bytes
+ *
+ * Sleeps for up to two DOE timeouts (busy mailbox, then no response) plus
+ * the exchanges queued ahead of it.
+ *
+ * Return: response payload length in bytes, or -errno; -EOVERFLOW when
+ * the response was longer than @rsp_sz (the mailbox is drained regardless).
+ */
+int msikit_doe_exchange(struct msikit_doe_mb *mb, u16 vid, u8 type,
+			const void *req, size_t req_sz, void *rsp, size_t rsp_sz)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct msikit_doe_task task = {
+		.vid = vid, .type = type,
+		.req = req, .req_sz = req_sz,
+		.rsp = rsp, .rsp_sz = rsp_sz,
+		.done = doe_sync_done, .private = &done,
+	};
+	int rc;
+
+	rc = msikit_doe_submit(mb, &task);
+	if (rc)
+		return rc;
+	wait_for_completion(&done);
+	return task.rv;
+}
+EXPORT_SYMBOL_GPL(msikit_doe_exchange);
+
+/**
+ * doe_mb_discover() - run DOE Discovery and cache the feature list
+ * @mb: registered mailbox
+ *
+ * Indexes 0, 1, ... until the mailbox answers Next Index 0. A mailbox that
+ * lists more than DOE_MAX_FEATURES or loops is cut off with -EIO.
+ */
+int doe_mb_discover(struct msikit_doe_mb *mb)
+{
+	struct msikit_doe_feature *feats;
+	unsigned int n = 0;
+	u8 index = 0;
+	int rc = 0;
+
+	mutex_lock(&mb->feat_lock);
+	if (test_bit(DOE_DISCOVERED, &mb->flags))
+		goto out;
+	feats = kcalloc(DOE_MAX_FEATURES, sizeof(*feats), GFP_KERNEL);
+	if (!feats) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	do {
+		__le32 req, rsp;
+		u32 val;
+
+		val = FIELD_PREP(PCI_DOE_DATA_OBJECT_DISC_REQ_3_INDEX, index);
+		if (mb->cap_ver >= 2)
+			val |= FIELD_PREP(PCI_DOE_DATA_OBJECT_DISC_REQ_3_VER, 2);
+		req = cpu_to_le32(val);
+		rc = msikit_doe_exchange(mb, PCI_VENDOR_ID_PCI_SIG,
+					 PCI_DOE_FEATURE_DISCOVERY,
+					 &req, sizeof(req), &rsp, sizeof(rsp));
+		if (rc >= 0 && rc != sizeof(rsp))
+			rc = -EIO;
+		if (rc < 0)
+			break;
+		rc = 0;
+		val = le32_to_cpu(rsp);
+		feats[n].vid = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID, val);
+		feats[n].type = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_TYPE, val);
+		feats[n].reserved = doe_feature_reserved(feats[n].vid, feats[n].type);
+		n++;
+		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
+		if (index && (n == DOE_MAX_FEATURES || index < n)) {
+			dev_err(&mb->dev, "Discovery does not terminate (next index %u after %u)\n",
+				index, n);
+			rc = -EIO;
+		}
+	} while (!rc && index);
+
+	if (rc) {
+		kfree(feats);
+		goto out;
+	}
+	mb->feats = feats;
+	mb->nr_feats = n;
+	set_bit(DOE_DISCOVERED, &mb->flags);
+out:
+	mutex_unlock(&mb->feat_lock);
+	return rc;
+}
+
+/**
+ * doe_feature_reserved() - is this feature kept from user space?
+ * @vid: Vendor ID
+ * @type: Data Object Type
+ *
+ * CMA/SPDM and Secured CMA/SPDM carry device authentication and the IDE
+ * key exchange: a user-space exchange there could disturb or observe a
+ * session the kernel or a TSM runs, so it needs allow_reserved.
+ */
+bool doe_feature_reserved(u16 vid, u8 type)
+{
+	return vid == PCI_VENDOR_ID_PCI_SIG &&
+	       (type == PCI_DOE_FEATURE_CMA || type == PCI_DOE_FEATURE_SSESSION);
+}
+
+/**
+ * msikit_doe_supports() - does the mailbox list this feature?
+ * @mb: mailbox
+ * @vid: Vendor ID
+ * @type: Data Object Type
+ *
+ * Runs Discovery first if it has not run yet, so it may sleep.
+ */
+bool msikit_doe_supports(struct msikit_doe_mb *mb, u16 vid, u8 type)
+{
+	unsigned int i;
+
+	if (!mb || doe_mb_discover(mb))
+		return false;
+	for (i = 0; i < mb->nr_feats; i++)
+		if (mb->feats[i].vid == vid && mb->feats[i].type == type)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(msikit_doe_supports);
+
+/**
+ * msikit_doe_find() - the mailbox of a function that carries a feature
+ * @pdev: PCI function
+ * @vid: Vendor ID
+ * @type: Data Object Type
+ *
+ * Return: a referenced mailbox (release with msikit_doe_put()), or NULL.
+ */
+struct msikit_doe_mb *msikit_doe_find(struct pci_dev *pdev, u16 vid, u8 type)
+{
+	struct msikit_doe_mb *mb, *cand[8];
+	unsigned int n = 0, i;
+
+	mutex_lock(&doe_list_lock);
+	list_for_each_entry(mb, &doe_list, node) {
+		if (mb->pdev == pdev && n < ARRAY_SIZE(cand)) {
+			get_device(&mb->dev);
+			cand[n++] = mb;
+		}
+	}
+	mutex_unlock(&doe_list_lock);
+
+	/* Discovery may sleep for a while: not under the list lock. */
+	mb = NULL;
+	for (i = 0; i < n; i++) {
+		if (!mb && msikit_doe_supports(cand[i], vid, type))
+			mb = cand[i];
+		else
+			put_device(&cand[i]->dev);
+	}
+	return mb;
+}
+EXPORT_SYMBOL_GPL(msikit_doe_find);
+
+/**
+ * msikit_doe_put() - drop a reference from msikit_doe_find()
+ * @mb: mailbox or NULL
+ */
+void msikit_doe_put(struct msikit_doe_mb *mb)
+{
+	if (mb)
+		put_device(&mb->dev);
+}
+EXPORT_SYMBOL_GPL(msikit_doe_put);
+
+/**
+ * msikit_doe_backend_add() - register a software mailbox
+ * @parent: device of the backend
+ * @ops: register access, callable in any context
+ * @ctx: passed to @ops
+ * @irq: the backend will call msikit_doe_backend_irq() for DOE interrupts
+ *
+ * The engine treats it exactly like a DOE capability: Abort, Discovery,
+ * then exchanges. Meant for tests that need a mailbox to misbehave.
+ *
+ * Return: the mailbox, or an ERR_PTR.
+ */
+struct msikit_doe_mb *msikit_doe_backend_add(struct device *parent,
+					     const struct msikit_doe_backend_ops *ops,
+					     void *ctx, bool irq)
+{
+	struct msikit_doe_mb *mb;
+	u32 hdr = 0;
+	int rc;
+
+	if (!parent || !ops || !ops->read || !ops->write)
+		return ERR_PTR(-EINVAL);
+	mb = doe_mb_alloc(parent, NULL, 0, irq && !doe_param_poll ?
+			  DOE_MODE_IRQ : DOE_MODE_POLL);
+	if (IS_ERR(mb))
+		return mb;
+	mb->ops = ops;
+	mb->ctx = ctx;
+	if (!ops->read(ctx, 0, &hdr))
+		mb->cap_ver = PCI_EXT_CAP_VER(hdr);
+	rc = doe_mb_register(mb);
+	if (rc)
+		goto err;
+	rc = doe_engine_start(mb) ?: doe_mb_discover(mb);
+	if (rc) {
+		dev_err(parent, "software mailbox failed to start: %d\n", rc);
+		doe_mb_unregister(mb);
+		return ERR_PTR(rc);
+	}
+	return mb;
+err:
+	put_device(&mb->dev);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(msikit_doe_backend_add);
+
+/**
+ * msikit_doe_backend_remove() - unregister a software mailbox
+ * @mb: from msikit_doe_backend_add()
+ *
+ * Returns once no exchange can reach @mb's ops any more.
+ */
+void msikit_doe_backend_remove(struct msikit_doe_mb *mb)
+{
+	if (!IS_ERR_OR_NULL(mb))
+		doe_mb_unregister(mb);
+}
+EXPORT_SYMBOL_GPL(msikit_doe_backend_remove);
+
+/**
+ * msikit_doe_backend_irq() - the software mailbox raises its DOE interrupt
+ * @mb: mailbox
+ *
+ * Runs the same handler a real vector runs; callable from hard irq context.
+ */
+void msikit_doe_backend_irq(struct msikit_doe_mb *mb)
+{
+	if (!IS_ERR_OR_NULL(mb) && mb->mode == DOE_MODE_IRQ)
+		doe_irq_handler(0, mb);
+}
+EXPORT_SYMBOL_GPL(msikit_doe_backend_irq);
