@@ -19,7 +19,7 @@
 /* PCIe r6.x sec 6.30.2: the mailbox answers within 1 s or is aborted. */
 #define DOE_TIMEOUT_MS		1000
 /* A data object is at most 2^18 dwords; the length field encodes it as 0. */
-#define DOE_MAX_DW		(1U << 18)
+#define DOE_MAX_DW		BIT(18)
 #define DOE_HDR_DW		2
 #define DOE_MAX_FEATURES	256
 
@@ -36,17 +36,18 @@ enum doe_flag {
 	DOE_DISCOVERED,		/* feature list valid */
 };
 
-struct doe_stats {
-	atomic64_t exchanges;
-	atomic64_t errors;
-	atomic64_t timeouts;
-	atomic64_t aborts;
-	atomic64_t irqs;
-	atomic64_t polls;
-	atomic64_t cfg_reads;
-	atomic64_t cfg_writes;
-	atomic64_t busy_waits;
-	atomic64_t overflows;
+enum doe_stat {
+	DOE_STAT_EXCHANGES,
+	DOE_STAT_ERRORS,
+	DOE_STAT_TIMEOUTS,
+	DOE_STAT_ABORTS,
+	DOE_STAT_IRQS,
+	DOE_STAT_POLLS,
+	DOE_STAT_CFG_READS,
+	DOE_STAT_CFG_WRITES,
+	DOE_STAT_BUSY_WAITS,
+	DOE_STAT_OVERFLOWS,
+	DOE_STAT_NR,
 };
 
 struct msikit_doe_mb {
@@ -75,11 +76,12 @@ struct msikit_doe_mb {
 	struct msikit_doe_feature *feats;
 	unsigned int nr_feats;
 
-	struct doe_stats stats;
+	atomic64_t stats[DOE_STAT_NR];
 	int id;
 };
 
 #define to_doe_mb(d) container_of(d, struct msikit_doe_mb, dev)
+#define doe_stat_inc(mb, s) atomic64_inc(&(mb)->stats[DOE_STAT_##s])
 
 /* module parameters */
 extern bool doe_param_poll;

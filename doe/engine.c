@@ -31,7 +31,7 @@ static int doe_read(struct msikit_doe_mb *mb, unsigned int reg, u32 *val)
 {
 	int rc;
 
-	atomic64_inc(&mb->stats.cfg_reads);
+	doe_stat_inc(mb, CFG_READS);
 	if (mb->ops) {
 		rc = mb->ops->read(mb->ctx, reg, val);
 		return rc < 0 ? -ENODEV : 0;
@@ -48,7 +48,7 @@ static int doe_read(struct msikit_doe_mb *mb, unsigned int reg, u32 *val)
 
 static int doe_write(struct msikit_doe_mb *mb, unsigned int reg, u32 val)
 {
-	atomic64_inc(&mb->stats.cfg_writes);
+	doe_stat_inc(mb, CFG_WRITES);
 	if (mb->ops)
 		return mb->ops->write(mb->ctx, reg, val) < 0 ? -ENODEV : 0;
 	return pci_write_config_dword(mb->pdev, mb->cap + reg, val) ? -ENODEV : 0;
@@ -81,7 +81,7 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 			return 0;
 		if (ktime_after(ktime_get(), deadline))
 			return -ETIMEDOUT;
-		atomic64_inc(&mb->stats.polls);
+		doe_stat_inc(mb, POLLS);
 		usleep_range(delay, delay + delay / 4 + 1);
 		delay = min(delay * 2, max);
 	}
@@ -137,7 +137,7 @@ int doe_engine_abort(struct msikit_doe_mb *mb)
 	u32 status = 0;
 	int rc;
 
-	atomic64_inc(&mb->stats.aborts);
+	doe_stat_inc(mb, ABORTS);
 	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl | PCI_DOE_CTRL_ABORT);
 	if (!rc)
 		rc = doe_poll(mb, mask, false, deadline, &status);
@@ -171,7 +171,7 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 		return 0;
 
 	/* Busy at idle: still working on an aborted object, or a second agent. */
-	atomic64_inc(&mb->stats.busy_waits);
+	doe_stat_inc(mb, BUSY_WAITS);
 	rc = doe_poll(mb, PCI_DOE_STATUS_BUSY, false, deadline, &status);
 	if (rc == -ETIMEDOUT) {
 		dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
@@ -285,7 +285,7 @@ static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 		return -EIO;
 	}
 	if (task->rsp_len > task->rsp_sz) {
-		atomic64_inc(&mb->stats.overflows);
+		doe_stat_inc(mb, OVERFLOWS);
 		return -EOVERFLOW;
 	}
 	return task->rsp_len;
@@ -305,7 +305,7 @@ int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	u32 status;
 	int rc, seen;
 
-	atomic64_inc(&mb->stats.exchanges);
+	doe_stat_inc(mb, EXCHANGES);
 	rc = doe_make_idle(mb, deadline);
 	if (rc)
 		goto fail;
@@ -318,7 +318,7 @@ int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
 	rc = doe_wait_response(mb, seen, deadline, &status);
 	if (rc == -ETIMEDOUT) {
-		atomic64_inc(&mb->stats.timeouts);
+		doe_stat_inc(mb, TIMEOUTS);
 		dev_err_ratelimited(&mb->dev, "no response to %04x:%02x within %d ms (status %#x)\n",
 				    task->vid, task->type, DOE_TIMEOUT_MS, status);
 		goto abort;
@@ -340,7 +340,7 @@ abort:
 	if (rc != -ENODEV)
 		doe_engine_abort(mb);
 fail:
-	atomic64_inc(&mb->stats.errors);
+	doe_stat_inc(mb, ERRORS);
 	return rc;
 }
 
@@ -362,7 +362,7 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 	    !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
 	doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
-	atomic64_inc(&mb->stats.irqs);
+	doe_stat_inc(mb, IRQS);
 	atomic_inc(&mb->irq_events);
 	wake_up(&mb->waitq);
 	return IRQ_HANDLED;

@@ -18,6 +18,7 @@
 
 #include "doe.h"
 
+/* doe_list_lock protects doe_list and minor allocation */
 DEFINE_MUTEX(doe_list_lock);
 LIST_HEAD(doe_list);
 static DEFINE_IDA(doe_sw_ida);

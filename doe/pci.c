@@ -146,19 +146,19 @@ int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	buf = kvmalloc(cap, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	atomic64_inc(&mb->stats.exchanges);
+	doe_stat_inc(mb, EXCHANGES);
 	rc = pci_doe(mb->core_mb, task->vid, task->type, task->req, task->req_sz,
 		     buf, cap);
 	if (rc >= 0) {
 		task->rsp_len = rc;
 		if (rc > task->rsp_sz) {
-			atomic64_inc(&mb->stats.overflows);
+			doe_stat_inc(mb, OVERFLOWS);
 			rc = -EOVERFLOW;
 		} else {
 			memcpy(task->rsp, buf, rc);
 		}
 	} else {
-		atomic64_inc(&mb->stats.errors);
+		doe_stat_inc(mb, ERRORS);
 		/* the core refuses features its Discovery did not list */
 		if (rc == -EINVAL)
 			rc = -EOPNOTSUPP;

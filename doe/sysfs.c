@@ -62,37 +62,44 @@ static const struct attribute_group doe_group = {
 	.attrs = doe_attrs,
 };
 
-#define DOE_STAT_ATTR(name)						\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&to_doe_mb(dev)->stats.name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+struct doe_stat_attr {
+	struct device_attribute attr;
+	enum doe_stat index;
+};
 
-DOE_STAT_ATTR(exchanges);
-DOE_STAT_ATTR(errors);
-DOE_STAT_ATTR(timeouts);
-DOE_STAT_ATTR(aborts);
-DOE_STAT_ATTR(irqs);
-DOE_STAT_ATTR(polls);
-DOE_STAT_ATTR(cfg_reads);
-DOE_STAT_ATTR(cfg_writes);
-DOE_STAT_ATTR(busy_waits);
-DOE_STAT_ATTR(overflows);
+static ssize_t doe_stat_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct doe_stat_attr *sa = container_of(attr, struct doe_stat_attr, attr);
+
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&to_doe_mb(dev)->stats[sa->index]));
+}
+
+static struct doe_stat_attr doe_stats[] = {
+	{ __ATTR(exchanges, 0444, doe_stat_show, NULL), DOE_STAT_EXCHANGES },
+	{ __ATTR(errors, 0444, doe_stat_show, NULL), DOE_STAT_ERRORS },
+	{ __ATTR(timeouts, 0444, doe_stat_show, NULL), DOE_STAT_TIMEOUTS },
+	{ __ATTR(aborts, 0444, doe_stat_show, NULL), DOE_STAT_ABORTS },
+	{ __ATTR(irqs, 0444, doe_stat_show, NULL), DOE_STAT_IRQS },
+	{ __ATTR(polls, 0444, doe_stat_show, NULL), DOE_STAT_POLLS },
+	{ __ATTR(cfg_reads, 0444, doe_stat_show, NULL), DOE_STAT_CFG_READS },
+	{ __ATTR(cfg_writes, 0444, doe_stat_show, NULL), DOE_STAT_CFG_WRITES },
+	{ __ATTR(busy_waits, 0444, doe_stat_show, NULL), DOE_STAT_BUSY_WAITS },
+	{ __ATTR(overflows, 0444, doe_stat_show, NULL), DOE_STAT_OVERFLOWS },
+};
 
 static struct attribute *doe_stat_attrs[] = {
-	&dev_attr_exchanges.attr,
-	&dev_attr_errors.attr,
-	&dev_attr_timeouts.attr,
-	&dev_attr_aborts.attr,
-	&dev_attr_irqs.attr,
-	&dev_attr_polls.attr,
-	&dev_attr_cfg_reads.attr,
-	&dev_attr_cfg_writes.attr,
-	&dev_attr_busy_waits.attr,
-	&dev_attr_overflows.attr,
+	&doe_stats[0].attr.attr,
+	&doe_stats[1].attr.attr,
+	&doe_stats[2].attr.attr,
+	&doe_stats[3].attr.attr,
+	&doe_stats[4].attr.attr,
+	&doe_stats[5].attr.attr,
+	&doe_stats[6].attr.attr,
+	&doe_stats[7].attr.attr,
+	&doe_stats[8].attr.attr,
+	&doe_stats[9].attr.attr,
 	NULL
 };
 

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check / make bench: build msikit with dkms for every kernel of the
+# matrix, boot each kernel in QEMU with the devices a suite needs, run the
+# suite's kselftest-style scripts in the guest and report one TAP line per
+# test and kernel, then "N passed, N failed, N skipped".
+#
+#   check.sh [-t SUITE] [-k KERNEL] [--bench]
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(dirname "$HERE")
+. "$HERE/common.sh"
+
+SUITES="" KSEL="" BENCH=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-t) SUITES=$2; shift ;;
+	-k) KSEL=$2; shift ;;
+	--bench) BENCH=1 ;;
+	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench]" ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] || die "check.sh needs root (chroot, mounts)"
+if [ -z "$SUITES" ]; then
+	SUITES="lint"
+	for d in "$SRC"/tests/*/; do
+		[ -f "$d/machine" ] && SUITES="$SUITES $(basename "$d")"
+	done
+fi
+
+OUT=$SRC/out
+rm -rf "$OUT" && mkdir -p "$OUT"
+n=0 pass=0 fail=0 skip=0
+tap() {	# tap STATUS NAME [DETAIL]
+	n=$((n + 1))
+	case "$1" in
+	pass) pass=$((pass + 1)); echo "ok $n $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
+	*) fail=$((fail + 1)); echo "not ok $n $2${3:+ # $3}" ;;
+	esac
+}
+
+t0=$(date +%s)
+echo "TAP version 13"
+"$HERE/host-setup.sh" || { tap fail setup/host; echo "$pass passed, $fail failed, $skip skipped"; exit 1; }
+if ! "$HERE/mkroot.sh"; then
+	tap fail setup/root "see $MSIKIT_CACHE/mkroot.log"
+	echo "$pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
+KERNELS=$(cat "$ROOT/.msikit-kernels")
+[ -n "$KSEL" ] && KERNELS=$(select_kernels "$KSEL")
+[ -n "$KERNELS" ] || die "no kernel of the matrix matches '$KSEL'"
+echo "# kernels: $(echo $KERNELS)  suites: $SUITES  (setup $(( $(date +%s) - t0 )) s)"
+
+if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
+	for k in $KERNELS; do tap pass "$k build/dkms-install"; done
+else
+	cat "$OUT/build.txt" | sed 's/^/# /' | tail -30
+	tap fail "build/dkms-install" "see $MSIKIT_CACHE/build.log"
+	echo "$pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
+
+run_suite() {	# run_suite KERNEL SUITE
+	local k=$1 s=$2 machine plan line name rc secs log
+	machine=$(cat "$SRC/tests/$s/machine")
+	plan=$ROOT/msikit-plan
+	if [ "$BENCH" = 1 ]; then
+		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
+	else
+		(cd "$SRC/tests" && ls "$s"/*.sh | grep -v '/bench-') > "$plan"
+	fi
+	[ -s "$plan" ] || return 0
+	rm -rf "$ROOT/msikit-out"
+	"$HERE/vm.sh" "$k" "$machine" /bin/sh /opt/msikit/tests/run-guest.sh \
+		/msikit-plan /msikit-out > "$OUT/serial-$k-$s.log" 2>&1
+	mkdir -p "$OUT/$k" && cp -a "$ROOT/msikit-out/." "$OUT/$k/" 2>/dev/null
+	while read -r name; do
+		name=${name%.sh}
+		line=$(grep -a "^MSIKIT-RESULT $name " "$OUT/serial-$k-$s.log" | tail -1)
+		log=$OUT/$k/$(echo "$name" | tr / _).log
+		if [ -z "$line" ]; then
+			tap fail "$k $name" "no result: guest crashed or hung, see out/serial-$k-$s.log"
+			grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$OUT/serial-$k-$s.log" | head -3 | sed 's/^/# /'
+			continue
+		fi
+		set -- $line
+		rc=$3 secs=$4
+		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
+		case "$rc" in
+		0) tap pass "$k $name" "${secs}s" ;;
+		4) tap skip "$k $name" "$(grep -a -m1 -o 'SKIP.*' "$log")" ;;
+		*)
+			tap fail "$k $name" "exit $rc, see out/$k/$(basename "$log")"
+			grep -a -E '^not ok|^# (kernel log|expected|timed)|^Bail' "$log" | head -8 | sed 's/^/#   /'
+			;;
+		esac
+	done < "$plan"
+}
+
+for s in $SUITES; do
+	if [ "$s" = lint ]; then
+		[ "$BENCH" = 1 ] && continue
+		for k in $KERNELS; do
+			while read -r st name detail; do
+				tap "$st" "$k $name" "$detail"
+			done < <(KERNEL=$k "$HERE/lint.sh" 2>"$OUT/lint-$k.txt")
+		done
+		continue
+	fi
+	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
+	for k in $KERNELS; do
+		run_suite "$k" "$s"
+	done
+done
+
+echo "# elapsed $(( $(date +%s) - t0 )) s"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

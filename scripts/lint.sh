@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks for one kernel of the matrix ($KERNEL), as check.sh lines
+# "pass|fail NAME [DETAIL]": a W=1 build, a sparse build (C=2) and, once,
+# checkpatch --strict from Debian's linux-source of the LTS kernel.
+# Details go to stderr.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+K=${KERNEL:?}
+B=/tmp/msikit-lint
+
+stage() {
+	rm -rf "$ROOT$B" && mkdir -p "$ROOT$B"
+	(cd "$SRC" && cp -a Kbuild Makefile include tests $(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$ROOT$B/")
+}
+
+# Warnings from our sources only, not from the kernel's headers.
+kbuild() {
+	chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y "$@" modules 2>&1 |
+		grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):"
+}
+
+stage
+if w=$(kbuild W=1); then
+	echo "fail lint/W=1 $(echo "$w" | wc -l) warnings"
+	echo "$w" >&2
+else
+	echo "pass lint/W=1"
+fi
+stage
+if w=$(kbuild C=2 CHECK="sparse -Wno-decl"); then
+	echo "fail lint/sparse $(echo "$w" | wc -l) warnings"
+	echo "$w" >&2
+else
+	echo "pass lint/sparse"
+fi
+rm -rf "$ROOT$B"
+
+# checkpatch is the same for every kernel: run it with the first one.
+[ "$K" = "$(head -1 "$ROOT/.msikit-kernels")" ] || exit 0
+cp_dir=$MSIKIT_CACHE/checkpatch
+if [ ! -x "$cp_dir/checkpatch.pl" ]; then
+	aptx_update
+	tmp=$(mktemp -d)
+	src=$(aptx apt-cache depends linux-source 2>/dev/null | sed -n 's/.*Depends: \(linux-source-[0-9.]*\)$/\1/p' | head -1)
+	(cd "$tmp" && aptx apt-get -q download "${src:-linux-source-6.12}" >/dev/null 2>&1) &&
+	dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb | tar -x -C "$tmp" --wildcards '*.tar.xz' &&
+	tar -xJf "$tmp"/usr/src/linux-source-*.tar.xz -C "$tmp" --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' &&
+	mkdir -p "$cp_dir" && cp "$tmp"/linux-source-*/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch} "$cp_dir/"
+	rm -rf "$tmp"
+fi
+if [ ! -x "$cp_dir/checkpatch.pl" ]; then
+	echo "fail lint/checkpatch could not fetch linux-source"
+	exit 0
+fi
+files=$(cd "$SRC" && git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
+out=$(cd "$SRC" && perl "$cp_dir/checkpatch.pl" --no-tree --strict --quiet --terse \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files 2>&1 | grep -v '^total:')
+if [ -n "$out" ]; then
+	echo "fail lint/checkpatch $(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') findings"
+	echo "$out" >&2
+else
+	echo "pass lint/checkpatch"
+fi

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# KTAP helpers for msikit's kselftest-style scripts. Sourced.
+# Exit codes as kselftest: 0 pass, 1 fail, 4 skip.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+ktap_n=0
+ktap_fails=0
+ktap_passes=0
+ktap_skips=0
+
+ktap_header() {
+	echo "TAP version 13"
+	[ -n "${1:-}" ] && echo "1..$1"
+	return 0
+}
+
+ktap_pass() {
+	ktap_n=$((ktap_n + 1)); ktap_passes=$((ktap_passes + 1))
+	echo "ok $ktap_n $*"
+}
+
+ktap_fail() {
+	ktap_n=$((ktap_n + 1)); ktap_fails=$((ktap_fails + 1))
+	echo "not ok $ktap_n $*"
+}
+
+ktap_skip() {
+	ktap_n=$((ktap_n + 1)); ktap_skips=$((ktap_skips + 1))
+	echo "ok $ktap_n $1 # SKIP ${2:-}"
+}
+
+# ktap_result "description" command...: pass if the command succeeds
+ktap_result() {
+	local desc=$1
+	shift
+	if "$@"; then ktap_pass "$desc"; else ktap_fail "$desc"; fi
+}
+
+# ktap_expect "description" expected actual
+ktap_expect() {
+	if [ "$2" = "$3" ]; then
+		ktap_pass "$1"
+	else
+		ktap_fail "$1"
+		echo "# expected '$2', got '$3'"
+	fi
+}
+
+ktap_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit $KSFT_SKIP
+}
+
+ktap_bail() {
+	echo "Bail out! $*"
+	exit $KSFT_FAIL
+}
+
+ktap_finished() {
+	echo "# Totals: pass:$ktap_passes fail:$ktap_fails skip:$ktap_skips"
+	[ "$ktap_fails" = 0 ] || exit $KSFT_FAIL
+	[ "$ktap_passes" -gt 0 ] || exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+log() { echo "# $*"; }

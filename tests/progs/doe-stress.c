@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * doe-stress: many processes running exchanges on one msikit DOE mailbox
+ * node at once, every response checked against what it must be.
+ *
+ *   doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV
+ *
+ * echo   1234:01 of the software mailbox: a unique request of 1..64 dwords
+ *        per exchange, the response must be the request.
+ * sized  1234:02 of the software mailbox: request N in 1..1024, the response
+ *        must be N dwords, dword i = i ^ 0x5a5a0000.
+ * cdat   1e98:02 (CXL Table Access): the parent reads the CDAT table once as
+ *        the reference, the clients then read its entries in their own order.
+ *
+ * Without -k the first failed exchange ends a client and the run fails.
+ * With -k failures are counted per errno and, when the node reports ENODEV
+ * (device unbound), the client reopens it; the run then fails only if wrong
+ * data came back as a success. Summary lines go to stdout, prefixed "# ".
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msikit/doe.h>
+
+#define PROG		"doe-stress"
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+#define MAX_CLIENTS	1024
+#define MAX_ERRNO	256	/* errno values counted one by one; above: "other" */
+#define MAX_REPORTS	10	/* mismatch reports printed per client */
+#define STALL_SECS	60	/* a client without progress this long is hung */
+
+#define VID_TEST	0x1234
+#define TYPE_ECHO	0x01
+#define TYPE_SIZED	0x02
+#define VID_CXL		0x1e98
+#define TYPE_CDAT	0x02
+
+#define ECHO_MAX_DW	64
+#define SIZED_MAX_DW	1024
+#define SIZED_PATTERN	0x5a5a0000U
+#define CDAT_LAST	0xffff
+#define CDAT_MAX_ENT	1024
+#define CDAT_SLACK	256	/* room for a response longer than the reference */
+
+enum mode { MODE_ECHO, MODE_CDAT, MODE_SIZED };
+
+struct stats {
+	uint64_t done;		/* attempts: ok + mismatched + errors */
+	uint64_t ok;
+	uint64_t mismatched;
+	uint64_t errors;
+	uint64_t err[MAX_ERRNO + 1];
+};
+
+struct cdat_entry {
+	uint32_t handle;
+	uint32_t len;
+	uint8_t *data;
+};
+
+/* set up by the parent before forking, read-only afterwards */
+static const char *dev;
+static enum mode mode = MODE_ECHO;
+static unsigned int nclients = 8;
+static uint64_t count = 1000;
+static unsigned int duration;
+static bool keep_going;
+static struct timespec deadline;
+static struct cdat_entry cdat[CDAT_MAX_ENT];
+static unsigned int ncdat;
+static uint32_t cdat_max_len;
+
+/* One write per line, so lines of concurrent clients do not interleave. */
+static void __attribute__((format(printf, 2, 3))) say(int fd, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(fd, line, n) < 0)
+		return;
+}
+
+static const char *errname(int e)
+{
+	static char buf[16];
+	const char *s = strerrorname_np(e);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool past_deadline(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec > deadline.tv_sec ||
+	       (ts.tv_sec == deadline.tv_sec && ts.tv_nsec >= deadline.tv_nsec);
+}
+
+/* Returns 0 or -errno; *rsp_len is updated on success and on -EOVERFLOW. */
+static int exchange(int fd, uint16_t vid, uint8_t type, const void *req,
+		    uint32_t req_len, void *rsp, uint32_t *rsp_len)
+{
+	struct msikit_doe_exchange x = {
+		.argsz = sizeof(x),
+		.vid = vid,
+		.type = type,
+		.req_len = req_len,
+		.rsp_len = *rsp_len,
+		.req_ptr = (uintptr_t)req,
+		.rsp_ptr = (uintptr_t)rsp,
+	};
+
+	if (ioctl(fd, MSIKIT_DOE_IOC_EXCHANGE, &x)) {
+		int e = errno;
+
+		if (e == EOVERFLOW)
+			*rsp_len = x.rsp_len;
+		return -e;
+	}
+	*rsp_len = x.rsp_len;
+	return 0;
+}
+
+static int cdat_load(int fd)
+{
+	uint32_t handle = 0, cap = 4096, len, hdr;
+	uint8_t req[4], *buf = malloc(cap), *nb;
+	unsigned int i;
+	int rc;
+
+	while (buf && handle != CDAT_LAST) {
+		for (i = 0; i < ncdat; i++) {
+			if (cdat[i].handle == handle) {
+				say(2, PROG ": %s: CDAT entry %u listed twice", dev, handle);
+				goto fail;
+			}
+		}
+		if (ncdat == CDAT_MAX_ENT) {
+			say(2, PROG ": %s: CDAT has over %u entries", dev, CDAT_MAX_ENT);
+			goto fail;
+		}
+		put_le32(req, handle << 16);	/* read entry, table type 0 */
+		len = cap;
+		rc = exchange(fd, VID_CXL, TYPE_CDAT, req, sizeof(req), buf, &len);
+		if (rc == -EOVERFLOW && len > cap && len <= MSIKIT_DOE_MAX_PAYLOAD) {
+			nb = realloc(buf, len);
+			if (!nb)
+				break;
+			buf = nb;
+			cap = len;
+			continue;
+		}
+		if (rc) {
+			say(2, PROG ": %s: CDAT read of entry %u: %s", dev, handle, strerror(-rc));
+			goto fail;
+		}
+		if (len < 4) {
+			say(2, PROG ": %s: CDAT entry %u: response of %u bytes", dev, handle, len);
+			goto fail;
+		}
+		cdat[ncdat].data = malloc(len);
+		if (!cdat[ncdat].data)
+			break;
+		memcpy(cdat[ncdat].data, buf, len);
+		cdat[ncdat].handle = handle;
+		cdat[ncdat].len = len;
+		ncdat++;
+		if (len > cdat_max_len)
+			cdat_max_len = len;
+		hdr = get_le32(buf);
+		handle = hdr >> 16;
+	}
+	if (!buf || handle != CDAT_LAST) {
+		say(2, PROG ": out of memory");
+		goto fail;
+	}
+	free(buf);
+	printf("# " PROG ": CDAT reference: %u entries, largest %u bytes\n", ncdat, cdat_max_len);
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+struct client {
+	unsigned int id;
+	int fd;
+	struct stats *st;
+	uint8_t *req;
+	uint8_t *rsp;
+	uint32_t rsp_cap;
+	uint8_t *exp;		/* sized: the pattern */
+	unsigned int *order;	/* cdat: entry order of this pass */
+};
+
+/* Returns true if equal; reports the first difference otherwise. */
+static bool check(struct client *c, uint64_t seq, const char *what,
+		  const uint8_t *exp, uint32_t exp_len, const uint8_t *got, uint32_t got_len)
+{
+	uint32_t n = exp_len < got_len ? exp_len : got_len, i;
+
+	for (i = 0; i + 4 <= n; i += 4)
+		if (memcmp(exp + i, got + i, 4))
+			break;
+	if (i + 4 > n && exp_len == got_len)
+		return true;
+	if (c->st->mismatched >= MAX_REPORTS)
+		return false;
+	if (i + 4 <= n)
+		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s: dword %u expected 0x%08x got 0x%08x (length expected %u got %u)",
+		    c->id, seq, what, i / 4, get_le32(exp + i), get_le32(got + i),
+		    exp_len, got_len);
+	else
+		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s: length expected %u got %u",
+		    c->id, seq, what, exp_len, got_len);
+	return false;
+}
+
+/* Returns 0 ok, 1 mismatch, -errno failure. */
+static int one_exchange(struct client *c, uint64_t seq)
+{
+	uint64_t s = (uint64_t)c->id << 40 ^ seq ^ 0x646f652d73747273ULL;
+	uint32_t n, i, len = c->rsp_cap;
+	char what[64];
+	int rc;
+
+	switch (mode) {
+	case MODE_ECHO:
+		n = 1 + splitmix64(&s) % ECHO_MAX_DW;
+		for (i = 0; i < n; i++)
+			put_le32(c->req + 4 * i, splitmix64(&s));
+		put_le32(c->req, c->id << 24 | (seq & 0xffffff));
+		if (n > 1)
+			put_le32(c->req + 4, seq);
+		rc = exchange(c->fd, VID_TEST, TYPE_ECHO, c->req, 4 * n, c->rsp, &len);
+		if (rc)
+			return rc;
+		snprintf(what, sizeof(what), "echo of %u dwords", n);
+		return !check(c, seq, what, c->req, 4 * n, c->rsp, len);
+	case MODE_SIZED:
+		n = 1 + splitmix64(&s) % SIZED_MAX_DW;
+		put_le32(c->req, n);
+		rc = exchange(c->fd, VID_TEST, TYPE_SIZED, c->req, 4, c->rsp, &len);
+		if (rc)
+			return rc;
+		snprintf(what, sizeof(what), "sized %u", n);
+		return !check(c, seq, what, c->exp, 4 * n, c->rsp, len);
+	case MODE_CDAT:
+		i = seq % ncdat;
+		if (!i) {	/* a new pass: shuffle the order */
+			uint64_t ps = (uint64_t)c->id << 32 ^ seq / ncdat;
+			unsigned int j, t;
+
+			for (j = ncdat - 1; j > 0; j--) {
+				t = splitmix64(&ps) % (j + 1);
+				n = c->order[j];
+				c->order[j] = c->order[t];
+				c->order[t] = n;
+			}
+		}
+		i = c->order[i];
+		put_le32(c->req, cdat[i].handle << 16);
+		rc = exchange(c->fd, VID_CXL, TYPE_CDAT, c->req, 4, c->rsp, &len);
+		if (rc)
+			return rc;
+		snprintf(what, sizeof(what), "CDAT entry %u", cdat[i].handle);
+		return !check(c, seq, what, cdat[i].data, cdat[i].len, c->rsp, len);
+	}
+	return -EINVAL;
+}
+
+static void count_error(struct client *c, uint64_t seq, const char *what, int e)
+{
+	struct stats *st = c->st;
+
+	if (!st->errors || !keep_going)
+		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s%s: %s (%s)",
+		    c->id, seq, keep_going ? "first error: " : "", what, errname(e),
+		    strerror(e));
+	st->errors++;
+	st->err[e > 0 && e < MAX_ERRNO ? e : MAX_ERRNO]++;
+}
+
+static int client_main(struct client *c)
+{
+	struct stats *st = c->st;
+	uint64_t seq;
+	unsigned int i;
+	int rc;
+
+	c->rsp_cap = mode == MODE_CDAT ? cdat_max_len + CDAT_SLACK : SIZED_MAX_DW * 4;
+	c->req = calloc(ECHO_MAX_DW, 4);
+	c->rsp = malloc(c->rsp_cap);
+	c->exp = malloc(SIZED_MAX_DW * 4);
+	c->order = calloc(ncdat + 1, sizeof(*c->order));
+	if (!c->req || !c->rsp || !c->exp || !c->order) {
+		say(2, PROG ": client %u: out of memory", c->id);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < SIZED_MAX_DW; i++)
+		put_le32(c->exp + 4 * i, i ^ SIZED_PATTERN);
+	for (i = 0; i < ncdat; i++)
+		c->order[i] = i;
+
+	for (seq = 0; duration ? !past_deadline() : seq < count; seq++) {
+		if (c->fd < 0) {
+			c->fd = open(dev, O_RDWR | O_CLOEXEC);
+			if (c->fd < 0) {
+				count_error(c, seq, "open", errno);
+				__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
+				if (!keep_going)
+					break;
+				usleep(1000);
+				continue;
+			}
+		}
+		rc = one_exchange(c, seq);
+		if (rc > 0) {
+			st->mismatched++;
+		} else if (!rc) {
+			st->ok++;
+		} else {
+			count_error(c, seq, "exchange", -rc);
+			if (!keep_going) {
+				__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
+				break;
+			}
+			if (rc == -ENODEV) {	/* gone: a rebind makes a new one */
+				close(c->fd);
+				c->fd = -1;
+			}
+		}
+		__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	return 0;
+}
+
+static void __attribute__((noreturn)) usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: " PROG " [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV\n"
+		"  -c CLIENTS    processes, each with its own open of DEV (default 8)\n"
+		"  -n EXCHANGES  exchanges per client (default 1000)\n"
+		"  -d SECONDS    run for this long instead of a count\n"
+		"  -m MODE       echo (1234:01), sized (1234:02) or cdat (1e98:02); default echo\n"
+		"  -k            keep going on errors, count them per errno; fail only on wrong data\n");
+	exit(status);
+}
+
+static unsigned long parse_num(const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, PROG ": bad number '%s' (%lu..%lu)\n", s, min, max);
+		usage(EXIT_USAGE);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i, running, crashed = 0;
+	struct stats *stats, sum = { 0 };
+	uint64_t last_done[MAX_CLIENTS] = { 0 };
+	int64_t start, last_move[MAX_CLIENTS];
+	pid_t pids[MAX_CLIENTS];
+	bool stalled = false;
+	int opt, fd, status;
+
+	while ((opt = getopt(argc, argv, "c:n:d:m:kh")) != -1) {
+		switch (opt) {
+		case 'c':
+			nclients = parse_num(optarg, 1, MAX_CLIENTS);
+			break;
+		case 'n':
+			count = parse_num(optarg, 1, ULONG_MAX);
+			break;
+		case 'd':
+			duration = parse_num(optarg, 1, 86400);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "echo"))
+				mode = MODE_ECHO;
+			else if (!strcmp(optarg, "cdat"))
+				mode = MODE_CDAT;
+			else if (!strcmp(optarg, "sized"))
+				mode = MODE_SIZED;
+			else
+				usage(EXIT_USAGE);
+			break;
+		case 'k':
+			keep_going = true;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		usage(EXIT_USAGE);
+	dev = argv[optind];
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: open: %s\n", dev, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (mode == MODE_CDAT && cdat_load(fd))
+		return EXIT_FAIL;
+	close(fd);
+
+	stats = mmap(NULL, nclients * sizeof(*stats), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stats == MAP_FAILED) {
+		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += duration;
+	start = now_ms();
+	fflush(stdout);
+	for (i = 0; i < nclients; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			struct client c = { .id = i, .fd = -1, .st = &stats[i] };
+
+			fflush(stdout);
+			_exit(client_main(&c));
+		}
+		if (pids[i] < 0) {
+			fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+			while (i--)
+				kill(pids[i], SIGKILL);
+			while (wait(NULL) > 0)
+				;
+			return EXIT_FAIL;
+		}
+		last_move[i] = start;
+	}
+
+	/* Wait for the clients; kill them all if one stops making progress. */
+	for (running = nclients; running; ) {
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid > 0) {
+			for (i = 0; i < nclients && pids[i] != pid; i++)
+				;
+			if (i < nclients) {
+				pids[i] = 0;
+				running--;
+				if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+					crashed++;
+					say(1, "# " PROG ": client %u died: %s %d", i,
+					    WIFEXITED(status) ? "exit status" : "signal",
+					    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+				}
+			}
+			continue;
+		}
+		if (pid < 0 && errno != EINTR)
+			break;
+		usleep(100000);
+		for (i = 0; i < nclients; i++) {
+			uint64_t d = __atomic_load_n(&stats[i].done, __ATOMIC_RELAXED);
+			int64_t t = now_ms();
+
+			if (d != last_done[i] || !pids[i]) {
+				last_done[i] = d;
+				last_move[i] = t;
+			} else if (!stalled && t - last_move[i] > STALL_SECS * 1000) {
+				say(1, "# " PROG ": client %u: no progress for %d s after exchange %" PRIu64 ", killing all clients",
+				    i, STALL_SECS, d);
+				stalled = true;
+			}
+		}
+		for (i = 0; stalled && i < nclients; i++)
+			if (pids[i])
+				kill(pids[i], SIGKILL);
+	}
+
+	for (i = 0; i < nclients; i++) {
+		unsigned int e;
+
+		sum.done += stats[i].done;
+		sum.ok += stats[i].ok;
+		sum.mismatched += stats[i].mismatched;
+		sum.errors += stats[i].errors;
+		for (e = 0; e <= MAX_ERRNO; e++)
+			sum.err[e] += stats[i].err[e];
+	}
+	printf("# " PROG ": clients=%u exchanges=%" PRIu64 " ok=%" PRIu64 " mismatched=%" PRIu64
+	       " errors=%" PRIu64 " elapsed_ms=%" PRId64 "\n", nclients, sum.done, sum.ok,
+	       sum.mismatched, sum.errors, now_ms() - start);
+	for (i = 1; i <= MAX_ERRNO; i++)
+		if (sum.err[i])
+			printf("# errno %s: %" PRIu64 "\n", i < MAX_ERRNO ? errname(i) : "other",
+			       sum.err[i]);
+	if (crashed || stalled)
+		printf("# " PROG ": %u clients died%s\n", crashed, stalled ? ", hung" : "");
+	if (sum.mismatched || crashed || stalled)
+		return EXIT_FAIL;
+	if (!keep_going && (sum.errors || sum.ok != sum.done ||
+			    (!duration && sum.ok != count * nclients)))
+		return EXIT_FAIL;
+	return 0;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the guest: every test script of the plan, one at a time, with
+# a kernel-log check after each. A WARN, BUG, oops, lockdep or refcount
+# report fails the test that was running, whatever the script said.
+#
+#   run-guest.sh PLAN OUTDIR
+PLAN=$1 OUT=$2
+T=/opt/msikit/tests
+mkdir -p "$OUT"
+export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
+
+SPLAT='WARNING:|BUG:|Oops|general protection fault|refcount_t:|UBSAN:|KASAN:|kmemleak|INFO: task .* blocked|INFO: rcu|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|Call Trace:'
+
+while read -r t; do
+	[ -n "$t" ] || continue
+	name=$(echo "$t" | sed 's|\.sh$||')
+	log=$OUT/$(echo "$name" | tr / _).log
+	dmesg -C
+	start=$(date +%s)
+	timeout -k 5 "${TEST_TIMEOUT:-600}" sh "$T/$t" > "$log" 2>&1
+	rc=$?
+	dmesg > "$log.dmesg"
+	splat=$(grep -E "$SPLAT" "$log.dmesg" | head -1)
+	if [ -n "$splat" ]; then
+		echo "# kernel log: $splat" >> "$log"
+		rc=99
+	fi
+	[ "$rc" = 124 ] && echo "# timed out" >> "$log"
+	echo "MSIKIT-RESULT $name $rc $(( $(date +%s) - start ))"
+done < "$PLAN"
+sync
