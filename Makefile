@@ -9,9 +9,7 @@
 #   make demo            boot a stock Debian kernel, dkms-install, show it
 #   make lint            checkpatch --strict, sparse, W=1 on every kernel
 
-ifneq ($(KERNELRELEASE),)
-include $(src)/Kbuild
-else
+# kbuild reads Kbuild, never this file, when it descends into M=.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -39,4 +37,3 @@ lint:
 	$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
 
 .PHONY: all modules clean check bench demo lint
-endif

@@ -10,7 +10,6 @@
  * that carry device authentication and link encryption are refused unless
  * the administrator loaded the module with allow_reserved=1.
  */
-#define dev_fmt(fmt) "DOE: " fmt
 
 #include <linux/capability.h>
 #include <linux/compat.h>

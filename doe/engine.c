@@ -15,7 +15,6 @@
  * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
  * within L + poll_max_us.
  */
-#define dev_fmt(fmt) "DOE: " fmt
 
 #include <linux/bitfield.h>
 #include <linux/delay.h>
@@ -176,8 +175,7 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 	if (rc == -ETIMEDOUT) {
 		dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
 				     DOE_TIMEOUT_MS);
-		rc = doe_engine_abort(mb);
-		return rc ?: -EBUSY;
+		return doe_engine_abort(mb);
 	}
 	return rc;
 }

@@ -9,7 +9,6 @@
  * task still queued completes with -ENODEV and the one on the registers
  * notices DOE_CANCEL at its next wait. Only then does the backend go away.
  */
-#define dev_fmt(fmt) "DOE: " fmt
 
 #include <linux/bitfield.h>
 #include <linux/idr.h>

@@ -31,7 +31,6 @@
  * core's mailbox for that capability, so it queues behind the kernel's own
  * users instead of racing them.
  */
-#define dev_fmt(fmt) "DOE: " fmt
 
 #include <linux/bitfield.h>
 #include <linux/interrupt.h>

@@ -51,4 +51,5 @@ for k in $kernels; do
 	fi
 	msg "built and dkms-installed msikit $VER for $k in $(( $(date +%s) - t0 )) s"
 done
-chroot_run "$ROOT" make -s -C /opt/msikit/tools install >>"$log" 2>&1 || die "tools build failed, see $log"
+chroot_run "$ROOT" sh -c "make -s -C /opt/msikit/tools && make -s -C /opt/msikit/tests/progs" >>"$log" 2>&1 ||
+	die "tools build failed, see $log"

@@ -186,12 +186,14 @@ static int exchange(int fd, uint16_t vid, uint8_t type, const void *req,
 
 static int cdat_load(int fd)
 {
-	uint32_t handle = 0, cap = 4096, len, hdr;
+	uint32_t handle = 0, cap = 4096, len;
 	uint8_t req[4], *buf = malloc(cap), *nb;
 	unsigned int i;
 	int rc;
 
-	while (buf && handle != CDAT_LAST) {
+	if (!buf)
+		goto oom;
+	while (handle != CDAT_LAST) {
 		for (i = 0; i < ncdat; i++) {
 			if (cdat[i].handle == handle) {
 				say(2, PROG ": %s: CDAT entry %u listed twice", dev, handle);
@@ -208,7 +210,7 @@ static int cdat_load(int fd)
 		if (rc == -EOVERFLOW && len > cap && len <= MSIKIT_DOE_MAX_PAYLOAD) {
 			nb = realloc(buf, len);
 			if (!nb)
-				break;
+				goto oom;
 			buf = nb;
 			cap = len;
 			continue;
@@ -223,23 +225,20 @@ static int cdat_load(int fd)
 		}
 		cdat[ncdat].data = malloc(len);
 		if (!cdat[ncdat].data)
-			break;
+			goto oom;
 		memcpy(cdat[ncdat].data, buf, len);
 		cdat[ncdat].handle = handle;
 		cdat[ncdat].len = len;
 		ncdat++;
 		if (len > cdat_max_len)
 			cdat_max_len = len;
-		hdr = get_le32(buf);
-		handle = hdr >> 16;
-	}
-	if (!buf || handle != CDAT_LAST) {
-		say(2, PROG ": out of memory");
-		goto fail;
+		handle = get_le32(buf) >> 16;	/* the next entry */
 	}
 	free(buf);
 	printf("# " PROG ": CDAT reference: %u entries, largest %u bytes\n", ncdat, cdat_max_len);
 	return 0;
+oom:
+	say(2, PROG ": out of memory");
 fail:
 	free(buf);
 	return -1;
@@ -312,10 +311,10 @@ static int one_exchange(struct client *c, uint64_t seq)
 		i = seq % ncdat;
 		if (!i) {	/* a new pass: shuffle the order */
 			uint64_t ps = (uint64_t)c->id << 32 ^ seq / ncdat;
-			unsigned int j, t;
+			unsigned int j;
 
 			for (j = ncdat - 1; j > 0; j--) {
-				t = splitmix64(&ps) % (j + 1);
+				unsigned int t = splitmix64(&ps) % (j + 1);
 				n = c->order[j];
 				c->order[j] = c->order[t];
 				c->order[t] = n;

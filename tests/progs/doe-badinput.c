@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * doe-badinput: a fixed list of malformed ioctls on an msikit DOE mailbox
+ * node, each of which must fail with exactly the documented errno, then
+ * proof that the mailbox still works. Output is TAP/KTAP on stdout.
+ *
+ *   doe-badinput DEV
+ *
+ * DEV must offer Discovery (0001:00), as every DOE mailbox does. Set
+ * DOE_ALLOW_RESERVED=1 when msikit_doe runs with allow_reserved=1: the
+ * EACCES cases are then skipped. Must run as root with CAP_SYS_ADMIN (and
+ * CAP_SETPCAP, to drop CAP_SYS_ADMIN for the unprivileged cases).
+ *
+ * Exit status: 0 all cases passed, 1 a case failed or DEV cannot be opened,
+ * 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <msikit/doe.h>
+
+#define PROG		"doe-badinput"
+#define NR_CASES	56
+
+#define INFO		MSIKIT_DOE_IOC_INFO
+#define FEATURES	MSIKIT_DOE_IOC_FEATURES
+#define EXCHANGE	MSIKIT_DOE_IOC_EXCHANGE
+#define MAX		MSIKIT_DOE_MAX_PAYLOAD
+
+static const char *dev;
+static int fd;
+static int n_case, n_failed;
+static long page;
+static uint8_t req[4096], rsp[4096];
+
+static const char *errname(int e)
+{
+	static char buf[16];
+	const char *s = e ? strerrorname_np(e) : "success";
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static void __attribute__((format(printf, 2, 0)))
+report(bool pass, const char *fmt, va_list ap)
+{
+	n_case++;
+	if (!pass)
+		n_failed++;
+	printf("%sok %d - ", pass ? "" : "not ", n_case);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+static void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	n_case++;
+	printf("ok %d - ", n_case);
+	vprintf(fmt, ap);
+	printf(" # SKIP\n");
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3))) result(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(pass, fmt, ap);
+	va_end(ap);
+}
+
+static bool vcheck(int want, int ret, int err, const char *fmt, va_list ap)
+{
+	bool pass = want ? ret == -1 && err == want : ret == 0;
+
+	report(pass, fmt, ap);
+	if (!pass)
+		printf("# expected %s, got ret=%d errno=%s\n", errname(want), ret,
+		       ret == -1 ? errname(err) : "-");
+	return pass;
+}
+
+/* One case: @ret/@err came from a call that should fail with @want (0: succeed). */
+static bool __attribute__((format(printf, 4, 5)))
+verdict(int want, int ret, int err, const char *fmt, ...)
+{
+	va_list ap;
+	bool pass;
+
+	va_start(ap, fmt);
+	pass = vcheck(want, ret, err, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+static bool __attribute__((format(printf, 4, 5)))
+t_ioctl(unsigned long cmd, void *arg, int want, const char *fmt, ...)
+{
+	int ret = ioctl(fd, cmd, arg), err = errno;
+	va_list ap;
+	bool pass;
+
+	va_start(ap, fmt);
+	pass = vcheck(want, ret, err, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+/* A valid Discovery exchange: index 0, room for its one-dword response. */
+static struct msikit_doe_exchange disc(void)
+{
+	memset(req, 0, sizeof(req));
+	return (struct msikit_doe_exchange) {
+		.argsz = sizeof(struct msikit_doe_exchange),
+		.vid = 0x0001, .type = 0x00,
+		.req_len = 4, .rsp_len = 4,
+		.req_ptr = (uintptr_t)req, .rsp_ptr = (uintptr_t)rsp,
+	};
+}
+
+static void *map(int prot, size_t len)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
+		exit(1);
+	}
+	return p;
+}
+
+/* An address that was mapped a moment ago and is not any more. */
+static void *unmapped(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, page);
+
+	munmap(p, page);
+	return p;
+}
+
+static int drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	unsigned int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	uint32_t mask = CAP_TO_MASK(CAP_SYS_ADMIN);
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+		return errno;
+	if (syscall(SYS_capget, &hdr, data))
+		return errno;
+	data[i].effective &= ~mask;
+	data[i].permitted &= ~mask;
+	data[i].inheritable &= ~mask;
+	if (syscall(SYS_capset, &hdr, data))
+		return errno;
+	return 0;
+}
+
+/* Still uid 0, but without CAP_SYS_ADMIN: open and ioctl must be refused. */
+static void unprivileged(void)
+{
+	int p[2], res[3] = { -1, -1, -1 };
+	struct msikit_doe_info info;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(p) || (pid = fork()) < 0) {
+		fprintf(stderr, PROG ": pipe/fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (!pid) {
+		close(p[0]);
+		res[0] = drop_sys_admin();
+		if (!res[0]) {
+			int nfd = open(dev, O_RDWR | O_CLOEXEC);
+			res[1] = nfd < 0 ? errno : 0;
+			if (nfd >= 0)
+				close(nfd);
+			memset(&info, 0, sizeof(info));
+			info.argsz = sizeof(info);
+			res[2] = ioctl(fd, INFO, &info) ? errno : 0;
+		}
+		_exit(write(p[1], res, sizeof(res)) != sizeof(res));
+	}
+	close(p[1]);
+	if (read(p[0], res, sizeof(res)) != sizeof(res))
+		res[0] = EPIPE;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	if (res[0]) {
+		printf("not ok %d - open without CAP_SYS_ADMIN -> EPERM\n", ++n_case);
+		printf("not ok %d - INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM\n", ++n_case);
+		printf("# could not drop CAP_SYS_ADMIN: %s\n", strerror(res[0]));
+		n_failed += 2;
+		return;
+	}
+	verdict(EPERM, res[1] ? -1 : 0, res[1], "open without CAP_SYS_ADMIN -> EPERM");
+	verdict(EPERM, res[2] ? -1 : 0, res[2], "INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { unsigned long cmd; const char *what; } unknown[] = {
+		{ _IOWR(0xd1, 0, struct msikit_doe_info), "wrong magic 0xd1, INFO nr and size" },
+		{ _IOWR(0xdf, 2, struct msikit_doe_exchange), "wrong magic 0xdf, EXCHANGE nr and size" },
+		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 3, struct msikit_doe_exchange), "wrong nr 3" },
+		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0xff, struct msikit_doe_info), "wrong nr 0xff" },
+		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0, __u32), "INFO nr with size 4" },
+		{ _IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, 2,
+		       sizeof(struct msikit_doe_exchange) + 8), "EXCHANGE nr with size + 8" },
+		{ _IOR(MSIKIT_DOE_IOC_MAGIC, 1, struct msikit_doe_features), "FEATURES as _IOR" },
+		{ _IO(MSIKIT_DOE_IOC_MAGIC, 2), "EXCHANGE as _IO" },
+	};
+	static const struct { unsigned long cmd; size_t size; const char *name; } cmds[] = {
+		{ INFO, sizeof(struct msikit_doe_info), "INFO" },
+		{ FEATURES, sizeof(struct msikit_doe_features), "FEATURES" },
+		{ EXCHANGE, sizeof(struct msikit_doe_exchange), "EXCHANGE" },
+	};
+	static const uint16_t nosuch[][2] = { { 0xffff, 0xff }, { 0x0000, 0x00 } };
+	static const uint32_t bad_len[] = { 3, 5, 6, MAX + 4, 0xfffffffc };
+	union {
+		struct msikit_doe_info info;
+		struct msikit_doe_features feat;
+		struct msikit_doe_exchange x;
+		uint8_t raw[256];
+	} a;
+	struct msikit_doe_feature feats[64];
+	struct msikit_doe_exchange x, *px;
+	const char *env = getenv("DOE_ALLOW_RESERVED");
+	bool allow_reserved = env && !strcmp(env, "1");
+	uint8_t *ro, *edge;
+	unsigned int i;
+	int ret, err;
+	bool pass;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: " PROG " DEV\n");
+		return 2;
+	}
+	dev = argv[1];
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: open: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	page = sysconf(_SC_PAGESIZE);
+	ro = map(PROT_READ, page);
+	edge = map(PROT_READ | PROT_WRITE, 2 * page);	/* 2nd page inaccessible */
+	mprotect(edge + page, page, PROT_NONE);
+
+	printf("TAP version 13\n1..%d\n# device %s\n", NR_CASES, dev);
+
+	/* sanity: the node answers at all */
+	memset(a.raw, 0, sizeof(a.raw));
+	a.info.argsz = sizeof(a.info);
+	if (t_ioctl(INFO, &a, 0, "INFO succeeds"))
+		printf("# device %.32s, %u features, max_payload %u\n", a.info.device,
+		       a.info.nr_features, a.info.max_payload);
+	memset(a.raw, 0, sizeof(a.raw));
+	a.info.argsz = sizeof(a.info) + 64;
+	t_ioctl(INFO, &a, 0, "INFO with argsz larger than the structure succeeds");
+	memset(a.raw, 0, sizeof(a.raw));
+	a.feat.argsz = sizeof(a.feat);
+	a.feat.count = 64;
+	a.feat.ptr = (uintptr_t)feats;
+	if (t_ioctl(FEATURES, &a, 0, "FEATURES succeeds"))
+		for (i = 0; i < a.feat.count && i < 64; i++)
+			printf("# feature %04x:%02x%s\n", feats[i].vid, feats[i].type,
+			       feats[i].reserved ? " (reserved)" : "");
+
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		memset(a.raw, 0, sizeof(a.raw));
+		a.x = disc();
+		t_ioctl(unknown[i].cmd, &a, ENOTTY, "unknown ioctl %#lx (%s) -> ENOTTY",
+			unknown[i].cmd, unknown[i].what);
+	}
+
+	for (i = 0; i < 3; i++) {
+		memset(a.raw, 0, sizeof(a.raw));
+		a.x = disc();
+		a.x.argsz = 0;
+		t_ioctl(cmds[i].cmd, &a, EINVAL, "%s argsz 0 -> EINVAL", cmds[i].name);
+		a.x = disc();
+		a.x.argsz = cmds[i].size - 1;
+		t_ioctl(cmds[i].cmd, &a, EINVAL, "%s argsz %zu -> EINVAL", cmds[i].name,
+			cmds[i].size - 1);
+	}
+
+	for (i = 0; i < 3; i++) {
+		t_ioctl(cmds[i].cmd, NULL, EFAULT, "%s arg NULL -> EFAULT", cmds[i].name);
+		t_ioctl(cmds[i].cmd, (void *)8, EFAULT, "%s arg (void *)8 -> EFAULT", cmds[i].name);
+		t_ioctl(cmds[i].cmd, unmapped(), EFAULT, "%s arg unmapped page -> EFAULT",
+			cmds[i].name);
+	}
+	t_ioctl(EXCHANGE, (void *)(uintptr_t)-65536, EFAULT, "EXCHANGE arg kernel address -> EFAULT");
+	px = (struct msikit_doe_exchange *)(edge + page - 8);
+	px->argsz = sizeof(*px);
+	px->flags = 0;
+	t_ioctl(EXCHANGE, px, EFAULT, "EXCHANGE arg running into an inaccessible page -> EFAULT");
+	memset(edge, 0, page);
+	((struct msikit_doe_info *)edge)->argsz = sizeof(struct msikit_doe_info);
+	mprotect(edge, page, PROT_READ);
+	t_ioctl(INFO, edge, EFAULT, "INFO arg in a read-only page -> EFAULT");
+	mprotect(edge, page, PROT_READ | PROT_WRITE);
+
+	for (i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+		x = disc();
+		x.req_len = bad_len[i];
+		t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE req_len %#x -> EINVAL", bad_len[i]);
+	}
+	x = disc();
+	x.rsp_len = 7;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE rsp_len 7 -> EINVAL");
+	x = disc();
+	x.rsp_len = MAX + 4;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE rsp_len MAX_PAYLOAD + 4 -> EINVAL");
+	x = disc();
+	x.flags = 1;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE flags 1 -> EINVAL");
+	x = disc();
+	x.flags = 0x80000000;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE flags 0x80000000 -> EINVAL");
+	x = disc();
+	x.pad = 1;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE pad 1 -> EINVAL");
+	x = disc();
+	x.pad2 = 1;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE pad2 1 -> EINVAL");
+
+	x = disc();
+	x.req_ptr = 0;
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE req_ptr NULL, req_len 4 -> EFAULT");
+	x = disc();
+	x.req_ptr = (uintptr_t)unmapped();
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE req_ptr unmapped, req_len 4 -> EFAULT");
+	x = disc();
+	x.rsp_ptr = 0;
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE rsp_ptr NULL, rsp_len 4 -> EFAULT");
+	x = disc();
+	x.rsp_ptr = (uintptr_t)unmapped();
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE rsp_ptr unmapped, rsp_len 4 -> EFAULT");
+	x = disc();
+	x.rsp_ptr = (uintptr_t)ro;
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE rsp_ptr in a read-only mapping -> EFAULT");
+	x = disc();
+	x.rsp_ptr = (uintptr_t)(edge + page - 4);
+	x.rsp_len = 8;
+	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE rsp buffer running into an inaccessible page -> EFAULT");
+	memset(a.raw, 0, sizeof(a.raw));
+	a.feat.argsz = sizeof(a.feat);
+	a.feat.count = 1;
+	a.feat.ptr = (uintptr_t)unmapped();
+	t_ioctl(FEATURES, &a, EFAULT, "FEATURES ptr unmapped, count 1 -> EFAULT");
+	a.feat.ptr = (uintptr_t)ro;
+	t_ioctl(FEATURES, &a, EFAULT, "FEATURES ptr in a read-only mapping -> EFAULT");
+
+	for (i = 0; i < 2; i++) {
+		x = disc();
+		x.vid = nosuch[i][0];
+		x.type = nosuch[i][1];
+		t_ioctl(EXCHANGE, &x, EOPNOTSUPP, "EXCHANGE %04x:%02x (not a feature) -> EOPNOTSUPP",
+			x.vid, x.type);
+	}
+	for (i = 1; i <= 2; i++) {
+		x = disc();
+		x.type = i;
+		if (allow_reserved)
+			skip("EXCHANGE 0001:%02x (reserved) -> EACCES (DOE_ALLOW_RESERVED=1)", i);
+		else
+			t_ioctl(EXCHANGE, &x, EACCES, "EXCHANGE 0001:%02x (reserved) -> EACCES", i);
+	}
+
+	x = disc();
+	x.rsp_len = 0;
+	ret = ioctl(fd, EXCHANGE, &x);
+	err = errno;
+	pass = ret == -1 && err == EOVERFLOW && x.rsp_len == 4;
+	result(pass, "Discovery with rsp_len 0 -> EOVERFLOW, rsp_len 4");
+	if (!pass)
+		printf("# expected EOVERFLOW and rsp_len 4, got ret=%d errno=%s rsp_len=%u\n",
+		       ret, ret == -1 ? errname(err) : "-", x.rsp_len);
+
+	unprivileged();
+
+	x = disc();
+	memset(rsp, 0xff, 4);
+	ret = ioctl(fd, EXCHANGE, &x);
+	err = errno;
+	pass = ret == 0 && x.rsp_len == 4;
+	result(pass, "Discovery still works (0001:00 index 0 -> rsp_len 4)");
+	if (!pass)
+		printf("# expected success and rsp_len 4, got ret=%d errno=%s rsp_len=%u\n",
+		       ret, ret == -1 ? errname(err) : "-", x.rsp_len);
+	else
+		printf("# discovery index 0: %04x:%02x, next %u\n",
+		       rsp[0] | rsp[1] << 8, rsp[2], rsp[3]);
+
+	if (n_case != NR_CASES) {
+		printf("# planned %d cases, ran %d\n", NR_CASES, n_case);
+		n_failed++;
+	}
+	printf("# %s: %d of %d cases failed\n", PROG, n_failed, n_case);
+	close(fd);
+	return n_failed ? 1 : 0;
+}
