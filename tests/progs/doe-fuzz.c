@@ -51,6 +51,7 @@
 #define HANG_SECS	30
 #define SLACK		64	/* misalignment room after the valid buffers */
 #define MAX_FEATS	64
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum ptr_kind {
 	P_VALID, P_MISALIGNED, P_END, P_NULL, P_LOW, P_HOLE, P_GUARD, P_RO,
@@ -76,9 +77,9 @@ union arg {
 
 /* the call under way, for the report of a bad or a hung one */
 static struct call {
-	uint64_t n;
+	unsigned long long n;
 	unsigned long cmd;
-	uint64_t arg;
+	unsigned long long arg;
 	enum ptr_kind kind;
 	union arg a;
 } cur;
@@ -92,7 +93,7 @@ static uint8_t goodreq[SLACK + 4];
 static struct msikit_doe_feature feats[MAX_FEATS];
 static unsigned int nr_feats;
 static bool has_echo, allow_reserved;
-static uint64_t nerr[NR_ERRNO + 1];
+static unsigned long long nerr[NR_ERRNO + 1];
 
 static uint64_t rnd(void)
 {
@@ -118,12 +119,13 @@ static void describe(FILE *f, const struct call *c)
 {
 	const union arg *a = &c->a;
 
-	fprintf(f, "call %" PRIu64 ": cmd %#lx arg %#" PRIx64 " (%s) argsz %u", c->n,
+	fprintf(f, "call %llu: cmd %#lx arg %#llx (%s) argsz %u", c->n,
 		c->cmd, c->arg, kind_name[c->kind], a->x.argsz);
 	if (c->cmd == FEATURES)
 		fprintf(f, " count %u ptr %#llx", a->feat.count, (unsigned long long)a->feat.ptr);
 	else if (c->cmd != INFO)
-		fprintf(f, " flags %#x %04x:%02x pad %#x req_len %#x rsp_len %#x pad2 %#x req_ptr %#llx rsp_ptr %#llx",
+		fprintf(f,
+			" flags %#x %04x:%02x pad %#x req_len %#x rsp_len %#x pad2 %#x req_ptr %#llx rsp_ptr %#llx",
 			a->x.flags, a->x.vid, a->x.type, a->x.pad, a->x.req_len, a->x.rsp_len,
 			a->x.pad2, (unsigned long long)a->x.req_ptr,
 			(unsigned long long)a->x.rsp_ptr);
@@ -212,10 +214,10 @@ static uint32_t pick_len(bool big_ok)
 	if (r < 65)
 		return rnd() % 260;
 	if (r < 85)
-		return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+		return edge[rnd() % ARRAY_SIZE(edge)];
 	if (r < 99 || !big_ok)
 		return (uint32_t)rnd() | 0x00100000;	/* over MAX */
-	return big[rnd() % (sizeof(big) / sizeof(big[0]))];
+	return big[rnd() % ARRAY_SIZE(big)];
 }
 
 static bool listed(uint16_t vid, uint8_t type)
@@ -309,7 +311,7 @@ static void build_exchange(struct msikit_doe_exchange *x, int keep)
 			uint32_t idx = nr_feats ? rnd() % nr_feats : 0;
 
 			p[0] = idx;
-			p[1] = p[2] = p[3] = 0;
+			memset(p + 1, 0, 3);
 			x->req_ptr = (uintptr_t)p;
 		}
 	}
@@ -336,10 +338,10 @@ static unsigned long pick_cmd(void)
 	for (;;) {
 		unsigned long cmd = (uint32_t)rnd();
 
-		for (i = 0; i < sizeof(vfs_types) / sizeof(vfs_types[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(vfs_types); i++)
 			if (_IOC_TYPE(cmd) == vfs_types[i])
 				break;
-		if (i == sizeof(vfs_types) / sizeof(vfs_types[0]))
+		if (i == ARRAY_SIZE(vfs_types))
 			return cmd;
 	}
 }
@@ -389,7 +391,7 @@ static bool is_expected(int e)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(expected); i++)
 		if (e == expected[i])
 			return true;
 	return false;
@@ -409,7 +411,7 @@ static int discovery_ok(int fd)
 	return x.rsp_len == 4 ? 0 : EBADMSG;
 }
 
-static void __attribute__((noreturn)) usage(int status)
+static _Noreturn void usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: " PROG " [-n CALLS] [-s SEED] DEV\n");
 	exit(status);
@@ -418,7 +420,7 @@ static void __attribute__((noreturn)) usage(int status)
 int main(int argc, char **argv)
 {
 	struct msikit_doe_features f = { .argsz = sizeof(f) };
-	uint64_t calls = 100000, seed, n;
+	unsigned long long calls = 100000, seed, n;
 	const char *env = getenv("DOE_ALLOW_RESERVED");
 	bool bad = false;
 	struct timespec ts;
@@ -428,7 +430,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	seed = (uint64_t)ts.tv_sec * 1000000007ULL ^ ts.tv_nsec ^ (uint64_t)getpid() << 32;
+	seed = ts.tv_sec * 1000000007ULL ^ ts.tv_nsec ^ (unsigned long long)getpid() << 32;
 	while ((opt = getopt(argc, argv, "n:s:h")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -468,7 +470,7 @@ int main(int argc, char **argv)
 	}
 	nr_feats = f.count < MAX_FEATS ? f.count : MAX_FEATS;
 	has_echo = listed(0x1234, 0x01);
-	printf("# fuzz: %s: %u features%s, seed %" PRIu64 "\n", argv[optind], f.count,
+	printf("# fuzz: %s: %u features%s, seed %llu\n", argv[optind], f.count,
 	       has_echo ? ", echo" : "", seed);
 	fflush(stdout);
 
@@ -478,13 +480,9 @@ int main(int argc, char **argv)
 	data = map_guarded(data_len);
 	argpg = map_guarded(page);
 	ro = map_guarded(page);
-	for (i = 0; i < page; i += 4) {
-		uint32_t v = rnd();
-
-		memcpy(ro + i, &v, 4);
-	}
+	memset(ro, 0xa5, page);
 	ro[0] = 0x80;	/* argsz 128 at the start: past argsz, to the fields */
-	ro[1] = ro[2] = ro[3] = 0;
+	memset(ro + 1, 0, 3);
 	mprotect(ro, page, PROT_READ);
 	if (pthread_create(&thread, NULL, watchdog, NULL)) {
 		fprintf(stderr, PROG ": pthread_create failed\n");
@@ -518,12 +516,12 @@ int main(int argc, char **argv)
 	}
 
 	if (nerr[0])
-		printf("# fuzz: success: %" PRIu64 "\n", nerr[0]);
+		printf("# fuzz: success: %llu\n", nerr[0]);
 	for (i = 1; i <= NR_ERRNO; i++)
 		if (nerr[i])
-			printf("# fuzz: errno %s: %" PRIu64 "\n",
+			printf("# fuzz: errno %s: %llu\n",
 			       i < NR_ERRNO ? errname(i) : "other", nerr[i]);
-	printf("# fuzz: calls=%" PRIu64 " seed=%" PRIu64 "\n", n, seed);
+	printf("# fuzz: calls=%llu seed=%llu\n", n, seed);
 	err = discovery_ok(fd);
 	if (err) {
 		printf("# fuzz: Discovery after the run failed: %s\n", errname(err));

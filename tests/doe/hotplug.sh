@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Removal of the device under 8 busy clients, through QEMU's monitor
+# (device_del: pciehp powers the slot off, the PCI core removes the
+# function). Clients must get ENODEV, never wrong data, and the mailbox
+# must be gone. Runs last in the suite: the device does not come back.
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+ktap_header
+need_cxl
+[ -c /dev/ttyS1 ] || ktap_skip_all "no host request channel"
+load_doe
+bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
+MB=$(mb_of "$BDF")
+
+doe-stress -k -d 14 -m cdat "/dev/msikit/$MB" > /tmp/h.log 2>&1 &
+sleep 2
+host_request device_del cxl0
+ktap_result "device removed within 15 s" wait_gone "$BDF" 15
+wait
+grep '^#' /tmp/h.log | tail -4
+ktap_result "clients saw no wrong data" grep -q 'mismatched=0' /tmp/h.log
+ktap_result "clients got ENODEV" grep -q 'ENODEV' /tmp/h.log
+ktap_result "mailbox unregistered" sh -c "! test -e $CLASS/$MB"
+ktap_result "module unloads after removal" rmmod msikit_doe
+ktap_finished

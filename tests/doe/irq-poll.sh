@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Which completion path ran, proven by counters: QEMU's mailbox raises its
+# DOE interrupt (MSI-X vector 0) on Data Object Ready, so interrupt mode
+# must count one interrupt per exchange and polling mode none. The software
+# mailbox answers after 200 us, so polling there must actually poll, and
+# its interrupt mode must be woken by the interrupt.
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+ktap_header
+need_cxl
+N=50
+
+run_n() {	# run_n DEV PROTO DWORD: N exchanges
+	i=0
+	while [ $i -lt $N ]; do
+		msikit-doe exchange "$1" "$2" "$3" > /dev/null || return 1
+		i=$((i + 1))
+	done
+}
+
+load_doe
+bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
+MB=$(mb_of "$BDF")
+i0=$(mb_stat "$MB" irqs); x0=$(mb_stat "$MB" exchanges)
+ktap_result "irq mode: $N Discovery exchanges" run_n "$BDF" 0001:00 00000000
+i1=$(mb_stat "$MB" irqs); x1=$(mb_stat "$MB" exchanges)
+log "irq mode: $((x1 - x0)) exchanges, $((i1 - i0)) interrupts, irq $(mb_attr "$MB" irq)"
+ktap_result "irq mode: an interrupt per exchange" test $((i1 - i0)) -ge $N
+unbind_msikit "$BDF"
+
+load_doe poll=1
+bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
+ktap_result "poll mode: $N Discovery exchanges" run_n "$BDF" 0001:00 00000000
+ktap_expect "poll mode: no interrupt" 0 "$(mb_stat "$MB" irqs)"
+unbind_msikit "$BDF"
+
+load_doe
+modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
+SW=$(swmb_mb)
+echo 200 > "$(swmb_dev)/delay_us"
+i0=$(mb_stat "$SW" irqs)
+run_n "/dev/msikit/$SW" 1234:01 12345678 >/dev/null
+ktap_expect "software irq mode: woken by interrupts" $N "$(( $(mb_stat "$SW" irqs) - i0 ))"
+rmmod msikit_doe_swmb
+load_doe poll=1
+modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
+SW=$(swmb_mb)
+echo 200 > "$(swmb_dev)/delay_us"
+p0=$(mb_stat "$SW" polls)
+run_n "/dev/msikit/$SW" 1234:01 12345678 >/dev/null
+p1=$(mb_stat "$SW" polls)
+log "software poll mode: $((p1 - p0)) sleeps for $N exchanges of 200 us"
+ktap_result "software poll mode: polls, no interrupts" \
+	test $((p1 - p0)) -ge $N -a "$(mb_stat "$SW" irqs)" = 0
+ktap_expect "software poll mode: mode reads poll" poll "$(mb_attr "$SW" mode)"
+rmmod msikit_doe_swmb
+rmmod msikit_doe
+ktap_finished

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the doe suite. Sourced by each test after ktap.sh.
+
+CLASS=/sys/class/msikit-doe
+export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
+
+# BDF of QEMU's CXL type-3 device (class 05 02 10: CXL memory device)
+cxl_bdf() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x050210 ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# mailbox name(s) of a device: doe-<bdf>-<cap>
+mb_of() {
+	ls "$CLASS" 2>/dev/null | grep -F "doe-$1-" | head -1
+}
+
+mb_attr() { cat "$CLASS/$1/$2" 2>/dev/null; }
+mb_stat() { cat "$CLASS/$1/stats/$2" 2>/dev/null; }
+
+bind_msikit() {
+	echo msikit_doe > "/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" > /sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$1/driver")")" = msikit_doe ]
+}
+
+unbind_msikit() {
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		echo "$1" > "/sys/bus/pci/devices/$1/driver/unbind"
+	echo > "/sys/bus/pci/devices/$1/driver_override"
+}
+
+# the software mailbox of msikit_doe_swmb instance $1 (default 0)
+swmb_mb() {
+	ls "$CLASS" 2>/dev/null | grep -F "doe-msikit-swmb.${1:-0}-" | head -1
+}
+
+swmb_dev() {
+	echo /sys/bus/platform/devices/msikit-swmb.${1:-0}
+}
+
+load_doe() {
+	rmmod msikit_doe_swmb 2>/dev/null
+	rmmod msikit_doe 2>/dev/null
+	modprobe msikit_doe "$@" || ktap_bail "modprobe msikit_doe $* failed"
+}
+
+need_cxl() {
+	BDF=$(cxl_bdf) || ktap_skip_all "no CXL type-3 device in this VM"
+}
+
+# a QEMU monitor command (device_del ...), relayed by the VM runner
+host_request() {
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	echo "$*" > /dev/ttyS1
+}
+
+# wait up to $2 seconds for a PCI function to disappear
+wait_gone() {
+	i=0
+	while [ -e "/sys/bus/pci/devices/$1" ] && [ $i -lt $(($2 * 5)) ]; do
+		sleep 0.2; i=$((i + 1))
+	done
+	[ ! -e "/sys/bus/pci/devices/$1" ]
+}

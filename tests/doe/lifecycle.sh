@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Unbind, rebind and unload with exchanges in flight: callers get a clean
+# error (never wrong data), the next owner finds the mailbox working, and
+# a module whose character device is open refuses to unload.
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+ktap_header
+need_cxl
+load_doe
+bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
+MB=$(mb_of "$BDF")
+
+# unbind from msikit while 8 clients run: the engine stops, routing resumes
+doe-stress -k -d 6 -m cdat "/dev/msikit/$MB" > /tmp/s1.log 2>&1 &
+sleep 2
+unbind_msikit "$BDF"
+ktap_expect "unbind mid-run: routed again" routed "$(mb_attr "$MB" mode)"
+bind_msikit "$BDF"
+ktap_expect "rebind mid-run: engine again" irq "$(mb_attr "$MB" mode)"
+wait
+grep '^#' /tmp/s1.log | tail -3
+ktap_result "unbind/rebind mid-run: no wrong data" grep -q 'mismatched=0' /tmp/s1.log
+ktap_result "mailbox works after rebind" sh -c "msikit-doe cdat $BDF | grep -q '(valid)'"
+
+# unbind/rebind in a loop under load
+doe-stress -k -d 8 -m cdat "/dev/msikit/$MB" > /tmp/s2.log 2>&1 &
+i=0
+while [ $i -lt 10 ]; do
+	unbind_msikit "$BDF"; sleep 0.2; bind_msikit "$BDF"; sleep 0.2
+	i=$((i + 1))
+done
+wait
+grep '^#' /tmp/s2.log | tail -2
+ktap_result "10 unbind/rebind cycles under load: no wrong data" grep -q 'mismatched=0' /tmp/s2.log
+ktap_expect "still driven by the engine" irq "$(mb_attr "$MB" mode)"
+
+# module unload: refused while a file is open, clean once closed
+exec 5<"/dev/msikit/$MB"
+ktap_result "rmmod refused while the device is open" sh -c "! rmmod msikit_doe 2>/dev/null"
+exec 5<&-
+unbind_msikit "$BDF"
+
+# software mailbox removed with exchanges in flight
+modprobe msikit_doe_swmb
+SW=$(swmb_mb)
+echo 2000 > "$(swmb_dev)/delay_us"
+doe-stress -k -d 4 -m echo "/dev/msikit/$SW" > /tmp/s3.log 2>&1 &
+sleep 1
+ktap_result "software mailbox module unloads mid-run" rmmod msikit_doe_swmb
+wait
+grep '^#' /tmp/s3.log | tail -3
+ktap_result "its clients saw ENODEV, no wrong data" \
+	sh -c "grep -q 'mismatched=0' /tmp/s3.log && grep -q ENODEV /tmp/s3.log"
+
+# load/unload cycles leak nothing we can see: the class goes away
+i=0
+while [ $i -lt 20 ]; do
+	modprobe msikit_doe_swmb count=4 && rmmod msikit_doe_swmb || break
+	i=$((i + 1))
+done
+ktap_expect "20 software load/unload cycles" 20 "$i"
+ktap_result "msikit_doe unloads" rmmod msikit_doe
+ktap_result "class gone after unload" sh -c "! test -d $CLASS"
+ktap_finished
