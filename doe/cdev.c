@@ -214,18 +214,20 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 	if (rc)
 		return rc;
 
-	/*
-	 * Fault the response buffer in before the exchange: a bad pointer
-	 * must fail before the device has done anything.
-	 */
-	ursp = u64_to_user_ptr(x.rsp_ptr);
-	if (x.rsp_len && clear_user(ursp, x.rsp_len))
-		return -EFAULT;
-
 	xf = kvzalloc(struct_size(xf, buf, x.req_len + x.rsp_len), GFP_KERNEL);
 	if (!xf)
 		return -ENOMEM;
 	if (copy_from_user(xf->buf, u64_to_user_ptr(x.req_ptr), x.req_len)) {
+		kvfree(xf);
+		return -EFAULT;
+	}
+	/*
+	 * Fault the response buffer in before the exchange, after the request
+	 * was copied (the two may overlap): a bad pointer must fail before the
+	 * device has done anything.
+	 */
+	ursp = u64_to_user_ptr(x.rsp_ptr);
+	if (x.rsp_len && clear_user(ursp, x.rsp_len)) {
 		kvfree(xf);
 		return -EFAULT;
 	}

@@ -22,7 +22,8 @@ static int doe_set_poll_max_us(const char *val, const struct kernel_param *kp)
 
 	rc = kstrtouint(val, 0, &v);
 	if (rc || v < 1 || v > 10000) {
-		pr_warn("msikit_doe: poll_max_us=%s refused: must be 1..10000\n", val);
+		pr_warn("msikit_doe: poll_max_us=%.*s refused: must be 1..10000\n",
+			(int)strcspn(val, "\n"), val);
 		return -EINVAL;
 	}
 	WRITE_ONCE(doe_param_poll_max_us, v);

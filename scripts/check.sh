@@ -69,8 +69,11 @@ run_suite() {	# run_suite KERNEL SUITE
 	plan=$ROOT/msikit-plan
 	if [ "$BENCH" = 1 ]; then
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
+	elif [ -f "$SRC/tests/$s/plan" ]; then
+		# the suite's order: tests that destroy the device run last
+		sed "s|^|$s/|" "$SRC/tests/$s/plan" > "$plan"
 	else
-		(cd "$SRC/tests" && ls "$s"/*.sh | grep -v '/bench-') > "$plan"
+		(cd "$SRC/tests" && ls "$s"/*.sh | grep -v -e '/bench-' -e '/lib.sh') > "$plan"
 	fi
 	[ -s "$plan" ] || return 0
 	rm -rf "$ROOT/msikit-out"

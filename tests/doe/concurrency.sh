@@ -25,9 +25,10 @@ modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
 SW=/dev/msikit/$(swmb_mb)
 stress "software irq: 8 x 1000 echo" -c 8 -n 1000 -m echo "$SW"
 stress "software irq: 8 x 1000 sized" -c 8 -n 1000 -m sized "$SW"
-stress "CXL routed: 8 x 1000 CDAT" -c 8 -n 1000 -m cdat "$BDF"
+CX=/dev/msikit/$(mb_of "$BDF")
+stress "CXL routed: 8 x 1000 CDAT" -c 8 -n 1000 -m cdat "$CX"
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
-stress "CXL engine irq: 8 x 1000 CDAT" -c 8 -n 1000 -m cdat "$BDF"
+stress "CXL engine irq: 8 x 1000 CDAT" -c 8 -n 1000 -m cdat "$CX"
 unbind_msikit "$BDF"
 rmmod msikit_doe_swmb
 load_doe poll=1

@@ -45,7 +45,7 @@ noready timed no.response
 long input/output longer.than
 len0 input/output ended.at
 len1 input/output shorter.than
-badhdr input/output response.1234
+badhdr input/output to.request.1234:01
 busyidle - busy.for
 FAULTS
 

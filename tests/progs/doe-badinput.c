@@ -218,20 +218,23 @@ static void unprivileged(void)
 	waitpid(pid, NULL, 0);
 	if (res[0]) {
 		printf("not ok %d - open without CAP_SYS_ADMIN -> EPERM\n", ++n_case);
-		printf("not ok %d - INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM\n", ++n_case);
+		printf("not ok %d - INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM\n",
+		       ++n_case);
 		printf("# could not drop CAP_SYS_ADMIN: %s\n", strerror(res[0]));
 		n_failed += 2;
 		return;
 	}
 	verdict(EPERM, res[1] ? -1 : 0, res[1], "open without CAP_SYS_ADMIN -> EPERM");
-	verdict(EPERM, res[2] ? -1 : 0, res[2], "INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM");
+	verdict(EPERM, res[2] ? -1 : 0, res[2],
+		"INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct { unsigned long cmd; const char *what; } unknown[] = {
 		{ _IOWR(0xd1, 0, struct msikit_doe_info), "wrong magic 0xd1, INFO nr and size" },
-		{ _IOWR(0xdf, 2, struct msikit_doe_exchange), "wrong magic 0xdf, EXCHANGE nr and size" },
+		{ _IOWR(0xdf, 2, struct msikit_doe_exchange),
+		  "wrong magic 0xdf, EXCHANGE nr and size" },
 		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 3, struct msikit_doe_exchange), "wrong nr 3" },
 		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0xff, struct msikit_doe_info), "wrong nr 0xff" },
 		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0, __u32), "INFO nr with size 4" },
@@ -321,7 +324,8 @@ int main(int argc, char **argv)
 		t_ioctl(cmds[i].cmd, unmapped(), EFAULT, "%s arg unmapped page -> EFAULT",
 			cmds[i].name);
 	}
-	t_ioctl(EXCHANGE, (void *)(uintptr_t)-65536, EFAULT, "EXCHANGE arg kernel address -> EFAULT");
+	t_ioctl(EXCHANGE, (void *)(uintptr_t)-65536, EFAULT,
+		"EXCHANGE arg kernel address -> EFAULT");
 	px = (struct msikit_doe_exchange *)(edge + page - 8);
 	px->argsz = sizeof(*px);
 	px->flags = 0;
@@ -374,7 +378,8 @@ int main(int argc, char **argv)
 	x = disc();
 	x.rsp_ptr = (uintptr_t)(edge + page - 4);
 	x.rsp_len = 8;
-	t_ioctl(EXCHANGE, &x, EFAULT, "EXCHANGE rsp buffer running into an inaccessible page -> EFAULT");
+	t_ioctl(EXCHANGE, &x, EFAULT,
+		"EXCHANGE rsp buffer running into an inaccessible page -> EFAULT");
 	memset(a.raw, 0, sizeof(a.raw));
 	a.feat.argsz = sizeof(a.feat);
 	a.feat.count = 1;
@@ -387,7 +392,8 @@ int main(int argc, char **argv)
 		x = disc();
 		x.vid = nosuch[i][0];
 		x.type = nosuch[i][1];
-		t_ioctl(EXCHANGE, &x, EOPNOTSUPP, "EXCHANGE %04x:%02x (not a feature) -> EOPNOTSUPP",
+		t_ioctl(EXCHANGE, &x, EOPNOTSUPP,
+			"EXCHANGE %04x:%02x (not a feature) -> EOPNOTSUPP",
 			x.vid, x.type);
 	}
 	for (i = 1; i <= 2; i++) {

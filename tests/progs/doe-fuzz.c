@@ -24,7 +24,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +36,10 @@
 #include <unistd.h>
 
 #include <msikit/doe.h>
+
+/* the kernel's __noreturn, in two steps like __printf() */
+#define __nr_attr		noreturn
+#define __noreturn		__attribute__((__nr_attr))
 
 #define PROG		"doe-fuzz"
 #define EXIT_FAIL	1
@@ -411,9 +414,9 @@ static int discovery_ok(int fd)
 	return x.rsp_len == 4 ? 0 : EBADMSG;
 }
 
-static _Noreturn void usage(int status)
+static __noreturn void bad_usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: " PROG " [-n CALLS] [-s SEED] DEV\n");
+	fputs("usage: doe-fuzz [-n CALLS] [-s SEED] DEV\n", status ? stderr : stdout);
 	exit(status);
 }
 
@@ -440,7 +443,7 @@ int main(int argc, char **argv)
 			if (errno || end == optarg || *end || *optarg == '-' ||
 			    (opt == 'n' && !n)) {
 				fprintf(stderr, PROG ": bad number '%s'\n", optarg);
-				usage(EXIT_USAGE);
+				bad_usage(EXIT_USAGE);
 			}
 			if (opt == 'n')
 				calls = n;
@@ -448,13 +451,13 @@ int main(int argc, char **argv)
 				seed = n;
 			break;
 		case 'h':
-			usage(0);
+			bad_usage(0);
 		default:
-			usage(EXIT_USAGE);
+			bad_usage(EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		usage(EXIT_USAGE);
+		bad_usage(EXIT_USAGE);
 	allow_reserved = env && !strcmp(env, "1");
 
 	fd = open(argv[optind], O_RDWR | O_CLOEXEC);

@@ -22,7 +22,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,6 +41,9 @@
 /* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
 #define __fmt_printf(a, b)	format(printf, a, b)
 #define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+/* the kernel's __noreturn, in two steps like __printf() */
+#define __nr_attr		noreturn
+#define __noreturn		__attribute__((__nr_attr))
 
 #define PROG		"doe-stress"
 #define EXIT_FAIL	1
@@ -264,7 +266,7 @@ static bool check(struct client *c, unsigned long long seq, const char *what,
 		return false;
 	if (i + 4 <= n)
 		say(1,
-		    "# " PROG ": client %u exchange %llu: %s: dword %u expected 0x%08x got 0x%08x (length expected %u got %u)",
+		    "# doe-stress: client %u exchange %llu: %s: dword %u expected 0x%08x got 0x%08x (length expected %u got %u)",
 		    c->id, seq, what, i / 4, get_le32(exp + i), get_le32(got + i),
 		    exp_len, got_len);
 	else
@@ -382,12 +384,14 @@ static int client_main(struct client *c)
 	return 0;
 }
 
-static _Noreturn void usage(int status)
+static const char usage_text[] =
+	"usage: doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV\n"
+	"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
+	"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors\n";
+
+static __noreturn void bad_usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: " PROG " [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV\n"
-		"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
-		"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors\n");
+	fputs(usage_text, status ? stderr : stdout);
 	exit(status);
 }
 
@@ -400,7 +404,7 @@ static unsigned long parse_num(const char *s, unsigned long min, unsigned long m
 	v = strtoul(s, &end, 0);
 	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
 		fprintf(stderr, PROG ": bad number '%s' (%lu..%lu)\n", s, min, max);
-		usage(EXIT_USAGE);
+		bad_usage(EXIT_USAGE);
 	}
 	return v;
 }
@@ -430,19 +434,19 @@ int main(int argc, char **argv)
 			for (mode = 0; mode < NR_MODES && strcmp(optarg, mode_name[mode]); mode++)
 				;
 			if (mode == NR_MODES)
-				usage(EXIT_USAGE);
+				bad_usage(EXIT_USAGE);
 			break;
 		case 'k':
 			keep_going = true;
 			break;
 		case 'h':
-			usage(0);
+			bad_usage(0);
 		default:
-			usage(EXIT_USAGE);
+			bad_usage(EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		usage(EXIT_USAGE);
+		bad_usage(EXIT_USAGE);
 	dev = argv[optind];
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
@@ -497,7 +501,8 @@ int main(int argc, char **argv)
 					crashed++;
 					say(1, "# " PROG ": client %u died: %s %d", i,
 					    WIFEXITED(status) ? "exit status" : "signal",
-					    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+					    WIFEXITED(status) ? WEXITSTATUS(status) :
+								WTERMSIG(status));
 				}
 			}
 			continue;
@@ -513,7 +518,8 @@ int main(int argc, char **argv)
 				last_done[i] = d;
 				last_move[i] = t;
 			} else if (!stalled && t - last_move[i] > STALL_SECS * 1000) {
-				say(1, "# " PROG ": client %u: no progress for %d s after exchange %llu, killing all clients",
+				say(1,
+				    "# doe-stress: client %u: no progress for %d s after exchange %llu, killing all clients",
 				    i, STALL_SECS, d);
 				stalled = true;
 			}
@@ -531,9 +537,9 @@ int main(int argc, char **argv)
 			to[e] += from[e];
 	}
 	printf("# " PROG ": mode=%s dev=%s\n", mode_name[mode], dev);
-	printf("# " PROG ": clients=%u exchanges=%llu ok=%llu mismatched=%llu errors=%llu elapsed_ms=%lld\n",
-	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors,
-	       (long long)(now_ms() - start));
+	printf("# " PROG ": clients=%u exchanges=%llu ok=%llu mismatched=%llu errors=%llu",
+	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors);
+	printf(" elapsed_ms=%lld\n", (long long)(now_ms() - start));
 	for (i = 1; i <= MAX_ERRNO; i++)
 		if (sum.err[i])
 			printf("# errno %s: %llu\n", i < MAX_ERRNO ? errname(i) : "other",
