@@ -403,7 +403,37 @@ struct msikit_doe_mb *msikit_doe_find(struct pci_dev *pdev, u16 vid, u8 type)
 EXPORT_SYMBOL_GPL(msikit_doe_find);
 
 /**
- * msikit_doe_put() - drop a reference from msikit_doe_find()
+ * msikit_doe_get() - the mailbox of a device at a capability offset
+ * @dev: the device owning the mailbox (a PCI function, or a software
+ *	 backend's parent)
+ * @cap: capability offset; for a software mailbox, the id that ends its
+ *	 name (doe-<device>-<id>)
+ *
+ * Unlike msikit_doe_find() this names one capability and does not run
+ * Discovery, so it never sleeps on the device.
+ *
+ * Return: a referenced mailbox (release with msikit_doe_put()), or NULL.
+ */
+struct msikit_doe_mb *msikit_doe_get(struct device *dev, u16 cap)
+{
+	struct msikit_doe_mb *mb, *found = NULL;
+
+	mutex_lock(&doe_list_lock);
+	list_for_each_entry(mb, &doe_list, node) {
+		if (mb->dev.parent == dev &&
+		    (mb->pdev ? mb->cap : mb->id) == cap) {
+			get_device(&mb->dev);
+			found = mb;
+			break;
+		}
+	}
+	mutex_unlock(&doe_list_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(msikit_doe_get);
+
+/**
+ * msikit_doe_put() - drop a reference from msikit_doe_find() or msikit_doe_get()
  * @mb: mailbox or NULL
  */
 void msikit_doe_put(struct msikit_doe_mb *mb)

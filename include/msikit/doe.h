@@ -64,6 +64,7 @@ int msikit_doe_exchange(struct msikit_doe_mb *mb, u16 vid, u8 type,
 bool msikit_doe_supports(struct msikit_doe_mb *mb, u16 vid, u8 type);
 
 struct msikit_doe_mb *msikit_doe_find(struct pci_dev *pdev, u16 vid, u8 type);
+struct msikit_doe_mb *msikit_doe_get(struct device *dev, u16 cap);
 void msikit_doe_put(struct msikit_doe_mb *mb);
 
 /* msikit_doe_attach() flags */
