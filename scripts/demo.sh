@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make demo: on a fresh Debian machine, build the test bed, dkms-install
+# msikit into a stock Debian kernel's root, boot that kernel under QEMU with
+# an emulated CXL memory device and show the DOE driver at work.
+#
+#   demo.sh [-k KERNEL]     default: the newest kernel of the matrix
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/common.sh"
+
+KSEL=""
+[ "${1:-}" = -k ] && KSEL=$2
+[ "$(id -u)" = 0 ] || die "demo.sh needs root (chroot, mounts)"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "host prerequisites (bookworm packages only) and the cached trixie root"
+"$HERE/host-setup.sh"
+"$HERE/mkroot.sh"
+K=$(tail -1 "$ROOT/.msikit-kernels")
+[ -n "$KSEL" ] && K=$(select_kernels "$KSEL" | tail -1)
+[ -n "$K" ] || die "no kernel of the matrix matches '$KSEL'"
+
+step "dkms add/build/install msikit for $K (log: $MSIKIT_CACHE/build.log)"
+KERNELS=$K "$HERE/build.sh"
+chroot "$ROOT" dkms status msikit
+
+step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device"
+"$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
+	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
+	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^[c]//'
