@@ -127,7 +127,7 @@ relay() {
 	done < "$run/req.out"
 }
 relay & relay_pid=$!
-trap 'pkill -P $relay_pid 2>/dev/null; kill $relay_pid 2>/dev/null; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
+trap 'pkill -P $relay_pid 2>/dev/null || true; kill $relay_pid 2>/dev/null || true; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
 mount --bind "$ROOT" "$ROOT/mnt/guest-root"
 mount --make-private "$ROOT/mnt/guest-root"
 rc=0
