@@ -22,6 +22,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] || die "check.sh needs root (chroot, mounts)"
+# One run per cache at a time: runs share the root and its /msikit-run.
+mkdir -p "$MSIKIT_CACHE"
+exec 9>"$MSIKIT_CACHE/.lock"
+flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
 if [ -z "$SUITES" ]; then
 	SUITES="lint"
 	for d in "$SRC"/tests/*/; do
@@ -63,9 +67,8 @@ else
 	exit 1
 fi
 
-run_suite() {	# run_suite KERNEL SUITE
-	local k=$1 s=$2 machine plan line name rc secs log
-	machine=$(cat "$SRC/tests/$s/machine")
+run_suite() {	# run_suite KERNEL SUITE MACHINE
+	local k=$1 s=$2 machine=$3 plan line name rc secs log tag out
 	plan=$ROOT/msikit-plan
 	if [ "$BENCH" = 1 ]; then
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
@@ -76,27 +79,31 @@ run_suite() {	# run_suite KERNEL SUITE
 		(cd "$SRC/tests" && ls "$s"/*.sh | grep -v -e '/bench-' -e '/lib.sh') > "$plan"
 	fi
 	[ -s "$plan" ] || return 0
+	# a suite that runs on several machines names each result after it
+	tag=""
+	[ "$(wc -w < "$SRC/tests/$s/machine")" -gt 1 ] && tag=" [$machine]"
+	out=$OUT/$k/$machine
 	rm -rf "$ROOT/msikit-out"
 	"$HERE/vm.sh" "$k" "$machine" /bin/sh /opt/msikit/tests/run-guest.sh \
-		/msikit-plan /msikit-out > "$OUT/serial-$k-$s.log" 2>&1
-	mkdir -p "$OUT/$k" && cp -a "$ROOT/msikit-out/." "$OUT/$k/" 2>/dev/null
+		/msikit-plan /msikit-out > "$OUT/serial-$k-$s-$machine.log" 2>&1
+	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
-		line=$(grep -a "^MSIKIT-RESULT $name " "$OUT/serial-$k-$s.log" | tail -1)
-		log=$OUT/$k/$(echo "$name" | tr / _).log
+		line=$(grep -a "^MSIKIT-RESULT $name " "$OUT/serial-$k-$s-$machine.log" | tail -1)
+		log=$out/$(echo "$name" | tr / _).log
 		if [ -z "$line" ]; then
-			tap fail "$k $name" "no result: guest crashed or hung, see out/serial-$k-$s.log"
-			grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$OUT/serial-$k-$s.log" | head -3 | sed 's/^/# /'
+			tap fail "$k $name$tag" "no result: guest crashed or hung, see out/serial-$k-$s-$machine.log"
+			grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$OUT/serial-$k-$s-$machine.log" | head -3 | sed 's/^/# /'
 			continue
 		fi
 		set -- $line
 		rc=$3 secs=$4
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		case "$rc" in
-		0) tap pass "$k $name" "${secs}s" ;;
-		4) tap skip "$k $name" "$(grep -a -m1 -o 'SKIP.*' "$log")" ;;
+		0) tap pass "$k $name$tag" ;;
+		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log")" ;;
 		*)
-			tap fail "$k $name" "exit $rc, see out/$k/$(basename "$log")"
+			tap fail "$k $name$tag" "exit $rc, see ${log#"$SRC/"}"
 			grep -a -E '^not ok|^# (kernel log|expected|timed)|^Bail' "$log" | head -8 | sed 's/^/#   /'
 			;;
 		esac
@@ -115,7 +122,9 @@ for s in $SUITES; do
 	fi
 	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
 	for k in $KERNELS; do
-		run_suite "$k" "$s"
+		for m in $(cat "$SRC/tests/$s/machine"); do
+			run_suite "$k" "$s" "$m"
+		done
 	done
 done
 

@@ -12,6 +12,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KSEL=""
 [ "${1:-}" = -k ] && KSEL=$2
 [ "$(id -u)" = 0 ] || die "demo.sh needs root (chroot, mounts)"
+# One run per cache at a time: runs share the root and its /msikit-run.
+mkdir -p "$MSIKIT_CACHE"
+exec 9>"$MSIKIT_CACHE/.lock"
+flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 

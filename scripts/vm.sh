@@ -80,8 +80,11 @@ INIT
 
 machine_args() {
 	case "$MACHINE" in
-	q35)	echo "-M q35" ;;
-	q35-ir)	echo "-M q35 -device intel-iommu,intremap=on" ;;
+	# edu is the stand-in third party: its DMA and its own MSI capability
+	# write any message; dma_mask lets its DMA reach 0xfee00000.
+	q35)	echo "-M q35 -device edu,dma_mask=0xffffffff" ;;
+	q35-ir)	echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on" \
+		     "-device edu,dma_mask=0xffffffff" ;;
 	cxl)
 		# One CXL type-3 memory device (it carries a DOE mailbox with
 		# Discovery and CDAT) behind a CXL host bridge and root port.

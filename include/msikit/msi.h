@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msikit MSI: per-device secondary MSI domains on the platform's MSI parent.
+ *
+ * The interrupts of such a domain are not the device's PCI MSI or MSI-X
+ * vectors: a third party (an NTB peer, a PCI host, a DMA engine) triggers
+ * one by writing its message, address and data, which msikit composes and
+ * hands to the consumer to publish. The domain is stacked on the MSI
+ * parent of @dev (x86 vector, Intel or AMD interrupt remapping), so the
+ * message carries whatever the parent needs to accept a write tagged with
+ * @dev's requester ID.
+ *
+ * The message of an interrupt is valid from request_irq() (activation) on:
+ * request the interrupt, then publish the message, then tell the writer.
+ * On a parent whose messages are mutable (x86 vector without remapping)
+ * an affinity change produces a new message, reported to @write_msg; see
+ * msi-lib/README for what that means for a writer that cached the old one.
+ */
+#ifndef _MSIKIT_MSI_H
+#define _MSIKIT_MSI_H
+
+#include <linux/types.h>
+
+struct device;
+struct msi_msg;
+struct msikit_msi_domain;
+
+#define MSIKIT_MSI_ANY	(~0U)
+
+/**
+ * struct msikit_msi_ops - consumer callbacks
+ * @write_msg: interrupt @index now has message @msg; all zero means the
+ *	interrupt is deactivated and its old message must not be used.
+ *	Called with the interrupt's descriptor lock held and interrupts off,
+ *	possibly in hard interrupt context: record and defer publication.
+ */
+struct msikit_msi_ops {
+	void (*write_msg)(struct msikit_msi_domain *dom, unsigned int index,
+			  const struct msi_msg *msg, void *data);
+};
+
+struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned int size,
+						   const struct msikit_msi_ops *ops,
+						   void *data);
+void msikit_msi_domain_destroy(struct msikit_msi_domain *dom);
+
+int msikit_msi_alloc(struct msikit_msi_domain *dom, unsigned int index);
+int msikit_msi_alloc_range(struct msikit_msi_domain *dom, unsigned int nvec);
+int msikit_msi_free(struct msikit_msi_domain *dom, unsigned int index);
+int msikit_msi_virq(struct msikit_msi_domain *dom, unsigned int index);
+int msikit_msi_get_msg(struct msikit_msi_domain *dom, unsigned int index,
+		       struct msi_msg *msg);
+int msikit_msi_restore(struct msikit_msi_domain *dom);
+
+bool msikit_msi_immutable(struct msikit_msi_domain *dom);
+const char *msikit_msi_parent_name(struct msikit_msi_domain *dom);
+
+#endif /* _MSIKIT_MSI_H */

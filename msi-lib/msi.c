@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_msi: per-device secondary MSI domains stacked on the device's MSI
+ * parent, from exported symbols only.
+ *
+ * Stock kernels offer no way to create a device MSI domain that a third
+ * party triggers: msi_create_device_irq_domain() is not exported, and every
+ * x86 parent refuses DOMAIN_BUS_DEVICE_MSI children. So msikit builds the
+ * hierarchy itself: a domain whose parent is dev->msi.domain (the x86
+ * vector domain, or the Intel/AMD remapping domain that replaced it for
+ * this function), one virq per allocation, and a top-level chip that
+ * forwards to the parent and reports every composed message.
+ *
+ * What the parent needs from us is what it needs from PCI/MSI: remapping
+ * parents take the requester ID from info->desc->dev, so the domain keeps
+ * one private msi_desc naming the function, and allocates as PCI/MSI.
+ */
+#include <linux/device.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/module.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <msikit/msi.h>
+
+#include "compat.h"
+
+#define MSIKIT_MSI_MAX	2048
+
+struct msikit_msi_irq {
+	struct msikit_msi_domain *dom;
+	unsigned int index;
+	int virq;
+	bool active;
+	struct msi_msg msg;		/* under dom->msg_lock */
+};
+
+struct msikit_msi_domain {
+	struct device *dev;
+	struct irq_domain *parent;
+	struct irq_domain *domain;
+	struct fwnode_handle *fwnode;
+	struct irq_chip chip;
+	struct msi_desc *desc;
+	const struct msikit_msi_ops *ops;
+	void *data;
+	enum msikit_parent_kind kind;
+	bool immutable;
+	struct mutex lock;		/* allocation state */
+	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
+	unsigned int size;
+	struct msikit_msi_irq irqs[] __counted_by(size);
+};
+
+/*
+ * irq_chip_compose_msi_msg() is not exported; all it does is ask the
+ * first parent level that can compose. The top level never can.
+ */
+static void msi_compose(struct irq_data *irqd, struct msi_msg *msg)
+{
+	struct irq_data *pd;
+
+	memset(msg, 0, sizeof(*msg));
+	for (pd = irqd->parent_data; pd; pd = pd->parent_data) {
+		if (pd->chip && pd->chip->irq_compose_msi_msg) {
+			pd->chip->irq_compose_msi_msg(pd, msg);
+			return;
+		}
+	}
+}
+
+/* Cache @msg and tell the consumer, always on activation, else on change. */
+static void msi_update(struct msikit_msi_irq *mi, const struct msi_msg *msg, bool always)
+{
+	struct msikit_msi_domain *dom = mi->dom;
+	unsigned long flags;
+	bool changed;
+
+	raw_spin_lock_irqsave(&dom->msg_lock, flags);
+	changed = memcmp(&mi->msg, msg, sizeof(*msg));
+	mi->msg = *msg;
+	raw_spin_unlock_irqrestore(&dom->msg_lock, flags);
+	if (changed || always)
+		dom->ops->write_msg(dom, mi->index, msg, dom->data);
+}
+
+static void msi_mask(struct irq_data *irqd)
+{
+	/* The writer is remote: nothing to mask at the source. */
+}
+
+static void msi_unmask(struct irq_data *irqd)
+{
+}
+
+/*
+ * Translation-table parents (remapping) retarget in their table and report
+ * IRQ_SET_MASK_OK_DONE: the message stands. The bare vector domain moves
+ * the interrupt to a new vector and CPU, so the message changes; the old
+ * vector stays assigned until the first interrupt arrives on the new one,
+ * which is what gives a remote writer time to switch (msi-lib/README).
+ */
+static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, bool force)
+{
+	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
+	struct msi_msg msg;
+	int ret;
+
+	ret = irq_chip_set_affinity_parent(irqd, mask, force);
+	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE) {
+		msi_compose(irqd, &msg);
+		msi_update(mi, &msg, false);
+	}
+	return ret;
+}
+
+static int msi_domain_alloc(struct irq_domain *d, unsigned int virq,
+			    unsigned int nr_irqs, void *arg)
+{
+	struct msikit_msi_domain *dom = d->host_data;
+	struct msikit_msi_irq *mi = arg;
+	int rc;
+
+	if (nr_irqs != 1)
+		return -EINVAL;
+	rc = msikit_parent_alloc(d, virq, dom->desc);
+	if (rc)
+		return rc;
+	irq_domain_set_info(d, virq, mi->index, &dom->chip, mi, handle_edge_irq,
+			    NULL, "edge");
+	return 0;
+}
+
+/*
+ * The hierarchy activates parents first, so the parent's message is final
+ * when we get here: this is where the consumer first learns it.
+ */
+static int msi_domain_activate(struct irq_domain *d, struct irq_data *irqd, bool reserve)
+{
+	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
+	struct msi_msg msg;
+
+	msi_compose(irqd, &msg);
+	mi->active = true;
+	msi_update(mi, &msg, true);
+	return 0;
+}
+
+static void msi_domain_deactivate(struct irq_domain *d, struct irq_data *irqd)
+{
+	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
+	struct msi_msg zero = { };
+
+	mi->active = false;
+	msi_update(mi, &zero, true);
+}
+
+static const struct irq_domain_ops msi_domain_ops = {
+	.alloc = msi_domain_alloc,
+	.free = irq_domain_free_irqs_common,
+	.activate = msi_domain_activate,
+	.deactivate = msi_domain_deactivate,
+};
+
+/**
+ * msikit_msi_domain_create() - a secondary MSI domain for @dev
+ * @dev: the device whose requester ID the writes carry (a PCI function)
+ * @size: number of interrupt indexes, 1..2048
+ * @ops: consumer callbacks; @ops->write_msg is required
+ * @data: passed to @ops
+ *
+ * Return: the domain, or an ERR_PTR: -EOPNOTSUPP with one log line when
+ * the device's MSI parent cannot serve such a domain.
+ */
+struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned int size,
+						   const struct msikit_msi_ops *ops,
+						   void *data)
+{
+	struct msikit_msi_domain *dom;
+	struct irq_domain *parent;
+	int rc, i;
+
+	if (!dev || !ops || !ops->write_msg)
+		return ERR_PTR(-EINVAL);
+	if (!size || size > MSIKIT_MSI_MAX) {
+		dev_warn(dev, "msikit: MSI domain of %u interrupts refused: 1..%u\n",
+			 size, MSIKIT_MSI_MAX);
+		return ERR_PTR(-EINVAL);
+	}
+	parent = dev_get_msi_domain(dev);
+	if (!parent) {
+		dev_warn(dev, "msikit: no MSI parent domain\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+
+	dom = kzalloc(struct_size(dom, irqs, size), GFP_KERNEL);
+	if (!dom)
+		return ERR_PTR(-ENOMEM);
+	dom->size = size;
+	dom->dev = get_device(dev);
+	dom->parent = parent;
+	dom->ops = ops;
+	dom->data = data;
+	mutex_init(&dom->lock);
+	raw_spin_lock_init(&dom->msg_lock);
+	for (i = 0; i < size; i++) {
+		dom->irqs[i].dom = dom;
+		dom->irqs[i].index = i;
+	}
+
+	dom->kind = msikit_parent_kind(parent);
+	rc = msikit_parent_check(dom->kind, dev);
+	if (rc)
+		goto err;
+	dom->immutable = msikit_parent_immutable(parent, dom->kind);
+
+	dom->desc = kzalloc(sizeof(*dom->desc), GFP_KERNEL);
+	if (!dom->desc) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	dom->desc->dev = dev;
+
+	dom->chip = (struct irq_chip) {
+		.name = "msikit-MSI",
+		.irq_ack = irq_chip_ack_parent,
+		.irq_mask = msi_mask,
+		.irq_unmask = msi_unmask,
+		.irq_retrigger = irq_chip_retrigger_hierarchy,
+		.irq_set_affinity = msi_set_affinity,
+		.flags = IRQCHIP_SKIP_SET_WAKE | IRQCHIP_AFFINITY_PRE_STARTUP,
+	};
+
+	dom->fwnode = irq_domain_alloc_named_fwnode(dev_name(dev));
+	if (!dom->fwnode) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	dom->domain = irq_domain_create_hierarchy(parent, 0, size, dom->fwnode,
+						  &msi_domain_ops, dom);
+	if (!dom->domain) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	dev_info(dev, "msikit: MSI domain of %u on %s (%s messages)\n", size,
+		 msikit_parent_names[dom->kind], dom->immutable ? "immutable" : "mutable");
+	return dom;
+err:
+	if (dom->fwnode)
+		irq_domain_free_fwnode(dom->fwnode);
+	kfree(dom->desc);
+	put_device(dom->dev);
+	kfree(dom);
+	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(msikit_msi_domain_create);
+
+static void msi_free_one(struct msikit_msi_irq *mi)
+{
+	irq_dispose_mapping(mi->virq);
+	mi->virq = 0;
+	memset(&mi->msg, 0, sizeof(mi->msg));
+}
+
+/**
+ * msikit_msi_domain_destroy() - free every interrupt and the domain
+ * @dom: domain, or an ERR_PTR/NULL (ignored)
+ *
+ * The consumer must have freed its handlers (free_irq) first.
+ */
+void msikit_msi_domain_destroy(struct msikit_msi_domain *dom)
+{
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(dom))
+		return;
+	mutex_lock(&dom->lock);
+	for (i = 0; i < dom->size; i++) {
+		if (dom->irqs[i].virq)
+			msi_free_one(&dom->irqs[i]);
+	}
+	mutex_unlock(&dom->lock);
+	irq_domain_remove(dom->domain);
+	irq_domain_free_fwnode(dom->fwnode);
+	kfree(dom->desc);
+	put_device(dom->dev);
+	kfree(dom);
+}
+EXPORT_SYMBOL_GPL(msikit_msi_domain_destroy);
+
+static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
+{
+	struct msikit_msi_irq *mi = &dom->irqs[index];
+	int virq;
+
+	virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
+				       mi, false, NULL);
+	if (virq < 0)
+		return virq;
+	mi->virq = virq;
+	return 0;
+}
+
+/**
+ * msikit_msi_alloc() - allocate the interrupt at @index
+ * @dom: domain
+ * @index: 0..size-1, or MSIKIT_MSI_ANY for the first free one
+ *
+ * Return: the index, or -EINVAL (out of range), -EBUSY (taken), -ENOSPC
+ * (none free), or the parent's error (-ENOSPC when out of vectors or
+ * remapping entries).
+ */
+int msikit_msi_alloc(struct msikit_msi_domain *dom, unsigned int index)
+{
+	int rc;
+
+	if (IS_ERR_OR_NULL(dom))
+		return -EINVAL;
+	if (index != MSIKIT_MSI_ANY && index >= dom->size)
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	if (index == MSIKIT_MSI_ANY) {
+		for (index = 0; index < dom->size; index++)
+			if (!dom->irqs[index].virq)
+				break;
+		rc = index < dom->size ? 0 : -ENOSPC;
+	} else {
+		rc = dom->irqs[index].virq ? -EBUSY : 0;
+	}
+	if (!rc)
+		rc = msi_alloc_one(dom, index);
+	mutex_unlock(&dom->lock);
+	return rc ?: index;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_alloc);
+
+/**
+ * msikit_msi_alloc_range() - allocate @nvec consecutive free interrupts
+ * @dom: domain
+ * @nvec: how many, 1..size
+ *
+ * All or nothing.
+ *
+ * Return: the first index, or -errno.
+ */
+int msikit_msi_alloc_range(struct msikit_msi_domain *dom, unsigned int nvec)
+{
+	unsigned int first, i;
+	int rc = -ENOSPC;
+
+	if (IS_ERR_OR_NULL(dom) || !nvec || nvec > dom->size)
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	for (first = 0; first + nvec <= dom->size; first++) {
+		for (i = 0; i < nvec; i++)
+			if (dom->irqs[first + i].virq)
+				break;
+		if (i == nvec) {
+			rc = 0;
+			break;
+		}
+	}
+	for (i = 0; !rc && i < nvec; i++)
+		rc = msi_alloc_one(dom, first + i);
+	if (rc && rc != -ENOSPC)
+		while (i-- > 0)
+			if (dom->irqs[first + i].virq)
+				msi_free_one(&dom->irqs[first + i]);
+	mutex_unlock(&dom->lock);
+	return rc ?: first;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_alloc_range);
+
+/**
+ * msikit_msi_free() - free the interrupt at @index
+ * @dom: domain
+ * @index: an allocated index whose handler was freed
+ *
+ * Return: 0, or -EINVAL when @index is out of range or not allocated.
+ */
+int msikit_msi_free(struct msikit_msi_domain *dom, unsigned int index)
+{
+	int rc = 0;
+
+	if (IS_ERR_OR_NULL(dom) || index >= dom->size)
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	if (dom->irqs[index].virq)
+		msi_free_one(&dom->irqs[index]);
+	else
+		rc = -EINVAL;
+	mutex_unlock(&dom->lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_free);
+
+/**
+ * msikit_msi_virq() - Linux irq number of @index
+ * @dom: domain
+ * @index: allocated index
+ *
+ * Return: the virq, or -EINVAL / -ENOENT.
+ */
+int msikit_msi_virq(struct msikit_msi_domain *dom, unsigned int index)
+{
+	int virq;
+
+	if (IS_ERR_OR_NULL(dom) || index >= dom->size)
+		return -EINVAL;
+	virq = READ_ONCE(dom->irqs[index].virq);
+	return virq ?: -ENOENT;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_virq);
+
+/**
+ * msikit_msi_get_msg() - the current message of @index
+ * @dom: domain
+ * @index: allocated index
+ * @msg: result
+ *
+ * Return: 0; -EAGAIN while the interrupt is not requested (no message
+ * yet); -EINVAL / -ENOENT for a bad index.
+ */
+int msikit_msi_get_msg(struct msikit_msi_domain *dom, unsigned int index,
+		       struct msi_msg *msg)
+{
+	struct msikit_msi_irq *mi;
+	unsigned long flags;
+	int rc = 0;
+
+	if (IS_ERR_OR_NULL(dom) || !msg || index >= dom->size)
+		return -EINVAL;
+	mi = &dom->irqs[index];
+	if (!READ_ONCE(mi->virq))
+		return -ENOENT;
+	raw_spin_lock_irqsave(&dom->msg_lock, flags);
+	if (mi->active)
+		*msg = mi->msg;
+	else
+		rc = -EAGAIN;
+	raw_spin_unlock_irqrestore(&dom->msg_lock, flags);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_get_msg);
+
+/**
+ * msikit_msi_restore() - hand every active message to the consumer again
+ * @dom: domain
+ *
+ * For after a reset of whatever holds the published messages (a peer that
+ * rebooted, a BAR that lost its contents): the cached message is the truth,
+ * the consumer writes it back (seed 002: vfio's write-back after dynamic
+ * allocation and reset).
+ *
+ * Return: number of messages handed over.
+ */
+int msikit_msi_restore(struct msikit_msi_domain *dom)
+{
+	struct msi_msg msg;
+	unsigned int i;
+	int n = 0;
+
+	if (IS_ERR_OR_NULL(dom))
+		return -EINVAL;
+	mutex_lock(&dom->lock);
+	for (i = 0; i < dom->size; i++) {
+		if (!msikit_msi_get_msg(dom, i, &msg)) {
+			dom->ops->write_msg(dom, i, &msg, dom->data);
+			n++;
+		}
+	}
+	mutex_unlock(&dom->lock);
+	return n;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_restore);
+
+/**
+ * msikit_msi_immutable() - do this domain's messages survive affinity changes?
+ * @dom: domain
+ *
+ * True on translation-table parents (interrupt remapping, GIC ITS), where
+ * an affinity change rewrites the table and not the message.
+ */
+bool msikit_msi_immutable(struct msikit_msi_domain *dom)
+{
+	return !IS_ERR_OR_NULL(dom) && dom->immutable;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_immutable);
+
+/**
+ * msikit_msi_parent_name() - which parent serves the domain
+ * @dom: domain
+ */
+const char *msikit_msi_parent_name(struct msikit_msi_domain *dom)
+{
+	return IS_ERR_OR_NULL(dom) ? "none" : msikit_parent_names[dom->kind];
+}
+EXPORT_SYMBOL_GPL(msikit_msi_parent_name);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("msikit per-device MSI domains on the platform MSI parent");
+MODULE_AUTHOR("msikit developers");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_msi_test: drives msikit_msi on QEMU's edu device (1234:11e8).
+ *
+ * edu plays the third party. Its own MSI capability, which the PCI core
+ * leaves disabled because no driver enables MSI on edu, is programmed with
+ * the message of one msikit interrupt; a write to edu's "raise interrupt"
+ * register then makes QEMU send that message with edu's requester ID, so
+ * VT-d checks the source ID our domain programmed, as it would for a peer.
+ *
+ * sysfs, under the edu function:
+ *   alloc       write N: allocate N interrupts and request them
+ *   free_all    write anything: free them
+ *   fire        write "INDEX COUNT": COUNT writes of INDEX's message, each
+ *		 waited for; fails with -ETIMEDOUT on a lost interrupt and
+ *		 -EIO if another interrupt counted instead (spurious)
+ *   counts      "INDEX COUNT" per allocated interrupt
+ *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
+ *   parent      MSI parent and "immutable"/"mutable"
+ *   selftest    read: API misuse cases, one "ok"/"not ok" line each
+ */
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <msikit/msi.h>
+
+#define EDU_RAISE_IRQ	0x60
+#define MT_SIZE		256
+
+struct mt_dev;
+
+struct mt_irq {
+	struct mt_dev *mt;
+	atomic_t count;
+};
+
+struct mt_dev {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	u8 msi_cap;
+	struct msikit_msi_domain *dom;
+	struct mutex lock;		/* alloc/free/fire */
+	unsigned int nirqs;
+	struct mt_irq irqs[MT_SIZE];
+	atomic_t writes;		/* write_msg callbacks */
+	wait_queue_head_t wq;
+};
+
+static irqreturn_t mt_handler(int irq, void *data)
+{
+	struct mt_irq *mi = data;
+
+	atomic_inc(&mi->count);
+	wake_up(&mi->mt->wq);
+	return IRQ_HANDLED;
+}
+
+static void mt_write_msg(struct msikit_msi_domain *dom, unsigned int index,
+			 const struct msi_msg *msg, void *data)
+{
+	struct mt_dev *mt = data;
+
+	atomic_inc(&mt->writes);
+}
+
+static const struct msikit_msi_ops mt_ops = {
+	.write_msg = mt_write_msg,
+};
+
+static void mt_free_all(struct mt_dev *mt)
+{
+	unsigned int i;
+
+	for (i = 0; i < mt->nirqs; i++) {
+		free_irq(msikit_msi_virq(mt->dom, i), &mt->irqs[i]);
+		msikit_msi_free(mt->dom, i);
+	}
+	mt->nirqs = 0;
+}
+
+static int mt_alloc(struct mt_dev *mt, unsigned int n)
+{
+	int first, rc, virq;
+	unsigned int i;
+
+	if (mt->nirqs)
+		return -EBUSY;
+	first = msikit_msi_alloc_range(mt->dom, n);
+	if (first < 0)
+		return first;
+	for (i = 0; i < n; i++) {
+		mt->irqs[i].mt = mt;
+		atomic_set(&mt->irqs[i].count, 0);
+		virq = msikit_msi_virq(mt->dom, first + i);
+		rc = request_irq(virq, mt_handler, 0, "msikit-test", &mt->irqs[i]);
+		if (rc) {
+			while (i-- > 0)
+				free_irq(msikit_msi_virq(mt->dom, first + i), &mt->irqs[i]);
+			for (i = 0; i < n; i++)
+				msikit_msi_free(mt->dom, first + i);
+			return rc;
+		}
+	}
+	mt->nirqs = n;
+	return 0;
+}
+
+/* Point edu's MSI capability at @index's message and have edu send it. */
+static int mt_fire_one(struct mt_dev *mt, unsigned int index)
+{
+	u16 flags;
+	struct msi_msg msg;
+	int rc;
+
+	rc = msikit_msi_get_msg(mt->dom, index, &msg);
+	if (rc)
+		return rc;
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
+	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
+	pci_read_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
+	if (!(flags & PCI_MSI_FLAGS_ENABLE))
+		pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS,
+				      flags | PCI_MSI_FLAGS_ENABLE);
+	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+	return 0;
+}
+
+static unsigned int mt_total(struct mt_dev *mt)
+{
+	unsigned int i, sum = 0;
+
+	for (i = 0; i < mt->nirqs; i++)
+		sum += atomic_read(&mt->irqs[i].count);
+	return sum;
+}
+
+static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n)
+{
+	unsigned int i, want, total;
+	int rc;
+
+	if (index >= mt->nirqs)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		want = atomic_read(&mt->irqs[index].count) + 1;
+		total = mt_total(mt) + 1;
+		rc = mt_fire_one(mt, index);
+		if (rc)
+			return rc;
+		if (!wait_event_timeout(mt->wq, atomic_read(&mt->irqs[index].count) >= want, HZ)) {
+			dev_err(&mt->pdev->dev, "interrupt %u lost at write %u\n", index, i);
+			return -ETIMEDOUT;
+		}
+		if (mt_total(mt) != total) {
+			dev_err(&mt->pdev->dev, "write %u of %u counted %u interrupts\n",
+				i, index, mt_total(mt) - total + 1);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int n;
+	int rc;
+
+	rc = kstrtouint(buf, 0, &n);
+	if (rc || !n || n > MT_SIZE)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_alloc(mt, n);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(alloc);
+
+static ssize_t free_all_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	mutex_lock(&mt->lock);
+	mt_free_all(mt);
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_WO(free_all);
+
+static ssize_t fire_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int index, n;
+	int rc;
+
+	if (sscanf(buf, "%u %u", &index, &n) != 2 || n > 1000000)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_fire(mt, index, n);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(fire);
+
+static ssize_t counts_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&mt->lock);
+	for (i = 0; i < mt->nirqs && len < PAGE_SIZE - 32; i++)
+		len += sysfs_emit_at(buf, len, "%u %d\n", i, atomic_read(&mt->irqs[i].count));
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(counts);
+
+static ssize_t msgs_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct msi_msg msg;
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&mt->lock);
+	for (i = 0; i < mt->nirqs && len < PAGE_SIZE - 48; i++) {
+		if (msikit_msi_get_msg(mt->dom, i, &msg))
+			continue;
+		len += sysfs_emit_at(buf, len, "%u %#010x%08x %#x\n", i, msg.address_hi,
+				     msg.address_lo, msg.data);
+	}
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(msgs);
+
+static ssize_t parent_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s %s\n", msikit_msi_parent_name(mt->dom),
+			  msikit_msi_immutable(mt->dom) ? "immutable" : "mutable");
+}
+static DEVICE_ATTR_RO(parent);
+
+#define MT_CHECK(cond, what) \
+	(len += sysfs_emit_at(buf, len, "%s - %s\n", (cond) ? "ok" : "not ok", what))
+
+/* API misuse must give a clean errno and change nothing. */
+static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct msikit_msi_domain *d;
+	struct msi_msg msg;
+	int len = 0, idx;
+
+	mutex_lock(&mt->lock);
+	MT_CHECK(PTR_ERR(msikit_msi_domain_create(NULL, 4, &mt_ops, mt)) == -EINVAL,
+		 "NULL device -> EINVAL");
+	MT_CHECK(PTR_ERR(msikit_msi_domain_create(dev, 0, &mt_ops, mt)) == -EINVAL,
+		 "size 0 -> EINVAL");
+	MT_CHECK(PTR_ERR(msikit_msi_domain_create(dev, 1 << 20, &mt_ops, mt)) == -EINVAL,
+		 "size 2^20 -> EINVAL");
+	MT_CHECK(PTR_ERR(msikit_msi_domain_create(dev, 4, NULL, mt)) == -EINVAL,
+		 "no ops -> EINVAL");
+	d = msikit_msi_domain_create(dev, 4, &mt_ops, mt);
+	MT_CHECK(!IS_ERR(d), "second domain on the same device");
+	if (!IS_ERR(d)) {
+		MT_CHECK(msikit_msi_alloc(d, 4) == -EINVAL, "index out of range -> EINVAL");
+		MT_CHECK(msikit_msi_alloc_range(d, 0) == -EINVAL, "nvec 0 -> EINVAL");
+		MT_CHECK(msikit_msi_alloc_range(d, 5) == -EINVAL, "nvec > size -> EINVAL");
+		idx = msikit_msi_alloc(d, 2);
+		MT_CHECK(idx == 2, "alloc at index 2");
+		MT_CHECK(msikit_msi_alloc(d, 2) == -EBUSY, "alloc taken index -> EBUSY");
+		MT_CHECK(msikit_msi_get_msg(d, 2, &msg) == -EAGAIN,
+			 "message before request_irq -> EAGAIN");
+		MT_CHECK(msikit_msi_get_msg(d, 1, &msg) == -ENOENT,
+			 "message of a free index -> ENOENT");
+		MT_CHECK(msikit_msi_alloc(d, MSIKIT_MSI_ANY) == 0, "alloc any -> 0");
+		MT_CHECK(msikit_msi_alloc_range(d, 2) == -ENOSPC, "no 2 consecutive -> ENOSPC");
+		MT_CHECK(msikit_msi_free(d, 2) == 0, "free");
+		MT_CHECK(msikit_msi_free(d, 2) == -EINVAL, "double free -> EINVAL");
+		MT_CHECK(msikit_msi_virq(d, 2) == -ENOENT, "virq of a freed index -> ENOENT");
+		MT_CHECK(msikit_msi_free(d, 9) == -EINVAL, "free out of range -> EINVAL");
+		msikit_msi_domain_destroy(d);
+	}
+	MT_CHECK(msikit_msi_alloc(ERR_PTR(-ENODEV), 0) == -EINVAL, "ERR_PTR domain -> EINVAL");
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(selftest);
+
+static struct attribute *mt_attrs[] = {
+	&dev_attr_alloc.attr,
+	&dev_attr_free_all.attr,
+	&dev_attr_fire.attr,
+	&dev_attr_counts.attr,
+	&dev_attr_msgs.attr,
+	&dev_attr_parent.attr,
+	&dev_attr_selftest.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(mt);
+
+static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct mt_dev *mt;
+	int rc;
+
+	mt = devm_kzalloc(&pdev->dev, sizeof(*mt), GFP_KERNEL);
+	if (!mt)
+		return -ENOMEM;
+	mt->pdev = pdev;
+	mutex_init(&mt->lock);
+	init_waitqueue_head(&mt->wq);
+	mt->msi_cap = pci_find_capability(pdev, PCI_CAP_ID_MSI);
+	if (!mt->msi_cap)
+		return -ENODEV;
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	mt->bar = pcim_iomap(pdev, 0, 0);
+	if (!mt->bar)
+		return -ENOMEM;
+	mt->dom = msikit_msi_domain_create(&pdev->dev, MT_SIZE, &mt_ops, mt);
+	if (IS_ERR(mt->dom))
+		return PTR_ERR(mt->dom);
+	pci_set_drvdata(pdev, mt);
+	return 0;
+}
+
+static void mt_remove(struct pci_dev *pdev)
+{
+	struct mt_dev *mt = pci_get_drvdata(pdev);
+	u16 flags;
+
+	mutex_lock(&mt->lock);
+	mt_free_all(mt);
+	mutex_unlock(&mt->lock);
+	pci_read_config_word(pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
+	pci_write_config_word(pdev, mt->msi_cap + PCI_MSI_FLAGS, flags & ~PCI_MSI_FLAGS_ENABLE);
+	msikit_msi_domain_destroy(mt->dom);
+}
+
+static const struct pci_device_id mt_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, mt_ids);
+
+static struct pci_driver mt_driver = {
+	.name = "msikit_msi_test",
+	.id_table = mt_ids,
+	.probe = mt_probe,
+	.remove = mt_remove,
+	.dev_groups = mt_groups,
+};
+module_pci_driver(mt_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("msikit: msikit_msi test driver for QEMU's edu device");

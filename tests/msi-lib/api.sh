@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# API misuse through the test driver (bad index, double free, NULL device,
+# nvec 0 or huge) gives clean errnos; 1000 allocate/free cycles leak no
+# interrupt; a consumer's unload with interrupts allocated cleans up.
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+ktap_header
+need_edu
+load_msi
+
+cat "$T/selftest" > /tmp/selftest.out
+sed 's/^/# /' /tmp/selftest.out
+ktap_result "$(grep -c '^ok' /tmp/selftest.out) API misuse cases" \
+	sh -c "! grep -q '^not ok' /tmp/selftest.out && grep -q '^ok' /tmp/selftest.out"
+
+before=$(ls /sys/kernel/irq | wc -l)
+i=0
+while [ $i -lt 1000 ]; do
+	echo 4 > "$T/alloc" || break
+	echo 1 > "$T/free_all"
+	i=$((i + 1))
+done
+after=$(ls /sys/kernel/irq | wc -l)
+ktap_expect "1000 allocate/free cycles of 4 interrupts" 1000 "$i"
+ktap_expect "no interrupt descriptor leaked" "$before" "$after"
+
+echo 16 > "$T/alloc"
+ktap_result "msikit_msi refuses to unload under a consumer" sh -c "! rmmod msikit_msi 2>/dev/null"
+ktap_result "consumer unloads with 16 interrupts allocated" rmmod msikit_msi_test
+ktap_expect "its interrupts are gone" "$before" "$(ls /sys/kernel/irq | wc -l)"
+ktap_result "msikit_msi unloads" rmmod msikit_msi
+ktap_finished
