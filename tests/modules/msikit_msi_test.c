@@ -332,6 +332,8 @@ static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mt->bar = pcim_iomap(pdev, 0, 0);
 	if (!mt->bar)
 		return -ENOMEM;
+	/* an MSI is a memory write: no bus mastering, no interrupt */
+	pci_set_master(pdev);
 	mt->dom = msikit_msi_domain_create(&pdev->dev, MT_SIZE, &mt_ops, mt);
 	if (IS_ERR(mt->dom))
 		return PTR_ERR(mt->dom);

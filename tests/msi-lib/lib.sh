@@ -15,8 +15,8 @@ need_edu() {
 	T=/sys/bus/pci/devices/$EDU
 }
 
-# iommu (VT-d interrupt remapping) present?
-have_ir() { dmesg | grep -q 'Enabled IRQ remapping'; }
+# VT-d present (QEMU's intel-iommu comes with intremap=on here)?
+have_ir() { [ -n "$(ls /sys/class/iommu 2>/dev/null)" ]; }
 
 load_msi() {
 	rmmod msikit_msi_test 2>/dev/null
