@@ -25,15 +25,15 @@ clean:
 	$(MAKE) -C tools clean
 
 check:
-	$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K))
 
 bench:
-	$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K))
 
 demo:
-	$(SUDO) scripts/demo.sh $(if $(K),-k $(K))
+	@$(SUDO) scripts/demo.sh $(if $(K),-k $(K))
 
 lint:
-	$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
 
 .PHONY: all modules clean check bench demo lint
