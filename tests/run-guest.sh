@@ -10,7 +10,7 @@ T=/opt/msikit/tests
 mkdir -p "$OUT"
 export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
 
-SPLAT='WARNING:|BUG:|Oops|general protection fault|refcount_t:|UBSAN:|KASAN:|kmemleak|INFO: task .* blocked|INFO: rcu|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|Call Trace:'
+SPLAT='WARNING:|BUG:|No irq handler for vector|spurious APIC|Oops|general protection fault|refcount_t:|UBSAN:|KASAN:|kmemleak|INFO: task .* blocked|INFO: rcu|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|Call Trace:'
 
 while read -r t; do
 	[ -n "$t" ] || continue

@@ -147,6 +147,11 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 	rmmod msikit_doe_swmb
 }
 
+# Timers decide the software mailbox's figures: say which ones run them.
+log "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)," \
+	"clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)," \
+	"$(nproc) CPUs"
+
 if BDF=$(cxl_bdf); then
 	bench_cxl
 else
@@ -155,6 +160,9 @@ fi
 
 bench_sw irq
 bench_sw poll poll=1
+ktap_result "msikit_doe_bench refuses path=kernel on a software mailbox" \
+	sh -c '! modprobe msikit_doe_bench target=sw:msikit-swmb.0:0 path=kernel label=x 2>/dev/null'
+rmmod msikit_doe_bench 2>/dev/null
 rmmod msikit_doe 2>/dev/null
 
 # The PCI core looks at DOE Status every HZ / 128 jiffies (PCI_DOE_POLL_INTERVAL),

@@ -18,10 +18,18 @@
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
  *   parent      MSI parent and "immutable"/"mutable"
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each
+ *   stress      write "WRITES CHANGES": WRITES writes spread over the
+ *		 allocated interrupts while a thread on another CPU makes
+ *		 CHANGES affinity changes; the writer only ever uses the
+ *		 published copy of each message, which a work item updates
+ *		 after msikit reports a change, as a real consumer would
+ *   stress_result  the figures of the last stress run
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
 #include <linux/module.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
@@ -37,6 +45,14 @@ struct mt_dev;
 struct mt_irq {
 	struct mt_dev *mt;
 	atomic_t count;
+	struct msi_msg latest;		/* as msikit reported it, under pub_lock */
+	struct msi_msg pub;		/* what the writer uses, under pub_lock */
+	bool dirty;
+};
+
+struct mt_stress {
+	unsigned long writes, changes, ebusy, failed, republished, lost, spurious;
+	u64 ns;
 };
 
 struct mt_dev {
@@ -49,6 +65,13 @@ struct mt_dev {
 	struct mt_irq irqs[MT_SIZE];
 	atomic_t writes;		/* write_msg callbacks */
 	wait_queue_head_t wq;
+	spinlock_t pub_lock;
+	struct work_struct pub_work;
+	atomic_long_t republished;
+	/* stress */
+	atomic_long_t progress;
+	unsigned long change_every, changes_wanted;
+	struct mt_stress st;
 };
 
 static irqreturn_t mt_handler(int irq, void *data)
@@ -60,12 +83,37 @@ static irqreturn_t mt_handler(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* msikit may call this in hard irq context: record, publish later. */
 static void mt_write_msg(struct msikit_msi_domain *dom, unsigned int index,
 			 const struct msi_msg *msg, void *data)
 {
 	struct mt_dev *mt = data;
+	unsigned long flags;
 
 	atomic_inc(&mt->writes);
+	if (index >= MT_SIZE)
+		return;
+	spin_lock_irqsave(&mt->pub_lock, flags);
+	mt->irqs[index].latest = *msg;
+	mt->irqs[index].dirty = true;
+	spin_unlock_irqrestore(&mt->pub_lock, flags);
+	schedule_work(&mt->pub_work);
+}
+
+static void mt_publish(struct work_struct *work)
+{
+	struct mt_dev *mt = container_of(work, struct mt_dev, pub_work);
+	unsigned int i;
+
+	spin_lock_irq(&mt->pub_lock);
+	for (i = 0; i < MT_SIZE; i++) {
+		if (mt->irqs[i].dirty) {
+			mt->irqs[i].pub = mt->irqs[i].latest;
+			mt->irqs[i].dirty = false;
+			atomic_long_inc(&mt->republished);
+		}
+	}
+	spin_unlock_irq(&mt->pub_lock);
 }
 
 static const struct msikit_msi_ops mt_ops = {
@@ -113,13 +161,14 @@ static int mt_alloc(struct mt_dev *mt, unsigned int n)
 /* Point edu's MSI capability at @index's message and have edu send it. */
 static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 {
-	u16 flags;
 	struct msi_msg msg;
-	int rc;
+	u16 flags;
 
-	rc = msikit_msi_get_msg(mt->dom, index, &msg);
-	if (rc)
-		return rc;
+	spin_lock_irq(&mt->pub_lock);
+	msg = mt->irqs[index].pub;
+	spin_unlock_irq(&mt->pub_lock);
+	if (!msg.address_lo)
+		return -EAGAIN;
 	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
 	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
 	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
@@ -147,6 +196,7 @@ static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n)
 
 	if (index >= mt->nirqs)
 		return -EINVAL;
+	flush_work(&mt->pub_work);
 	for (i = 0; i < n; i++) {
 		want = atomic_read(&mt->irqs[index].count) + 1;
 		total = mt_total(mt) + 1;
@@ -165,6 +215,121 @@ static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n)
 	}
 	return 0;
 }
+
+/* Move one random interrupt to the other CPU, paced by the writer. */
+static int mt_changer(void *data)
+{
+	struct mt_dev *mt = data;
+	unsigned long next = mt->change_every;
+	const struct cpumask *eff;
+	unsigned int i, cpu;
+	int rc, virq;
+
+	while (!kthread_should_stop()) {
+		if (mt->st.changes >= mt->changes_wanted ||
+		    atomic_long_read(&mt->progress) < next) {
+			usleep_range(20, 50);
+			continue;
+		}
+		i = get_random_u32_below(mt->nirqs);
+		virq = msikit_msi_virq(mt->dom, i);
+		eff = irq_data_get_effective_affinity_mask(irq_get_irq_data(virq));
+		cpu = cpumask_next(cpumask_first(eff), cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		rc = irq_set_affinity(virq, cpumask_of(cpu));
+		if (!rc) {
+			mt->st.changes++;
+			next += mt->change_every;
+		} else if (rc == -EBUSY) {
+			/* the previous move waits for an interrupt on its new CPU */
+			mt->st.ebusy++;
+		} else {
+			mt->st.failed++;
+			next += mt->change_every;
+		}
+	}
+	return 0;
+}
+
+static int mt_stress(struct mt_dev *mt, unsigned long writes, unsigned long changes)
+{
+	struct task_struct *changer;
+	unsigned long w, before, base;
+	unsigned int i;
+	u64 t0;
+	int rc = 0;
+
+	if (!mt->nirqs || !writes)
+		return -EINVAL;
+	memset(&mt->st, 0, sizeof(mt->st));
+	atomic_long_set(&mt->progress, 0);
+	atomic_long_set(&mt->republished, 0);
+	mt->changes_wanted = changes;
+	mt->change_every = changes ? max(writes / (changes + 1), 1UL) : ULONG_MAX;
+	flush_work(&mt->pub_work);
+	changer = kthread_run(mt_changer, mt, "msikit-mt-affinity");
+	if (IS_ERR(changer))
+		return PTR_ERR(changer);
+
+	base = mt_total(mt);
+	t0 = ktime_get_ns();
+	for (w = 0; w < writes; w++) {
+		i = w % mt->nirqs;
+		before = mt_total(mt);
+		rc = mt_fire_one(mt, i);
+		if (rc)
+			break;
+		mt->st.writes++;
+		if (!wait_event_timeout(mt->wq, mt_total(mt) > before, HZ)) {
+			mt->st.lost++;
+			dev_err(&mt->pdev->dev, "stress: write %lu to interrupt %u lost\n", w, i);
+			rc = -ETIMEDOUT;
+			break;
+		}
+		atomic_long_inc(&mt->progress);
+		if (!(w & 1023))
+			cond_resched();
+	}
+	mt->st.ns = ktime_get_ns() - t0;
+	kthread_stop(changer);
+	/* let stragglers land before counting */
+	msleep(20);
+	if (mt_total(mt) != base + mt->st.writes) {
+		mt->st.spurious = mt_total(mt) - base - mt->st.writes;
+		rc = rc ?: -EIO;
+	}
+	mt->st.republished = atomic_long_read(&mt->republished);
+	return rc;
+}
+
+static ssize_t stress_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned long writes, changes;
+	int rc;
+
+	if (sscanf(buf, "%lu %lu", &writes, &changes) != 2 || writes > 100000000UL ||
+	    changes > writes)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_stress(mt, writes, changes);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(stress);
+
+static ssize_t stress_result_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct mt_stress *st = &mt->st;
+
+	return sysfs_emit(buf, "writes %lu lost %lu spurious %lu changes %lu ebusy %lu failed %lu republished %lu ns %llu\n",
+			  st->writes, st->lost, st->spurious, st->changes, st->ebusy,
+			  st->failed, st->republished, st->ns);
+}
+static DEVICE_ATTR_RO(stress_result);
 
 static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
@@ -308,6 +473,8 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_msgs.attr,
 	&dev_attr_parent.attr,
 	&dev_attr_selftest.attr,
+	&dev_attr_stress.attr,
+	&dev_attr_stress_result.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(mt);
@@ -323,6 +490,8 @@ static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mt->pdev = pdev;
 	mutex_init(&mt->lock);
 	init_waitqueue_head(&mt->wq);
+	spin_lock_init(&mt->pub_lock);
+	INIT_WORK(&mt->pub_work, mt_publish);
 	mt->msi_cap = pci_find_capability(pdev, PCI_CAP_ID_MSI);
 	if (!mt->msi_cap)
 		return -ENODEV;
@@ -352,6 +521,7 @@ static void mt_remove(struct pci_dev *pdev)
 	pci_read_config_word(pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
 	pci_write_config_word(pdev, mt->msi_cap + PCI_MSI_FLAGS, flags & ~PCI_MSI_FLAGS_ENABLE);
 	msikit_msi_domain_destroy(mt->dom);
+	cancel_work_sync(&mt->pub_work);
 }
 
 static const struct pci_device_id mt_ids[] = {
