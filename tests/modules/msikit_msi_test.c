@@ -24,6 +24,9 @@
  *		 published copy of each message, which a work item updates
  *		 after msikit reports a change, as a real consumer would
  *   stress_result  the figures of the last stress run
+ *   restore     write anything: forget every published message (what a
+ *		 peer reset does to its copy), then msikit_msi_restore();
+ *		 read: how many messages the last restore handed back
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
@@ -72,6 +75,7 @@ struct mt_dev {
 	atomic_long_t progress;
 	unsigned long change_every, changes_wanted;
 	struct mt_stress st;
+	int restored;
 };
 
 static irqreturn_t mt_handler(int irq, void *data)
@@ -331,6 +335,32 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 }
 static DEVICE_ATTR_RO(stress_result);
 
+static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int i;
+	int n;
+
+	mutex_lock(&mt->lock);
+	flush_work(&mt->pub_work);
+	spin_lock_irq(&mt->pub_lock);
+	for (i = 0; i < MT_SIZE; i++)
+		memset(&mt->irqs[i].pub, 0, sizeof(mt->irqs[i].pub));
+	spin_unlock_irq(&mt->pub_lock);
+	n = msikit_msi_restore(mt->dom);
+	flush_work(&mt->pub_work);
+	mt->restored = n;
+	mutex_unlock(&mt->lock);
+	return n < 0 ? n : len;
+}
+
+static ssize_t restore_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", ((struct mt_dev *)dev_get_drvdata(dev))->restored);
+}
+static DEVICE_ATTR_RW(restore);
+
 static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -475,6 +505,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_selftest.attr,
 	&dev_attr_stress.attr,
 	&dev_attr_stress_result.attr,
+	&dev_attr_restore.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(mt);

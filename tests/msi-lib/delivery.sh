@@ -34,6 +34,20 @@ for n in 1 8 256; do
 	echo 1 > "$T/free_all"
 done
 
+# restore (seed 002): the writer loses its copies, msikit hands them back
+echo 8 > "$T/alloc"
+echo "0 1" > "$T/fire"
+echo 1 > "$T/restore"
+ktap_expect "restore hands back the 8 active messages" 8 "$(cat "$T/restore")"
+ok=1
+i=0
+while [ $i -lt 8 ]; do
+	echo "$i 2" > "$T/fire" || ok=0
+	i=$((i + 1))
+done
+ktap_result "all 8 interrupts deliver after restore" test $ok = 1
+echo 1 > "$T/free_all"
+
 # the message format tells which parent composed it
 echo 1 > "$T/alloc"
 echo "0 1" > "$T/fire"
