@@ -68,7 +68,7 @@ struct mt_dev {
 	struct mt_irq irqs[MT_SIZE];
 	atomic_t writes;		/* write_msg callbacks */
 	wait_queue_head_t wq;
-	spinlock_t pub_lock;
+	spinlock_t pub_lock;		/* latest, pub, dirty of every irq */
 	struct work_struct pub_work;
 	atomic_long_t republished;
 	/* stress */
@@ -329,7 +329,8 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct mt_dev *mt = dev_get_drvdata(dev);
 	struct mt_stress *st = &mt->st;
 
-	return sysfs_emit(buf, "writes %lu lost %lu spurious %lu changes %lu ebusy %lu failed %lu republished %lu ns %llu\n",
+	return sysfs_emit(buf,
+			  "writes %lu lost %lu spurious %lu changes %lu ebusy %lu failed %lu republished %lu ns %llu\n",
 			  st->writes, st->lost, st->spurious, st->changes, st->ebusy,
 			  st->failed, st->republished, st->ns);
 }
