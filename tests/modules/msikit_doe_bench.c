@@ -47,6 +47,8 @@
 
 #include <msikit/doe.h>
 
+#include "msikit_doe_swmb.h"
+
 #define BENCH_WARMUP		20
 #define BENCH_MAX_N		100000
 #define BENCH_MAX_DELAY_US	10000000U
@@ -87,6 +89,7 @@ struct bench {
 	struct pci_doe_mb *core;	/* path=kernel */
 	bool echo;			/* sw target: echo, else Discovery */
 	u64 *lat;			/* ns per timed exchange */
+	u64 *react;			/* sw target: ns from Data Object Ready to done */
 };
 
 static int bench_cmp_u64(const void *a, const void *b)
@@ -167,6 +170,11 @@ static int bench_run(struct bench *b)
 			goto out;
 		b->lat[i] = t1 - t0;
 		sum += t1 - t0;
+		if (b->react) {
+			u64 ready = msikit_swmb_ready_ns(b->dev);
+
+			b->react[i] = ready > t0 && ready < t1 ? t1 - ready : 0;
+		}
 	}
 	total = ktime_get_ns() - start;
 
@@ -182,6 +190,15 @@ static int bench_run(struct bench *b)
 		over = (s64)bench_delay_us * NSEC_PER_USEC;
 		bench_print_us(b->label, "over_L_p50", bench_pct(b->lat, n, 50) - over);
 		bench_print_us(b->label, "over_L_p99", bench_pct(b->lat, n, 99) - over);
+	}
+	if (b->react) {
+		/*
+		 * The engine's own share: from the instant the device set
+		 * Data Object Ready to the caller having the response.
+		 */
+		sort(b->react, n, sizeof(*b->react), bench_cmp_u64, NULL);
+		bench_print_us(b->label, "ready_to_done_p50", bench_pct(b->react, n, 50));
+		bench_print_us(b->label, "ready_to_done_p99", bench_pct(b->react, n, 99));
 	}
 	pr_info("bench-info: %s min %llu ns max %llu ns total %llu ns\n",
 		b->label, b->lat[0], b->lat[n - 1], total);
@@ -311,7 +328,11 @@ static int __init bench_init(void)
 	}
 
 	b.lat = vmalloc_array(bench_n, sizeof(*b.lat));
-	if (!b.lat) {
+	if (b.echo)
+		b.react = vmalloc_array(bench_n, sizeof(*b.react));
+	if (!b.lat || (b.echo && !b.react)) {
+		vfree(b.lat);
+		vfree(b.react);
 		rc = -ENOMEM;
 		goto out_mb;
 	}
@@ -323,6 +344,7 @@ static int __init bench_init(void)
 	rc = 0;
 
 	vfree(b.lat);
+	vfree(b.react);
 out_mb:
 	msikit_doe_put(b.mb);
 out_dev:

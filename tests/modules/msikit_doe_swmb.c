@@ -32,6 +32,8 @@
 
 #include <msikit/doe.h>
 
+#include "msikit_doe_swmb.h"
+
 #define SWMB_NAME		"msikit-swmb"
 #define SWMB_MAX_COUNT		8
 /* Largest data object: the 18-bit length field counts dwords, 0 = 2^18. */
@@ -150,6 +152,7 @@ struct swmb {
 
 	u64 exchanges;
 	u64 aborts;
+	u64 ready_ns;		/* when Data Object Ready was last set */
 };
 
 static bool swmb_irq = true;
@@ -161,6 +164,26 @@ module_param_named(count, swmb_count, uint, 0444);
 MODULE_PARM_DESC(count, "Number of mailboxes, 1..8 (default: 1)");
 
 static struct swmb *swmb_devs[SWMB_MAX_COUNT];
+
+/**
+ * msikit_swmb_ready_ns() - when a software mailbox last set Data Object Ready
+ * @dev: the mailbox's platform device
+ *
+ * Lets a benchmark separate the engine's reaction time (ready to done)
+ * from the emulator's timer slack in producing the response.
+ *
+ * Return: ktime_get_ns() of the last Data Object Ready, 0 if unknown.
+ */
+u64 msikit_swmb_ready_ns(struct device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < SWMB_MAX_COUNT; i++)
+		if (swmb_devs[i] && &swmb_devs[i]->pdev->dev == dev)
+			return READ_ONCE(swmb_devs[i]->ready_ns);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msikit_swmb_ready_ns);
 
 static void swmb_signal(struct swmb *sw)
 {
@@ -329,6 +352,7 @@ static bool swmb_finish(struct swmb *sw)
 
 	sw->rsp_pos = 0;
 	sw->dor = true;
+	WRITE_ONCE(sw->ready_ns, ktime_get_ns());
 	return swmb_raise(sw);
 }
 
