@@ -165,6 +165,10 @@ ktap_result "msikit_doe_bench refuses path=kernel on a software mailbox" \
 rmmod msikit_doe_bench 2>/dev/null
 rmmod msikit_doe 2>/dev/null
 
+# What one wakeup costs here (hrtimer callback to thread running), the
+# floor under every ready-to-done figure above: on TCG it is tens of us.
+bench tcg_floor path=floor n=1000 delay_us=100
+
 # The PCI core looks at DOE Status every HZ / 128 jiffies (PCI_DOE_POLL_INTERVAL),
 # sleeping in between: a response is seen that late at best.
 cfg=/boot/config-$(uname -r)

@@ -29,9 +29,11 @@
 
 #include <linux/bitfield.h>
 #include <linux/bits.h>
+#include <linux/completion.h>
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/errno.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -249,6 +251,61 @@ static struct pci_doe_mb *bench_core_mb(struct pci_dev *pdev, u16 cap)
 #endif
 }
 
+struct bench_floor {
+	struct hrtimer timer;
+	struct completion done;
+	u64 fired;
+};
+
+static enum hrtimer_restart bench_floor_fire(struct hrtimer *t)
+{
+	struct bench_floor *f = container_of(t, struct bench_floor, timer);
+
+	f->fired = ktime_get_ns();
+	complete(&f->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * path=floor: no DOE at all. An hrtimer completes a waiting thread; the
+ * time from the timer callback to the thread running is what one wakeup
+ * costs on this machine, the floor under every ready-to-done figure (the
+ * engine needs one wakeup in poll mode, two in interrupt mode).
+ */
+static int bench_floor(void)
+{
+	struct bench_floor f = { };
+	unsigned int i;
+	u64 *lat;
+
+	lat = vmalloc_array(bench_n, sizeof(*lat));
+	if (!lat)
+		return -ENOMEM;
+	init_completion(&f.done);
+#ifdef SWMB_HAVE_HRTIMER_SETUP
+	hrtimer_setup(&f.timer, bench_floor_fire, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+#else
+	hrtimer_init(&f.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	f.timer.function = bench_floor_fire;
+#endif
+	pr_info("bench-info: start %s path floor n %u delay_us %u\n", bench_label,
+		bench_n, bench_delay_us);
+	for (i = 0; i < bench_n; i++) {
+		reinit_completion(&f.done);
+		hrtimer_start(&f.timer, ns_to_ktime((u64)bench_delay_us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
+		wait_for_completion(&f.done);
+		lat[i] = ktime_get_ns() - f.fired;
+	}
+	hrtimer_cancel(&f.timer);
+	sort(lat, bench_n, sizeof(*lat), bench_cmp_u64, NULL);
+	bench_print_us(bench_label, "wakeup_p50", bench_pct(lat, bench_n, 50));
+	bench_print_us(bench_label, "wakeup_p99", bench_pct(lat, bench_n, 99));
+	pr_info("bench-info: exchanges_total 0\n");
+	vfree(lat);
+	return 0;
+}
+
 static int __init bench_init(void)
 {
 	struct bench b = { .label = bench_label };
@@ -258,6 +315,9 @@ static int __init bench_init(void)
 	u16 num;
 	int rc;
 
+	if (bench_path && !strcmp(bench_path, "floor") && bench_label_ok(bench_label) &&
+	    bench_n >= 1 && bench_n <= BENCH_MAX_N && bench_delay_us <= BENCH_MAX_DELAY_US)
+		return bench_floor();
 	if (!bench_target || !bench_path) {
 		pr_err("%s: target= and path= are required\n", KBUILD_MODNAME);
 		return -EINVAL;
