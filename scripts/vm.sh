@@ -82,9 +82,11 @@ machine_args() {
 	case "$MACHINE" in
 	# edu is the stand-in third party: its DMA and its own MSI capability
 	# write any message; dma_mask lets its DMA reach 0xfee00000.
-	q35)	echo "-M q35 -device edu,dma_mask=0xffffffff" ;;
+	# An e1000e without a network and without a driver in the guest is
+	# the MSI-X device for the dynamic-allocation reference figures.
+	q35)	echo "-M q35 -device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	q35-ir)	echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on" \
-		     "-device edu,dma_mask=0xffffffff" ;;
+		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	cxl)
 		# One CXL type-3 memory device (it carries a DOE mailbox with
 		# Discovery and CDAT) behind a CXL host bridge and root port.

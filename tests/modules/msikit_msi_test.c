@@ -27,6 +27,14 @@
  *   restore     write anything: forget every published message (what a
  *		 peer reset does to its copy), then msikit_msi_restore();
  *		 read: how many messages the last restore handed back
+ *   bench       write N: N round trips (raise, handler, wake) through
+ *		 msikit interrupt 0, then N through a plain PCI MSI vector of
+ *		 edu on the same parent; also N msikit allocate+free cycles.
+ *		 read: "msikit_ns PLAIN_ns alloc_free_ns" per operation
+ *
+ * On an unbound e1000e (8086:10d3) the driver only serves the reference
+ * for allocation cost: msix_bench (write N, read ns per
+ * pci_msix_alloc_irq_at() + pci_msix_free_irq()).
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
@@ -76,6 +84,7 @@ struct mt_dev {
 	unsigned long change_every, changes_wanted;
 	struct mt_stress st;
 	int restored;
+	u64 bench_msikit, bench_plain, bench_alloc;
 };
 
 static irqreturn_t mt_handler(int irq, void *data)
@@ -362,6 +371,101 @@ static ssize_t restore_show(struct device *dev, struct device_attribute *attr, c
 }
 static DEVICE_ATTR_RW(restore);
 
+/* N raises of whatever edu's MSI capability holds, each waited for */
+static int mt_roundtrips(struct mt_dev *mt, atomic_t *count, unsigned int n, u64 *ns)
+{
+	unsigned int i, want;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < n; i++) {
+		want = atomic_read(count) + 1;
+		iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+		if (!wait_event_timeout(mt->wq, atomic_read(count) >= want, HZ))
+			return -ETIMEDOUT;
+	}
+	*ns = div_u64(ktime_get_ns() - t0, n);
+	return 0;
+}
+
+static irqreturn_t mt_plain_handler(int irq, void *data)
+{
+	struct mt_irq *mi = data;
+
+	atomic_inc(&mi->count);
+	wake_up(&mi->mt->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * The same trigger (an edu raise) through the same parent, once as an
+ * msikit interrupt and once as edu's own PCI MSI vector, in one boot.
+ */
+static int mt_bench(struct mt_dev *mt, unsigned int n)
+{
+	struct mt_irq plain = { .mt = mt };
+	unsigned int i;
+	u64 t0;
+	int rc, virq;
+
+	if (mt->nirqs)
+		return -EBUSY;
+	rc = mt_alloc(mt, 1);
+	if (rc)
+		return rc;
+	rc = mt_fire(mt, 0, 1);		/* programs edu's MSI capability */
+	if (!rc)
+		rc = mt_roundtrips(mt, &mt->irqs[0].count, n, &mt->bench_msikit);
+	mt_free_all(mt);
+	if (rc)
+		return rc;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		rc = msikit_msi_alloc(mt->dom, 0);
+		if (rc < 0)
+			return rc;
+		msikit_msi_free(mt->dom, 0);
+	}
+	mt->bench_alloc = div_u64(ktime_get_ns() - t0, n);
+
+	/* hand edu's MSI capability to the PCI core for the reference */
+	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
+	if (rc < 0)
+		return rc;
+	virq = pci_irq_vector(mt->pdev, 0);
+	rc = request_irq(virq, mt_plain_handler, 0, "msikit-test-plain", &plain);
+	if (!rc) {
+		rc = mt_roundtrips(mt, &plain.count, n, &mt->bench_plain);
+		free_irq(virq, &plain);
+	}
+	pci_free_irq_vectors(mt->pdev);
+	return rc;
+}
+
+static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int n;
+	int rc;
+
+	if (kstrtouint(buf, 0, &n) || !n || n > 1000000)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_bench(mt, n);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+
+static ssize_t bench_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu %llu %llu\n", mt->bench_msikit, mt->bench_plain,
+			  mt->bench_alloc);
+}
+static DEVICE_ATTR_RW(bench);
+
 static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -507,14 +611,110 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_stress.attr,
 	&dev_attr_stress_result.attr,
 	&dev_attr_restore.attr,
+	&dev_attr_bench.attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(mt);
+
+/* e1000e: the reference for dynamic MSI-X allocation cost */
+struct mt_msix {
+	u64 ns;
+};
+
+static ssize_t msix_bench_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t len)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct mt_msix *mx = dev_get_drvdata(dev);
+	struct msi_map map;
+	unsigned int n, i;
+	u64 t0;
+
+	if (kstrtouint(buf, 0, &n) || !n || n > 1000000)
+		return -EINVAL;
+	if (!pci_msix_can_alloc_dyn(pdev))
+		return -EOPNOTSUPP;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		map = pci_msix_alloc_irq_at(pdev, 1, NULL);
+		if (map.index < 0)
+			return map.index;
+		pci_msix_free_irq(pdev, map);
+	}
+	mx->ns = div_u64(ktime_get_ns() - t0, n);
+	return len;
+}
+
+static ssize_t msix_bench_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ((struct mt_msix *)dev_get_drvdata(dev))->ns);
+}
+static DEVICE_ATTR_RW(msix_bench);
+
+static struct attribute *mt_msix_attrs[] = {
+	&dev_attr_msix_bench.attr,
+	NULL
+};
+
+static bool mt_is_edu(struct kobject *kobj)
+{
+	return to_pci_dev(kobj_to_dev(kobj))->vendor == 0x1234;
+}
+
+static umode_t mt_edu_visible(struct kobject *kobj, struct attribute *attr, int n)
+{
+	return mt_is_edu(kobj) ? attr->mode : 0;
+}
+
+static umode_t mt_msix_visible(struct kobject *kobj, struct attribute *attr, int n)
+{
+	return mt_is_edu(kobj) ? 0 : attr->mode;
+}
+
+static const struct attribute_group mt_group = {
+	.attrs = mt_attrs,
+	.is_visible = mt_edu_visible,
+};
+
+static const struct attribute_group mt_msix_group = {
+	.attrs = mt_msix_attrs,
+	.is_visible = mt_msix_visible,
+};
+
+static const struct attribute_group *mt_groups[] = {
+	&mt_group,
+	&mt_msix_group,
+	NULL
+};
+
+/*
+ * Dynamic MSI-X allocation needs MSI-X enabled with at least one vector;
+ * index 0 stays allocated, the benchmark allocates and frees index 1.
+ */
+static int mt_msix_probe(struct pci_dev *pdev)
+{
+	struct mt_msix *mx;
+	int rc;
+
+	mx = devm_kzalloc(&pdev->dev, sizeof(*mx), GFP_KERNEL);
+	if (!mx)
+		return -ENOMEM;
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	rc = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	if (rc < 0)
+		return rc;
+	pci_set_drvdata(pdev, mx);
+	return 0;
+}
 
 static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct mt_dev *mt;
 	int rc;
+
+	if (id->driver_data)
+		return mt_msix_probe(pdev);
 
 	mt = devm_kzalloc(&pdev->dev, sizeof(*mt), GFP_KERNEL);
 	if (!mt)
@@ -547,6 +747,11 @@ static void mt_remove(struct pci_dev *pdev)
 	struct mt_dev *mt = pci_get_drvdata(pdev);
 	u16 flags;
 
+	if (pdev->vendor != 0x1234) {
+		pci_free_irq_vectors(pdev);
+		return;
+	}
+
 	mutex_lock(&mt->lock);
 	mt_free_all(mt);
 	mutex_unlock(&mt->lock);
@@ -558,6 +763,7 @@ static void mt_remove(struct pci_dev *pdev)
 
 static const struct pci_device_id mt_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ PCI_DEVICE(0x8086, 0x10d3), .driver_data = 1 },	/* e1000e */
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, mt_ids);
