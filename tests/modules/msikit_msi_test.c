@@ -27,6 +27,10 @@
  *   restore     write anything: forget every published message (what a
  *		 peer reset does to its copy), then msikit_msi_restore();
  *		 read: how many messages the last restore handed back
+ *   maxprobe    write anything: on a second domain of 2048, allocate and
+ *		 request interrupts until the parent refuses, deliver one
+ *		 write to the first, middle and last, free all; read: the
+ *		 count and the errno that stopped it
  *   bench       write N: N round trips (raise, handler, wake) through
  *		 msikit interrupt 0, then N through a plain PCI MSI vector of
  *		 edu on the same parent; also N msikit allocate+free cycles.
@@ -85,7 +89,10 @@ struct mt_dev {
 	struct mt_stress st;
 	int restored;
 	u64 bench_msikit, bench_plain, bench_alloc;
+	int max_count, max_errno;
 };
+
+#define MT_PROBE	2048
 
 static irqreturn_t mt_handler(int irq, void *data)
 {
@@ -171,11 +178,21 @@ static int mt_alloc(struct mt_dev *mt, unsigned int n)
 	return 0;
 }
 
+/* MSI Enable behind the PCI core's back: it never enables MSI on edu here. */
+static void mt_msi_enable(struct mt_dev *mt)
+{
+	u16 flags;
+
+	pci_read_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
+	if (!(flags & PCI_MSI_FLAGS_ENABLE))
+		pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS,
+				      flags | PCI_MSI_FLAGS_ENABLE);
+}
+
 /* Point edu's MSI capability at @index's message and have edu send it. */
 static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 {
 	struct msi_msg msg;
-	u16 flags;
 
 	spin_lock_irq(&mt->pub_lock);
 	msg = mt->irqs[index].pub;
@@ -185,10 +202,7 @@ static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
 	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
 	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
-	pci_read_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
-	if (!(flags & PCI_MSI_FLAGS_ENABLE))
-		pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS,
-				      flags | PCI_MSI_FLAGS_ENABLE);
+	mt_msi_enable(mt);
 	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
 	return 0;
 }
@@ -468,6 +482,97 @@ out:
 	return rc;
 }
 
+static void mt_probe_write(struct msikit_msi_domain *dom, unsigned int index,
+			   const struct msi_msg *msg, void *data)
+{
+}
+
+static const struct msikit_msi_ops mt_probe_ops = {
+	.write_msg = mt_probe_write,
+};
+
+/* One write of @dom's interrupt @index through edu, waited for. */
+static int mt_probe_fire(struct mt_dev *mt, struct msikit_msi_domain *dom,
+			 unsigned int index, struct mt_irq *mi)
+{
+	struct msi_msg msg;
+	unsigned int want = atomic_read(&mi->count) + 1;
+	int rc;
+
+	rc = msikit_msi_get_msg(dom, index, &msg);
+	if (rc)
+		return rc;
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
+	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
+	mt_msi_enable(mt);
+	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+	return wait_event_timeout(mt->wq, atomic_read(&mi->count) >= want, HZ) ? 0 : -ETIMEDOUT;
+}
+
+static int mt_maxprobe(struct mt_dev *mt)
+{
+	struct msikit_msi_domain *dom;
+	struct mt_irq *mis;
+	int n = 0, rc = 0, i;
+
+	mis = kcalloc(MT_PROBE, sizeof(*mis), GFP_KERNEL);
+	if (!mis)
+		return -ENOMEM;
+	dom = msikit_msi_domain_create(&mt->pdev->dev, MT_PROBE, &mt_probe_ops, mt);
+	if (IS_ERR(dom)) {
+		kfree(mis);
+		return PTR_ERR(dom);
+	}
+	for (n = 0; n < MT_PROBE; n++) {
+		mis[n].mt = mt;
+		rc = msikit_msi_alloc(dom, n);
+		if (rc < 0)
+			break;
+		rc = request_irq(msikit_msi_virq(dom, n), mt_handler, 0, "msikit-probe", &mis[n]);
+		if (rc) {
+			msikit_msi_free(dom, n);
+			break;
+		}
+	}
+	mt->max_count = n;
+	mt->max_errno = n < MT_PROBE ? rc : 0;
+	rc = 0;
+	if (n) {
+		/* edu's MSI capability is ours here: the test driver owns it */
+		rc = mt_probe_fire(mt, dom, 0, &mis[0]) ?:
+		     mt_probe_fire(mt, dom, n / 2, &mis[n / 2]) ?:
+		     mt_probe_fire(mt, dom, n - 1, &mis[n - 1]);
+	}
+	for (i = 0; i < n; i++) {
+		free_irq(msikit_msi_virq(dom, i), &mis[i]);
+		msikit_msi_free(dom, i);
+	}
+	msikit_msi_domain_destroy(dom);
+	kfree(mis);
+	return rc;
+}
+
+static ssize_t maxprobe_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	int rc;
+
+	mutex_lock(&mt->lock);
+	rc = mt->nirqs ? -EBUSY : mt_maxprobe(mt);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+
+static ssize_t maxprobe_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d %d\n", mt->max_count, mt->max_errno);
+}
+static DEVICE_ATTR_RW(maxprobe);
+
 static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -638,6 +743,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_stress_result.attr,
 	&dev_attr_restore.attr,
 	&dev_attr_bench.attr,
+	&dev_attr_maxprobe.attr,
 	NULL
 };
 

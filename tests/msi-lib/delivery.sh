@@ -60,5 +60,15 @@ else
 		sh -c "test \$(( $addr & 0x10 )) = 0"
 fi
 echo 1 > "$T/free_all"
+
+# the most this parent holds: allocate and request until it refuses
+if echo 1 > "$T/maxprobe"; then
+	set -- $(cat "$T/maxprobe")
+	log "parent $(cat "$T/parent") held $1 interrupts (stopped by errno $2, 0 = domain full at 2048)"
+	echo "bench: msi_max_interrupts_$(cut -d' ' -f1 "$T/parent") $1 interrupts"
+	ktap_result "most interrupts the parent holds: $1, first, middle and last delivered" test "$1" -gt 0
+else
+	ktap_fail "maximum probe: $(cat "$T/maxprobe")"
+fi
 ktap_result "unload" unload_msi
 ktap_finished
