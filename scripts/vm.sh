@@ -87,6 +87,9 @@ machine_args() {
 	q35)	echo "-M q35 -device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	q35-ir)	echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on" \
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
+	q35-amdir)
+		echo "-M q35,kernel-irqchip=split -device amd-iommu,intremap=on" \
+		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	cxl)
 		# One CXL type-3 memory device (it carries a DOE mailbox with
 		# Discovery and CDAT) behind a CXL host bridge and root port.
@@ -99,6 +102,15 @@ machine_args() {
 		     "-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"
 		;;
 	*) die "unknown machine $MACHINE" ;;
+	esac
+}
+
+# Kernel arguments a machine needs. QEMU's AMD IOMMU describes no IOAPIC
+# in its IVRS table, so the kernel refuses interrupt remapping unless told
+# where the southbridge IOAPIC sits (QEMU routes it as 00:14.0).
+machine_append() {
+	case "$MACHINE" in
+	q35-amdir) ;;
 	esac
 }
 
@@ -115,7 +127,7 @@ case "$MACHINE" in cxl) mem="" ;; esac
 qemu_cmd="qemu-system-x86_64 -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) \
 	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
-	-append 'console=ttyS0 panic=-1 oops=panic loglevel=4 no_hash_pointers' \
+	-append 'console=ttyS0 panic=-1 oops=panic loglevel=4 no_hash_pointers $(machine_append)' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
 	-serial mon:stdio -serial pipe:/msikit-run/req"

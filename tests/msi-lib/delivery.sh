@@ -13,11 +13,11 @@ load_msi
 
 parent=$(cat "$T/parent")
 log "parent: $parent"
-if have_ir; then
-	ktap_expect "parent is VT-d interrupt remapping, immutable" "intel-ir immutable" "$parent"
-else
-	ktap_expect "parent is the x86 vector domain, mutable" "x86-vector mutable" "$parent"
-fi
+case "$(ir_kind)" in
+intel-ir) ktap_expect "parent is VT-d interrupt remapping, immutable" "intel-ir immutable" "$parent" ;;
+amd-ir) ktap_expect "parent is AMD-Vi interrupt remapping, immutable" "amd-ir immutable" "$parent" ;;
+*) ktap_expect "parent is the x86 vector domain, mutable" "x86-vector mutable" "$parent" ;;
+esac
 
 for n in 1 8 256; do
 	echo "$n" > "$T/alloc" || ktap_bail "alloc $n failed"
@@ -52,13 +52,18 @@ echo 1 > "$T/free_all"
 echo 1 > "$T/alloc"
 echo "0 1" > "$T/fire"
 addr=$(awk '{print $2}' "$T/msgs")
-if have_ir; then
+case "$(ir_kind)" in
+intel-ir)
 	ktap_result "remappable-format address (bit 4 set): $addr" \
-		sh -c "test \$(( $addr & 0x10 )) != 0"
-else
+		sh -c "test \$(( $addr & 0x10 )) != 0" ;;
+amd-ir)
+	# AMD keeps the compatibility address and carries the IRTE index in data
+	ktap_result "AMD-Vi format: address $addr, data $(awk '{print $3}' "$T/msgs")" \
+		sh -c "test \$(( $addr & 0xfff00000 )) = \$(( 0xfee00000 ))" ;;
+*)
 	ktap_result "compatibility-format address (bit 4 clear): $addr" \
-		sh -c "test \$(( $addr & 0x10 )) = 0"
-fi
+		sh -c "test \$(( $addr & 0x10 )) = 0" ;;
+esac
 echo 1 > "$T/free_all"
 
 # the most this parent holds: allocate and request until it refuses
