@@ -101,7 +101,7 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		case "$rc" in
 		0) tap pass "$k $name$tag" ;;
-		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log")" ;;
+		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log" | sed 's/^SKIP *//')" ;;
 		*)
 			tap fail "$k $name$tag" "exit $rc, see ${log#"$SRC/"}"
 			grep -a -E '^not ok|^# (kernel log|expected|timed)|^Bail' "$log" | head -8 | sed 's/^/#   /'
