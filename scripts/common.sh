@@ -107,3 +107,13 @@ chroot_busy() {
 	done
 	return 1
 }
+
+# Unmount everything stacked on a mount point (a run killed before its
+# cleanup leaves its bind mount behind; the next one must not pile on).
+umount_all() {
+	local i
+	for i in $(seq 64); do
+		mountpoint -q "$1" 2>/dev/null || return 0
+		umount "$1" 2>/dev/null || umount -l "$1"
+	done
+}

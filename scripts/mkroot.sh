@@ -33,7 +33,8 @@ tarball=$MSIKIT_CACHE/root-$MSIKIT_SUITE-$MSIKIT_ARCH.tar.zst
 if [ -f "$tarball" ] && [ "$(cat "$tarball.stamp" 2>/dev/null)" = "$want" ]; then
 	if [ ! -f "$ROOT/.msikit-kernels" ] || [ "$tarball" -nt "$ROOT/.msikit-kernels" ]; then
 		msg "unpacking cached root"
-		rm -rf "$ROOT" && mkdir -p "$ROOT"
+		umount_all "$ROOT/mnt/guest-root"
+		rm -rf --one-file-system "$ROOT" && mkdir -p "$ROOT"
 		tar -C "$ROOT" --numeric-owner -I zstd -xf "$tarball"
 		touch "$ROOT/.msikit-kernels"
 	fi
@@ -67,7 +68,8 @@ rm -rf "$tmp/var/cache/apt/archives"/*.deb "$tmp/boot/initrd.img-"*
 tar -C "$tmp" --numeric-owner -I 'zstd -T0 -3' -cf "$tarball.new" .
 mv "$tarball.new" "$tarball"
 echo "$want" > "$tarball.stamp"
-rm -rf "$ROOT"
+umount_all "$ROOT/mnt/guest-root"
+rm -rf --one-file-system "$ROOT"
 mv "$tmp" "$ROOT"
 touch "$ROOT/.msikit-kernels"
 msg "root ready: $ROOT"

@@ -144,7 +144,8 @@ relay() {
 	done < "$run/req.out"
 }
 relay & relay_pid=$!
-trap 'pkill -P $relay_pid 2>/dev/null || true; kill $relay_pid 2>/dev/null || true; umount "$ROOT/mnt/guest-root" 2>/dev/null || true' EXIT
+trap 'pkill -P $relay_pid 2>/dev/null || true; kill $relay_pid 2>/dev/null || true; umount_all "$ROOT/mnt/guest-root"' EXIT
+umount_all "$ROOT/mnt/guest-root"
 mount --bind "$ROOT" "$ROOT/mnt/guest-root"
 mount --make-private "$ROOT/mnt/guest-root"
 rc=0
