@@ -362,12 +362,16 @@ int msikit_msi_alloc_range(struct msikit_msi_domain *dom, unsigned int nvec)
 			break;
 		}
 	}
-	for (i = 0; !rc && i < nvec; i++)
-		rc = msi_alloc_one(dom, first + i);
-	if (rc && rc != -ENOSPC)
-		while (i-- > 0)
-			if (dom->irqs[first + i].virq)
-				msi_free_one(&dom->irqs[first + i]);
+	if (!rc) {
+		for (i = 0; i < nvec; i++) {
+			rc = msi_alloc_one(dom, first + i);
+			if (rc)
+				break;
+		}
+		/* the parent may run out part way, with -ENOSPC too: undo */
+		while (rc && i-- > 0)
+			msi_free_one(&dom->irqs[first + i]);
+	}
 	mutex_unlock(&dom->lock);
 	return rc ?: first;
 }
