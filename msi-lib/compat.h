@@ -25,7 +25,7 @@ extern const char * const msikit_parent_names[];
 
 enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent);
 int msikit_parent_check(enum msikit_parent_kind kind, struct device *dev);
-bool msikit_parent_immutable(struct irq_domain *parent, enum msikit_parent_kind kind);
+bool msikit_parent_immutable(struct irq_domain *parent);
 int msikit_parent_alloc(struct irq_domain *d, unsigned int virq, struct msi_desc *desc);
 
 #endif /* _MSIKIT_MSI_COMPAT_H */

@@ -214,7 +214,7 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 	rc = msikit_parent_check(dom->kind, dev);
 	if (rc)
 		goto err;
-	dom->immutable = msikit_parent_immutable(parent, dom->kind);
+	dom->immutable = msikit_parent_immutable(parent);
 
 	dom->desc = kzalloc(sizeof(*dom->desc), GFP_KERNEL);
 	if (!dom->desc) {

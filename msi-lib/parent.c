@@ -78,21 +78,19 @@ int msikit_parent_check(enum msikit_parent_kind kind, struct device *dev)
  * the IRTE is what changes. Any level of the chain that translates makes
  * the message immutable.
  */
-bool msikit_parent_immutable(struct irq_domain *parent, enum msikit_parent_kind kind)
+bool msikit_parent_immutable(struct irq_domain *parent)
 {
 	struct irq_domain *d;
+	enum msikit_parent_kind kind;
 
-	if (kind == MSIKIT_PARENT_INTEL_IR || kind == MSIKIT_PARENT_AMD_IR ||
-	    kind == MSIKIT_PARENT_GIC_ITS)
-		return true;
 	for (d = parent; d; d = d->parent) {
 #ifdef MSIKIT_HAVE_MSI_IMMUTABLE
 		if (irq_domain_is_msi_immutable(d))
 			return true;
 #endif
-		if (msikit_parent_kind(d) != MSIKIT_PARENT_UNKNOWN &&
-		    msikit_parent_kind(d) != MSIKIT_PARENT_X86_VECTOR &&
-		    msikit_parent_kind(d) != MSIKIT_PARENT_IMSIC)
+		kind = msikit_parent_kind(d);
+		if (kind == MSIKIT_PARENT_INTEL_IR || kind == MSIKIT_PARENT_AMD_IR ||
+		    kind == MSIKIT_PARENT_GIC_ITS)
 			return true;
 	}
 	return false;
