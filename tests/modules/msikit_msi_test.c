@@ -178,18 +178,25 @@ static int mt_alloc(struct mt_dev *mt, unsigned int n)
 	return 0;
 }
 
-/* MSI Enable behind the PCI core's back: it never enables MSI on edu here. */
-static void mt_msi_enable(struct mt_dev *mt)
+/*
+ * Put @msg in edu's MSI capability and have edu send it. MSI Enable is set
+ * behind the PCI core's back: it never enables MSI on edu here.
+ */
+static void mt_edu_send(struct mt_dev *mt, const struct msi_msg *msg)
 {
 	u16 flags;
 
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg->address_lo);
+	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg->address_hi);
+	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg->data);
 	pci_read_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS, &flags);
 	if (!(flags & PCI_MSI_FLAGS_ENABLE))
 		pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS,
 				      flags | PCI_MSI_FLAGS_ENABLE);
+	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
 }
 
-/* Point edu's MSI capability at @index's message and have edu send it. */
+/* Have edu send the published message of @index. */
 static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 {
 	struct msi_msg msg;
@@ -199,11 +206,7 @@ static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 	spin_unlock_irq(&mt->pub_lock);
 	if (!msg.address_lo)
 		return -EAGAIN;
-	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
-	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
-	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
-	mt_msi_enable(mt);
-	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+	mt_edu_send(mt, &msg);
 	return 0;
 }
 
@@ -502,11 +505,7 @@ static int mt_probe_fire(struct mt_dev *mt, struct msikit_msi_domain *dom,
 	rc = msikit_msi_get_msg(dom, index, &msg);
 	if (rc)
 		return rc;
-	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, msg.address_lo);
-	pci_write_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, msg.address_hi);
-	pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, msg.data);
-	mt_msi_enable(mt);
-	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+	mt_edu_send(mt, &msg);
 	return wait_event_timeout(mt->wq, atomic_read(&mi->count) >= want, HZ) ? 0 : -ETIMEDOUT;
 }
 
