@@ -95,7 +95,7 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
 			     ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
-	long left;
+	s64 left_us;
 	int rc;
 
 	if (mb->mode != DOE_MODE_IRQ)
@@ -107,13 +107,13 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
 			return rc;
 		if (*status & mask)
 			return 0;
-		left = usecs_to_jiffies(ktime_us_delta(deadline, ktime_get()));
-		if (ktime_after(ktime_get(), deadline))
+		left_us = ktime_us_delta(deadline, ktime_get());
+		if (left_us < 0)
 			return -ETIMEDOUT;
 		wait_event_timeout(mb->waitq,
 				   atomic_read(&mb->irq_events) != seen ||
 				   test_bit(DOE_CANCEL, &mb->flags),
-				   clamp_t(long, left, 1, DOE_IRQ_SLICE));
+				   clamp_t(long, usecs_to_jiffies(left_us), 1, DOE_IRQ_SLICE));
 		seen = atomic_read(&mb->irq_events);
 	}
 }

@@ -267,16 +267,17 @@ EXPORT_SYMBOL_GPL(msikit_doe_detach);
  */
 static int doe_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	int nvec = 0, rc;
+	int nvec = 0, ncaps = 0, rc;
 	u16 cap = 0;
 	u32 val;
 
 	while ((cap = pci_find_next_ext_capability(pdev, cap, PCI_EXT_CAP_ID_DOE))) {
+		ncaps++;
 		pci_read_config_dword(pdev, cap + PCI_DOE_CAP, &val);
 		if (val & PCI_DOE_CAP_INT_SUP)
 			nvec = max_t(int, nvec, FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, val) + 1);
 	}
-	if (!pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DOE)) {
+	if (!ncaps) {
 		pci_info(pdev, "no DOE capability: nothing for msikit_doe to drive\n");
 		return -ENODEV;
 	}
