@@ -2,15 +2,22 @@
 /*
  * msikit_msi: what tells MSI parents apart, and what differs between the
  * kernels of the matrix. Kbuild probes the headers for the features
- * (MSIKIT_HAVE_*) instead of comparing version numbers.
+ * (MSIKIT_HAVE_*) instead of comparing version numbers:
+ *
+ *   MSIKIT_HAVE_MSI_IMMUTABLE	IRQ_DOMAIN_FLAG_MSI_IMMUTABLE (7.x)
+ *   MSIKIT_HAVE_MSI_TEARDOWN	msi_domain_ops.msi_teardown (7.x): the ITS
+ *				keeps a prepared device until teardown
+ *   MSIKIT_HAVE_OF_MAP_MSI_ID	of_map_msi_id() (7.x), where 6.12 has the
+ *				older of_map_id() signature
  */
 #ifndef _MSIKIT_MSI_COMPAT_H
 #define _MSIKIT_MSI_COMPAT_H
 
 #include <linux/irqdomain.h>
+#include <linux/msi.h>
+#include <linux/of.h>
 
 struct device;
-struct msi_desc;
 
 enum msikit_parent_kind {
 	MSIKIT_PARENT_UNKNOWN,
@@ -21,11 +28,54 @@ enum msikit_parent_kind {
 	MSIKIT_PARENT_IMSIC,
 };
 
+/*
+ * What a domain knows about its parent. @pinned: the parent frees a moved
+ * interrupt's old target before a remote writer can switch, so affinity
+ * is fixed once the message is out. @fasteoi: the flow is EOI-driven (GIC).
+ */
+struct msikit_parent {
+	struct irq_domain *domain;
+	struct msi_desc *desc;
+	enum msikit_parent_kind kind;
+	unsigned int size;
+	bool immutable;
+	bool pinned;
+	bool fasteoi;
+	bool prepared;
+#ifndef CONFIG_X86
+	u32 dev_id;
+	msi_alloc_info_t info;		/* the ITS device, once prepared */
+#endif
+};
+
 extern const char * const msikit_parent_names[];
 
-enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent);
-int msikit_parent_check(enum msikit_parent_kind kind, struct device *dev);
-bool msikit_parent_immutable(struct irq_domain *parent);
-int msikit_parent_alloc(struct irq_domain *d, unsigned int virq, struct msi_desc *desc);
+int msikit_parent_init(struct msikit_parent *p, struct device *dev,
+		       struct irq_domain *parent, unsigned int size);
+void msikit_parent_fini(struct msikit_parent *p);
+int msikit_parent_prepare(struct msikit_parent *p);
+void msikit_parent_idle(struct msikit_parent *p);
+int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
+
+/* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
+static inline int msikit_of_msi_map(struct device_node *np, u32 rid,
+				    struct device_node *target, u32 *id)
+{
+#ifdef MSIKIT_HAVE_OF_MAP_MSI_ID
+	struct of_phandle_args args = { };
+	int rc;
+
+	if (!of_property_present(np, "msi-map"))
+		return -ENODEV;
+	rc = of_map_msi_id(np, rid, &target, &args);
+	if (rc)
+		return rc;
+	of_node_put(args.np);
+	*id = args.args[0];
+	return 0;
+#else
+	return of_map_id(np, rid, "msi-map", "msi-map-mask", &target, id);
+#endif
+}
 
 #endif /* _MSIKIT_MSI_COMPAT_H */

@@ -7,13 +7,15 @@
  * party triggers: msi_create_device_irq_domain() is not exported, and every
  * x86 parent refuses DOMAIN_BUS_DEVICE_MSI children. So msikit builds the
  * hierarchy itself: a domain whose parent is dev->msi.domain (the x86
- * vector domain, or the Intel/AMD remapping domain that replaced it for
- * this function), one virq per allocation, and a top-level chip that
- * forwards to the parent and reports every composed message.
+ * vector domain or the Intel/AMD remapping domain that replaced it for
+ * this function, the GICv3 ITS, the RISC-V IMSIC), one virq per
+ * allocation, and a top-level chip that forwards to the parent and reports
+ * every composed message.
  *
- * What the parent needs from us is what it needs from PCI/MSI: remapping
- * parents take the requester ID from info->desc->dev, so the domain keeps
- * one private msi_desc naming the function, and allocates as PCI/MSI.
+ * What the parent needs from us is what it needs from PCI/MSI: one private
+ * msi_desc naming the function (remapping parents take the requester ID
+ * from it), and on the ITS a device prepared for the function's DeviceID
+ * (parent.c).
  */
 #include <linux/device.h>
 #include <linux/interrupt.h>
@@ -43,12 +45,11 @@ struct msikit_msi_domain {
 	struct irq_domain *domain;
 	struct fwnode_handle *fwnode;
 	struct irq_chip chip;
-	struct msi_desc *desc;
+	struct msikit_parent p;
 	const struct msikit_msi_ops *ops;
 	void *data;
-	enum msikit_parent_kind kind;
-	bool immutable;
 	struct mutex lock;		/* allocation state */
+	unsigned int nr_alloc;
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
 	unsigned int size;
 	struct msikit_msi_irq irqs[] __counted_by(size);
@@ -86,13 +87,37 @@ static void msi_update(struct msikit_msi_irq *mi, const struct msi_msg *msg, boo
 		dom->ops->write_msg(dom, mi->index, msg, dom->data);
 }
 
-static void msi_mask(struct irq_data *irqd)
-{
-	/* The writer is remote: nothing to mask at the source. */
+/*
+ * The writer is remote, so there is nothing to mask at the source: flow
+ * callbacks go to the first parent level that has them (the ITS enables
+ * the LPI on unmask, the IMSIC its vector; x86 parents only ack), and are
+ * no-ops where none does.
+ */
+#define MSI_FORWARD(op)							\
+static void msi_##op(struct irq_data *irqd)				\
+{									\
+	struct irq_data *pd;						\
+									\
+	for (pd = irqd->parent_data; pd; pd = pd->parent_data) {	\
+		if (pd->chip && pd->chip->irq_##op) {			\
+			pd->chip->irq_##op(pd);				\
+			return;						\
+		}							\
+	}								\
 }
 
-static void msi_unmask(struct irq_data *irqd)
+MSI_FORWARD(ack)
+
+MSI_FORWARD(eoi)
+
+MSI_FORWARD(mask)
+
+MSI_FORWARD(unmask)
+
+/* A parent that rewrites the message during a move tells us here (IMSIC). */
+static void msi_write_msg(struct irq_data *irqd, struct msi_msg *msg)
 {
+	msi_update(irq_data_get_irq_chip_data(irqd), msg, false);
 }
 
 /*
@@ -105,9 +130,21 @@ static void msi_unmask(struct irq_data *irqd)
 static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, bool force)
 {
 	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
+	const struct cpumask *eff = irq_data_get_effective_affinity_mask(irqd);
 	struct msi_msg msg;
 	int ret;
 
+	/*
+	 * Pinned parents: once the message is out, only a CPU going away
+	 * may move the interrupt (its old target is lost anyway).
+	 */
+	if (mi->dom->p.pinned && mi->active && !cpumask_intersects(mask, eff) &&
+	    cpumask_intersects(eff, cpu_online_mask)) {
+		dev_warn_ratelimited(mi->dom->dev,
+				     "msikit: irq %u: affinity is fixed on %s once its message is published (-EPERM)\n",
+				     irqd->irq, msikit_parent_names[mi->dom->p.kind]);
+		return -EPERM;
+	}
 	ret = irq_chip_set_affinity_parent(irqd, mask, force);
 	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE) {
 		msi_compose(irqd, &msg);
@@ -125,11 +162,15 @@ static int msi_domain_alloc(struct irq_domain *d, unsigned int virq,
 
 	if (nr_irqs != 1)
 		return -EINVAL;
-	rc = msikit_parent_alloc(d, virq, dom->desc);
+	rc = msikit_parent_alloc(&dom->p, d, virq);
 	if (rc)
 		return rc;
-	irq_domain_set_info(d, virq, mi->index, &dom->chip, mi, handle_edge_irq,
-			    NULL, "edge");
+	if (dom->p.fasteoi)
+		irq_domain_set_info(d, virq, mi->index, &dom->chip, mi,
+				    handle_fasteoi_irq, NULL, "fasteoi");
+	else
+		irq_domain_set_info(d, virq, mi->index, &dom->chip, mi,
+				    handle_edge_irq, NULL, "edge");
 	return 0;
 }
 
@@ -210,26 +251,19 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 		dom->irqs[i].index = i;
 	}
 
-	dom->kind = msikit_parent_kind(parent);
-	rc = msikit_parent_check(dom->kind, dev);
+	rc = msikit_parent_init(&dom->p, dev, parent, size);
 	if (rc)
 		goto err;
-	dom->immutable = msikit_parent_immutable(parent);
-
-	dom->desc = kzalloc(sizeof(*dom->desc), GFP_KERNEL);
-	if (!dom->desc) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	dom->desc->dev = dev;
 
 	dom->chip = (struct irq_chip) {
 		.name = "msikit-MSI",
-		.irq_ack = irq_chip_ack_parent,
+		.irq_ack = msi_ack,
+		.irq_eoi = msi_eoi,
 		.irq_mask = msi_mask,
 		.irq_unmask = msi_unmask,
 		.irq_retrigger = irq_chip_retrigger_hierarchy,
 		.irq_set_affinity = msi_set_affinity,
+		.irq_write_msi_msg = msi_write_msg,
 		.flags = IRQCHIP_SKIP_SET_WAKE | IRQCHIP_AFFINITY_PRE_STARTUP,
 	};
 
@@ -244,13 +278,14 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 		rc = -ENOMEM;
 		goto err;
 	}
-	dev_info(dev, "msikit: MSI domain of %u on %s (%s messages)\n", size,
-		 msikit_parent_names[dom->kind], dom->immutable ? "immutable" : "mutable");
+	dev_info(dev, "msikit: MSI domain of %u on %s (%s messages%s)\n", size,
+		 msikit_parent_names[dom->p.kind], dom->p.immutable ? "immutable" : "mutable",
+		 dom->p.pinned ? ", affinity pinned" : "");
 	return dom;
 err:
 	if (dom->fwnode)
 		irq_domain_free_fwnode(dom->fwnode);
-	kfree(dom->desc);
+	msikit_parent_fini(&dom->p);
 	put_device(dom->dev);
 	kfree(dom);
 	return ERR_PTR(rc);
@@ -259,9 +294,13 @@ EXPORT_SYMBOL_GPL(msikit_msi_domain_create);
 
 static void msi_free_one(struct msikit_msi_irq *mi)
 {
+	struct msikit_msi_domain *dom = mi->dom;
+
 	irq_dispose_mapping(mi->virq);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));
+	if (!--dom->nr_alloc)
+		msikit_parent_idle(&dom->p);
 }
 
 /**
@@ -284,7 +323,7 @@ void msikit_msi_domain_destroy(struct msikit_msi_domain *dom)
 	mutex_unlock(&dom->lock);
 	irq_domain_remove(dom->domain);
 	irq_domain_free_fwnode(dom->fwnode);
-	kfree(dom->desc);
+	msikit_parent_fini(&dom->p);
 	put_device(dom->dev);
 	kfree(dom);
 }
@@ -295,11 +334,15 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	struct msikit_msi_irq *mi = &dom->irqs[index];
 	int virq;
 
+	virq = msikit_parent_prepare(&dom->p);
+	if (virq)
+		return virq;
 	virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
 				       mi, false, NULL);
 	if (virq < 0)
 		return virq;
 	mi->virq = virq;
+	dom->nr_alloc++;
 	return 0;
 }
 
@@ -489,9 +532,24 @@ EXPORT_SYMBOL_GPL(msikit_msi_restore);
  */
 bool msikit_msi_immutable(struct msikit_msi_domain *dom)
 {
-	return !IS_ERR_OR_NULL(dom) && dom->immutable;
+	return !IS_ERR_OR_NULL(dom) && dom->p.immutable;
 }
 EXPORT_SYMBOL_GPL(msikit_msi_immutable);
+
+/**
+ * msikit_msi_pinned() - is affinity fixed once a message is published?
+ * @dom: domain
+ *
+ * True where the parent retires a moved interrupt's old target before a
+ * remote writer could switch (RISC-V IMSIC): irq_set_affinity() to other
+ * CPUs then fails with -EPERM while the interrupt is requested. Choose the
+ * CPU before request_irq().
+ */
+bool msikit_msi_pinned(struct msikit_msi_domain *dom)
+{
+	return !IS_ERR_OR_NULL(dom) && dom->p.pinned;
+}
+EXPORT_SYMBOL_GPL(msikit_msi_pinned);
 
 /**
  * msikit_msi_parent_name() - which parent serves the domain
@@ -499,7 +557,7 @@ EXPORT_SYMBOL_GPL(msikit_msi_immutable);
  */
 const char *msikit_msi_parent_name(struct msikit_msi_domain *dom)
 {
-	return IS_ERR_OR_NULL(dom) ? "none" : msikit_parent_names[dom->kind];
+	return IS_ERR_OR_NULL(dom) ? "none" : msikit_parent_names[dom->p.kind];
 }
 EXPORT_SYMBOL_GPL(msikit_msi_parent_name);
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * msikit_msi parents: which MSI parent a device has, whether its messages
- * are immutable, and what its allocator needs to see.
+ * msikit_msi parents: which MSI parent a device has, what its allocator
+ * needs to see, whether its messages are immutable, and whether a moved
+ * interrupt's old target survives long enough for a remote writer.
  */
 #include <linux/device.h>
 #include <linux/irqdomain.h>
+#include <linux/log2.h>
 #include <linux/msi.h>
+#include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #ifdef CONFIG_X86
@@ -31,7 +34,7 @@ static bool msikit_prefix_is(struct irq_domain *d, const char *prefix)
 	return p && !strncmp(p, prefix, strlen(prefix));
 }
 
-enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent)
+static enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent)
 {
 #ifdef CONFIG_X86
 	if (parent == x86_vector_domain)
@@ -49,36 +52,12 @@ enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent)
 }
 
 /*
- * Remapping parents derive the requester ID (the IRTE source-ID check)
- * from a PCI function; other parents are not wired up yet. Refuse with a
- * reason rather than let a parent WARN on an allocation it does not know.
- */
-int msikit_parent_check(enum msikit_parent_kind kind, struct device *dev)
-{
-	switch (kind) {
-	case MSIKIT_PARENT_X86_VECTOR:
-		return 0;
-	case MSIKIT_PARENT_INTEL_IR:
-	case MSIKIT_PARENT_AMD_IR:
-		if (dev_is_pci(dev))
-			return 0;
-		dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n",
-			 msikit_parent_names[kind]);
-		return -EOPNOTSUPP;
-	default:
-		dev_warn(dev, "msikit: MSI parent %s is not supported by this msikit\n",
-			 msikit_parent_names[kind]);
-		return -EOPNOTSUPP;
-	}
-}
-
-/*
  * Immutable: an affinity change leaves address and data alone. 7.x lets a
  * parent say so (only the ITS does); remapping parents are immutable too,
  * the IRTE is what changes. Any level of the chain that translates makes
  * the message immutable.
  */
-bool msikit_parent_immutable(struct irq_domain *parent)
+static bool msikit_parent_immutable(struct irq_domain *parent)
 {
 	struct irq_domain *d;
 	enum msikit_parent_kind kind;
@@ -96,22 +75,241 @@ bool msikit_parent_immutable(struct irq_domain *parent)
 	return false;
 }
 
+#ifndef CONFIG_X86
 /*
- * Allocate at the parent as PCI/MSI of the function in @desc: the only
- * type every x86 parent accepts, and the remapping parents find the
- * requester ID through desc->dev. nr_irqs is always 1, so no contiguous
- * vector block is ever asked for.
+ * The ITS knows a device only by its DeviceID, which for a PCI function
+ * is the requester ID translated by the host bridge's "msi-map". The
+ * kernel's own lookup (pci_msi_domain_get_msi_rid) and its alias walk are
+ * not exported, so msikit resolves the plain case itself and refuses the
+ * rest: a function whose writes may carry another requester ID (behind a
+ * PCIe-to-PCI or conventional bridge, or with quirk aliases), and ACPI
+ * systems, whose IORT lookup has no exported entry point.
  */
-int msikit_parent_alloc(struct irq_domain *d, unsigned int virq, struct msi_desc *desc)
+static int msikit_its_dev_id(struct pci_dev *pdev, struct irq_domain *its, u32 *dev_id)
+{
+	struct device_node *its_np = to_of_node(its->fwnode);
+	struct pci_dev *br;
+	struct device *d;
+	u32 rid = pci_dev_id(pdev);
+
+	if (!its_np) {
+		pci_warn(pdev, "msikit: gic-its parent without a device tree: the IORT DeviceID lookup is not exported\n");
+		return -EOPNOTSUPP;
+	}
+	for (br = pci_upstream_bridge(pdev); br; br = pci_upstream_bridge(br)) {
+		if (!pci_is_pcie(br) || (pci_pcie_type(br) != PCI_EXP_TYPE_ROOT_PORT &&
+					 pci_pcie_type(br) != PCI_EXP_TYPE_UPSTREAM &&
+					 pci_pcie_type(br) != PCI_EXP_TYPE_DOWNSTREAM)) {
+			pci_warn(pdev, "msikit: gic-its parent: %s aliases this function's requester ID\n",
+				 pci_name(br));
+			return -EOPNOTSUPP;
+		}
+	}
+	if (pdev->dma_alias_mask) {
+		pci_warn(pdev, "msikit: gic-its parent: this function has DMA aliases\n");
+		return -EOPNOTSUPP;
+	}
+	/* the first ancestor with an msi-map translates, as in the core */
+	for (d = &pdev->dev; d; d = d->parent) {
+		if (d->of_node && !msikit_of_msi_map(d->of_node, rid, its_np, dev_id))
+			return 0;
+	}
+	pci_warn(pdev, "msikit: gic-its parent: no msi-map translates requester ID %#x\n", rid);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Have the ITS create (or find) its device for the DeviceID, with room for
+ * our interrupts and the function's own MSI/MSI-X, which share its event
+ * space: whichever of the two prepares first sizes the table, and the
+ * other one finds it and marks it shared.
+ */
+static int msikit_its_prepare(struct msikit_parent *p)
+{
+	struct msi_domain_info *info = p->domain->host_data;
+	struct pci_dev *pdev = to_pci_dev(p->desc->dev);
+	int own, nvec;
+
+	own = max3(pci_msi_vec_count(pdev), pci_msix_vec_count(pdev), 0);
+	nvec = roundup_pow_of_two(p->size + own);
+	/* the ITS's own rule: DeviceID 0 is where unwired requesters land */
+	if (!p->dev_id)
+		nvec = max(nvec, 32);
+	memset(&p->info, 0, sizeof(p->info));
+	p->info.desc = p->desc;
+	p->info.scratchpad[0].ul = p->dev_id;
+	return info->ops->msi_prepare(p->domain, p->desc->dev, nvec, &p->info);
+}
+#endif
+
+static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
+{
+	const char *name = msikit_parent_names[p->kind];
+
+	switch (p->kind) {
+	case MSIKIT_PARENT_X86_VECTOR:
+	case MSIKIT_PARENT_IMSIC:
+		return 0;
+	case MSIKIT_PARENT_INTEL_IR:
+	case MSIKIT_PARENT_AMD_IR:
+	case MSIKIT_PARENT_GIC_ITS:
+		if (!dev_is_pci(dev)) {
+			dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n",
+				 name);
+			return -EOPNOTSUPP;
+		}
+		break;
+	default:
+		dev_warn(dev, "msikit: MSI parent %s is not supported by this msikit\n", name);
+		return -EOPNOTSUPP;
+	}
+#ifndef CONFIG_X86
+	if (p->kind == MSIKIT_PARENT_GIC_ITS) {
+		struct msi_domain_info *info = p->domain->host_data;
+
+		/* the ITS parent's host data is its msi_domain_info (6.12, 7.x) */
+		if (!info || !info->ops || !info->ops->msi_prepare) {
+			dev_warn(dev, "msikit: gic-its parent offers no msi_prepare\n");
+			return -EOPNOTSUPP;
+		}
+		return msikit_its_dev_id(to_pci_dev(dev), p->domain, &p->dev_id);
+	}
+#endif
+	return 0;
+}
+
+/**
+ * msikit_parent_init() - classify @parent and check it can serve @dev
+ * @p: parent state to fill
+ * @dev: the device whose requester ID the writes carry
+ * @parent: @dev's MSI parent domain
+ * @size: interrupts the domain may hold
+ *
+ * Return: 0, or -EOPNOTSUPP after one log line, or -ENOMEM.
+ */
+int msikit_parent_init(struct msikit_parent *p, struct device *dev,
+		       struct irq_domain *parent, unsigned int size)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->domain = parent;
+	p->size = size;
+	p->kind = msikit_parent_kind(parent);
+	rc = msikit_parent_check(p, dev);
+	if (rc)
+		return rc;
+	p->immutable = msikit_parent_immutable(parent);
+	/*
+	 * The IMSIC retires a moved interrupt's old vector as soon as the old
+	 * hart syncs, whatever the writer still uses: pin instead.
+	 */
+	p->pinned = p->kind == MSIKIT_PARENT_IMSIC;
+	/* The GIC acknowledges on EOI; the others ack on entry (edge). */
+	p->fasteoi = p->kind == MSIKIT_PARENT_GIC_ITS;
+	/*
+	 * Remapping parents take the requester ID from desc->dev, the ITS's
+	 * allocator and compose (through the IOMMU MSI cookie) read it too.
+	 */
+	p->desc = kzalloc(sizeof(*p->desc), GFP_KERNEL);
+	if (!p->desc)
+		return -ENOMEM;
+	p->desc->dev = dev;
+	return 0;
+}
+
+/**
+ * msikit_parent_fini() - undo msikit_parent_init(), all interrupts freed
+ * @p: parent state
+ */
+void msikit_parent_fini(struct msikit_parent *p)
+{
+#if !defined(CONFIG_X86) && defined(MSIKIT_HAVE_MSI_TEARDOWN)
+	struct msi_domain_info *info = p->domain->host_data;
+
+	/* 7.x keeps the ITS device until its owner tears it down */
+	if (p->prepared && info->ops->msi_teardown)
+		info->ops->msi_teardown(p->domain, &p->info);
+#endif
+	p->prepared = false;
+	kfree(p->desc);
+	p->desc = NULL;
+}
+
+/**
+ * msikit_parent_prepare() - get the parent ready for an allocation
+ * @p: parent state
+ *
+ * Only the ITS needs it: its device for our DeviceID must exist.
+ */
+int msikit_parent_prepare(struct msikit_parent *p)
+{
+#ifndef CONFIG_X86
+	int rc;
+
+	if (p->kind != MSIKIT_PARENT_GIC_ITS || p->prepared)
+		return 0;
+	rc = msikit_its_prepare(p);
+	if (rc)
+		return rc;
+	p->prepared = true;
+#endif
+	return 0;
+}
+
+/**
+ * msikit_parent_idle() - the domain's last interrupt was freed
+ * @p: parent state
+ *
+ * 6.12's ITS frees an unshared ITS device with its last event, so the
+ * prepared state dies with it; 7.x keeps it until msikit_parent_fini().
+ */
+void msikit_parent_idle(struct msikit_parent *p)
+{
+#ifndef MSIKIT_HAVE_MSI_TEARDOWN
+	p->prepared = false;
+#endif
+}
+
+/**
+ * msikit_parent_alloc() - allocate @virq at the parent of @d
+ * @p: parent state, prepared
+ * @d: our domain
+ * @virq: the interrupt
+ *
+ * x86 parents get PCI/MSI of the function in p->desc: the only type every
+ * x86 parent accepts, and the remapping parents find the requester ID
+ * through desc->dev. nr_irqs is always 1, so no contiguous vector block is
+ * ever asked for. The ITS gets its prepared device; the IMSIC ignores the
+ * argument.
+ */
+int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq)
 {
 #ifdef CONFIG_X86
 	struct irq_alloc_info info;
 
 	memset(&info, 0, sizeof(info));
 	info.type = X86_IRQ_ALLOC_TYPE_PCI_MSI;
-	info.desc = desc;
+	info.desc = p->desc;
 	return irq_domain_alloc_irqs_parent(d, virq, 1, &info);
 #else
-	return -EOPNOTSUPP;
+	msi_alloc_info_t info;
+	int rc;
+
+	if (p->kind == MSIKIT_PARENT_GIC_ITS) {
+		info = p->info;
+	} else {
+		memset(&info, 0, sizeof(info));
+		info.desc = p->desc;
+	}
+	rc = irq_domain_alloc_irqs_parent(d, virq, 1, &info);
+	/*
+	 * The ITS composes through irq_data_get_msi_desc(), and the setter
+	 * (irq_set_msi_desc) is not exported: the field is ours to fill,
+	 * the descriptor outlives every virq of the domain.
+	 */
+	if (!rc && p->kind == MSIKIT_PARENT_GIC_ITS)
+		irq_get_irq_data(virq)->common->msi_desc = p->desc;
+	return rc;
 #endif
 }

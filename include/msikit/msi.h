@@ -6,15 +6,17 @@
  * vectors: a third party (an NTB peer, a PCI host, a DMA engine) triggers
  * one by writing its message, address and data, which msikit composes and
  * hands to the consumer to publish. The domain is stacked on the MSI
- * parent of @dev (x86 vector, Intel or AMD interrupt remapping), so the
- * message carries whatever the parent needs to accept a write tagged with
- * @dev's requester ID.
+ * parent of @dev (x86 vector, Intel or AMD interrupt remapping, GICv3 ITS,
+ * RISC-V IMSIC), so the message carries whatever the parent needs to
+ * accept a write tagged with @dev's requester ID.
  *
  * The message of an interrupt is valid from request_irq() (activation) on:
  * request the interrupt, then publish the message, then tell the writer.
  * On a parent whose messages are mutable (x86 vector without remapping)
  * an affinity change produces a new message, reported to @write_msg; see
  * msi-lib/README for what that means for a writer that cached the old one.
+ * Where the parent would retire the old message before such a writer can
+ * switch (IMSIC), the affinity is pinned instead: msikit_msi_pinned().
  */
 #ifndef _MSIKIT_MSI_H
 #define _MSIKIT_MSI_H
@@ -53,6 +55,7 @@ int msikit_msi_get_msg(struct msikit_msi_domain *dom, unsigned int index,
 int msikit_msi_restore(struct msikit_msi_domain *dom);
 
 bool msikit_msi_immutable(struct msikit_msi_domain *dom);
+bool msikit_msi_pinned(struct msikit_msi_domain *dom);
 const char *msikit_msi_parent_name(struct msikit_msi_domain *dom);
 
 #endif /* _MSIKIT_MSI_H */

@@ -16,7 +16,8 @@
  *		 -EIO if another interrupt counted instead (spurious)
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
- *   parent      MSI parent and "immutable"/"mutable"
+ *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
+ *		 affinity is fixed once requested
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each
  *   stress      write "WRITES CHANGES": WRITES writes spread over the
  *		 allocated interrupts while a thread on another CPU makes
@@ -31,6 +32,8 @@
  *		 request interrupts until the parent refuses, deliver one
  *		 write to the first, middle and last, free all; read: the
  *		 count and the errno that stopped it
+ *   range_all   write anything: msikit_msi_alloc_range() of a whole
+ *		 2048 domain; read: "RC ALLOCATED" (all or nothing)
  *   bench       write N: N round trips (raise, handler, wake) through
  *		 msikit interrupt 0, then N through a plain PCI MSI vector of
  *		 edu on the same parent; also N msikit allocate+free cycles.
@@ -66,7 +69,7 @@ struct mt_irq {
 };
 
 struct mt_stress {
-	unsigned long writes, changes, ebusy, failed, republished, lost, spurious;
+	unsigned long writes, changes, ebusy, failed, republished, lost, spurious, refused;
 	u64 ns;
 };
 
@@ -90,6 +93,7 @@ struct mt_dev {
 	int restored;
 	u64 bench_msikit, bench_plain, bench_alloc;
 	int max_count, max_errno;
+	int range_rc, range_left;
 };
 
 #define MT_PROBE	2048
@@ -256,7 +260,7 @@ static int mt_changer(void *data)
 	int rc, virq;
 
 	while (!kthread_should_stop()) {
-		if (mt->st.changes >= mt->changes_wanted ||
+		if (mt->st.changes + mt->st.refused >= mt->changes_wanted ||
 		    atomic_long_read(&mt->progress) < next) {
 			usleep_range(20, 50);
 			continue;
@@ -274,6 +278,10 @@ static int mt_changer(void *data)
 		} else if (rc == -EBUSY) {
 			/* the previous move waits for an interrupt on its new CPU */
 			mt->st.ebusy++;
+		} else if (rc == -EPERM) {
+			/* a pinned parent refuses: counted, and the run goes on */
+			mt->st.refused++;
+			next += mt->change_every;
 		} else {
 			mt->st.failed++;
 			next += mt->change_every;
@@ -356,9 +364,9 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct mt_stress *st = &mt->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu lost %lu spurious %lu changes %lu ebusy %lu failed %lu republished %lu ns %llu\n",
+			  "writes %lu lost %lu spurious %lu changes %lu ebusy %lu failed %lu republished %lu ns %llu refused %lu\n",
 			  st->writes, st->lost, st->spurious, st->changes, st->ebusy,
-			  st->failed, st->republished, st->ns);
+			  st->failed, st->republished, st->ns, st->refused);
 }
 static DEVICE_ATTR_RO(stress_result);
 
@@ -572,6 +580,39 @@ static ssize_t maxprobe_show(struct device *dev, struct device_attribute *attr, 
 }
 static DEVICE_ATTR_RW(maxprobe);
 
+/*
+ * All or nothing: msikit_msi_alloc_range() for a whole 2048 domain, which
+ * most parents cannot hold, must leave no interrupt behind when it fails.
+ */
+static ssize_t range_all_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct msikit_msi_domain *dom;
+	int i;
+
+	dom = msikit_msi_domain_create(dev, MT_PROBE, &mt_probe_ops, mt);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	mutex_lock(&mt->lock);
+	mt->range_rc = msikit_msi_alloc_range(dom, MT_PROBE);
+	mt->range_left = 0;
+	for (i = 0; i < MT_PROBE; i++)
+		if (msikit_msi_virq(dom, i) > 0)
+			mt->range_left++;
+	mutex_unlock(&mt->lock);
+	msikit_msi_domain_destroy(dom);
+	return len;
+}
+
+static ssize_t range_all_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d %d\n", mt->range_rc, mt->range_left);
+}
+static DEVICE_ATTR_RW(range_all);
+
 static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -678,8 +719,9 @@ static ssize_t parent_show(struct device *dev, struct device_attribute *attr, ch
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%s %s\n", msikit_msi_parent_name(mt->dom),
-			  msikit_msi_immutable(mt->dom) ? "immutable" : "mutable");
+	return sysfs_emit(buf, "%s %s%s\n", msikit_msi_parent_name(mt->dom),
+			  msikit_msi_immutable(mt->dom) ? "immutable" : "mutable",
+			  msikit_msi_pinned(mt->dom) ? " pinned" : "");
 }
 static DEVICE_ATTR_RO(parent);
 
@@ -743,6 +785,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_restore.attr,
 	&dev_attr_bench.attr,
 	&dev_attr_maxprobe.attr,
+	&dev_attr_range_all.attr,
 	NULL
 };
 

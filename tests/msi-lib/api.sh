@@ -28,6 +28,18 @@ after=$(ls /sys/kernel/irq | wc -l)
 ktap_expect "1000 allocate/free cycles of 4 interrupts" 1000 "$i"
 ktap_expect "no interrupt descriptor leaked" "$before" "$after"
 
+# all or nothing, also when the parent runs out part way
+before=$(ls /sys/kernel/irq | wc -l)
+echo 1 > "$T/range_all"
+set -- $(cat "$T/range_all")
+log "alloc_range(2048): rc $1, $2 allocated"
+if [ "$1" -lt 0 ]; then
+	ktap_expect "a refused alloc_range of 2048 leaves nothing allocated (errno ${1#-})" 0 "$2"
+else
+	ktap_expect "alloc_range of 2048 allocated all" 2048 "$2"
+fi
+ktap_expect "no interrupt descriptor leaked by alloc_range" "$before" "$(ls /sys/kernel/irq | wc -l)"
+
 echo 16 > "$T/alloc"
 ktap_result "msikit_msi refuses to unload under a consumer" sh -c "! rmmod msikit_msi 2>/dev/null"
 ktap_result "consumer unloads with 16 interrupts allocated" rmmod msikit_msi_test

@@ -51,3 +51,19 @@ load_msi() {
 unload_msi() {
 	rmmod msikit_msi_test && rmmod msikit_msi
 }
+
+# The parent msikit must find on this machine, as the test driver's
+# "parent" attribute spells it.
+expected_parent() {
+	case "$(uname -m)" in
+	aarch64) echo "gic-its immutable" ;;
+	riscv64) echo "riscv-imsic mutable pinned" ;;
+	*)
+		case "$(ir_kind)" in
+		intel-ir) echo "intel-ir immutable" ;;
+		amd-ir) echo "amd-ir immutable" ;;
+		*) echo "x86-vector mutable" ;;
+		esac
+		;;
+	esac
+}
