@@ -155,7 +155,11 @@ static void mt_free_all(struct mt_dev *mt)
 	mt->nirqs = 0;
 }
 
-static int mt_alloc(struct mt_dev *mt, unsigned int n)
+/*
+ * Allocate and request @n interrupts; @cpu >= 0 places them there first,
+ * which is the only time a pinned parent (IMSIC) lets them move.
+ */
+static int mt_alloc(struct mt_dev *mt, unsigned int n, int cpu)
 {
 	int first, rc, virq;
 	unsigned int i;
@@ -169,7 +173,9 @@ static int mt_alloc(struct mt_dev *mt, unsigned int n)
 		mt->irqs[i].mt = mt;
 		atomic_set(&mt->irqs[i].count, 0);
 		virq = msikit_msi_virq(mt->dom, first + i);
-		rc = request_irq(virq, mt_handler, 0, "msikit-test", &mt->irqs[i]);
+		rc = cpu >= 0 ? irq_set_affinity(virq, cpumask_of(cpu)) : 0;
+		if (!rc)
+			rc = request_irq(virq, mt_handler, 0, "msikit-test", &mt->irqs[i]);
 		if (rc) {
 			while (i-- > 0)
 				free_irq(msikit_msi_virq(mt->dom, first + i), &mt->irqs[i]);
@@ -457,7 +463,7 @@ static int mt_bench(struct mt_dev *mt, unsigned int n)
 	rc = set_cpus_allowed_ptr(current, cpumask_of(0));
 	if (rc)
 		return rc;
-	rc = mt_alloc(mt, 1);
+	rc = mt_alloc(mt, 1, 0);
 	if (rc)
 		goto out;
 	rc = mt_fire(mt, 0, 1);		/* programs edu's MSI capability */
@@ -648,7 +654,7 @@ static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 	if (rc || !n || n > MT_SIZE)
 		return -EINVAL;
 	mutex_lock(&mt->lock);
-	rc = mt_alloc(mt, n);
+	rc = mt_alloc(mt, n, -1);
 	mutex_unlock(&mt->lock);
 	return rc ?: len;
 }
@@ -728,6 +734,30 @@ static DEVICE_ATTR_RO(parent);
 #define MT_CHECK(cond, what) \
 	(len += sysfs_emit_at(buf, len, "%s - %s\n", (cond) ? "ok" : "not ok", what))
 
+/* A pinned domain: the CPU is chosen before request_irq(), then fixed. */
+static int mt_selftest_pinned(struct mt_dev *mt, struct msikit_msi_domain *d,
+			      char *buf, int len)
+{
+	struct mt_irq tmp = { .mt = mt };
+	const struct cpumask *eff;
+	int virq;
+
+	if (msikit_msi_alloc(d, 0) != 0)
+		return len;
+	virq = msikit_msi_virq(d, 0);
+	MT_CHECK(!irq_set_affinity(virq, cpumask_of(1)), "pinned: CPU 1 before request_irq -> 0");
+	if (!request_irq(virq, mt_handler, 0, "msikit-selftest", &tmp)) {
+		eff = irq_data_get_effective_affinity_mask(irq_get_irq_data(virq));
+		MT_CHECK(cpumask_test_cpu(1, eff), "pinned: requested on CPU 1");
+		MT_CHECK(irq_set_affinity(virq, cpumask_of(0)) == -EPERM,
+			 "pinned: move after request_irq -> EPERM");
+		MT_CHECK(cpumask_test_cpu(1, eff), "pinned: still on CPU 1");
+		free_irq(virq, &tmp);
+	}
+	msikit_msi_free(d, 0);
+	return len;
+}
+
 /* API misuse must give a clean errno and change nothing. */
 static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -764,6 +794,8 @@ static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, 
 		MT_CHECK(msikit_msi_free(d, 2) == -EINVAL, "double free -> EINVAL");
 		MT_CHECK(msikit_msi_virq(d, 2) == -ENOENT, "virq of a freed index -> ENOENT");
 		MT_CHECK(msikit_msi_free(d, 9) == -EINVAL, "free out of range -> EINVAL");
+		if (msikit_msi_pinned(d) && num_online_cpus() > 1)
+			len = mt_selftest_pinned(mt, d, buf, len);
 		msikit_msi_domain_destroy(d);
 	}
 	MT_CHECK(msikit_msi_alloc(ERR_PTR(-ENODEV), 0) == -EINVAL, "ERR_PTR domain -> EINVAL");
