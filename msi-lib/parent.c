@@ -34,6 +34,19 @@ static bool msikit_prefix_is(struct irq_domain *d, const char *prefix)
 	return p && !strncmp(p, prefix, strlen(prefix));
 }
 
+/*
+ * The IMSIC's parent ops carry no prefix (6.12, 7.x), but it is the only
+ * MSI parent RISC-V has; on device-tree systems its node says so too.
+ */
+static bool msikit_is_imsic(struct irq_domain *d)
+{
+	if (!IS_ENABLED(CONFIG_RISCV_IMSIC) || !(d->flags & IRQ_DOMAIN_FLAG_MSI_PARENT))
+		return false;
+	if (is_of_node(d->fwnode))
+		return of_device_is_compatible(to_of_node(d->fwnode), "riscv,imsics");
+	return true;
+}
+
 static enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent)
 {
 #ifdef CONFIG_X86
@@ -46,7 +59,7 @@ static enum msikit_parent_kind msikit_parent_kind(struct irq_domain *parent)
 #endif
 	if (msikit_prefix_is(parent, "ITS-"))
 		return MSIKIT_PARENT_GIC_ITS;
-	if (msikit_prefix_is(parent, "IMSIC-"))
+	if (msikit_is_imsic(parent))
 		return MSIKIT_PARENT_IMSIC;
 	return MSIKIT_PARENT_UNKNOWN;
 }
