@@ -55,6 +55,44 @@ aptx_update() {
 	fi
 }
 
+# Foreign architectures (the arm64 and riscv64 machines run Debian's own
+# kernels of those architectures): one private apt configuration each. A
+# configuration listing several architectures fails as a whole when one
+# architecture's index is broken on the mirror (trixie-backports riscv64
+# has had a Packages.xz that fails its signed size for weeks).
+aptx_arch() {	# aptx_arch ARCH COMMAND ARGS...
+	local a=$1
+	shift
+	APTX_DIR=$MSIKIT_CACHE/apt-$a MSIKIT_ARCH=$a aptx "$@"
+}
+
+# Update one architecture's private lists. A broken index is not fatal: apt
+# keeps the suites that did verify, the kernels it lacks are skipped, and
+# apt's error lines are kept in lists/.errors to say why.
+aptx_update_arch() {
+	local a=$1
+	local dir=$MSIKIT_CACHE/apt-$a
+	APTX_DIR=$dir aptx_init
+	[ -n "$(find "$dir/lists/.stamp" -mmin -360 2>/dev/null)" ] && return 0
+	if retry aptx_arch "$a" apt-get -q update > "$dir/update.log" 2>&1; then
+		: > "$dir/lists/.errors"
+	else
+		grep '^E: ' "$dir/update.log" > "$dir/lists/.errors" || echo "E: apt-get update failed" > "$dir/lists/.errors"
+		msg "$a: apt-get update failed in part: $(head -1 "$dir/lists/.errors")"
+	fi
+	touch "$dir/lists/.stamp"
+}
+
+# Machines named after a foreign architecture (arm64-its, riscv64-imsic)
+# run that architecture's kernel; every other machine is amd64.
+machine_arch() {
+	case "$1" in
+	arm64-*) echo arm64 ;;
+	riscv64-*) echo riscv64 ;;
+	*) echo amd64 ;;
+	esac
+}
+
 # Print the kernel ABIs of the matrix, one per line: the LTS from the suite
 # itself and the newest 7.x from its backports. Resolved from the metapackages
 # at run time: point releases remove old versions from the mirror.
