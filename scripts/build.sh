@@ -26,6 +26,42 @@ stage_src() {
 	mkdir -p "$ROOT/opt/msikit/scripts" && cp "$SRC/scripts/kconfig-probe.sh" "$ROOT/opt/msikit/scripts/"
 }
 
+# build.sh --cross ABI: the foreign kernels (arm64, riscv64; scripts/
+# foreign.sh put their headers and modules tree into the root) cannot take
+# a dkms install, which builds for the root's own kernels only. Build the
+# same package source with the test modules, as dkms staged it, with the
+# root's cross gcc-14 against Debian's headers of that kernel (whose
+# scripts link to the root's amd64 kbuild programs of the same version):
+# package modules into extra/, test modules into extra/msikit-tests/.
+cross_build() {
+	local fk=$1 a=${1##*-} arch cross tree
+	case "$a" in
+	arm64) arch=arm64 cross=aarch64-linux-gnu- ;;
+	riscv64) arch=riscv cross=riscv64-linux-gnu- ;;
+	*) die "no cross build for $fk" ;;
+	esac
+	tree=/opt/foreign/$a/$fk
+	[ -d "$ROOT/usr/src/msikit-$VER" ] && [ -d "$ROOT$tree" ] ||
+		die "$fk: run build.sh and foreign.sh first"
+	chroot_run "$ROOT" sh -c "
+		set -e
+		b=/opt/msikit/build-$fk; rm -rf \$b; cp -a /usr/src/msikit-$VER \$b
+		cp -a /opt/msikit/tests \$b/tests
+		make -s -C /usr/src/linux-headers-$fk ARCH=$arch CROSS_COMPILE=$cross M=\$b MSIKIT_TESTS=y modules
+		d=$tree/usr/lib/modules/$fk/extra; rm -rf \$d; mkdir -p \$d/msikit-tests
+		find \$b -name 'msikit_*.ko' ! -path '*/tests/*' -exec cp {} \$d/ ';'
+		cp \$b/tests/modules/*.ko \$d/msikit-tests/
+		depmod -b $tree $fk"
+}
+if [ "${1:-}" = --cross ]; then
+	log=$MSIKIT_CACHE/build-$2.log
+	t0=$(date +%s)
+	cross_build "$2" > "$log" 2>&1 || { cat "$log"; die "cross build for $2 failed, see $log"; }
+	cat "$log"
+	msg "cross-built msikit $VER for $2 in $(( $(date +%s) - t0 )) s"
+	exit 0
+fi
+
 stage_src
 log=$MSIKIT_CACHE/build.log
 : > "$log"
