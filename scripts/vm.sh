@@ -9,6 +9,12 @@
 # runs in the root as PID 1's child; its output is the guest console. QEMU
 # 10 runs from the root (bookworm's 7.2 cannot bind cxl_pci).
 #
+# The arm64 and riscv64 machines boot Debian's kernel of that architecture
+# (KERNEL is its own ABI, fetched by foreign.sh). The root's programs are
+# amd64 there, so the guest does not chroot into it: it stays in a busybox
+# initramfs of that architecture and links the paths the tests use
+# (/opt/msikit, /msikit-*, /lib/modules/KERNEL) into the 9p root.
+#
 # A guest asks for a monitor command (device_del, ...) by writing one line
 # to its second serial port, /dev/ttyS1; the host relays it to the QEMU
 # monitor. That is how tests pull a device out from under the guest. (A
@@ -21,22 +27,35 @@ shift 2
 [ -f "$ROOT/.msikit-kernels" ] || die "no root: run scripts/mkroot.sh"
 VMTIMEOUT=${VMTIMEOUT:-1500}
 
-vmlinuz=$ROOT/boot/vmlinuz-$K
-[ -f "$vmlinuz" ] || vmlinuz=$ROOT/usr/lib/modules/$K/vmlinuz
-[ -f "$vmlinuz" ] || die "no vmlinuz for $K in the root"
+ARCH=$(machine_arch "$MACHINE")
+# the kernel's tree in the root: / for amd64, the extracted debs otherwise
+base=""
+if [ "$ARCH" != amd64 ]; then
+	[ "${K##*-}" = "$ARCH" ] || die "machine $MACHINE runs $ARCH kernels, not $K"
+	base=/opt/foreign/$ARCH/$K
+	[ -d "$ROOT$base" ] || die "no $K in the root: run scripts/foreign.sh $ARCH"
+fi
+# arm64: an uncompressed Image; riscv64: vmlinux, an EFI-stub Image;
+# 7.x: the linux-binary package's vmlinuz; all taken by -kernel.
+for vmlinuz in "$ROOT$base/boot/vmlinuz-$K" "$ROOT$base/boot/vmlinux-$K" \
+	       "$ROOT$base/usr/lib/modules/$K/vmlinuz" ""; do
+	[ -f "$vmlinuz" ] && break
+done
+[ -n "$vmlinuz" ] || die "no kernel image for $K in the root"
 
 # A busybox initramfs that only mounts the 9p root: built once per kernel.
 mkinitrd() {
-	local out=$MSIKIT_CACHE/initrd-$K.gz st m
-	if [ -f "$out" ] && [ "$out" -nt "$ROOT/usr/lib/modules/$K/modules.dep" ] &&
+	local out=$MSIKIT_CACHE/initrd-$K.gz st m bb=$ROOT/usr/bin/busybox
+	[ -n "$base" ] && bb=$ROOT/opt/foreign/$ARCH/busybox
+	if [ -f "$out" ] && [ "$out" -nt "$ROOT$base/usr/lib/modules/$K/modules.dep" ] &&
 	   [ "$out" -nt "$0" ]; then
 		echo "$out"
 		return
 	fi
 	st=$(mktemp -d)
 	mkdir -p "$st"/{bin,dev,proc,sys,newroot,lib/modules/"$K"}
-	cp "$ROOT/usr/bin/busybox" "$st/bin/busybox"
-	for m in $(chroot "$ROOT" modprobe -S "$K" --show-depends -a 9p 9pnet_virtio |
+	cp "$bb" "$st/bin/busybox"
+	for m in $(chroot "$ROOT" modprobe ${base:+-d "$base"} -S "$K" --show-depends -a 9p 9pnet_virtio |
 		   awk '$1 == "insmod" { print $2 }'); do
 		case "$m" in
 		*.xz) xz -dc "$ROOT$m" ;;
@@ -71,11 +90,45 @@ echo "MSIKIT-VM: guest command exited $?"
 sync
 poweroff -f
 INIT
+	[ -n "$base" ] && { echo "$base" > "$st/msikit-base"; foreign_init > "$st/init"; }
 	chmod +x "$st/init"
 	(cd "$st" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.new"
 	mv "$out.new" "$out"
 	rm -rf "$st"
 	echo "$out"
+}
+
+# The init of a foreign guest: no chroot (the root's programs are amd64),
+# busybox of the guest's architecture is the shell and every tool.
+foreign_init() {
+	cat <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules.order); do insmod /lib/modules/*/$m; done
+mkdir -p /host
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose rootfs /host; then
+	echo "MSIKIT-VM: cannot mount the 9p root"; poweroff -f
+fi
+K=$(uname -r)
+rm -rf /lib/modules/$K
+ln -s "/host$(cat /msikit-base)/usr/lib/modules/$K" /lib/modules/$K
+mkdir -p /host/msikit-out
+for p in opt msikit-run msikit-plan msikit-out; do ln -s /host/$p /$p; done
+mkdir -p /tmp /run
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+echo "MSIKIT-VM: up $(uname -r)"
+/bin/sh /msikit-run/guest-cmd < /dev/console > /dev/console 2>&1
+echo "MSIKIT-VM: guest command exited $?"
+sync
+poweroff -f
+INIT
 }
 
 machine_args() {
@@ -89,6 +142,16 @@ machine_args() {
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	q35-amdir)
 		echo "-M q35,kernel-irqchip=split -device amd-iommu,intremap=on" \
+		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
+	# Debian's own arm64 and riscv64 kernels on QEMU's virt machines with
+	# the MSI controllers msikit targets there: GICv3 with an ITS, and
+	# RISC-V AIA with IMSICs behind the APLIC. edu's DMA reaches both
+	# doorbells (GITS_TRANSLATER at 0x08090040, IMSIC at 0x28000000).
+	arm64-its)
+		echo "-M virt,gic-version=3,its=on" \
+		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
+	riscv64-imsic)
+		echo "-M virt,aia=aplic-imsic" \
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	cxl)
 		# One CXL type-3 memory device (it carries a DOE mailbox with
@@ -124,13 +187,20 @@ mkdir -p "$ROOT/mnt/guest-root"
 
 mem="-m 2G"
 case "$MACHINE" in cxl) mem="" ;; esac
-qemu_cmd="qemu-system-x86_64 -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
+# The host-request serial port serves the hotplug test (amd64 only); the
+# virt machines have one UART.
+case "$ARCH" in
+amd64) qemu=qemu-system-x86_64 console=ttyS0 serial="-serial mon:stdio -serial pipe:/msikit-run/req" ;;
+arm64) qemu=qemu-system-aarch64 console=ttyAMA0 serial="-serial mon:stdio" ;;
+riscv64) qemu=qemu-system-riscv64 console=ttyS0 serial="-serial mon:stdio" ;;
+esac
+qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) \
 	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
-	-append 'console=ttyS0 panic=-1 oops=panic loglevel=4 no_hash_pointers $(machine_append)' \
+	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers $(machine_append)' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
-	-serial mon:stdio -serial pipe:/msikit-run/req"
+	$serial"
 
 # The guest root is a plain bind of the root: without the proc, sys and dev
 # mounts the chroot wrapper puts there for QEMU itself.
