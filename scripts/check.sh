@@ -33,7 +33,8 @@ if [ -z "$SUITES" ]; then
 	done
 fi
 
-OUT=$SRC/out
+# MSIKIT_OUT: another place for the logs (two runs on two caches at once)
+OUT=${MSIKIT_OUT:-$SRC/out}
 rm -rf "$OUT" && mkdir -p "$OUT"
 n=0 pass=0 fail=0 skip=0
 tap() {	# tap STATUS NAME [DETAIL]
@@ -56,7 +57,37 @@ fi
 KERNELS=$(cat "$ROOT/.msikit-kernels")
 [ -n "$KSEL" ] && KERNELS=$(select_kernels "$KSEL")
 [ -n "$KERNELS" ] || die "no kernel of the matrix matches '$KSEL'"
-echo "# kernels: $(echo $KERNELS)  suites: $SUITES  (setup $(( $(date +%s) - t0 )) s)"
+
+# Machines of another architecture (arm64-its, riscv64-imsic) run Debian's
+# kernel of that architecture with the same ABI as each amd64 kernel:
+# fetched by foreign.sh, listed in $ROOT/.msikit-foreign (ok or skip and
+# why), cross-built below.
+FARCHS=""
+for s in $SUITES; do
+	for m in $(cat "$SRC/tests/$s/machine" 2>/dev/null); do
+		a=$(machine_arch "$m")
+		[ "$a" = amd64 ] || case " $FARCHS " in *" $a "*) ;; *) FARCHS="$FARCHS $a" ;; esac
+	done
+done
+FOREIGN_SETUP=ok
+if [ -n "$FARCHS" ] && ! KERNELS="$KERNELS" "$HERE/foreign.sh" $FARCHS > "$OUT/foreign.txt" 2>&1; then
+	sed 's/^/# /' "$OUT/foreign.txt" | tail -10
+	tap fail "setup/foreign" "see ${OUT#"$SRC/"}/foreign.txt"
+	FOREIGN_SETUP=failed
+	rm -f "$ROOT/.msikit-foreign"
+fi
+# foreign_kernel AMD64-ABI MACHINE: "ABI ok" or "ABI skip REASON"
+foreign_kernel() {
+	local a
+	a=$(machine_arch "$2")
+	[ "$a" = amd64 ] && { echo "$1 ok"; return; }
+	grep -s "^$1 $a " "$ROOT/.msikit-foreign" | cut -d' ' -f3- | grep . ||
+		echo "${1%-amd64}-$a fail foreign kernel setup failed"
+}
+FKERNELS=""
+[ -n "$FARCHS" ] && [ "$FOREIGN_SETUP" = ok ] &&
+	FKERNELS=$(for k in $KERNELS; do awk -v k="$k" '$1 == k && $4 == "ok" { print $3 }' "$ROOT/.msikit-foreign"; done)
+echo "# kernels: $(echo $KERNELS $FKERNELS)  suites: $SUITES  (setup $(( $(date +%s) - t0 )) s)"
 
 if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
 	for k in $KERNELS; do tap pass "$k build/dkms-install"; done
@@ -66,9 +97,19 @@ else
 	echo "$pass passed, $fail failed, $skip skipped"
 	exit 1
 fi
+CROSS_FAILED=""
+for k in $FKERNELS; do
+	if "$HERE/build.sh" --cross "$k" > "$OUT/build-$k.txt" 2>&1; then
+		tap pass "$k build/cross"
+	else
+		grep -a -E 'error|warning' "$OUT/build-$k.txt" | head -10 | sed 's/^/# /'
+		tap fail "$k build/cross" "see ${OUT#"$SRC/"}/build-$k.txt"
+		CROSS_FAILED="$CROSS_FAILED $k"
+	fi
+done
 
 run_suite() {	# run_suite KERNEL SUITE MACHINE
-	local k=$1 s=$2 machine=$3 plan line name rc secs log tag out
+	local k=$1 s=$2 machine=$3 plan line name rc secs log tag out fk st why
 	plan=$ROOT/msikit-plan
 	if [ "$BENCH" = 1 ]; then
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
@@ -82,6 +123,14 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	# a suite that runs on several machines names each result after it
 	tag=""
 	[ "$(wc -w < "$SRC/tests/$s/machine")" -gt 1 ] && tag=" [$machine]"
+	# the machine's own kernel for this amd64 ABI, or why there is none
+	read -r fk st why < <(foreign_kernel "$k" "$machine")
+	case " $CROSS_FAILED " in *" $fk "*) st=fail why="cross build failed" ;; esac
+	if [ "$st" != ok ]; then
+		while read -r name; do tap "$st" "$fk ${name%.sh}$tag" "$why"; done < "$plan"
+		return 0
+	fi
+	k=$fk
 	out=$OUT/$k/$machine
 	rm -rf "$ROOT/msikit-out"
 	"$HERE/vm.sh" "$k" "$machine" /bin/sh /opt/msikit/tests/run-guest.sh \
@@ -92,7 +141,7 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		line=$(grep -a "^MSIKIT-RESULT $name " "$OUT/serial-$k-$s-$machine.log" | tail -1)
 		log=$out/$(echo "$name" | tr / _).log
 		if [ -z "$line" ]; then
-			tap fail "$k $name$tag" "no result: guest crashed or hung, see out/serial-$k-$s-$machine.log"
+			tap fail "$k $name$tag" "no result: guest crashed or hung, see ${OUT#"$SRC/"}/serial-$k-$s-$machine.log"
 			grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$OUT/serial-$k-$s-$machine.log" | head -3 | sed 's/^/# /'
 			continue
 		fi
