@@ -36,7 +36,7 @@ list=$ROOT/.msikit-foreign
 why_missing() {	# why_missing ARCH ABI
 	local a=$1 fk=$2 err ver url tmp pool=""
 	err=$(sed -e 's/ *\[IP:.*//; s/ *Mirror sync in progress?//' \
-		-n -e 's|^E: Failed to fetch [^ ]*/dists/\([^ ]*\)  *\(.*\)|\1: \2|p' \
+		-e 's/\.$//' -n -e 's|^E: Failed to fetch [^ ]*/dists/\([^ ]*\)  *\(.*\)|\1: \2|p' \
 		"$MSIKIT_CACHE/apt-$a/lists/.errors" 2>/dev/null | head -1)
 	ver=$(chroot "$ROOT" dpkg-query -W -f '${Version}' "linux-headers-${fk%-"$a"}-amd64" 2>/dev/null || true)
 	if [ -n "$ver" ]; then
