@@ -25,7 +25,8 @@ set -euo pipefail
 K=$1 MACHINE=$2
 shift 2
 [ -f "$ROOT/.msikit-kernels" ] || die "no root: run scripts/mkroot.sh"
-VMTIMEOUT=${VMTIMEOUT:-1500}
+# a whole suite, arm64's million-write stress included, on a loaded host
+VMTIMEOUT=${VMTIMEOUT:-3600}
 
 ARCH=$(machine_arch "$MACHINE")
 # the kernel's tree in the root: / for amd64, the extracted debs otherwise

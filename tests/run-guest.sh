@@ -19,7 +19,9 @@ while read -r t; do
 	# -c, not -C: busybox (the foreign guests' shell and tools) has no -C
 	dmesg -c > /dev/null
 	start=$(date +%s)
-	timeout -k 5 "${TEST_TIMEOUT:-600}" sh "$T/$t" > "$log" 2>&1
+	# a script may ask for more time with a "# timeout: SECONDS" line
+	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$T/$t" | head -1)
+	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" > "$log" 2>&1
 	rc=$?
 	dmesg > "$log.dmesg"
 	splat=$(grep -E "$SPLAT" "$log.dmesg" | head -1)

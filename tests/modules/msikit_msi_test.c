@@ -740,11 +740,13 @@ static int mt_selftest_pinned(struct mt_dev *mt, struct msikit_msi_domain *d,
 {
 	struct mt_irq tmp = { .mt = mt };
 	const struct cpumask *eff;
-	int virq;
+	int idx, virq;
 
-	if (msikit_msi_alloc(d, 0) != 0)
+	idx = msikit_msi_alloc(d, MSIKIT_MSI_ANY);
+	MT_CHECK(idx >= 0, "pinned: alloc");
+	if (idx < 0)
 		return len;
-	virq = msikit_msi_virq(d, 0);
+	virq = msikit_msi_virq(d, idx);
 	MT_CHECK(!irq_set_affinity(virq, cpumask_of(1)), "pinned: CPU 1 before request_irq -> 0");
 	if (!request_irq(virq, mt_handler, 0, "msikit-selftest", &tmp)) {
 		eff = irq_data_get_effective_affinity_mask(irq_get_irq_data(virq));
@@ -754,7 +756,7 @@ static int mt_selftest_pinned(struct mt_dev *mt, struct msikit_msi_domain *d,
 		MT_CHECK(cpumask_test_cpu(1, eff), "pinned: still on CPU 1");
 		free_irq(virq, &tmp);
 	}
-	msikit_msi_free(d, 0);
+	msikit_msi_free(d, idx);
 	return len;
 }
 
