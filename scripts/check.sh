@@ -88,6 +88,11 @@ FKERNELS=""
 [ -n "$FARCHS" ] && [ "$FOREIGN_SETUP" = ok ] &&
 	FKERNELS=$(for k in $KERNELS; do awk -v k="$k" '$1 == k && $4 == "ok" { print $3 }' "$ROOT/.msikit-foreign"; done)
 echo "# kernels: $(echo $KERNELS $FKERNELS)  suites: $SUITES  (setup $(( $(date +%s) - t0 )) s)"
+# a foreign kernel standing in for the one of the amd64 ABI says why
+[ -n "$FKERNELS" ] && for k in $KERNELS; do
+	awk -v k="$k" '$1 == k && $4 == "ok" && NF > 4 { n = $3; $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print "# " n " " $0 }' \
+		"$ROOT/.msikit-foreign"
+done
 
 if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
 	for k in $KERNELS; do tap pass "$k build/dkms-install"; done

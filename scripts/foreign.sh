@@ -14,9 +14,14 @@
 # and list them in /.msikit-foreign, one line per amd64 kernel and arch:
 #
 #   <amd64-abi> <arch> <abi> ok
+#   <amd64-abi> <arch> <abi> ok stand-in for <abi>: <reason>
 #   <amd64-abi> <arch> <abi> skip <reason>
 #
-# A kernel the mirror cannot give is a skip with its reason, never an error.
+# Where the mirror cannot give an architecture the kernel of the amd64 ABI
+# (a pool that lacks debs its index lists has been seen), the newest one
+# of the same series that it can give stands in, with the root's kbuild
+# programs and common headers of that version fetched to match; a kernel
+# with no stand-in is a skip with its reason, never an error.
 # The debs stay under $MSIKIT_CACHE/foreign/<arch>; a stamp per kernel in
 # the root makes a second run a no-op (the root is replaced when its tarball
 # is unpacked again, and then the cached debs are extracted again).
@@ -52,8 +57,9 @@ why_missing() {	# why_missing ARCH ABI
 	echo "$a ${fk%%+*}: not in the $a index${err:+ ($err)}$pool"
 }
 
-fetch() {	# fetch ARCH ABI: download the debs, print their file names
-	local a=$1 fk=$2 dir=$MSIKIT_CACHE/foreign/$1 pkgs p files f
+# The debs of one foreign kernel, by package name.
+kernel_pkgs() {	# kernel_pkgs ARCH ABI
+	local a=$1 fk=$2 p
 	case "$fk" in
 	6.*)
 		# arm64's image is signed in linux-image-<abi>; the same Image
@@ -63,9 +69,28 @@ fetch() {	# fetch ARCH ABI: download the debs, print their file names
 		# for its file)
 		aptx_arch "$a" apt-cache show --no-all-versions "$p-unsigned" 2>/dev/null |
 			grep -q '^Filename:' && p=$p-unsigned
-		pkgs="linux-headers-$fk $p" ;;
-	*)	pkgs="linux-headers-$fk linux-base-$fk linux-binary-$fk linux-modules-$fk" ;;
+		echo "linux-headers-$fk $p" ;;
+	*)	echo "linux-headers-$fk linux-base-$fk linux-binary-$fk linux-modules-$fk" ;;
 	esac
+}
+
+# Does the pool have what the index lists? One small deb tells, at once
+# (apt-get download retries a 404 as if it were a sync in progress).
+pool_has() {	# pool_has ARCH ABI
+	local f tmp rc=0
+	f=$(aptx_arch "$1" apt-cache show --no-all-versions "linux-headers-$2" 2>/dev/null |
+		sed -n 's/^Filename: //p' | head -1)
+	[ -n "$f" ] || return 1
+	[ -s "$MSIKIT_CACHE/foreign/$1/${f##*/}" ] && return 0
+	tmp=$(mktemp -d)
+	/usr/lib/apt/apt-helper download-file "$MSIKIT_MIRROR/$f" "$tmp/h.deb" >/dev/null 2>&1 || rc=1
+	rm -rf "$tmp"
+	return $rc
+}
+
+fetch() {	# fetch ARCH ABI: download the debs, print their file names
+	local a=$1 fk=$2 dir=$MSIKIT_CACHE/foreign/$1 pkgs p files f
+	pkgs=$(kernel_pkgs "$a" "$fk")
 	files=""
 	for p in $pkgs; do
 		f=$(aptx_arch "$a" apt-cache show --no-all-versions "$p" | sed -n 's|^Filename: .*/||p' | head -1)
@@ -81,6 +106,46 @@ fetch() {	# fetch ARCH ABI: download the debs, print their file names
 	echo $files
 }
 
+# The version of a kbuild or -common package in the root: installed with
+# it, or extracted there for a stand-in (kbuild_for).
+root_version() {	# root_version PACKAGE
+	chroot "$ROOT" dpkg-query -W -f '${Version}' "$1" 2>/dev/null ||
+		cat "$ROOT/opt/foreign/amd64/$1.version" 2>/dev/null || true
+}
+
+# A stand-in kernel's headers need the root's amd64 kbuild programs and
+# the shared -common headers of their own version: extract them into the
+# root (their paths carry the version, so they sit beside the installed
+# ones), once per root.
+kbuild_for() {	# kbuild_for ARCH ABI
+	local a=$1 fk=$2 kv v p f dir=$MSIKIT_CACHE/foreign/amd64
+	kv=${fk%-"$a"}
+	v=$(aptx_arch "$a" apt-cache show --no-all-versions "linux-headers-$fk" | sed -n 's/^Version: //p' | head -1)
+	mkdir -p "$dir" "$ROOT/opt/foreign/amd64"
+	for p in "linux-kbuild-$kv" "linux-headers-$kv-common"; do
+		[ "$(root_version "$p")" = "$v" ] && continue
+		f=$(aptx apt-cache show "$p=$v" 2>/dev/null | sed -n 's|^Filename: .*/||p' | head -1)
+		[ -n "$f" ] || return 1
+		[ -s "$dir/$f" ] || (cd "$dir" && retry aptx apt-get -q download "$p=$v" >/dev/null) || return 1
+		dpkg-deb -x "$dir/$f" "$ROOT"
+		echo "$v" > "$ROOT/opt/foreign/amd64/$p.version"
+	done
+}
+
+# The newest kernel of FK's series (6.12.x; 7.x and later) that ARCH's
+# index lists and the pool gives, other than FK: three tries at most.
+standin() {	# standin ARCH ABI
+	local a=$1 fk=$2 series c n=0
+	case "$fk" in 6.12.*) series='6\.12\.' ;; *) series='[7-9]\.' ;; esac
+	for c in $(aptx_arch "$a" apt-cache pkgnames linux-headers- 2>/dev/null |
+		   sed -n "s/^linux-headers-\($series[^ ]*-$a\)\$/\1/p" | sort -rV); do
+		[ "$c" = "$fk" ] && continue
+		[ $((n += 1)) -le 3 ] || break
+		pool_has "$a" "$c" && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
 # The cross build runs the root's own kbuild programs (amd64) through the
 # headers' scripts link: they must be the same kernel version as the
 # foreign headers, and so must the shared -common headers.
@@ -89,8 +154,8 @@ check_versions() {	# check_versions ARCH ABI
 	v=$(aptx_arch "$a" apt-cache show --no-all-versions "linux-headers-$fk" | sed -n 's/^Version: //p' | head -1)
 	kv=${fk%-"$a"}
 	for p in "linux-kbuild-$kv" "linux-headers-$kv-common"; do
-		rv=$(chroot "$ROOT" dpkg-query -W -f '${Version}' "$p" 2>/dev/null || true)
-		[ "$rv" = "$v" ] || { echo "$p is $rv in the root, $v for $a"; return 1; }
+		rv=$(root_version "$p")
+		[ "$rv" = "$v" ] || { echo "$p is ${rv:-missing} in the root, $v for $a"; return 1; }
 	done
 	[ "$(readlink "$ROOT/usr/src/linux-headers-$fk/scripts")" = "../../lib/linux-kbuild-$kv/scripts" ] ||
 		{ echo "linux-headers-$fk/scripts does not point to linux-kbuild-$kv"; return 1; }
@@ -142,10 +207,21 @@ for a in "$@"; do
 		rm -rf "$tmp"
 	fi
 	for k in $kernels; do
-		fk=${k%-amd64}-$a
+		fk=${k%-amd64}-$a note=""
+		why=""
 		if ! printf '%s\n' "${avail[@]}" | grep -qxF "$fk"; then
-			echo "$k $a $fk skip $(why_missing "$a" "$fk")" >> "$tmp_list"
-			continue
+			why=$(why_missing "$a" "$fk")
+		elif ! pool_has "$a" "$fk"; then
+			why="$a ${fk%%+*}: in the index, not in the pool"
+		fi
+		if [ -n "$why" ]; then
+			if sub=$(standin "$a" "$fk") && kbuild_for "$a" "$sub"; then
+				note=" stand-in for $fk: $why"
+				fk=$sub
+			else
+				echo "$k $a $fk skip $why" >> "$tmp_list"
+				continue
+			fi
 		fi
 		if ! debs=$(fetch "$a" "$fk"); then
 			echo "$k $a $fk skip $a ${fk%%+*}: download from the mirror failed" >> "$tmp_list"
@@ -163,7 +239,7 @@ for a in "$@"; do
 			echo "$k $a $fk skip $a ${fk%%+*}: cannot cross-build: $why" >> "$tmp_list"
 			continue
 		fi
-		echo "$k $a $fk ok" >> "$tmp_list"
+		echo "$k $a $fk ok$note" >> "$tmp_list"
 	done
 done
 mv "$tmp_list" "$list"
