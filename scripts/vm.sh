@@ -169,15 +169,6 @@ machine_args() {
 	esac
 }
 
-# Kernel arguments a machine needs. QEMU's AMD IOMMU describes no IOAPIC
-# in its IVRS table, so the kernel refuses interrupt remapping unless told
-# where the southbridge IOAPIC sits (QEMU routes it as 00:14.0).
-machine_append() {
-	case "$MACHINE" in
-	q35-amdir) ;;
-	esac
-}
-
 initrd=$(mkinitrd)
 run=$ROOT/msikit-run
 rm -rf "$run" && mkdir -p "$run"
@@ -198,7 +189,7 @@ esac
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) \
 	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
-	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers $(machine_append)' \
+	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
 	$serial"
