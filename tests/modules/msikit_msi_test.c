@@ -14,6 +14,12 @@
  *   fire        write "INDEX COUNT": COUNT writes of INDEX's message, each
  *		 waited for; fails with -ETIMEDOUT on a lost interrupt and
  *		 -EIO if another interrupt counted instead (spurious)
+ *   dma_fire    the same, but the write is edu's DMA engine storing the
+ *		 message data at the message address: a bus-master write
+ *		 that QEMU sends with no requester ID (100 ms each)
+ *   dma_dev0    write "N W": on a domain of the function at 00:00.0,
+ *		 whose requester ID (0) is what edu's DMA carries, N
+ *		 interrupts get W DMA writes each, exactly once each
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
  *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
@@ -30,33 +36,47 @@
  *		 read: how many messages the last restore handed back
  *   maxprobe    write anything: on a second domain of 2048, allocate and
  *		 request interrupts until the parent refuses, deliver one
- *		 write to the first, middle and last, free all; read: the
- *		 count and the errno that stopped it
+ *		 write to every one of them, free all; read: the count, the
+ *		 errno that stopped it and how many delivered exactly once
  *   range_all   write anything: msikit_msi_alloc_range() of a whole
  *		 2048 domain; read: "RC ALLOCATED" (all or nothing)
- *   bench       write N: N round trips (raise, handler, wake) through
- *		 msikit interrupt 0, then N through a plain PCI MSI vector of
- *		 edu on the same parent; also N msikit allocate+free cycles.
- *		 read: "msikit_ns PLAIN_ns alloc_free_ns" per operation
+ *   bench       write "N A": N round trips (raise, handler, wake) through
+ *		 msikit interrupt 0 and N through a plain PCI MSI vector of
+ *		 edu on the same parent, in alternating rounds; also A
+ *		 msikit allocate+free cycles. read: "MSIKIT_NS PLAIN_NS
+ *		 ALLOC_FREE_NS RATIO RATIO_MIN RATIO_MAX ROUNDS", the times
+ *		 per operation (median round), the ratios in thousandths
  *
  * On an unbound e1000e (8086:10d3) the driver only serves the reference
  * for allocation cost: msix_bench (write N, read ns per
  * pci_msix_alloc_irq_at() + pci_msix_free_irq()).
  */
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/module.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/wait.h>
 #include <msikit/msi.h>
 
 #define EDU_RAISE_IRQ	0x60
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_DMA_RUN	0x01
+#define EDU_DMA_TO_BUS	0x02		/* from edu's buffer to a bus address */
+#define EDU_DMA_BUF	0x40000		/* edu's buffer, as its DMA engine sees it */
 #define MT_SIZE		256
+#define MT_ROUNDS	11
 
 struct mt_dev;
 
@@ -77,6 +97,8 @@ struct mt_dev {
 	struct pci_dev *pdev;
 	void __iomem *bar;
 	u8 msi_cap;
+	__le32 *dma_buf;		/* what edu's DMA engine fetches */
+	dma_addr_t dma_addr;
 	struct msikit_msi_domain *dom;
 	struct mutex lock;		/* alloc/free/fire */
 	unsigned int nirqs;
@@ -92,7 +114,8 @@ struct mt_dev {
 	struct mt_stress st;
 	int restored;
 	u64 bench_msikit, bench_plain, bench_alloc;
-	int max_count, max_errno;
+	u64 bench_ratio, bench_ratio_min, bench_ratio_max;
+	int max_count, max_errno, max_delivered;
 	int range_rc, range_left;
 };
 
@@ -189,10 +212,11 @@ static int mt_alloc(struct mt_dev *mt, unsigned int n, int cpu)
 }
 
 /*
- * Put @msg in edu's MSI capability and have edu send it. MSI Enable is set
- * behind the PCI core's back: it never enables MSI on edu here.
+ * Put @msg in edu's MSI capability. MSI Enable is set behind the PCI
+ * core's back: it never enables MSI on edu here, except for the benchmark's
+ * reference vector, whose message the benchmark puts back.
  */
-static void mt_edu_send(struct mt_dev *mt, const struct msi_msg *msg)
+static void mt_edu_program(struct mt_dev *mt, const struct msi_msg *msg)
 {
 	u16 flags;
 
@@ -203,11 +227,48 @@ static void mt_edu_send(struct mt_dev *mt, const struct msi_msg *msg)
 	if (!(flags & PCI_MSI_FLAGS_ENABLE))
 		pci_write_config_word(mt->pdev, mt->msi_cap + PCI_MSI_FLAGS,
 				      flags | PCI_MSI_FLAGS_ENABLE);
+}
+
+/* Have edu send @msg with its requester ID. */
+static void mt_edu_send(struct mt_dev *mt, const struct msi_msg *msg)
+{
+	mt_edu_program(mt, msg);
 	iowrite32(1, mt->bar + EDU_RAISE_IRQ);
 }
 
-/* Have edu send the published message of @index. */
-static int mt_fire_one(struct mt_dev *mt, unsigned int index)
+/* One transfer of edu's DMA engine, waited for (100 ms of virtual time). */
+static int mt_edu_dma(struct mt_dev *mt, u32 src, u32 dst, u32 cmd)
+{
+	u32 v;
+
+	iowrite32(src, mt->bar + EDU_DMA_SRC);
+	iowrite32(dst, mt->bar + EDU_DMA_DST);
+	iowrite32(sizeof(u32), mt->bar + EDU_DMA_COUNT);
+	iowrite32(cmd | EDU_DMA_RUN, mt->bar + EDU_DMA_CMD);
+	return read_poll_timeout(ioread32, v, !(v & EDU_DMA_RUN), 1000, 2 * USEC_PER_SEC,
+				 false, mt->bar + EDU_DMA_CMD);
+}
+
+/*
+ * The other writer: edu's DMA engine stores the data at the address, as
+ * a peer's write through a window would arrive. The data reaches edu's
+ * buffer by a first DMA, since edu cannot be written there directly.
+ */
+static int mt_edu_dma_send(struct mt_dev *mt, const struct msi_msg *msg)
+{
+	int rc;
+
+	if (msg->address_hi)
+		return -EOPNOTSUPP;	/* edu's DMA addresses are 32 bits here */
+	WRITE_ONCE(*mt->dma_buf, cpu_to_le32(msg->data));
+	rc = mt_edu_dma(mt, mt->dma_addr, EDU_DMA_BUF, 0);
+	if (!rc)
+		rc = mt_edu_dma(mt, EDU_DMA_BUF, msg->address_lo, EDU_DMA_TO_BUS);
+	return rc;
+}
+
+/* Have edu send the published message of @index, by MSI or by DMA. */
+static int mt_fire_one(struct mt_dev *mt, unsigned int index, bool dma)
 {
 	struct msi_msg msg;
 
@@ -216,6 +277,8 @@ static int mt_fire_one(struct mt_dev *mt, unsigned int index)
 	spin_unlock_irq(&mt->pub_lock);
 	if (!msg.address_lo)
 		return -EAGAIN;
+	if (dma)
+		return mt_edu_dma_send(mt, &msg);
 	mt_edu_send(mt, &msg);
 	return 0;
 }
@@ -229,7 +292,7 @@ static unsigned int mt_total(struct mt_dev *mt)
 	return sum;
 }
 
-static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n)
+static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n, bool dma)
 {
 	unsigned int i, want, total;
 	int rc;
@@ -240,7 +303,7 @@ static int mt_fire(struct mt_dev *mt, unsigned int index, unsigned int n)
 	for (i = 0; i < n; i++) {
 		want = atomic_read(&mt->irqs[index].count) + 1;
 		total = mt_total(mt) + 1;
-		rc = mt_fire_one(mt, index);
+		rc = mt_fire_one(mt, index, dma);
 		if (rc)
 			return rc;
 		if (!wait_event_timeout(mt->wq, atomic_read(&mt->irqs[index].count) >= want, HZ)) {
@@ -321,7 +384,7 @@ static int mt_stress(struct mt_dev *mt, unsigned long writes, unsigned long chan
 	for (w = 0; w < writes; w++) {
 		i = w % mt->nirqs;
 		before = mt_total(mt);
-		rc = mt_fire_one(mt, i);
+		rc = mt_fire_one(mt, i, false);
 		if (rc)
 			break;
 		mt->st.writes++;
@@ -418,44 +481,56 @@ static int mt_roundtrips(struct mt_dev *mt, atomic_t *count, unsigned int n, u64
 	return 0;
 }
 
-static irqreturn_t mt_plain_handler(int irq, void *data)
+static void mt_edu_read_msg(struct mt_dev *mt, struct msi_msg *msg)
 {
-	struct mt_irq *mi = data;
+	u16 data;
 
-	atomic_inc(&mi->count);
-	wake_up(&mi->mt->wq);
-	return IRQ_HANDLED;
+	pci_read_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_LO, &msg->address_lo);
+	pci_read_config_dword(mt->pdev, mt->msi_cap + PCI_MSI_ADDRESS_HI, &msg->address_hi);
+	pci_read_config_word(mt->pdev, mt->msi_cap + PCI_MSI_DATA_64, &data);
+	msg->data = data;
 }
 
-/*
- * Both interrupts and the measuring thread on CPU 0: a round trip to the
- * measuring CPU costs a few us on TCG, one to the other vCPU tens, which
- * would swamp the difference being measured. The first round trips after
- * the move retire the old vector.
- */
-static int mt_roundtrips_on0(struct mt_dev *mt, int virq, atomic_t *count,
-			     unsigned int n, u64 *ns)
+static int mt_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* sorts @v */
+static u64 mt_median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), mt_cmp_u64, NULL);
+	return v[n / 2];
+}
+
+/* One round: edu's MSI capability holds @msg, one raise to warm, @n timed. */
+static int mt_bench_round(struct mt_dev *mt, const struct msi_msg *msg, atomic_t *count,
+			  unsigned int n, u64 *ns)
 {
 	u64 warm;
-	int rc;
 
-	rc = irq_set_affinity(virq, cpumask_of(0));
-	if (!rc)
-		rc = mt_roundtrips(mt, count, 10, &warm);
-	if (!rc)
-		rc = mt_roundtrips(mt, count, n, ns);
-	return rc;
+	mt_edu_program(mt, msg);
+	return mt_roundtrips(mt, count, 1, &warm) ?: mt_roundtrips(mt, count, n, ns);
 }
 
 /*
- * The same trigger (an edu raise) through the same parent, once as an
- * msikit interrupt and once as edu's own PCI MSI vector, in one boot.
+ * The same trigger (an edu raise) through the same parent, as msikit
+ * interrupt 0 and as edu's own PCI MSI vector, in one boot. Rounds of the
+ * two alternate, each side going first every other round, so the
+ * emulator's drift lands on both; the median round is the figure. Both
+ * interrupts and the measuring thread are on CPU 0: a round trip to the
+ * measuring CPU costs a few us on TCG, one to the other vCPU tens, which
+ * would swamp the difference being measured.
  */
-static int mt_bench(struct mt_dev *mt, unsigned int n)
+static int mt_bench(struct mt_dev *mt, unsigned int n, unsigned int nalloc)
 {
+	u64 kit[MT_ROUNDS], ref[MT_ROUNDS], ratio[MT_ROUNDS], t0, warm;
+	unsigned int i, per = max(n / MT_ROUNDS, 1U);
 	struct mt_irq plain = { .mt = mt };
-	unsigned int i;
-	u64 t0;
+	struct msi_msg kit_msg, ref_msg;
+	atomic_t *kc = &mt->irqs[0].count;
 	int rc, virq;
 
 	if (mt->nirqs)
@@ -463,37 +538,62 @@ static int mt_bench(struct mt_dev *mt, unsigned int n)
 	rc = set_cpus_allowed_ptr(current, cpumask_of(0));
 	if (rc)
 		return rc;
-	rc = mt_alloc(mt, 1, 0);
-	if (rc)
-		goto out;
-	rc = mt_fire(mt, 0, 1);		/* programs edu's MSI capability */
-	if (!rc)
-		rc = mt_roundtrips_on0(mt, msikit_msi_virq(mt->dom, 0),
-				       &mt->irqs[0].count, n, &mt->bench_msikit);
-	mt_free_all(mt);
-	if (rc)
-		goto out;
 
 	t0 = ktime_get_ns();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nalloc; i++) {
 		rc = msikit_msi_alloc(mt->dom, 0);
 		if (rc < 0)
 			goto out;
 		msikit_msi_free(mt->dom, 0);
 	}
-	mt->bench_alloc = div_u64(ktime_get_ns() - t0, n);
+	mt->bench_alloc = div_u64(ktime_get_ns() - t0, nalloc);
 
-	/* hand edu's MSI capability to the PCI core for the reference */
+	/* msikit first: on the ITS it sizes the DeviceID's table for both */
+	rc = mt_alloc(mt, 1, 0);
+	if (rc)
+		goto out;
+	flush_work(&mt->pub_work);
+	spin_lock_irq(&mt->pub_lock);
+	kit_msg = mt->irqs[0].pub;
+	spin_unlock_irq(&mt->pub_lock);
+
+	/* the reference: edu's MSI capability in the PCI core's hands */
 	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
 	if (rc < 0)
-		goto out;
+		goto out_free;
 	virq = pci_irq_vector(mt->pdev, 0);
-	rc = request_irq(virq, mt_plain_handler, 0, "msikit-test-plain", &plain);
-	if (!rc) {
-		rc = mt_roundtrips_on0(mt, virq, &plain.count, n, &mt->bench_plain);
-		free_irq(virq, &plain);
+	rc = irq_set_affinity(virq, cpumask_of(0)) ?:
+	     request_irq(virq, mt_handler, 0, "msikit-test-plain", &plain);
+	if (rc)
+		goto out_vec;
+	/* the move's first interrupt retires the old vector; then it stands */
+	rc = mt_roundtrips(mt, &plain.count, 10, &warm);
+	mt_edu_read_msg(mt, &ref_msg);
+
+	for (i = 0; i < MT_ROUNDS && !rc; i++) {
+		if (i & 1)
+			rc = mt_bench_round(mt, &ref_msg, &plain.count, per, &ref[i]) ?:
+			     mt_bench_round(mt, &kit_msg, kc, per, &kit[i]);
+		else
+			rc = mt_bench_round(mt, &kit_msg, kc, per, &kit[i]) ?:
+			     mt_bench_round(mt, &ref_msg, &plain.count, per, &ref[i]);
+		if (!rc)
+			ratio[i] = div64_u64(kit[i] * 1000, max(ref[i], 1ULL));
 	}
+	/* the core's own message back before it tears its vector down */
+	mt_edu_program(mt, &ref_msg);
+	if (!rc) {
+		mt->bench_msikit = mt_median(kit, MT_ROUNDS);
+		mt->bench_plain = mt_median(ref, MT_ROUNDS);
+		mt->bench_ratio = mt_median(ratio, MT_ROUNDS);
+		mt->bench_ratio_min = ratio[0];
+		mt->bench_ratio_max = ratio[MT_ROUNDS - 1];
+	}
+	free_irq(virq, &plain);
+out_vec:
 	pci_free_irq_vectors(mt->pdev);
+out_free:
+	mt_free_all(mt);
 out:
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	return rc;
@@ -510,7 +610,7 @@ static const struct msikit_msi_ops mt_probe_ops = {
 
 /* One write of @dom's interrupt @index through edu, waited for. */
 static int mt_probe_fire(struct mt_dev *mt, struct msikit_msi_domain *dom,
-			 unsigned int index, struct mt_irq *mi)
+			 unsigned int index, struct mt_irq *mi, bool dma)
 {
 	struct msi_msg msg;
 	unsigned int want = atomic_read(&mi->count) + 1;
@@ -519,15 +619,66 @@ static int mt_probe_fire(struct mt_dev *mt, struct msikit_msi_domain *dom,
 	rc = msikit_msi_get_msg(dom, index, &msg);
 	if (rc)
 		return rc;
-	mt_edu_send(mt, &msg);
+	if (dma)
+		rc = mt_edu_dma_send(mt, &msg);
+	else
+		mt_edu_send(mt, &msg);
+	if (rc)
+		return rc;
 	return wait_event_timeout(mt->wq, atomic_read(&mi->count) >= want, HZ) ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * Allocate and request interrupts 0.. of @dom until @n or a refusal.
+ * Return: how many; *@err is what stopped it, 0 at @n.
+ */
+static int mt_probe_request(struct mt_dev *mt, struct msikit_msi_domain *dom,
+			    struct mt_irq *mis, int n, int *err)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		mis[i].mt = mt;
+		rc = msikit_msi_alloc(dom, i);
+		if (rc < 0)
+			break;
+		rc = request_irq(msikit_msi_virq(dom, i), mt_handler, 0, "msikit-probe", &mis[i]);
+		if (rc) {
+			msikit_msi_free(dom, i);
+			break;
+		}
+	}
+	*err = i < n ? rc : 0;
+	return i;
+}
+
+static void mt_probe_release(struct msikit_msi_domain *dom, struct mt_irq *mis, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free_irq(msikit_msi_virq(dom, i), &mis[i]);
+		msikit_msi_free(dom, i);
+	}
+	msikit_msi_domain_destroy(dom);
+	kfree(mis);
+}
+
+/* How many of @mis counted exactly @w: a write that landed elsewhere shows. */
+static int mt_probe_exact(struct mt_irq *mis, int n, int w)
+{
+	int i, exact = 0;
+
+	for (i = 0; i < n; i++)
+		exact += atomic_read(&mis[i].count) == w;
+	return exact;
 }
 
 static int mt_maxprobe(struct mt_dev *mt)
 {
 	struct msikit_msi_domain *dom;
 	struct mt_irq *mis;
-	int n = 0, rc = 0, i;
+	int n, rc = 0, i;
 
 	mis = kcalloc(MT_PROBE, sizeof(*mis), GFP_KERNEL);
 	if (!mis)
@@ -537,34 +688,66 @@ static int mt_maxprobe(struct mt_dev *mt)
 		kfree(mis);
 		return PTR_ERR(dom);
 	}
-	for (n = 0; n < MT_PROBE; n++) {
-		mis[n].mt = mt;
-		rc = msikit_msi_alloc(dom, n);
-		if (rc < 0)
-			break;
-		rc = request_irq(msikit_msi_virq(dom, n), mt_handler, 0, "msikit-probe", &mis[n]);
-		if (rc) {
-			msikit_msi_free(dom, n);
-			break;
-		}
-	}
+	n = mt_probe_request(mt, dom, mis, MT_PROBE, &mt->max_errno);
 	mt->max_count = n;
-	mt->max_errno = n < MT_PROBE ? rc : 0;
-	rc = 0;
-	if (n) {
-		/* edu's MSI capability is ours here: the test driver owns it */
-		rc = mt_probe_fire(mt, dom, 0, &mis[0]) ?:
-		     mt_probe_fire(mt, dom, n / 2, &mis[n / 2]) ?:
-		     mt_probe_fire(mt, dom, n - 1, &mis[n - 1]);
-	}
-	for (i = 0; i < n; i++) {
-		free_irq(msikit_msi_virq(dom, i), &mis[i]);
-		msikit_msi_free(dom, i);
-	}
-	msikit_msi_domain_destroy(dom);
-	kfree(mis);
+	/* edu's MSI capability is ours here: the test driver owns it */
+	for (i = 0; i < n && !rc; i++)
+		rc = mt_probe_fire(mt, dom, i, &mis[i], false);
+	mt->max_delivered = mt_probe_exact(mis, n, 1);
+	mt_probe_release(dom, mis, n);
 	return rc;
 }
+
+/*
+ * edu's DMA carries requester ID 0, as a CPU store does: on the ITS that
+ * is DeviceID 0, which belongs to the function at 00:00.0 (the host
+ * bridge on QEMU's virt). A domain for that function is what such a
+ * writer reaches: @n interrupts, @w DMA writes each.
+ */
+static int mt_dma_dev0(struct mt_dev *mt, int n, int w)
+{
+	struct msikit_msi_domain *dom;
+	struct pci_dev *dev0;
+	struct mt_irq *mis;
+	int got, rc, i, j;
+
+	dev0 = pci_get_domain_bus_and_slot(pci_domain_nr(mt->pdev->bus), 0, 0);
+	if (!dev0)
+		return -ENODEV;
+	mis = kcalloc(n, sizeof(*mis), GFP_KERNEL);
+	dom = mis ? msikit_msi_domain_create(&dev0->dev, n, &mt_probe_ops, mt) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(dom)) {
+		kfree(mis);
+		pci_dev_put(dev0);
+		return PTR_ERR(dom);
+	}
+	got = mt_probe_request(mt, dom, mis, n, &rc);
+	for (i = 0; i < got && !rc; i++)
+		for (j = 0; j < w && !rc; j++)
+			rc = mt_probe_fire(mt, dom, i, &mis[i], true);
+	if (!rc && mt_probe_exact(mis, got, w) != n)
+		rc = -EIO;
+	mt_probe_release(dom, mis, got);
+	pci_dev_put(dev0);
+	return rc;
+}
+
+static ssize_t dma_dev0_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	int n, w, rc;
+
+	if (sscanf(buf, "%d %d", &n, &w) != 2 || n < 1 || n > MT_SIZE || w < 1 || w > 100)
+		return -EINVAL;
+	if (!mt->dma_buf)
+		return -EOPNOTSUPP;
+	mutex_lock(&mt->lock);
+	rc = mt_dma_dev0(mt, n, w);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(dma_dev0);
 
 static ssize_t maxprobe_store(struct device *dev, struct device_attribute *attr,
 			      const char *buf, size_t len)
@@ -582,7 +765,7 @@ static ssize_t maxprobe_show(struct device *dev, struct device_attribute *attr, 
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%d %d\n", mt->max_count, mt->max_errno);
+	return sysfs_emit(buf, "%d %d %d\n", mt->max_count, mt->max_errno, mt->max_delivered);
 }
 static DEVICE_ATTR_RW(maxprobe);
 
@@ -623,13 +806,14 @@ static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
-	unsigned int n;
+	unsigned int n, nalloc;
 	int rc;
 
-	if (kstrtouint(buf, 0, &n) || !n || n > 1000000)
+	if (sscanf(buf, "%u %u", &n, &nalloc) != 2 || !n || n > 10000000 || !nalloc ||
+	    nalloc > 1000000)
 		return -EINVAL;
 	mutex_lock(&mt->lock);
-	rc = mt_bench(mt, n);
+	rc = mt_bench(mt, n, nalloc);
 	mutex_unlock(&mt->lock);
 	return rc ?: len;
 }
@@ -638,8 +822,9 @@ static ssize_t bench_show(struct device *dev, struct device_attribute *attr, cha
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%llu %llu %llu\n", mt->bench_msikit, mt->bench_plain,
-			  mt->bench_alloc);
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %llu %u\n", mt->bench_msikit,
+			  mt->bench_plain, mt->bench_alloc, mt->bench_ratio,
+			  mt->bench_ratio_min, mt->bench_ratio_max, MT_ROUNDS);
 }
 static DEVICE_ATTR_RW(bench);
 
@@ -672,8 +857,7 @@ static ssize_t free_all_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(free_all);
 
-static ssize_t fire_store(struct device *dev, struct device_attribute *attr,
-			  const char *buf, size_t len)
+static ssize_t mt_fire_store(struct device *dev, const char *buf, size_t len, bool dma)
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
 	unsigned int index, n;
@@ -681,12 +865,27 @@ static ssize_t fire_store(struct device *dev, struct device_attribute *attr,
 
 	if (sscanf(buf, "%u %u", &index, &n) != 2 || n > 1000000)
 		return -EINVAL;
+	if (dma && !mt->dma_buf)
+		return -EOPNOTSUPP;
 	mutex_lock(&mt->lock);
-	rc = mt_fire(mt, index, n);
+	rc = mt_fire(mt, index, n, dma);
 	mutex_unlock(&mt->lock);
 	return rc ?: len;
 }
+
+static ssize_t fire_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	return mt_fire_store(dev, buf, len, false);
+}
 static DEVICE_ATTR_WO(fire);
+
+static ssize_t dma_fire_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	return mt_fire_store(dev, buf, len, true);
+}
+static DEVICE_ATTR_WO(dma_fire);
 
 static ssize_t counts_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -760,6 +959,21 @@ static int mt_selftest_pinned(struct mt_dev *mt, struct msikit_msi_domain *d,
 	return len;
 }
 
+/* A device with no MSI parent: refused with one log line, never a WARN. */
+static int mt_selftest_no_parent(struct mt_dev *mt, char *buf, int len)
+{
+	struct platform_device *pd;
+
+	pd = platform_device_register_simple("msikit-selftest", PLATFORM_DEVID_AUTO, NULL, 0);
+	MT_CHECK(!IS_ERR(pd), "platform device without an MSI parent");
+	if (IS_ERR(pd))
+		return len;
+	MT_CHECK(PTR_ERR(msikit_msi_domain_create(&pd->dev, 4, &mt_ops, mt)) == -EOPNOTSUPP,
+		 "device without an MSI parent -> EOPNOTSUPP");
+	platform_device_unregister(pd);
+	return len;
+}
+
 /* API misuse must give a clean errno and change nothing. */
 static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -777,6 +991,7 @@ static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, 
 		 "size 2^20 -> EINVAL");
 	MT_CHECK(PTR_ERR(msikit_msi_domain_create(dev, 4, NULL, mt)) == -EINVAL,
 		 "no ops -> EINVAL");
+	len = mt_selftest_no_parent(mt, buf, len);
 	d = msikit_msi_domain_create(dev, 4, &mt_ops, mt);
 	MT_CHECK(!IS_ERR(d), "second domain on the same device");
 	if (!IS_ERR(d)) {
@@ -810,6 +1025,8 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_alloc.attr,
 	&dev_attr_free_all.attr,
 	&dev_attr_fire.attr,
+	&dev_attr_dma_fire.attr,
+	&dev_attr_dma_dev0.attr,
 	&dev_attr_counts.attr,
 	&dev_attr_msgs.attr,
 	&dev_attr_parent.attr,
@@ -943,6 +1160,13 @@ static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	/* an MSI is a memory write: no bus mastering, no interrupt */
 	pci_set_master(pdev);
+	/*
+	 * QEMU is started with edu's dma_mask=0xffffffff. Without a buffer
+	 * only the DMA writer is missing.
+	 */
+	if (!dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32)))
+		mt->dma_buf = dmam_alloc_coherent(&pdev->dev, sizeof(*mt->dma_buf),
+						  &mt->dma_addr, GFP_KERNEL);
 	mt->dom = msikit_msi_domain_create(&pdev->dev, MT_SIZE, &mt_ops, mt);
 	if (IS_ERR(mt->dom))
 		return PTR_ERR(mt->dom);

@@ -19,6 +19,8 @@ cat "$T/selftest" > /tmp/selftest.out
 sed 's/^/# /' /tmp/selftest.out
 ktap_result "$(grep -c '^ok' /tmp/selftest.out) API misuse cases" \
 	sh -c "! grep -q '^not ok' /tmp/selftest.out && grep -q '^ok' /tmp/selftest.out"
+ktap_expect "a device without an MSI parent is refused with one log line" 1 \
+	"$(dmesg | grep -c 'msikit-selftest.*msikit: no MSI parent domain')"
 
 before=$(ls /sys/kernel/irq | wc -l)
 i=0

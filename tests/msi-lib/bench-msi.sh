@@ -8,20 +8,24 @@
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
-N=${BENCH_N:-20000}
+# round trips per side, in 11 alternating rounds; allocate+free cycles
+N=${BENCH_N:-110000}
+A=${BENCH_ALLOC_N:-10000}
 ktap_header
 need_edu
 load_msi
 p=$(cut -d' ' -f1 "$T/parent")
 
-if echo "$N" > "$T/bench"; then
+if echo "$N $A" > "$T/bench"; then
 	set -- $(cat "$T/bench")
 	echo "bench: msi_deliver_msikit_$p $(( $1 / 1000 )).$(( $1 % 1000 / 100 )) us"
 	echo "bench: msi_deliver_plain_$p $(( $2 / 1000 )).$(( $2 % 1000 / 100 )) us"
-	echo "bench: msi_deliver_ratio_msikit_vs_plain_$p $(awk "BEGIN { printf \"%.2f\", $1 / $2 }") ratio"
+	echo "bench: msi_deliver_ratio_msikit_vs_plain_$p $(awk "BEGIN { printf \"%.2f\", $4 / 1000 }") ratio"
+	echo "bench: msi_deliver_ratio_round_min_$p $(awk "BEGIN { printf \"%.2f\", $5 / 1000 }") ratio"
+	echo "bench: msi_deliver_ratio_round_max_$p $(awk "BEGIN { printf \"%.2f\", $6 / 1000 }") ratio"
 	echo "bench: msi_alloc_free_msikit_$p $(( $3 / 1000 )).$(( $3 % 1000 / 100 )) us"
 	alloc=$3
-	ktap_pass "delivery and allocation figures ($N each)"
+	ktap_pass "delivery figures (median of $7 alternating rounds, $N round trips each side), allocation ($A)"
 else
 	ktap_fail "bench run"
 fi
@@ -31,7 +35,7 @@ for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x8086:0x10d3 ] && e1000e=$d
 done
 if [ -n "$e1000e" ] && [ -e "$e1000e/msix_bench" ]; then
-	if echo "$N" > "$e1000e/msix_bench"; then
+	if echo "$A" > "$e1000e/msix_bench"; then
 		m=$(cat "$e1000e/msix_bench")
 		echo "bench: msi_alloc_free_msix_dyn_$p $(( m / 1000 )).$(( m % 1000 / 100 )) us"
 		[ -n "${alloc:-}" ] &&

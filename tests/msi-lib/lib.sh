@@ -34,7 +34,7 @@ have_ir() { [ "$(ir_kind)" != none ]; }
 need_ir_if_iommu() {
 	if [ -n "$(ls /sys/class/iommu 2>/dev/null)" ] && ! have_ir; then
 		case "$(ls /sys/class/iommu)" in
-		ivhd*) ktap_skip_all "AMD-Vi present but interrupt remapping disabled by $(uname -r): QEMU's IVRS names 00:14.0 as the southbridge IOAPIC and this kernel requires an ISA or SMBus function there" ;;
+		ivhd*) ktap_skip_all "AMD-Vi present but interrupt remapping disabled by $(uname -r): QEMU's IVRS names 00:14.0 as the southbridge IOAPIC, this kernel requires an ISA or SMBus function there, and QEMU has none it can place at 00:14.0" ;;
 		*) ktap_skip_all "IOMMU present but interrupt remapping disabled" ;;
 		esac
 	fi
