@@ -36,17 +36,9 @@ esac
 
 echo "$N" > "$T/alloc" || ktap_bail "alloc $N failed"
 t0=$(date +%s)
-ok=1
-i=0
-while [ $i -lt $N ]; do
-	echo "$i $W" > "$T/dma_fire" || { ok=0; log "interrupt $i: DMA write lost or misrouted"; break; }
-	i=$((i + 1))
-done
-secs=$(( $(date +%s) - t0 ))
-bad=$(awk -v w=$W '$2 != w' "$T/counts" | head -3)
-[ -z "$bad" ] || { ok=0; log "counts off: $bad"; }
-ktap_result "$N interrupts x $W DMA writes each, each delivered exactly once (writer: edu DMA, $((N * W)) writes)" test $ok = 1
-echo "bench: dma_writer_ms_per_write_$p $(( secs * 1000 / (N * W) )) ms"
+ktap_result "$N interrupts x $W DMA writes each, each delivered exactly once (writer: edu DMA, $((N * W)) writes)" \
+	fire_each dma_fire "$N" "$W"
+echo "bench: dma_writer_ms_per_write_$p $(( ($(date +%s) - t0) * 1000 / (N * W) )) ms"
 echo 1 > "$T/free_all"
 
 # the message after restore is what the DMA writer uses too
