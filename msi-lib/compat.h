@@ -15,7 +15,9 @@
 
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
+#include <linux/completion.h>
 #include <linux/of.h>
+#include <linux/timer.h>
 
 struct device;
 
@@ -42,6 +44,9 @@ struct msikit_parent {
 	bool pinned;
 	bool fasteoi;
 	bool prepared;
+	/* IMSIC: waits for a hart to retire moved targets, see parent.c */
+	struct timer_list settle_timer;
+	struct completion settled;
 #ifndef CONFIG_X86
 	u32 dev_id;
 	msi_alloc_info_t info;		/* the ITS device, once prepared */
@@ -56,6 +61,7 @@ void msikit_parent_fini(struct msikit_parent *p);
 int msikit_parent_prepare(struct msikit_parent *p);
 void msikit_parent_idle(struct msikit_parent *p);
 int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
+void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu, unsigned long moved_at);
 
 /* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
 static inline int msikit_of_msi_map(struct device_node *np, u32 rid,

@@ -37,6 +37,9 @@ struct msikit_msi_irq {
 	int virq;
 	bool active;
 	struct msi_msg msg;		/* under dom->msg_lock */
+	/* pinned parents: the CPU a move left its old target on, or -1 */
+	int moved_from;
+	unsigned long moved_at;		/* jiffies */
 };
 
 struct msikit_msi_domain {
@@ -131,6 +134,7 @@ static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, b
 {
 	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
 	const struct cpumask *eff = irq_data_get_effective_affinity_mask(irqd);
+	unsigned int old = cpumask_first(eff);
 	struct msi_msg msg;
 	int ret;
 
@@ -146,6 +150,11 @@ static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, b
 		return -EPERM;
 	}
 	ret = irq_chip_set_affinity_parent(irqd, mask, force);
+	/* the old CPU retires the old target later: see msi_free_one() */
+	if (ret >= 0 && mi->dom->p.pinned && old < nr_cpu_ids && cpumask_first(eff) != old) {
+		WRITE_ONCE(mi->moved_at, jiffies);
+		WRITE_ONCE(mi->moved_from, old);
+	}
 	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE) {
 		msi_compose(irqd, &msg);
 		msi_update(mi, &msg, false);
@@ -295,7 +304,12 @@ EXPORT_SYMBOL_GPL(msikit_msi_domain_create);
 static void msi_free_one(struct msikit_msi_irq *mi)
 {
 	struct msikit_msi_domain *dom = mi->dom;
+	int cpu = READ_ONCE(mi->moved_from);
 
+	/* a moved interrupt's old target must be retired before its number goes */
+	if (cpu >= 0)
+		msikit_parent_settle(&dom->p, cpu, READ_ONCE(mi->moved_at));
+	mi->moved_from = -1;
 	irq_dispose_mapping(mi->virq);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));
@@ -337,6 +351,7 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	virq = msikit_parent_prepare(&dom->p);
 	if (virq)
 		return virq;
+	mi->moved_from = -1;
 	virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
 				       mi, false, NULL);
 	if (virq < 0)

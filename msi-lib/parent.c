@@ -11,6 +11,9 @@
 #include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/string.h>
+#include <linux/cpu.h>
+#include <linux/completion.h>
+#include <linux/timer.h>
 #ifdef CONFIG_X86
 #include <asm/hw_irq.h>
 #include <asm/irqdomain.h>
@@ -191,6 +194,13 @@ static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
 	return 0;
 }
 
+static void msikit_settle_fn(struct timer_list *t)
+{
+	struct msikit_parent *p = container_of(t, struct msikit_parent, settle_timer);
+
+	complete(&p->settled);
+}
+
 /**
  * msikit_parent_init() - classify @parent and check it can serve @dev
  * @p: parent state to fill
@@ -228,6 +238,8 @@ int msikit_parent_init(struct msikit_parent *p, struct device *dev,
 	if (!p->desc)
 		return -ENOMEM;
 	p->desc->dev = dev;
+	timer_setup(&p->settle_timer, msikit_settle_fn, TIMER_PINNED);
+	init_completion(&p->settled);
 	return 0;
 }
 
@@ -325,4 +337,41 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
 		irq_get_irq_data(virq)->common->msi_desc = p->desc;
 	return rc;
 #endif
+}
+
+/**
+ * msikit_parent_settle() - wait until @cpu has retired a moved interrupt's
+ *	old target, before the interrupt is freed
+ * @p: parent state
+ * @cpu: the CPU the interrupt was moved away from
+ * @moved_at: jiffies when it moved
+ *
+ * The IMSIC retires the old target of a move on the old hart, lazily: from
+ * a pinned timer it arms there for the next jiffy (or earlier, at the
+ * hart's next IMSIC interrupt). Until then the old hart keeps the
+ * interrupt's number, and 7.x looks that number up when it retires the
+ * target (its check for devices that update messages non-atomically): if
+ * the interrupt was freed in between, the lookup finds nothing and the
+ * IMSIC's handler oopses. A pinned timer of ours on the same hart that
+ * expires a jiffy later runs after the IMSIC's, so once it has run the old
+ * target is gone and the interrupt can go too. Only a moved interrupt pays
+ * this, once, on its free; frees are serialised by the domain's lock, so
+ * one timer per domain serves them all.
+ */
+void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu, unsigned long moved_at)
+{
+	if (p->kind != MSIKIT_PARENT_IMSIC)
+		return;
+	cpus_read_lock();
+	if (!cpu_online(cpu)) {
+		/* no timer runs there; going offline forced its moves complete */
+		cpus_read_unlock();
+		return;
+	}
+	reinit_completion(&p->settled);
+	p->settle_timer.expires = moved_at + 2;
+	add_timer_on(&p->settle_timer, cpu);
+	cpus_read_unlock();
+	wait_for_completion(&p->settled);
+	timer_delete_sync(&p->settle_timer);
 }

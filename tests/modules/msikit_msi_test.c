@@ -40,6 +40,11 @@
  *		 errno that stopped it and how many delivered exactly once
  *   range_all   write anything: msikit_msi_alloc_range() of a whole
  *		 2048 domain; read: "RC ALLOCATED" (all or nothing)
+ *   movefree    write N: N times allocate an interrupt, move it to another
+ *		 CPU, request it, free it at once, from CPU 0; read: "N CROSS",
+ *		 where CROSS counts the moves made from a CPU other than the
+ *		 interrupt's old one (the old CPU then retires its target
+ *		 lazily, after the free: what crashed 7.x's IMSIC driver)
  *   bench       write "N A": N round trips (raise, handler, wake) through
  *		 msikit interrupt 0 and N through a plain PCI MSI vector of
  *		 edu on the same parent, in alternating rounds; also A
@@ -117,6 +122,7 @@ struct mt_dev {
 	u64 bench_ratio, bench_ratio_min, bench_ratio_max;
 	int max_count, max_errno, max_delivered;
 	int range_rc, range_left;
+	unsigned int movefree_n, movefree_cross;
 };
 
 #define MT_PROBE	2048
@@ -802,6 +808,97 @@ static ssize_t range_all_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(range_all);
 
+/*
+ * Move and free at once, the way a consumer that places an interrupt and
+ * then fails its setup does. A move made from a CPU other than the old one
+ * leaves that CPU to retire the old target later; the free must not leave
+ * it anything dangling. The loop runs on CPU 0, which also holds a few
+ * interrupts of ballast: new interrupts then land on another CPU (the one
+ * with more room), and the move to CPU 0 gets another local number there,
+ * which is what made 7.x's IMSIC look the interrupt up when it retired the
+ * old target.
+ */
+#define MT_BALLAST	4
+
+struct mt_movefree {
+	struct mt_dev *mt;
+	unsigned int n, cross;
+};
+
+static long mt_movefree_on(void *arg)
+{
+	struct mt_movefree *mf = arg;
+	struct mt_dev *mt = mf->mt;
+	struct mt_irq tmp = { .mt = mt };
+	int ballast[MT_BALLAST], idx, virq, nb, rc = 0;
+	unsigned int i, cpu = smp_processor_id(), cur, target;
+
+	for (nb = 0; nb < MT_BALLAST && !rc; nb++) {
+		ballast[nb] = msikit_msi_alloc(mt->dom, MSIKIT_MSI_ANY);
+		if (ballast[nb] < 0)
+			break;
+		rc = irq_set_affinity(msikit_msi_virq(mt->dom, ballast[nb]), cpumask_of(cpu));
+	}
+	for (i = 0; i < mf->n && !rc; i++) {
+		idx = msikit_msi_alloc(mt->dom, MSIKIT_MSI_ANY);
+		if (idx < 0) {
+			rc = idx;
+			break;
+		}
+		virq = msikit_msi_virq(mt->dom, idx);
+		cur = cpumask_first(irq_data_get_effective_affinity_mask(irq_get_irq_data(virq)));
+		target = cur != cpu ? cpu : cpumask_any_but(cpu_online_mask, cur);
+		rc = irq_set_affinity(virq, cpumask_of(target));
+		if (!rc && cur != cpu)
+			mf->cross++;
+		if (!rc)
+			rc = request_irq(virq, mt_handler, 0, "msikit-movefree", &tmp);
+		if (!rc)
+			free_irq(virq, &tmp);
+		msikit_msi_free(mt->dom, idx);
+	}
+	while (nb-- > 0)
+		if (ballast[nb] >= 0)
+			msikit_msi_free(mt->dom, ballast[nb]);
+	return rc;
+}
+
+static int mt_movefree(struct mt_dev *mt, unsigned int n, unsigned int *cross)
+{
+	struct mt_movefree mf = { .mt = mt, .n = n };
+	long rc;
+
+	if (num_online_cpus() < 2 || !cpu_online(0))
+		return -EOPNOTSUPP;
+	rc = work_on_cpu(0, mt_movefree_on, &mf);
+	*cross = mf.cross;
+	return rc;
+}
+
+static ssize_t movefree_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned int n;
+	int rc;
+
+	if (kstrtouint(buf, 0, &n) || !n || n > 100000)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_movefree(mt, n, &mt->movefree_cross);
+	mt->movefree_n = rc ? 0 : n;
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+
+static ssize_t movefree_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u %u\n", mt->movefree_n, mt->movefree_cross);
+}
+static DEVICE_ATTR_RW(movefree);
+
 static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -1037,6 +1134,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_bench.attr,
 	&dev_attr_maxprobe.attr,
 	&dev_attr_range_all.attr,
+	&dev_attr_movefree.attr,
 	NULL
 };
 
