@@ -6,6 +6,7 @@
 #   make                 build the modules for the running kernel (or KDIR=)
 #   make check [T=] [K=] every test on every kernel of the matrix, in VMs
 #   make bench T=suite   benchmark figures
+#   make soak [T=] [K=]  the full-scale stress and fuzz figures
 #   make demo            boot a stock Debian kernel, dkms-install, show it
 #   make lint            checkpatch --strict, sparse, W=1 on every kernel
 
@@ -30,10 +31,13 @@ check:
 bench:
 	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K))
 
+soak:
+	@$(SUDO) scripts/check.sh --soak $(if $(T),-t $(T)) $(if $(K),-k $(K))
+
 demo:
 	@$(SUDO) scripts/demo.sh $(if $(K),-k $(K))
 
 lint:
 	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
 
-.PHONY: all modules clean check bench demo lint
+.PHONY: all modules clean check bench soak demo lint

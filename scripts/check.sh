@@ -3,21 +3,26 @@
 # make check / make bench: build msikit with dkms for every kernel of the
 # matrix, boot each kernel in QEMU with the devices a suite needs, run the
 # suite's kselftest-style scripts in the guest and report one TAP line per
-# test and kernel, then "N passed, N failed, N skipped".
+# test and kernel with its seconds, then "N passed, N failed, N skipped".
 #
-#   check.sh [-t SUITE] [-k KERNEL] [--bench]
+#   check.sh [-t SUITE] [-k KERNEL] [--bench | --soak]
+#
+# A skip must be on tests/expected-skips (kernel, test and why); any other
+# skip is a failure: a missing device or a lost kernel must not turn a
+# suite green. --soak runs each suite's soak list at full scale.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
-SUITES="" KSEL="" BENCH=0
+SUITES="" KSEL="" BENCH=0 SCALE=ci
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) SUITES=$2; shift ;;
 	-k) KSEL=$2; shift ;;
 	--bench) BENCH=1 ;;
-	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench]" ;;
+	--soak) SCALE=soak ;;
+	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench | --soak]" ;;
 	esac
 	shift
 done
@@ -37,12 +42,29 @@ fi
 OUT=${MSIKIT_OUT:-$SRC/out}
 rm -rf "$OUT" && mkdir -p "$OUT"
 n=0 pass=0 fail=0 skip=0
-tap() {	# tap STATUS NAME [DETAIL]
+# expected_skip NAME REASON: is this skip on tests/expected-skips? Lines
+# there are "KERNEL-GLOB TEST-GLOB REASON-GLOB" (# comments).
+expected_skip() {
+	local kg tg rg
+	while read -r kg tg rg; do
+		case "$kg" in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2254
+		case "${1%% *}" in $kg) ;; *) continue ;; esac
+		case "${1#* }" in $tg) ;; *) continue ;; esac
+		case "$2" in $rg) return 0 ;; esac
+	done < "$SRC/tests/expected-skips"
+	return 1
+}
+tap() {	# tap STATUS NAME [DETAIL [SECONDS]]
+	local secs=${4:+ ($4 s)}
 	n=$((n + 1))
+	if [ "$1" = skip ] && ! expected_skip "$2" "${3:-}"; then
+		set -- fail "$2" "unexpected skip: ${3:-no reason} (not in tests/expected-skips)" "${4:-}"
+	fi
 	case "$1" in
-	pass) pass=$((pass + 1)); echo "ok $n $2" ;;
-	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
-	*) fail=$((fail + 1)); echo "not ok $n $2${3:+ # $3}" ;;
+	pass) pass=$((pass + 1)); echo "ok $n $2$secs" ;;
+	skip) skip=$((skip + 1)); echo "ok $n $2$secs # SKIP ${3:-}" ;;
+	*) fail=$((fail + 1)); echo "not ok $n $2$secs${3:+ # $3}" ;;
 	esac
 }
 
@@ -94,8 +116,9 @@ echo "# kernels: $(echo $KERNELS $FKERNELS)  suites: $SUITES  (setup $(( $(date 
 		"$ROOT/.msikit-foreign"
 done
 
+t1=$(date +%s)
 if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
-	for k in $KERNELS; do tap pass "$k build/dkms-install"; done
+	for k in $KERNELS; do tap pass "$k build/dkms-install" "" "$(( $(date +%s) - t1 ))"; done
 else
 	cat "$OUT/build.txt" | sed 's/^/# /' | tail -30
 	tap fail "build/dkms-install" "see $MSIKIT_CACHE/build.log"
@@ -104,8 +127,9 @@ else
 fi
 CROSS_FAILED=""
 for k in $FKERNELS; do
+	t1=$(date +%s)
 	if "$HERE/build.sh" --cross "$k" > "$OUT/build-$k.txt" 2>&1; then
-		tap pass "$k build/cross"
+		tap pass "$k build/cross" "" "$(( $(date +%s) - t1 ))"
 	else
 		grep -a -E 'error|warning' "$OUT/build-$k.txt" | head -10 | sed 's/^/# /'
 		tap fail "$k build/cross" "see ${OUT#"$SRC/"}/build-$k.txt"
@@ -118,6 +142,8 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	plan=$ROOT/msikit-plan
 	if [ "$BENCH" = 1 ]; then
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
+	elif [ "$SCALE" = soak ]; then
+		sed "s|^|$s/|" "$SRC/tests/$s/soak" 2>/dev/null > "$plan"
 	elif [ -f "$SRC/tests/$s/plan" ]; then
 		# the suite's order: tests that destroy the device run last
 		sed "s|^|$s/|" "$SRC/tests/$s/plan" > "$plan"
@@ -138,8 +164,10 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	k=$fk
 	out=$OUT/$k/$machine
 	rm -rf "$ROOT/msikit-out"
-	"$HERE/vm.sh" "$k" "$machine" /bin/sh /opt/msikit/tests/run-guest.sh \
+	t1=$(date +%s)
+	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
 		/msikit-plan /msikit-out > "$OUT/serial-$k-$s-$machine.log" 2>&1
+	spent[$s]=$(( ${spent[$s]:-0} + $(date +%s) - t1 ))
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
@@ -154,24 +182,29 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		rc=$3 secs=$4
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		case "$rc" in
-		0) tap pass "$k $name$tag" ;;
-		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log" | sed 's/^SKIP *//')" ;;
+		0) tap pass "$k $name$tag" "" "$secs" ;;
+		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log" | sed 's/^SKIP *//')" "$secs" ;;
 		*)
-			tap fail "$k $name$tag" "exit $rc, see ${log#"$SRC/"}"
+			tap fail "$k $name$tag" "exit $rc, see ${log#"$SRC/"}" "$secs"
 			grep -a -E '^not ok|^# (kernel log|expected|timed)|^Bail' "$log" | head -8 | sed 's/^/#   /'
 			;;
 		esac
 	done < "$plan"
 }
 
+declare -A spent
+spent[setup]=$(( $(date +%s) - t0 ))
 for s in $SUITES; do
 	if [ "$s" = lint ]; then
-		[ "$BENCH" = 1 ] && continue
+		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] && continue
+		tl=$(date +%s) t1=$tl
 		for k in $KERNELS; do
 			while read -r st name detail; do
-				tap "$st" "$k $name" "$detail"
+				tap "$st" "$k $name" "$detail" "$(( $(date +%s) - t1 ))"
+				t1=$(date +%s)
 			done < <(KERNEL=$k "$HERE/lint.sh" 2>"$OUT/lint-$k.txt")
 		done
+		spent[lint]=$(( $(date +%s) - tl ))
 		continue
 	fi
 	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
@@ -182,6 +215,16 @@ for s in $SUITES; do
 	done
 done
 
+# Seconds per suite against the budget of tests/budget (the README's
+# table): growth shows before it breaks CI's limit.
+if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ]; then
+	while read -r bs bsecs; do
+		case "$bs" in ''|'#'*) continue ;; esac
+		[ "$bs" = total ] && { budget_total=$bsecs; continue; }
+		[ -n "${spent[$bs]:-}" ] && echo "# budget: $bs ${spent[$bs]} s of $bsecs s"
+	done < "$SRC/tests/budget"
+	echo "# budget: whole check $(( $(date +%s) - t0 )) s of ${budget_total:-2700} s"
+fi
 echo "# elapsed $(( $(date +%s) - t0 )) s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

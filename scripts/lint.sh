@@ -16,13 +16,16 @@ stage() {
 }
 
 # Warnings from our sources only, not from the kernel's headers.
-kbuild() {
-	chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y "$@" modules 2>&1 |
-		grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):"
+ours() {
+	grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):"
 }
 
+# A build that fails fails the line, whatever its output looks like.
 stage
-if w=$(kbuild W=1); then
+if ! out=$(chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y W=1 modules 2>&1); then
+	echo "fail lint/W=1 the build failed"
+	echo "$out" | tail -30 >&2
+elif w=$(echo "$out" | ours); then
 	echo "fail lint/W=1 $(echo "$w" | wc -l) warnings"
 	echo "$w" >&2
 else
@@ -38,8 +41,12 @@ else
 	stage
 	out=$(chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y C=2 \
 		CHECK="sparse -Wno-decl" modules 2>&1)
-	w=$(echo "$out" | grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):")
-	if ! echo "$out" | grep -q '  CHECK '; then
+	rc=$?
+	w=$(echo "$out" | ours)
+	if [ "$rc" != 0 ]; then
+		echo "fail lint/sparse the build failed"
+		echo "$out" | tail -30 >&2
+	elif ! echo "$out" | grep -q '  CHECK '; then
 		echo "fail lint/sparse did not run"
 		echo "$out" >&2
 	elif [ -n "$w" ]; then

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Bad input through the character device and module parameters: each gets
-# its errno and the mailbox keeps working. Then 100,000 random ioctls.
+# its errno and the mailbox keeps working. Then random ioctls: 20,000 in
+# make check, 100,000 in make soak.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -16,10 +17,12 @@ echo "$out" | grep -E '^(not ok|#)' | head -20
 ktap_result "doe-badinput: $(echo "$out" | grep -c '^ok') cases pass" test "$rc" = 0
 ktap_result "bad input was logged" sh -c "dmesg | grep -q 'refused'"
 
-out=$(doe-fuzz -n 100000 -s 1 "$SW" 2>&1)
+# make check: 20,000 calls; make soak: the README's 100,000
+case "${MSIKIT_SCALE:-ci}" in soak) NFUZZ=100000 ;; *) NFUZZ=20000 ;; esac
+out=$(doe-fuzz -n $NFUZZ -s 1 "$SW" 2>&1)
 rc=$?
 echo "$out" | grep '^#' | tail -12
-ktap_result "100000 random ioctls" test "$rc" = 0
+ktap_result "$NFUZZ random ioctls" test "$rc" = 0
 ktap_result "mailbox works after the fuzz" \
 	sh -c "msikit-doe exchange $SW 1234:01 0badf00d | grep -q 0badf00d"
 

@@ -122,7 +122,8 @@ bench_cxl() {
 	# Discovery, 1 dword each way: 2 header + 1 payload writes, Go, one
 	# status read that sees Data Object Ready, 3 reads and their 3
 	# acknowledging writes.
-	echo "bench: cxl_cfg_accesses_min 11 per-exchange"
+	# a constant of the protocol, not a measurement: a comment, never a figure
+	log "constant: cxl_cfg_accesses_min 11 per-exchange (the protocol's least)"
 }
 
 # B. the software mailbox, L us to answer
@@ -177,7 +178,7 @@ hz=$(sed -n 's/^CONFIG_HZ=//p' "$cfg" 2>/dev/null)
 if [ -n "$hz" ]; then
 	jiffies=$((hz / 128))
 	log "CONFIG_HZ=$hz: the core sleeps $jiffies jiffies between two looks"
-	echo "bench: kernel_poll_granularity $((jiffies * 1000000 / hz)) us"
+	log "constant: kernel_poll_granularity $((jiffies * 1000000 / hz)) us (from CONFIG_HZ, not measured)"
 else
 	log "no kernel config for $(uname -r): CONFIG_HZ unknown"
 fi

@@ -28,6 +28,7 @@ ktap_result "irq mode: $N Discovery exchanges" run_n "$BDF" 0001:00 00000000
 i1=$(mb_stat "$MB" irqs); x1=$(mb_stat "$MB" exchanges)
 log "irq mode: $((x1 - x0)) exchanges, $((i1 - i0)) interrupts, irq $(mb_attr "$MB" irq)"
 ktap_result "irq mode: an interrupt per exchange" test $((i1 - i0)) -ge $N
+ktap_expect "irq mode: no polling" 0 "$(mb_stat "$MB" polls)"
 unbind_msikit "$BDF"
 
 load_doe poll=1
@@ -41,15 +42,17 @@ modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
 SW=$(swmb_mb)
 echo 200 > "$(swmb_dev)/delay_us"
 i0=$(mb_stat "$SW" irqs)
-run_n "/dev/msikit/$SW" 1234:01 12345678 >/dev/null
+p0=$(mb_stat "$SW" polls)
+ktap_result "software irq mode: $N exchanges" run_n "/dev/msikit/$SW" 1234:01 12345678
 ktap_expect "software irq mode: woken by interrupts" $N "$(( $(mb_stat "$SW" irqs) - i0 ))"
+ktap_expect "software irq mode: no polling" 0 "$(( $(mb_stat "$SW" polls) - p0 ))"
 rmmod msikit_doe_swmb
 load_doe poll=1
 modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
 SW=$(swmb_mb)
 echo 200 > "$(swmb_dev)/delay_us"
 p0=$(mb_stat "$SW" polls)
-run_n "/dev/msikit/$SW" 1234:01 12345678 >/dev/null
+ktap_result "software poll mode: $N exchanges" run_n "/dev/msikit/$SW" 1234:01 12345678
 p1=$(mb_stat "$SW" polls)
 log "software poll mode: $((p1 - p0)) sleeps for $N exchanges of 200 us"
 ktap_result "software poll mode: polls, no interrupts" \

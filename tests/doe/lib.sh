@@ -66,3 +66,21 @@ wait_gone() {
 	done
 	[ ! -e "/sys/bus/pci/devices/$1" ]
 }
+
+# stress_verdict LOG RC ERRNO...: a doe-stress run with -k passed when the
+# client exited 0, some exchanges succeeded, none returned wrong data, and
+# every failed exchange had one of the errnos the situation allows.
+stress_verdict() {
+	local f=$1 rc=$2 ok e
+	shift 2
+	[ "$rc" = 0 ] || { log "doe-stress exited $rc"; return 1; }
+	ok=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' "$f" | tail -1)
+	[ "${ok:-0}" -gt 0 ] || { log "no exchange succeeded"; return 1; }
+	grep -q ' mismatched=0 ' "$f" || { log "wrong data returned"; return 1; }
+	for e in $(sed -n 's/^# errno \([A-Za-z0-9]*\):.*/\1/p' "$f"); do
+		case " $* " in
+		*" $e "*) ;;
+		*) log "errno $e is not one this situation allows ($*)"; return 1 ;;
+		esac
+	done
+}

@@ -25,7 +25,13 @@ done
 log "$total move+free cycles, $cross moved from another CPU than the old one"
 ktap_expect "10 rounds of load, 50 move+free cycles, unload" 10 "$round"
 ktap_expect "every cycle ran" 500 "$total"
-# the hazard needs a move from a CPU other than the old one: prove the
-# test made some, or it could pass without ever reaching it
-ktap_result "moves from another CPU than the old one: $cross" [ "$cross" -ge 250 ]
+# On the IMSIC the hazard needs a move from a CPU other than the old one:
+# prove the test made them, or it could pass without reaching it. (x86
+# reserves no vector before activation, so nothing moves there yet.)
+load_msi
+case "$(cat "$T/parent")" in
+*pinned) ktap_result "IMSIC: moves from another CPU than the old one: $cross of 500" \
+		test "$cross" -ge 250 ;;
+esac
+unload_msi
 ktap_finished
