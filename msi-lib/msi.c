@@ -53,6 +53,7 @@ struct msikit_msi_domain {
 	void *data;
 	struct mutex lock;		/* allocation state */
 	unsigned int nr_alloc;
+	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
 	unsigned int size;
 	struct msikit_msi_irq irqs[] __counted_by(size);
@@ -75,19 +76,26 @@ static void msi_compose(struct irq_data *irqd, struct msi_msg *msg)
 	}
 }
 
-/* Cache @msg and tell the consumer, always on activation, else on change. */
-static void msi_update(struct msikit_msi_irq *mi, const struct msi_msg *msg, bool always)
+/*
+ * Cache @msg and tell the consumer: always on (de)activation, else when it
+ * changed. State, cache and report move together under msg_lock, so
+ * msikit_msi_get_msg() never sees an active interrupt without its message,
+ * and the consumer hears messages in the order they took effect: the last
+ * report, from a move or from msikit_msi_restore(), is the current one.
+ */
+static void msi_update(struct msikit_msi_irq *mi, const struct msi_msg *msg,
+		       bool active, bool always)
 {
 	struct msikit_msi_domain *dom = mi->dom;
 	unsigned long flags;
-	bool changed;
 
 	raw_spin_lock_irqsave(&dom->msg_lock, flags);
-	changed = memcmp(&mi->msg, msg, sizeof(*msg));
-	mi->msg = *msg;
-	raw_spin_unlock_irqrestore(&dom->msg_lock, flags);
-	if (changed || always)
+	if (always || memcmp(&mi->msg, msg, sizeof(*msg))) {
+		mi->msg = *msg;
+		mi->active = active;
 		dom->ops->write_msg(dom, mi->index, msg, dom->data);
+	}
+	raw_spin_unlock_irqrestore(&dom->msg_lock, flags);
 }
 
 /*
@@ -120,7 +128,9 @@ MSI_FORWARD(unmask)
 /* A parent that rewrites the message during a move tells us here (IMSIC). */
 static void msi_write_msg(struct irq_data *irqd, struct msi_msg *msg)
 {
-	msi_update(irq_data_get_irq_chip_data(irqd), msg, false);
+	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
+
+	msi_update(mi, msg, mi->active, false);
 }
 
 /*
@@ -157,7 +167,7 @@ static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, b
 	}
 	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE) {
 		msi_compose(irqd, &msg);
-		msi_update(mi, &msg, false);
+		msi_update(mi, &msg, mi->active, false);
 	}
 	return ret;
 }
@@ -193,8 +203,7 @@ static int msi_domain_activate(struct irq_domain *d, struct irq_data *irqd, bool
 	struct msi_msg msg;
 
 	msi_compose(irqd, &msg);
-	mi->active = true;
-	msi_update(mi, &msg, true);
+	msi_update(mi, &msg, true, true);
 	return 0;
 }
 
@@ -203,8 +212,7 @@ static void msi_domain_deactivate(struct irq_domain *d, struct irq_data *irqd)
 	struct msikit_msi_irq *mi = irq_data_get_irq_chip_data(irqd);
 	struct msi_msg zero = { };
 
-	mi->active = false;
-	msi_update(mi, &zero, true);
+	msi_update(mi, &zero, false, true);
 }
 
 static const struct irq_domain_ops msi_domain_ops = {
@@ -321,20 +329,40 @@ static void msi_free_one(struct msikit_msi_irq *mi)
  * msikit_msi_domain_destroy() - free every interrupt and the domain
  * @dom: domain, or an ERR_PTR/NULL (ignored)
  *
- * The consumer must have freed its handlers (free_irq) first.
+ * The consumer must have freed its handlers (free_irq) first. One that did
+ * not would be left with handlers on interrupts whose chip lives in @dom:
+ * msikit then warns once, frees the interrupts without handlers and keeps
+ * the domain and this module in memory, so the late free_irq() finds them;
+ * calling this again after those free_irq() calls completes the job.
  */
 void msikit_msi_domain_destroy(struct msikit_msi_domain *dom)
 {
-	unsigned int i;
+	unsigned int i, busy = 0;
 
 	if (IS_ERR_OR_NULL(dom))
 		return;
 	mutex_lock(&dom->lock);
 	for (i = 0; i < dom->size; i++) {
-		if (dom->irqs[i].virq)
+		if (!dom->irqs[i].virq)
+			continue;
+		if (irq_has_action(dom->irqs[i].virq))
+			busy++;
+		else
 			msi_free_one(&dom->irqs[i]);
 	}
 	mutex_unlock(&dom->lock);
+	if (busy) {
+		WARN_ONCE(1, "msikit: %s: domain destroyed with %u interrupts still requested\n",
+			  dev_name(dom->dev), busy);
+		dev_err(dom->dev, "msikit: MSI domain kept: %u interrupts still have handlers\n",
+			busy);
+		if (!dom->kept)
+			__module_get(THIS_MODULE);
+		dom->kept = true;
+		return;
+	}
+	if (dom->kept)
+		module_put(THIS_MODULE);
 	irq_domain_remove(dom->domain);
 	irq_domain_free_fwnode(dom->fwnode);
 	msikit_parent_fini(&dom->p);
@@ -440,19 +468,27 @@ EXPORT_SYMBOL_GPL(msikit_msi_alloc_range);
  * @dom: domain
  * @index: an allocated index whose handler was freed
  *
- * Return: 0, or -EINVAL when @index is out of range or not allocated.
+ * Return: 0, or -EINVAL when @index is out of range or not allocated,
+ * -EBUSY (one log line, nothing freed) while a handler is still requested.
  */
 int msikit_msi_free(struct msikit_msi_domain *dom, unsigned int index)
 {
+	struct msikit_msi_irq *mi;
 	int rc = 0;
 
 	if (IS_ERR_OR_NULL(dom) || index >= dom->size)
 		return -EINVAL;
+	mi = &dom->irqs[index];
 	mutex_lock(&dom->lock);
-	if (dom->irqs[index].virq)
-		msi_free_one(&dom->irqs[index]);
-	else
+	if (!mi->virq) {
 		rc = -EINVAL;
+	} else if (irq_has_action(mi->virq)) {
+		dev_warn_ratelimited(dom->dev, "msikit: interrupt %u (irq %d) not freed: free_irq() it first\n",
+				     index, mi->virq);
+		rc = -EBUSY;
+	} else {
+		msi_free_one(mi);
+	}
 	mutex_unlock(&dom->lock);
 	return rc;
 }
@@ -516,11 +552,15 @@ EXPORT_SYMBOL_GPL(msikit_msi_get_msg);
  * the consumer writes it back (seed 002: vfio's write-back after dynamic
  * allocation and reset).
  *
+ * Reports are ordered with those of affinity changes: whatever the
+ * consumer heard last for an interrupt is its current message.
+ *
  * Return: number of messages handed over.
  */
 int msikit_msi_restore(struct msikit_msi_domain *dom)
 {
-	struct msi_msg msg;
+	struct msikit_msi_irq *mi;
+	unsigned long flags;
 	unsigned int i;
 	int n = 0;
 
@@ -528,10 +568,14 @@ int msikit_msi_restore(struct msikit_msi_domain *dom)
 		return -EINVAL;
 	mutex_lock(&dom->lock);
 	for (i = 0; i < dom->size; i++) {
-		if (!msikit_msi_get_msg(dom, i, &msg)) {
-			dom->ops->write_msg(dom, i, &msg, dom->data);
+		mi = &dom->irqs[i];
+		/* under msg_lock: a move cannot slip its report before ours */
+		raw_spin_lock_irqsave(&dom->msg_lock, flags);
+		if (mi->virq && mi->active) {
+			dom->ops->write_msg(dom, i, &mi->msg, dom->data);
 			n++;
 		}
+		raw_spin_unlock_irqrestore(&dom->msg_lock, flags);
 	}
 	mutex_unlock(&dom->lock);
 	return n;

@@ -33,8 +33,12 @@ struct msikit_msi_domain;
  * struct msikit_msi_ops - consumer callbacks
  * @write_msg: interrupt @index now has message @msg; all zero means the
  *	interrupt is deactivated and its old message must not be used.
- *	Called with the interrupt's descriptor lock held and interrupts off,
- *	possibly in hard interrupt context: record and defer publication.
+ *	Called with interrupts off and the domain's message lock held (and,
+ *	except from msikit_msi_restore(), the interrupt's descriptor lock),
+ *	possibly in hard interrupt context: record and defer publication,
+ *	and call nothing of msikit_msi's from here. Reports of one interrupt
+ *	arrive in the order the messages took effect, so the last one is
+ *	always the current message.
  */
 struct msikit_msi_ops {
 	void (*write_msg)(struct msikit_msi_domain *dom, unsigned int index,

@@ -25,6 +25,8 @@
  *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
  *		 affinity is fixed once requested
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each
+ *   selftest_handlers  read: the same for a consumer that forgets
+ *		 free_irq(); msikit WARNs once, by design
  *   stress      write "WRITES CHANGES": WRITES writes spread over the
  *		 allocated interrupts, each waited for at its own interrupt
  *		 (one that lands on a sibling is misrouted, a failure), while
@@ -42,6 +44,10 @@
  *		 errno that stopped it and how many delivered exactly once
  *   range_all   write anything: msikit_msi_alloc_range() of a whole
  *		 2048 domain; read: "RC ALLOCATED" (all or nothing)
+ *   restore_race  write N: N rounds of a write and msikit_msi_restore()
+ *		 while the stress changer moves interrupts; read: "ROUNDS
+ *		 CHANGES REFUSED STALE", STALE counting interrupts whose last
+ *		 reported message is not the current one
  *   movefree    write N: N times allocate an interrupt, move it to another
  *		 CPU, request it, free it at once, from CPU 0; read: "N CROSS",
  *		 where CROSS counts the moves made from a CPU other than the
@@ -114,7 +120,7 @@ struct mt_dev {
 	struct mt_irq irqs[MT_SIZE];
 	atomic_t writes;		/* write_msg callbacks */
 	wait_queue_head_t wq;
-	spinlock_t pub_lock;		/* latest, pub, dirty of every irq */
+	raw_spinlock_t pub_lock;		/* latest, pub, dirty of every irq */
 	struct work_struct pub_work;
 	atomic_long_t republished;
 	/* stress */
@@ -127,6 +133,8 @@ struct mt_dev {
 	int max_count, max_errno, max_delivered;
 	int range_rc, range_left;
 	unsigned int movefree_n, movefree_cross;
+	unsigned long race_rounds;
+	unsigned int race_stale;
 };
 
 #define MT_PROBE	2048
@@ -150,10 +158,10 @@ static void mt_write_msg(struct msikit_msi_domain *dom, unsigned int index,
 	atomic_inc(&mt->writes);
 	if (index >= MT_SIZE)
 		return;
-	spin_lock_irqsave(&mt->pub_lock, flags);
+	raw_spin_lock_irqsave(&mt->pub_lock, flags);
 	mt->irqs[index].latest = *msg;
 	mt->irqs[index].dirty = true;
-	spin_unlock_irqrestore(&mt->pub_lock, flags);
+	raw_spin_unlock_irqrestore(&mt->pub_lock, flags);
 	schedule_work(&mt->pub_work);
 }
 
@@ -162,7 +170,7 @@ static void mt_publish(struct work_struct *work)
 	struct mt_dev *mt = container_of(work, struct mt_dev, pub_work);
 	unsigned int i;
 
-	spin_lock_irq(&mt->pub_lock);
+	raw_spin_lock_irq(&mt->pub_lock);
 	for (i = 0; i < MT_SIZE; i++) {
 		if (mt->irqs[i].dirty) {
 			mt->irqs[i].pub = mt->irqs[i].latest;
@@ -170,7 +178,7 @@ static void mt_publish(struct work_struct *work)
 			atomic_long_inc(&mt->republished);
 		}
 	}
-	spin_unlock_irq(&mt->pub_lock);
+	raw_spin_unlock_irq(&mt->pub_lock);
 }
 
 static const struct msikit_msi_ops mt_ops = {
@@ -282,9 +290,9 @@ static int mt_fire_one(struct mt_dev *mt, unsigned int index, bool dma)
 {
 	struct msi_msg msg;
 
-	spin_lock_irq(&mt->pub_lock);
+	raw_spin_lock_irq(&mt->pub_lock);
 	msg = mt->irqs[index].pub;
-	spin_unlock_irq(&mt->pub_lock);
+	raw_spin_unlock_irq(&mt->pub_lock);
 	if (!msg.address_lo)
 		return -EAGAIN;
 	if (dma)
@@ -487,16 +495,87 @@ static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
 
 	mutex_lock(&mt->lock);
 	flush_work(&mt->pub_work);
-	spin_lock_irq(&mt->pub_lock);
+	raw_spin_lock_irq(&mt->pub_lock);
 	for (i = 0; i < MT_SIZE; i++)
 		memset(&mt->irqs[i].pub, 0, sizeof(mt->irqs[i].pub));
-	spin_unlock_irq(&mt->pub_lock);
+	raw_spin_unlock_irq(&mt->pub_lock);
 	n = msikit_msi_restore(mt->dom);
 	flush_work(&mt->pub_work);
 	mt->restored = n;
 	mutex_unlock(&mt->lock);
 	return n < 0 ? n : len;
 }
+
+/*
+ * Restores racing affinity changes (made by the stress changer, paced one
+ * per round): msikit must report in the order messages took effect, so
+ * what the consumer heard last for each interrupt is its current message.
+ * Each round's write, waited for at its own interrupt, lets the x86
+ * vector complete the previous move.
+ */
+static int mt_restore_race(struct mt_dev *mt, unsigned long rounds)
+{
+	struct task_struct *changer;
+	struct msi_msg cur, heard;
+	unsigned long r;
+	unsigned int i;
+	int rc = 0;
+
+	if (!mt->nirqs)
+		return -EINVAL;
+	memset(&mt->st, 0, sizeof(mt->st));
+	atomic_long_set(&mt->progress, 0);
+	mt->changes_wanted = rounds;
+	mt->change_every = 1;
+	changer = kthread_run(mt_changer, mt, "msikit-mt-affinity");
+	if (IS_ERR(changer))
+		return PTR_ERR(changer);
+	for (r = 0; r < rounds && !rc; r++) {
+		flush_work(&mt->pub_work);
+		rc = mt_stress_write(mt, r, r % mt->nirqs);
+		if (!rc && msikit_msi_restore(mt->dom) != mt->nirqs)
+			rc = -EIO;
+		atomic_long_inc(&mt->progress);
+	}
+	kthread_stop(changer);
+	flush_work(&mt->pub_work);
+	mt->race_stale = 0;
+	for (i = 0; i < mt->nirqs; i++) {
+		if (msikit_msi_get_msg(mt->dom, i, &cur))
+			return -EIO;
+		raw_spin_lock_irq(&mt->pub_lock);
+		heard = mt->irqs[i].latest;
+		raw_spin_unlock_irq(&mt->pub_lock);
+		if (memcmp(&cur, &heard, sizeof(cur)))
+			mt->race_stale++;
+	}
+	mt->race_rounds = r;
+	return rc;
+}
+
+static ssize_t restore_race_store(struct device *dev, struct device_attribute *attr,
+				  const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	unsigned long rounds;
+	int rc;
+
+	if (kstrtoul(buf, 0, &rounds) || !rounds || rounds > 1000000)
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_restore_race(mt, rounds);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+
+static ssize_t restore_race_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%lu %lu %lu %u\n", mt->race_rounds, mt->st.changes,
+			  mt->st.refused, mt->race_stale);
+}
+static DEVICE_ATTR_RW(restore_race);
 
 static ssize_t restore_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -592,9 +671,9 @@ static int mt_bench(struct mt_dev *mt, unsigned int n, unsigned int nalloc)
 	if (rc)
 		goto out;
 	flush_work(&mt->pub_work);
-	spin_lock_irq(&mt->pub_lock);
+	raw_spin_lock_irq(&mt->pub_lock);
 	kit_msg = mt->irqs[0].pub;
-	spin_unlock_irq(&mt->pub_lock);
+	raw_spin_unlock_irq(&mt->pub_lock);
 
 	/* the reference: edu's MSI capability in the PCI core's hands */
 	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
@@ -1104,6 +1183,40 @@ static int mt_selftest_no_parent(struct mt_dev *mt, char *buf, int len)
 	return len;
 }
 
+/*
+ * A consumer that forgets free_irq(): msikit_msi_free() refuses, and
+ * msikit_msi_domain_destroy() keeps the domain (one WARN) so the late
+ * free_irq() is safe; a second destroy then completes.
+ */
+static int mt_selftest_handlers(struct mt_dev *mt, struct device *dev, char *buf, int len)
+{
+	struct mt_irq tmp = { .mt = mt };
+	struct msikit_msi_domain *d;
+	int idx, virq;
+
+	d = msikit_msi_domain_create(dev, 4, &mt_ops, mt);
+	MT_CHECK(!IS_ERR(d), "handlers: domain");
+	if (IS_ERR(d))
+		return len;
+	idx = msikit_msi_alloc(d, MSIKIT_MSI_ANY);
+	virq = msikit_msi_virq(d, idx);
+	if (idx < 0 || request_irq(virq, mt_handler, 0, "msikit-selftest", &tmp)) {
+		MT_CHECK(0, "handlers: alloc and request");
+		msikit_msi_domain_destroy(d);
+		return len;
+	}
+	MT_CHECK(msikit_msi_free(d, idx) == -EBUSY, "free with a handler -> EBUSY");
+	MT_CHECK(msikit_msi_virq(d, idx) == virq, "handlers: still allocated after the refusal");
+	msikit_msi_domain_destroy(d);
+	MT_CHECK(irq_get_irq_data(virq) && irq_has_action(virq),
+		 "destroy with a handler keeps the interrupt");
+	free_irq(virq, &tmp);
+	MT_CHECK(1, "late free_irq after destroy is safe");
+	msikit_msi_domain_destroy(d);
+	MT_CHECK(!irq_get_irq_data(virq), "second destroy frees it");
+	return len;
+}
+
 /* API misuse must give a clean errno and change nothing. */
 static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -1145,11 +1258,26 @@ static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, 
 			len = mt_selftest_pinned(mt, d, buf, len);
 		msikit_msi_domain_destroy(d);
 	}
+
 	MT_CHECK(msikit_msi_alloc(ERR_PTR(-ENODEV), 0) == -EINVAL, "ERR_PTR domain -> EINVAL");
 	mutex_unlock(&mt->lock);
 	return len;
 }
 static DEVICE_ATTR_RO(selftest);
+
+/* Apart from selftest: it makes msikit WARN, which the test must expect. */
+static ssize_t selftest_handlers_show(struct device *dev, struct device_attribute *attr,
+				      char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	int len;
+
+	mutex_lock(&mt->lock);
+	len = mt_selftest_handlers(mt, dev, buf, 0);
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(selftest_handlers);
 
 static struct attribute *mt_attrs[] = {
 	&dev_attr_alloc.attr,
@@ -1161,6 +1289,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_msgs.attr,
 	&dev_attr_parent.attr,
 	&dev_attr_selftest.attr,
+	&dev_attr_selftest_handlers.attr,
 	&dev_attr_stress.attr,
 	&dev_attr_stress_result.attr,
 	&dev_attr_restore.attr,
@@ -1168,6 +1297,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_maxprobe.attr,
 	&dev_attr_range_all.attr,
 	&dev_attr_movefree.attr,
+	&dev_attr_restore_race.attr,
 	NULL
 };
 
@@ -1278,7 +1408,7 @@ static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mt->pdev = pdev;
 	mutex_init(&mt->lock);
 	init_waitqueue_head(&mt->wq);
-	spin_lock_init(&mt->pub_lock);
+	raw_spin_lock_init(&mt->pub_lock);
 	INIT_WORK(&mt->pub_work, mt_publish);
 	mt->msi_cap = pci_find_capability(pdev, PCI_CAP_ID_MSI);
 	if (!mt->msi_cap)
