@@ -262,6 +262,15 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 		else
 			rc = 0;
 	} else if (rc == -EOVERFLOW) {
+		/* rsp_len 0: the length is unknown (routed mailboxes) */
+		if (xf->task.rsp_len)
+			dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x: the response of %zu bytes does not fit the %u-byte buffer\n",
+					     current->comm, task_pid_nr(current), x.vid,
+					     x.type, xf->task.rsp_len, x.rsp_len);
+		else
+			dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x: the response is longer than the %u-byte buffer (length unknown: routed through pci_doe())\n",
+					     current->comm, task_pid_nr(current), x.vid,
+					     x.type, x.rsp_len);
 		if (put_user((u32)min_t(size_t, xf->task.rsp_len, U32_MAX), &ux->rsp_len))
 			rc = -EFAULT;
 	}

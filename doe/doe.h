@@ -100,6 +100,7 @@ extern const struct class doe_class;
 struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 				   u16 cap, enum doe_mode mode);
 int doe_mb_register(struct msikit_doe_mb *mb);
+int doe_mb_register_locked(struct msikit_doe_mb *mb);
 void doe_mb_unregister(struct msikit_doe_mb *mb);
 int doe_mb_discover(struct msikit_doe_mb *mb);
 bool doe_feature_reserved(u16 vid, u8 type);

@@ -107,7 +107,34 @@ err:
 }
 
 /**
- * doe_mb_register() - make a mailbox visible: device node, sysfs, lookups
+ * doe_mb_register_locked() - make a mailbox visible: device node, sysfs, lookups
+ * @mb: from doe_mb_alloc(), backend and mode set up
+ *
+ * Called with doe_list_lock held, so that a caller can look up the
+ * capability and register its mailbox as one step.
+ * On failure the caller still owns its reference.
+ */
+int doe_mb_register_locked(struct msikit_doe_mb *mb)
+{
+	int rc;
+
+	lockdep_assert_held(&doe_list_lock);
+	cdev_init(&mb->cdev, &doe_fops);
+	mb->cdev.owner = THIS_MODULE;
+
+	rc = doe_alloc_minor(mb);
+	if (!rc)
+		rc = cdev_device_add(&mb->cdev, &mb->dev);
+	if (rc) {
+		doe_free_minor(mb);
+		return rc;
+	}
+	list_add_tail(&mb->node, &doe_list);
+	return 0;
+}
+
+/**
+ * doe_mb_register() - doe_mb_register_locked() taking doe_list_lock
  * @mb: from doe_mb_alloc(), backend and mode set up
  *
  * On failure the caller still owns its reference.
@@ -116,21 +143,10 @@ int doe_mb_register(struct msikit_doe_mb *mb)
 {
 	int rc;
 
-	cdev_init(&mb->cdev, &doe_fops);
-	mb->cdev.owner = THIS_MODULE;
-
 	mutex_lock(&doe_list_lock);
-	rc = doe_alloc_minor(mb);
-	if (!rc)
-		rc = cdev_device_add(&mb->cdev, &mb->dev);
-	if (rc) {
-		doe_free_minor(mb);
-		mutex_unlock(&doe_list_lock);
-		return rc;
-	}
-	list_add_tail(&mb->node, &doe_list);
+	rc = doe_mb_register_locked(mb);
 	mutex_unlock(&doe_list_lock);
-	return 0;
+	return rc;
 }
 
 /**

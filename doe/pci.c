@@ -45,7 +45,90 @@ static bool doe_param_route = true;
 module_param_named(route, doe_param_route, bool, 0444);
 MODULE_PARM_DESC(route, "Offer mailboxes msikit does not own, routed through the kernel's pci_doe() (default: on)");
 
+static bool doe_param_fail_probe;
+module_param_named(fail_probe_after_remove, doe_param_fail_probe, bool, 0644);
+MODULE_PARM_DESC(fail_probe_after_remove, "Test only: fail every probe and msikit_doe_attach() once the routed mailboxes were replaced (default: off)");
+
 static struct pci_driver doe_pci_driver;
+
+/*
+ * The core's mailbox behind a routed one, and how long it lives.
+ *
+ * pci_find_doe_mailbox() cannot name a capability: it returns the first
+ * mailbox whose features include the one asked for, and every mailbox
+ * counts as supporting Discovery. So the core's mailbox is looked up where
+ * pci_find_doe_mailbox() looks too, in pdev->doe_mbs, which pci_doe_init()
+ * keys by capability offset (6.12 to 7.3). Neither takes a reference: the
+ * core's mailboxes have no refcount. The xarray is filled before
+ * device_add(), and it is emptied and its mailboxes freed only by
+ * pci_doe_destroy(), which pci_destroy_dev() calls as soon as device_del()
+ * has returned: not on the last put_device(), so the pci_dev reference a
+ * msikit mailbox holds does not keep the core's mailbox.
+ *
+ * What does: device_del() sends BUS_NOTIFY_DEL_DEVICE first, and there
+ * msikit unregisters every mailbox of the function, which waits for the
+ * pci_doe() in flight. That holds as long as no mailbox is created for the
+ * function after the notification, and two paths could: module init's walk
+ * may hold a function whose deletion has begun, and a driver bound between
+ * pci_stop_dev() and device_del() is unbound inside device_del(), after the
+ * notification (BUS_NOTIFY_UNBOUND_DRIVER). So every function seen leaving
+ * is remembered, with a reference, until its device_del() is over (its
+ * kobject has left sysfs), and no mailbox is created for a function that
+ * is remembered or no longer in sysfs. Creation checks that, and the
+ * notification records it, under doe_list_lock: a mailbox is either
+ * created before and unregistered by the notification, or not at all.
+ *
+ * A function the core found disconnected (pci_doe_disconnected()) keeps
+ * its mailboxes until removal; exchanges on them just fail.
+ */
+struct doe_dying {
+	struct list_head node;
+	struct pci_dev *pdev;		/* referenced */
+};
+
+static LIST_HEAD(doe_dying_list);	/* under doe_list_lock */
+
+static bool doe_pci_dying(struct pci_dev *pdev)
+{
+	struct doe_dying *d;
+
+	lockdep_assert_held(&doe_list_lock);
+	if (!device_is_registered(&pdev->dev))
+		return true;
+	list_for_each_entry(d, &doe_dying_list, node)
+		if (d->pdev == pdev)
+			return true;
+	return false;
+}
+
+/*
+ * Forget the functions whose device_del() is over (all of them if @all),
+ * then remember @pdev unless it is NULL. The references go outside the lock.
+ */
+static void doe_pci_update_dying(struct pci_dev *pdev, bool all)
+{
+	struct doe_dying *d, *tmp, *add = NULL;
+	LIST_HEAD(done);
+
+	/* too small to fail, and nothing safe can be done without it */
+	if (pdev) {
+		add = kmalloc(sizeof(*add), GFP_KERNEL | __GFP_NOFAIL);
+		add->pdev = pci_dev_get(pdev);
+	}
+
+	mutex_lock(&doe_list_lock);
+	list_for_each_entry_safe(d, tmp, &doe_dying_list, node)
+		if (all || !device_is_registered(&d->pdev->dev))
+			list_move(&d->node, &done);
+	if (add)
+		list_add(&add->node, &doe_dying_list);
+	mutex_unlock(&doe_list_lock);
+
+	list_for_each_entry_safe(d, tmp, &done, node) {
+		pci_dev_put(d->pdev);
+		kfree(d);
+	}
+}
 
 static struct msikit_doe_mb *doe_mb_lookup(struct pci_dev *pdev, u16 cap)
 {
@@ -61,7 +144,9 @@ static struct msikit_doe_mb *doe_mb_lookup(struct pci_dev *pdev, u16 cap)
 /*
  * Unregister the mailboxes of @pdev (of every PCI function if NULL), only
  * the engine ones if @engines_only. Unregistering waits for exchanges, so
- * collect under the lock, tear down outside it.
+ * collect under the lock, tear down outside it. An engine mailbox's config
+ * region is released once the engine has let go of the registers, through
+ * the mailbox's own function: @pdev is NULL at module exit.
  */
 static void doe_pci_remove_mbs(struct pci_dev *pdev, bool engines_only)
 {
@@ -78,9 +163,17 @@ static void doe_pci_remove_mbs(struct pci_dev *pdev, bool engines_only)
 	mutex_unlock(&doe_list_lock);
 
 	list_for_each_entry_safe(mb, tmp, &gone, node) {
+		struct pci_dev *owner = NULL;
+		u16 cap = mb->cap;
+
+		/* the last reference to @mb may go in doe_mb_unregister() */
 		if (mb->mode != DOE_MODE_ROUTED)
-			pci_release_config_region(pdev, mb->cap, PCI_DOE_CAP_SIZEOF);
+			owner = pci_dev_get(mb->pdev);
 		doe_mb_unregister(mb);
+		if (owner) {
+			pci_release_config_region(owner, cap, PCI_DOE_CAP_SIZEOF);
+			pci_dev_put(owner);
+		}
 	}
 }
 
@@ -93,38 +186,71 @@ static u8 doe_cap_version(struct pci_dev *pdev, u16 cap)
 }
 
 /*
- * Routed mailboxes are created without touching the device (this runs in
- * bus notifiers); their Discovery runs through pci_doe() on first use.
+ * Find or create the routed mailbox of @pdev at @cap. Module init's walk
+ * and a hot-add notification may both get here for one function, so the
+ * lookup and the registration are one step under doe_list_lock: the second
+ * one finds the mailbox and does nothing (two would collide in sysfs).
+ * The mailbox is allocated outside the lock, after a first look.
+ *
+ * Return: 0 when the mailbox exists (or the core has none to route to),
+ * -ENODEV when @pdev is being deleted, else -errno.
  */
-static void doe_pci_add_routed(struct pci_dev *pdev)
+static int doe_pci_add_routed_one(struct pci_dev *pdev, u16 cap)
 {
 	struct msikit_doe_mb *mb;
 	struct pci_doe_mb *core;
+	int rc = 0;
+
+	mutex_lock(&doe_list_lock);
+	if (doe_pci_dying(pdev))
+		rc = -ENODEV;
+	else if (doe_mb_lookup(pdev, cap))
+		rc = -EEXIST;
+	mutex_unlock(&doe_list_lock);
+	if (rc)
+		return rc == -EEXIST ? 0 : rc;
+
+	/* See struct doe_dying: the entry outlives every routed mailbox. */
+	core = xa_load(&pdev->doe_mbs, cap);
+	if (!core)
+		return 0;	/* the core failed to set this one up */
+	mb = doe_mb_alloc(&pdev->dev, pdev, cap, DOE_MODE_ROUTED);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+	mb->core_mb = core;
+	mb->cap_ver = doe_cap_version(pdev, cap);
+
+	mutex_lock(&doe_list_lock);
+	if (doe_pci_dying(pdev))
+		rc = -ENODEV;
+	else if (doe_mb_lookup(pdev, cap))
+		rc = -EEXIST;
+	else
+		rc = doe_mb_register_locked(mb);
+	mutex_unlock(&doe_list_lock);
+	if (rc)
+		put_device(&mb->dev);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/*
+ * Routed mailboxes are created without touching the DOE registers (this
+ * runs in bus notifiers); their Discovery runs through pci_doe() on first
+ * use. Idempotent: capabilities that have a mailbox keep it.
+ */
+static void doe_pci_add_routed(struct pci_dev *pdev)
+{
 	u16 cap = 0;
+	int rc;
 
 	if (!doe_param_route || !pci_is_pcie(pdev))
 		return;
 	while ((cap = pci_find_next_ext_capability(pdev, cap, PCI_EXT_CAP_ID_DOE))) {
-		/*
-		 * The core keeps its mailboxes in pdev->doe_mbs keyed by
-		 * capability offset; a capability it failed to set up has
-		 * none and is left alone.
-		 */
-		core = xa_load(&pdev->doe_mbs, cap);
-		if (!core)
-			continue;
-		mutex_lock(&doe_list_lock);
-		mb = doe_mb_lookup(pdev, cap);
-		mutex_unlock(&doe_list_lock);
-		if (mb)
-			continue;
-		mb = doe_mb_alloc(&pdev->dev, pdev, cap, DOE_MODE_ROUTED);
-		if (IS_ERR(mb))
+		rc = doe_pci_add_routed_one(pdev, cap);
+		if (rc == -ENODEV)
 			return;
-		mb->core_mb = core;
-		mb->cap_ver = doe_cap_version(pdev, cap);
-		if (doe_mb_register(mb))
-			put_device(&mb->dev);
+		if (rc)
+			pci_warn(pdev, "no routed DOE mailbox at %#x: %pe\n", cap, ERR_PTR(rc));
 	}
 }
 
@@ -134,7 +260,9 @@ static void doe_pci_add_routed(struct pci_dev *pdev)
  * @task: the exchange
  *
  * pci_doe() silently drops what does not fit, so give it one dword more
- * than the caller's buffer: a response that fills it did not fit.
+ * than the caller's buffer: a response that fills it did not fit. How long
+ * it was is then unknown, and @task->rsp_len says 0; it is exact only for
+ * a response that ended short of the bigger buffer.
  */
 int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
@@ -149,11 +277,12 @@ int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	rc = pci_doe(mb->core_mb, task->vid, task->type, task->req, task->req_sz,
 		     buf, cap);
 	if (rc >= 0) {
-		task->rsp_len = rc;
 		if (rc > task->rsp_sz) {
+			task->rsp_len = rc < cap ? rc : 0;
 			doe_stat_inc(mb, OVERFLOWS);
 			rc = -EOVERFLOW;
 		} else {
+			task->rsp_len = rc;
 			memcpy(task->rsp, buf, rc);
 		}
 	} else {
@@ -205,8 +334,22 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 		}
 		mb->irq = irq;
 		mb->cap_ver = doe_cap_version(pdev, cap);
-		rc = doe_mb_register(mb);
+		mutex_lock(&doe_list_lock);
+		if (doe_pci_dying(pdev))
+			rc = -ENODEV;
+		else if (doe_mb_lookup(pdev, cap))
+			rc = -EBUSY;
+		else
+			rc = doe_mb_register_locked(mb);
+		mutex_unlock(&doe_list_lock);
 		if (rc) {
+			if (rc == -EBUSY)
+				pci_err(pdev, "DOE capability at %#x already has a mailbox\n", cap);
+			else if (rc == -ENODEV)
+				pci_err(pdev, "DOE capability at %#x: function is being removed\n", cap);
+			else
+				pci_err(pdev, "DOE mailbox at %#x not registered: %pe\n",
+					cap, ERR_PTR(rc));
 			pci_release_config_region(pdev, cap, PCI_DOE_CAP_SIZEOF);
 			put_device(&mb->dev);
 			goto err;
@@ -224,6 +367,29 @@ err:
 	return rc;
 }
 
+/*
+ * Replace @pdev's routed mailboxes by engine ones. Whatever fails once the
+ * routed ones are gone puts them back: no unbind notification follows a
+ * failed probe (only BUS_NOTIFY_DRIVER_NOT_BOUND), and nothing at all a
+ * failed msikit_doe_attach(), so the function would be left without any.
+ */
+static int doe_pci_take_over(struct pci_dev *pdev, bool poll, const char *what)
+{
+	int rc;
+
+	doe_pci_remove_mbs(pdev, false);
+	rc = doe_pci_add_engines(pdev, poll);
+	if (rc >= 0 && READ_ONCE(doe_param_fail_probe)) {
+		pci_err(pdev, "%s failed on purpose: fail_probe_after_remove=1 (test only)\n",
+			what);
+		doe_pci_remove_mbs(pdev, false);
+		rc = -EIO;
+	}
+	if (rc < 0)
+		doe_pci_add_routed(pdev);
+	return rc;
+}
+
 /**
  * msikit_doe_attach() - the driver owning @pdev hands its DOE mailboxes over
  * @pdev: a function whose driver is the caller
@@ -233,6 +399,7 @@ err:
  * capability of @pdev. Interrupt mode uses the vector named by each
  * capability's Interrupt Message Number if the caller has MSI or MSI-X
  * enabled (and bus mastering on); otherwise the mailbox is polled.
+ * On failure the mailboxes stay routed.
  *
  * Return: number of mailboxes, or -errno.
  */
@@ -240,8 +407,8 @@ int msikit_doe_attach(struct pci_dev *pdev, unsigned int flags)
 {
 	if (!pdev || !pdev->dev.driver || flags & ~MSIKIT_DOE_ATTACH_POLL)
 		return -EINVAL;
-	doe_pci_remove_mbs(pdev, false);
-	return doe_pci_add_engines(pdev, flags & MSIKIT_DOE_ATTACH_POLL);
+	return doe_pci_take_over(pdev, flags & MSIKIT_DOE_ATTACH_POLL,
+				 "msikit_doe_attach()");
 }
 EXPORT_SYMBOL_GPL(msikit_doe_attach);
 
@@ -293,8 +460,7 @@ static int doe_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			pci_set_master(pdev);
 	}
 
-	doe_pci_remove_mbs(pdev, false);
-	rc = doe_pci_add_engines(pdev, false);
+	rc = doe_pci_take_over(pdev, false, "probe");
 	if (rc < 0) {
 		pci_free_irq_vectors(pdev);
 		pci_clear_master(pdev);
@@ -329,7 +495,8 @@ static struct pci_driver doe_pci_driver = {
 /*
  * Follow the functions: a new one gets routed mailboxes; one leaving its
  * driver (ours or another) gets them back; one being deleted loses them
- * before the core frees its own mailboxes, which happens after device_del.
+ * before the core frees its own mailboxes, which happens after device_del,
+ * and gets no new ones (see struct doe_dying).
  */
 static int doe_pci_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
@@ -344,6 +511,8 @@ static int doe_pci_notify(struct notifier_block *nb, unsigned long action, void 
 		doe_pci_add_routed(pdev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
+		/* remembered first: nothing may be created from here on */
+		doe_pci_update_dying(pdev, false);
 		doe_pci_remove_mbs(pdev, false);
 		break;
 	}
@@ -359,15 +528,22 @@ int doe_pci_init(void)
 	struct pci_dev *pdev = NULL;
 	int rc;
 
+	/*
+	 * The notifier first, then the walk: a function added meanwhile may
+	 * be seen twice (the second time finds its mailboxes), one deleted
+	 * meanwhile is known to be dying when the walk reaches it.
+	 */
 	rc = bus_register_notifier(&pci_bus_type, &doe_pci_nb);
 	if (rc)
 		return rc;
 	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
 		doe_pci_add_routed(pdev);
+	doe_pci_update_dying(NULL, false);
 	rc = pci_register_driver(&doe_pci_driver);
 	if (rc) {
 		bus_unregister_notifier(&pci_bus_type, &doe_pci_nb);
 		doe_pci_remove_mbs(NULL, false);
+		doe_pci_update_dying(NULL, true);
 	}
 	return rc;
 }
@@ -377,4 +553,5 @@ void doe_pci_exit(void)
 	pci_unregister_driver(&doe_pci_driver);
 	bus_unregister_notifier(&pci_bus_type, &doe_pci_nb);
 	doe_pci_remove_mbs(NULL, false);
+	doe_pci_update_dying(NULL, true);
 }

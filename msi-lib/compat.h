@@ -44,6 +44,7 @@ struct msikit_parent {
 	bool pinned;
 	bool fasteoi;
 	bool prepared;
+	unsigned int max_alloc;		/* 0, or what the parent lets us take */
 	/* IMSIC: waits for a hart to retire moved targets, see parent.c */
 	struct timer_list settle_timer;
 	struct completion settled;

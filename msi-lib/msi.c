@@ -376,6 +376,11 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	struct msikit_msi_irq *mi = &dom->irqs[index];
 	int virq;
 
+	if (dom->p.max_alloc && dom->nr_alloc >= dom->p.max_alloc) {
+		dev_warn_ratelimited(dom->dev, "msikit: %s: %u interrupts is the most that leaves the function's own vectors their remapping entries\n",
+				     msikit_parent_names[dom->p.kind], dom->p.max_alloc);
+		return -ENOSPC;
+	}
 	virq = msikit_parent_prepare(&dom->p);
 	if (virq)
 		return virq;

@@ -158,38 +158,86 @@ static int msikit_its_prepare(struct msikit_parent *p)
 }
 #endif
 
+/*
+ * AMD-Vi gives each requester ID one interrupt remapping table, 512
+ * entries on every kernel of the matrix (7.x may size it 2048), and
+ * msikit's interrupts take theirs from the function's own table: left
+ * alone, a large domain could leave the function's MSI-X without entries.
+ * So a domain keeps its total below what the function's own vectors need.
+ */
+#define MSIKIT_AMD_IRTE_MIN	512
+
+static void msikit_amd_cap(struct msikit_parent *p, struct pci_dev *pdev)
+{
+	int own = max3(pci_msi_vec_count(pdev), pci_msix_vec_count(pdev), 0);
+
+	p->max_alloc = MSIKIT_AMD_IRTE_MIN - min(own, MSIKIT_AMD_IRTE_MIN / 2);
+}
+
+/*
+ * The ITS is recognised by its parent ops' "ITS-" prefix, which is a
+ * name, not an interface: msikit also wants the device-tree node to say
+ * so, and the two kernel internals it uses there (below) to exist.
+ */
+#ifndef CONFIG_X86
+static int msikit_its_check(struct msikit_parent *p, struct device *dev)
+{
+#if defined(MSIKIT_HAVE_IRQ_COMMON_MSI_DESC) && defined(MSIKIT_HAVE_MSI_PREPARE)
+	struct msi_domain_info *info = p->domain->host_data;
+	struct device_node *np = to_of_node(p->domain->fwnode);
+
+	if (np && !of_device_is_compatible(np, "arm,gic-v3-its")) {
+		dev_warn(dev, "msikit: parent %s is named like an ITS but its node is %pOF\n",
+			 p->domain->name, np);
+		return -EOPNOTSUPP;
+	}
+	/* the ITS parent's host data is its msi_domain_info (6.12, 7.x) */
+	if (!(p->domain->flags & IRQ_DOMAIN_FLAG_MSI_PARENT) || !info || !info->ops ||
+	    !info->ops->msi_prepare) {
+		dev_warn(dev, "msikit: gic-its parent offers no msi_prepare\n");
+		return -EOPNOTSUPP;
+	}
+	return msikit_its_dev_id(to_pci_dev(dev), p->domain, &p->dev_id);
+#else
+	dev_warn(dev, "msikit: gic-its parent: this kernel lacks irq_common_data.msi_desc or msi_prepare, which msikit needs there\n");
+	return -EOPNOTSUPP;
+#endif
+}
+#endif
+
 static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
 {
 	const char *name = msikit_parent_names[p->kind];
 
 	switch (p->kind) {
 	case MSIKIT_PARENT_X86_VECTOR:
-	case MSIKIT_PARENT_IMSIC:
-		return 0;
 	case MSIKIT_PARENT_INTEL_IR:
 	case MSIKIT_PARENT_AMD_IR:
+#ifndef MSIKIT_HAVE_X86_ALLOC_PCI_MSI
+		dev_warn(dev, "msikit: %s parent: this kernel has no PCI/MSI allocation type msikit can name a function with\n",
+			 name);
+		return -EOPNOTSUPP;
+#endif
+		if (p->kind == MSIKIT_PARENT_X86_VECTOR)
+			return 0;
+		break;
+	case MSIKIT_PARENT_IMSIC:
+		return 0;
 	case MSIKIT_PARENT_GIC_ITS:
-		if (!dev_is_pci(dev)) {
-			dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n",
-				 name);
-			return -EOPNOTSUPP;
-		}
 		break;
 	default:
 		dev_warn(dev, "msikit: MSI parent %s is not supported by this msikit\n", name);
 		return -EOPNOTSUPP;
 	}
-#ifndef CONFIG_X86
-	if (p->kind == MSIKIT_PARENT_GIC_ITS) {
-		struct msi_domain_info *info = p->domain->host_data;
-
-		/* the ITS parent's host data is its msi_domain_info (6.12, 7.x) */
-		if (!info || !info->ops || !info->ops->msi_prepare) {
-			dev_warn(dev, "msikit: gic-its parent offers no msi_prepare\n");
-			return -EOPNOTSUPP;
-		}
-		return msikit_its_dev_id(to_pci_dev(dev), p->domain, &p->dev_id);
+	if (!dev_is_pci(dev)) {
+		dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n", name);
+		return -EOPNOTSUPP;
 	}
+	if (p->kind == MSIKIT_PARENT_AMD_IR)
+		msikit_amd_cap(p, to_pci_dev(dev));
+#ifndef CONFIG_X86
+	if (p->kind == MSIKIT_PARENT_GIC_ITS)
+		return msikit_its_check(p, dev);
 #endif
 	return 0;
 }
@@ -333,8 +381,20 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
 	 * (irq_set_msi_desc) is not exported: the field is ours to fill,
 	 * the descriptor outlives every virq of the domain.
 	 */
-	if (!rc && p->kind == MSIKIT_PARENT_GIC_ITS)
-		irq_get_irq_data(virq)->common->msi_desc = p->desc;
+#ifdef MSIKIT_HAVE_IRQ_COMMON_MSI_DESC
+	if (!rc && p->kind == MSIKIT_PARENT_GIC_ITS) {
+		struct irq_common_data *common = irq_get_irq_data(virq)->common;
+
+		/* a fresh virq of ours: anything already there is not ours to replace */
+		if (common->msi_desc && common->msi_desc != p->desc) {
+			dev_warn(p->desc->dev, "msikit: irq %u already has an msi_desc: refused\n",
+				 virq);
+			irq_domain_free_irqs_parent(d, virq, 1);
+			return -EOPNOTSUPP;
+		}
+		common->msi_desc = p->desc;
+	}
+#endif
 	return rc;
 #endif
 }

@@ -47,7 +47,7 @@ cross_build() {
 		set -e
 		b=/opt/msikit/build-$fk; rm -rf \$b; cp -a /usr/src/msikit-$VER \$b
 		cp -a /opt/msikit/tests \$b/tests
-		make -s -C /usr/src/linux-headers-$fk ARCH=$arch CROSS_COMPILE=$cross M=\$b MSIKIT_TESTS=y modules
+		make -s -j$(nproc) -C /usr/src/linux-headers-$fk ARCH=$arch CROSS_COMPILE=$cross M=\$b MSIKIT_TESTS=y modules
 		d=$tree/usr/lib/modules/$fk/extra; rm -rf \$d; mkdir -p \$d/msikit-tests
 		find \$b -name 'msikit_*.ko' ! -path '*/tests/*' -exec cp {} \$d/ ';'
 		cp \$b/tests/modules/*.ko \$d/msikit-tests/
@@ -79,7 +79,7 @@ for k in $kernels; do
 		set -e
 		b=/opt/msikit/build-$k; rm -rf \$b; cp -a /usr/src/msikit-$VER \$b
 		cp -a /opt/msikit/tests \$b/tests
-		make -s -C /usr/src/linux-headers-$k M=\$b MSIKIT_TESTS=y modules
+		make -s -j$(nproc) -C /usr/src/linux-headers-$k M=\$b MSIKIT_TESTS=y modules
 		d=/usr/lib/modules/$k/extra/msikit-tests; rm -rf \$d; mkdir -p \$d
 		cp \$b/tests/modules/*.ko \$d/
 		depmod $k" >>"$log" 2>&1; then

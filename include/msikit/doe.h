@@ -33,8 +33,12 @@ struct msikit_doe_mb;
  * @rsp: response buffer
  * @rsp_sz: response buffer size in bytes
  * @rv: on completion, the response payload length in bytes or a -errno.
- *	-EOVERFLOW: the response did not fit; @rsp_len has the length needed
- * @rsp_len: response payload length as the device sent it
+ *	-EOVERFLOW: the response did not fit; @rsp_len has the length needed,
+ *	or 0 when that is unknown
+ * @rsp_len: response payload length as the device sent it. After
+ *	-EOVERFLOW, 0 means unknown: a routed mailbox (the PCI core's
+ *	pci_doe() drops what does not fit) knows only that it was longer.
+ *	The engine always knows it.
  * @done: called once, in process context, when the task completed
  * @private: for the submitter
  *

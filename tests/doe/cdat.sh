@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_header
+ktap_result "cdat-selftest: decoder and reader on synthetic tables" cdat-selftest
 need_cxl
 T=/tmp/cdat
 mkdir -p $T

@@ -33,13 +33,10 @@
 
 #include <msikit/doe.h>
 
-/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
-#define __fmt_printf(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+#include "common.h"
 
 #define PROG		"doe-badinput"
 #define NR_CASES	56
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define INFO		MSIKIT_DOE_IOC_INFO
 #define FEATURES	MSIKIT_DOE_IOC_FEATURES
@@ -51,17 +48,6 @@ static int fd;
 static int n_case, n_failed;
 static long page;
 static uint8_t req[4096], rsp[4096];
-
-static const char *errname(int e)
-{
-	static char buf[16];
-	const char *s = e ? strerrorname_np(e) : "success";
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
-}
 
 static void __printf(2, 0)
 report(bool pass, const char *fmt, va_list ap)
@@ -136,12 +122,7 @@ t_ioctl(unsigned long cmd, void *arg, int want, const char *fmt, ...)
 static struct msikit_doe_exchange disc(void)
 {
 	memset(req, 0, sizeof(req));
-	return (struct msikit_doe_exchange) {
-		.argsz = sizeof(struct msikit_doe_exchange),
-		.vid = 0x0001, .type = 0x00,
-		.req_len = 4, .rsp_len = 4,
-		.req_ptr = (uintptr_t)req, .rsp_ptr = (uintptr_t)rsp,
-	};
+	return discovery_exchange(req, rsp);
 }
 
 static void *map(int prot, size_t len)
@@ -150,7 +131,7 @@ static void *map(int prot, size_t len)
 
 	if (p == MAP_FAILED) {
 		fprintf(stderr, PROG ": mmap: %s\n", strerror(errno));
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 	return p;
 }
@@ -194,7 +175,7 @@ static void unprivileged(void)
 	pid = pipe(p) ? -1 : fork();
 	if (pid < 0) {
 		fprintf(stderr, PROG ": pipe/fork: %s\n", strerror(errno));
-		exit(1);
+		exit(EXIT_FAIL);
 	}
 	if (!pid) {
 		close(p[0]);
@@ -257,6 +238,7 @@ int main(int argc, char **argv)
 		uint8_t raw[256];
 	} a;
 	struct msikit_doe_feature feats[64];
+	uint32_t nr_feats;
 	struct msikit_doe_exchange x, *px;
 	const char *env = getenv("DOE_ALLOW_RESERVED");
 	bool allow_reserved = env && !strcmp(env, "1");
@@ -265,16 +247,12 @@ int main(int argc, char **argv)
 	int ret, err;
 	bool pass;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: " PROG " DEV\n");
-		return 2;
-	}
+	if (argc != 2 || argv[1][0] == '-')
+		usage_exit("usage: " PROG " DEV\n", EXIT_USAGE);
 	dev = argv[1];
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": %s: open: %s\n", dev, strerror(errno));
-		return 1;
-	}
+	fd = open_node(PROG, dev);
+	if (fd < 0)
+		return EXIT_FAIL;
 	page = sysconf(_SC_PAGESIZE);
 	ro = map(PROT_READ, page);
 	edge = map(PROT_READ | PROT_WRITE, 2 * page);	/* 2nd page inaccessible */
@@ -283,20 +261,16 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..%d\n# device %s\n", NR_CASES, dev);
 
 	/* sanity: the node answers at all */
-	memset(a.raw, 0, sizeof(a.raw));
-	a.info.argsz = sizeof(a.info);
-	if (t_ioctl(INFO, &a, 0, "INFO succeeds"))
+	ret = node_info(fd, &a.info);
+	if (verdict(0, ret, errno, "INFO succeeds"))
 		printf("# device %.32s, %u features, max_payload %u\n", a.info.device,
 		       a.info.nr_features, a.info.max_payload);
 	memset(a.raw, 0, sizeof(a.raw));
 	a.info.argsz = sizeof(a.info) + 64;
 	t_ioctl(INFO, &a, 0, "INFO with argsz larger than the structure succeeds");
-	memset(a.raw, 0, sizeof(a.raw));
-	a.feat.argsz = sizeof(a.feat);
-	a.feat.count = 64;
-	a.feat.ptr = (uintptr_t)feats;
-	if (t_ioctl(FEATURES, &a, 0, "FEATURES succeeds"))
-		for (i = 0; i < a.feat.count && i < 64; i++)
+	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
+	if (verdict(0, ret, errno, "FEATURES succeeds"))
+		for (i = 0; i < nr_feats && i < ARRAY_SIZE(feats); i++)
 			printf("# feature %04x:%02x%s\n", feats[i].vid, feats[i].type,
 			       feats[i].reserved ? " (reserved)" : "");
 
@@ -436,5 +410,5 @@ int main(int argc, char **argv)
 	}
 	printf("# %s: %d of %d cases failed\n", PROG, n_failed, n_case);
 	close(fd);
-	return n_failed ? 1 : 0;
+	return n_failed ? EXIT_FAIL : 0;
 }

@@ -23,7 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,24 +36,18 @@
 
 #include <msikit/doe.h>
 
-/* the kernel's __noreturn, in two steps like __printf() */
-#define __nr_attr		noreturn
-#define __noreturn		__attribute__((__nr_attr))
+#include "common.h"
 
 #define PROG		"doe-fuzz"
-#define EXIT_FAIL	1
-#define EXIT_USAGE	2
 
 #define INFO		MSIKIT_DOE_IOC_INFO
 #define FEATURES	MSIKIT_DOE_IOC_FEATURES
 #define EXCHANGE	MSIKIT_DOE_IOC_EXCHANGE
 #define MAX		MSIKIT_DOE_MAX_PAYLOAD
 
-#define NR_ERRNO	256
 #define HANG_SECS	30
 #define SLACK		64	/* misalignment room after the valid buffers */
 #define MAX_FEATS	64
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum ptr_kind {
 	P_VALID, P_MISALIGNED, P_END, P_NULL, P_LOW, P_HOLE, P_GUARD, P_RO,
@@ -96,26 +89,11 @@ static uint8_t goodreq[SLACK + 4];
 static struct msikit_doe_feature feats[MAX_FEATS];
 static unsigned int nr_feats;
 static bool has_echo, allow_reserved;
-static unsigned long long nerr[NR_ERRNO + 1];
+static unsigned long long nerr[ERRNO_SLOTS + 1];	/* see errno_slot() */
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static const char *errname(int e)
-{
-	static char buf[16];
-	const char *s = strerrorname_np(e);
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
+	return splitmix64(&rng);
 }
 
 static void describe(FILE *f, const struct call *c)
@@ -225,12 +203,7 @@ static uint32_t pick_len(bool big_ok)
 
 static bool listed(uint16_t vid, uint8_t type)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr_feats; i++)
-		if (feats[i].vid == vid && feats[i].type == type)
-			return true;
-	return false;
+	return feature_listed(feats, nr_feats, vid, type);
 }
 
 static void pick_good_proto(uint16_t *vid, uint8_t *type)
@@ -403,33 +376,24 @@ static bool is_expected(int e)
 static int discovery_ok(int fd)
 {
 	uint8_t req[4] = { 0 }, rsp[4] = { 0 };
-	struct msikit_doe_exchange x = {
-		.argsz = sizeof(x), .vid = 0x0001, .type = 0x00,
-		.req_len = 4, .rsp_len = 4,
-		.req_ptr = (uintptr_t)req, .rsp_ptr = (uintptr_t)rsp,
-	};
+	struct msikit_doe_exchange x = discovery_exchange(req, rsp);
 
 	if (ioctl(fd, EXCHANGE, &x))
 		return errno;
 	return x.rsp_len == 4 ? 0 : EBADMSG;
 }
 
-static __noreturn void bad_usage(int status)
-{
-	fputs("usage: doe-fuzz [-n CALLS] [-s SEED] DEV\n", status ? stderr : stdout);
-	exit(status);
-}
+static const char usage_text[] = "usage: doe-fuzz [-n CALLS] [-s SEED] DEV\n";
 
 int main(int argc, char **argv)
 {
-	struct msikit_doe_features f = { .argsz = sizeof(f) };
 	unsigned long long calls = 100000, seed, n;
 	const char *env = getenv("DOE_ALLOW_RESERVED");
 	bool bad = false;
 	struct timespec ts;
 	pthread_t thread;
 	int opt, fd, err;
-	unsigned int i;
+	uint32_t count;
 	char *end;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -443,7 +407,7 @@ int main(int argc, char **argv)
 			if (errno || end == optarg || *end || *optarg == '-' ||
 			    (opt == 'n' && !n)) {
 				fprintf(stderr, PROG ": bad number '%s'\n", optarg);
-				bad_usage(EXIT_USAGE);
+				usage_exit(usage_text, EXIT_USAGE);
 			}
 			if (opt == 'n')
 				calls = n;
@@ -451,29 +415,25 @@ int main(int argc, char **argv)
 				seed = n;
 			break;
 		case 'h':
-			bad_usage(0);
+			usage_exit(usage_text, 0);
 		default:
-			bad_usage(EXIT_USAGE);
+			usage_exit(usage_text, EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		bad_usage(EXIT_USAGE);
+		usage_exit(usage_text, EXIT_USAGE);
 	allow_reserved = env && !strcmp(env, "1");
 
-	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": %s: open: %s\n", argv[optind], strerror(errno));
+	fd = open_node(PROG, argv[optind]);
+	if (fd < 0)
 		return EXIT_FAIL;
-	}
-	f.count = MAX_FEATS;
-	f.ptr = (uintptr_t)feats;
-	if (ioctl(fd, FEATURES, &f)) {
+	if (node_features(fd, feats, MAX_FEATS, &count)) {
 		fprintf(stderr, PROG ": %s: FEATURES: %s\n", argv[optind], strerror(errno));
 		return EXIT_FAIL;
 	}
-	nr_feats = f.count < MAX_FEATS ? f.count : MAX_FEATS;
+	nr_feats = count < MAX_FEATS ? count : MAX_FEATS;
 	has_echo = listed(0x1234, 0x01);
-	printf("# fuzz: %s: %u features%s, seed %llu\n", argv[optind], f.count,
+	printf("# fuzz: %s: %u features%s, seed %llu\n", argv[optind], count,
 	       has_echo ? ", echo" : "", seed);
 	fflush(stdout);
 
@@ -507,7 +467,7 @@ int main(int argc, char **argv)
 		errno = 0;
 		ret = ioctl(fd, cur.cmd, (void *)(uintptr_t)cur.arg);
 		err = ret ? errno : 0;
-		nerr[err >= 0 && err < NR_ERRNO ? err : NR_ERRNO]++;
+		nerr[errno_slot(err)]++;
 		valid = cur.cmd == INFO || cur.cmd == FEATURES || cur.cmd == EXCHANGE;
 		if ((ret != 0 && ret != -1) || !is_expected(err) ||
 		    (!valid && err != ENOTTY) || (valid && err == ENOTTY)) {
@@ -520,10 +480,7 @@ int main(int argc, char **argv)
 
 	if (nerr[0])
 		printf("# fuzz: success: %llu\n", nerr[0]);
-	for (i = 1; i <= NR_ERRNO; i++)
-		if (nerr[i])
-			printf("# fuzz: errno %s: %llu\n",
-			       i < NR_ERRNO ? errname(i) : "other", nerr[i]);
+	print_errno_counts("# fuzz: errno ", nerr);
 	printf("# fuzz: calls=%llu seed=%llu\n", n, seed);
 	err = discovery_ok(fd);
 	if (err) {

@@ -38,19 +38,11 @@
 
 #include <msikit/doe.h>
 
-/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
-#define __fmt_printf(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
-/* the kernel's __noreturn, in two steps like __printf() */
-#define __nr_attr		noreturn
-#define __noreturn		__attribute__((__nr_attr))
+#include "common.h"
 
 #define PROG		"doe-stress"
-#define EXIT_FAIL	1
-#define EXIT_USAGE	2
 
 #define MAX_CLIENTS	1024
-#define MAX_ERRNO	256	/* errno values counted one by one; above: "other" */
 #define MAX_REPORTS	10	/* mismatch reports printed per client */
 #define STALL_SECS	60	/* a client without progress this long is hung */
 
@@ -76,7 +68,7 @@ struct stats {
 	unsigned long long ok;
 	unsigned long long mismatched;
 	unsigned long long errors;
-	unsigned long long err[MAX_ERRNO + 1];
+	unsigned long long err[ERRNO_SLOTS + 1];	/* see errno_slot() */
 };
 
 struct cdat_entry {
@@ -112,26 +104,6 @@ static void __printf(2, 3) say(int fd, const char *fmt, ...)
 		n = n < 0 ? 0 : sizeof(line) - 2;
 	line[n++] = '\n';
 	n = write(fd, line, n);
-}
-
-static const char *errname(int e)
-{
-	static char buf[16];
-	const char *s = strerrorname_np(e);
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static uint32_t get_le32(const uint8_t *p)
@@ -338,7 +310,7 @@ static void count_error(struct client *c, unsigned long long seq, const char *wh
 		    c->id, seq, keep_going ? "first error: " : "", what, errname(e),
 		    strerror(e));
 	st->errors++;
-	st->err[e > 0 && e < MAX_ERRNO ? e : MAX_ERRNO]++;
+	st->err[errno_slot(e)]++;
 }
 
 static int client_main(struct client *c)
@@ -389,12 +361,6 @@ static const char usage_text[] =
 	"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
 	"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors\n";
 
-static __noreturn void bad_usage(int status)
-{
-	fputs(usage_text, status ? stderr : stdout);
-	exit(status);
-}
-
 static unsigned long parse_num(const char *s, unsigned long min, unsigned long max)
 {
 	unsigned long v;
@@ -404,7 +370,7 @@ static unsigned long parse_num(const char *s, unsigned long min, unsigned long m
 	v = strtoul(s, &end, 0);
 	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
 		fprintf(stderr, PROG ": bad number '%s' (%lu..%lu)\n", s, min, max);
-		bad_usage(EXIT_USAGE);
+		usage_exit(usage_text, EXIT_USAGE);
 	}
 	return v;
 }
@@ -434,26 +400,24 @@ int main(int argc, char **argv)
 			for (mode = 0; mode < NR_MODES && strcmp(optarg, mode_name[mode]); mode++)
 				;
 			if (mode == NR_MODES)
-				bad_usage(EXIT_USAGE);
+				usage_exit(usage_text, EXIT_USAGE);
 			break;
 		case 'k':
 			keep_going = true;
 			break;
 		case 'h':
-			bad_usage(0);
+			usage_exit(usage_text, 0);
 		default:
-			bad_usage(EXIT_USAGE);
+			usage_exit(usage_text, EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		bad_usage(EXIT_USAGE);
+		usage_exit(usage_text, EXIT_USAGE);
 	dev = argv[optind];
 
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": %s: open: %s\n", dev, strerror(errno));
+	fd = open_node(PROG, dev);
+	if (fd < 0)
 		return EXIT_FAIL;
-	}
 	if (mode == MODE_CDAT && cdat_load(fd))
 		return EXIT_FAIL;
 	for (i = 0; i < SIZED_MAX_DW; i++)
@@ -540,10 +504,7 @@ int main(int argc, char **argv)
 	printf("# " PROG ": clients=%u exchanges=%llu ok=%llu mismatched=%llu errors=%llu",
 	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors);
 	printf(" elapsed_ms=%lld\n", (long long)(now_ms() - start));
-	for (i = 1; i <= MAX_ERRNO; i++)
-		if (sum.err[i])
-			printf("# errno %s: %llu\n", i < MAX_ERRNO ? errname(i) : "other",
-			       sum.err[i]);
+	print_errno_counts("# errno ", sum.err);
 	if (crashed || stalled)
 		printf("# " PROG ": %u clients died%s\n", crashed, stalled ? ", hung" : "");
 	if (sum.mismatched || crashed || stalled)

