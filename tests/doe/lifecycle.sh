@@ -23,9 +23,10 @@ ktap_expect "rebind mid-run: engine again" irq "$(mb_attr "$MB" mode)"
 wait $pid
 rc=$?
 grep '^#' /tmp/s1.log | tail -3
-# an unbind fails the exchanges in flight with ENODEV (the client reopens)
-ktap_result "unbind/rebind mid-run: exchanges before and after, no wrong data, only ENODEV" \
-	stress_verdict /tmp/s1.log $rc ENODEV
+# an unbind fails the exchanges in flight with ENODEV; the client then
+# reopens, which fails with ENOENT until the node is back
+ktap_result "unbind/rebind mid-run: exchanges before and after, no wrong data, only ENODEV or ENOENT (node gone while reopening)" \
+	stress_verdict /tmp/s1.log $rc ENODEV ENOENT
 ktap_result "mailbox works after rebind" sh -c "msikit-doe cdat $BDF | grep -q '(valid)'"
 
 # unbind/rebind in a loop under load
@@ -39,8 +40,8 @@ done
 wait $pid
 rc=$?
 grep '^#' /tmp/s2.log | tail -2
-ktap_result "10 unbind/rebind cycles under load: exchanges succeed, no wrong data, only ENODEV" \
-	stress_verdict /tmp/s2.log $rc ENODEV
+ktap_result "10 unbind/rebind cycles under load: exchanges succeed, no wrong data, only ENODEV or ENOENT (node gone while reopening)" \
+	stress_verdict /tmp/s2.log $rc ENODEV ENOENT
 ktap_expect "still driven by the engine" irq "$(mb_attr "$MB" mode)"
 
 # module unload: refused while a file is open, clean once closed
@@ -60,8 +61,8 @@ ktap_result "software mailbox module unloads mid-run" rmmod msikit_doe_swmb
 wait $pid
 rc=$?
 grep '^#' /tmp/s3.log | tail -3
-ktap_result "its clients: exchanges before the unload, then only ENODEV, no wrong data" \
-	stress_verdict /tmp/s3.log $rc ENODEV
+ktap_result "its clients: exchanges before the unload, then only ENODEV (and ENOENT reopening a node that is gone), no wrong data" \
+	stress_verdict /tmp/s3.log $rc ENODEV ENOENT
 ktap_result "its clients saw ENODEV" grep -q '^# errno ENODEV' /tmp/s3.log
 
 # load/unload cycles leak nothing we can see: the class goes away
