@@ -9,17 +9,32 @@
 #   make soak [T=] [K=]  the full-scale stress and fuzz figures
 #   make demo            boot a stock Debian kernel, dkms-install, show it
 #   make lint            checkpatch --strict, sparse, W=1 on every kernel
+#   make deb             msikit-dkms and msikit-tools packages, in deb/
+#   make install         without dkms: the modules into the running kernel's
+#                        updates/msikit (or KVER=, KDIR=), the CLI into PREFIX
 
 # kbuild reads Kbuild, never this file, when it descends into M=.
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+PREFIX ?= /usr/local
 
 all: modules
 
 modules:
 	@test -d "$(KDIR)" || { echo "msikit: no kernel build tree at $(KDIR): install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates/msikit modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C tools
+	install -D -m 0755 tools/msikit-doe $(DESTDIR)$(PREFIX)/bin/msikit-doe
+	install -D -m 0644 tools/msikit-doe.1 $(DESTDIR)$(PREFIX)/share/man/man1/msikit-doe.1
+
+deb:
+	@$(SUDO) scripts/deb.sh
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
@@ -40,4 +55,4 @@ demo:
 lint:
 	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
 
-.PHONY: all modules clean check bench soak demo lint
+.PHONY: all modules install deb clean check bench soak demo lint

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install this tree into the cached root the way a user would: copy it to
-# /usr/src/msikit-<version> and run the real dkms add/build/install for every
-# kernel of the matrix. Then build the test-only modules and the tools,
-# which are not part of the DKMS package.
+# Install this tree into the cached root the way a Debian user would: build
+# the msikit-dkms and msikit-tools packages (deb.sh), install them with dpkg
+# (dh-dkms's postinst adds msikit to dkms), and make sure dkms built and
+# installed it for every kernel of the matrix. Then build the test-only
+# modules and the test programs, which are not part of the packages.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,17 +14,11 @@ VER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRC/dkms.conf")
 [ -f "$ROOT/.msikit-kernels" ] || die "no root at $ROOT: run scripts/mkroot.sh"
 kernels=${KERNELS:-$(cat "$ROOT/.msikit-kernels")}
 
-# Only what the package needs; tests and tools go elsewhere.
-stage_src() {
-	local dst=$ROOT/usr/src/msikit-$VER
-	rm -rf "$dst" && mkdir -p "$dst"
-	(cd "$SRC" && cp -a dkms.conf Makefile Kbuild include scripts/kconfig-probe.sh \
-		$(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$dst/")
-	mkdir -p "$dst/scripts" && mv "$dst/kconfig-probe.sh" "$dst/scripts/"
+# The tests, the tools' sources and a copy of the tree for the guest.
+stage_tests() {
 	rm -rf "$ROOT/opt/msikit" && mkdir -p "$ROOT/opt/msikit"
 	(cd "$SRC" && cp -a tests tools include Makefile Kbuild dkms.conf \
 		$(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$ROOT/opt/msikit/")
-	mkdir -p "$ROOT/opt/msikit/scripts" && cp "$SRC/scripts/kconfig-probe.sh" "$ROOT/opt/msikit/scripts/"
 }
 
 # build.sh --cross ABI: the foreign kernels (arm64, riscv64; scripts/
@@ -62,13 +57,20 @@ if [ "${1:-}" = --cross ]; then
 	exit 0
 fi
 
-stage_src
+stage_tests
 log=$MSIKIT_CACHE/build.log
 : > "$log"
-chroot_run "$ROOT" sh -c "dkms remove msikit/$VER --all >/dev/null 2>&1; rm -rf /var/lib/dkms/msikit; dkms add msikit/$VER" >>"$log" 2>&1 ||
-	die "dkms add failed, see $log"
+"$(dirname "$0")/deb.sh" >>"$log" 2>&1 || die "make deb failed, see $log"
+rm -rf "$ROOT/tmp/msikit-debs" && cp -a "$SRC/deb" "$ROOT/tmp/msikit-debs"
+# a clean slate: the previous run's packages, or a tree added by hand
+chroot_run "$ROOT" sh -c "dpkg -r msikit-dkms msikit-tools; dkms remove msikit/$VER --all;
+	rm -rf /var/lib/dkms/msikit /usr/src/msikit-*" >>"$log" 2>&1 || true
+chroot_run "$ROOT" sh -c "dpkg -i /tmp/msikit-debs/*.deb" >>"$log" 2>&1 ||
+	die "dpkg -i of msikit's packages failed, see $log"
 for k in $kernels; do
 	t0=$(date +%s)
+	# the postinst builds for the kernels it picks; every one of the matrix must have it
+	chroot_run "$ROOT" dkms status -m msikit -v "$VER" -k "$k" 2>/dev/null | grep -q ': installed' ||
 	if ! chroot_run "$ROOT" dkms install "msikit/$VER" -k "$k" >>"$log" 2>&1; then
 		cat "$ROOT/var/lib/dkms/msikit/$VER/build/make.log" >>"$log" 2>/dev/null || true
 		die "dkms install for $k failed, see $log"

@@ -215,6 +215,20 @@ for s in $SUITES; do
 	done
 done
 
+# Removing the package takes its modules with it, on every kernel (the
+# next run installs it again).
+if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ]; then
+	t1=$(date +%s)
+	chroot_run "$ROOT" dpkg -r msikit-dkms msikit-tools > "$OUT/remove.txt" 2>&1
+	rc=$?
+	left=$(find "$ROOT"/usr/lib/modules/*/updates "$ROOT"/usr/src -maxdepth 3 -name 'msikit*' 2>/dev/null)
+	if [ "$rc" = 0 ] && [ -z "$left" ]; then
+		tap pass "package/remove" "" "$(( $(date +%s) - t1 ))"
+	else
+		tap fail "package/remove" "dpkg -r exit $rc; left: $(echo $left)" "$(( $(date +%s) - t1 ))"
+	fi
+fi
+
 # Seconds per suite against the budget of tests/budget (the README's
 # table): growth shows before it breaks CI's limit.
 if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ]; then
