@@ -344,9 +344,11 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 		mutex_unlock(&doe_list_lock);
 		if (rc) {
 			if (rc == -EBUSY)
-				pci_err(pdev, "DOE capability at %#x already has a mailbox\n", cap);
+				pci_err(pdev, "DOE capability at %#x already has a mailbox\n",
+					cap);
 			else if (rc == -ENODEV)
-				pci_err(pdev, "DOE capability at %#x: function is being removed\n", cap);
+				pci_err(pdev, "DOE capability at %#x: function being removed\n",
+					cap);
 			else
 				pci_err(pdev, "DOE mailbox at %#x not registered: %pe\n",
 					cap, ERR_PTR(rc));
@@ -407,8 +409,7 @@ int msikit_doe_attach(struct pci_dev *pdev, unsigned int flags)
 {
 	if (!pdev || !pdev->dev.driver || flags & ~MSIKIT_DOE_ATTACH_POLL)
 		return -EINVAL;
-	return doe_pci_take_over(pdev, flags & MSIKIT_DOE_ATTACH_POLL,
-				 "msikit_doe_attach()");
+	return doe_pci_take_over(pdev, flags & MSIKIT_DOE_ATTACH_POLL, __func__);
 }
 EXPORT_SYMBOL_GPL(msikit_doe_attach);
 
