@@ -39,6 +39,7 @@ deb:
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C tools clean
+	$(MAKE) -C tests/progs clean
 
 check:
 	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K))
