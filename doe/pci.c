@@ -71,12 +71,13 @@ static struct pci_driver doe_pci_driver;
  * function after the notification, and two paths could: module init's walk
  * may hold a function whose deletion has begun, and a driver bound between
  * pci_stop_dev() and device_del() is unbound inside device_del(), after the
- * notification (BUS_NOTIFY_UNBOUND_DRIVER). So every function seen leaving
- * is remembered, with a reference, until its device_del() is over (its
- * kobject has left sysfs), and no mailbox is created for a function that
- * is remembered or no longer in sysfs. Creation checks that, and the
- * notification records it, under doe_list_lock: a mailbox is either
- * created before and unregistered by the notification, or not at all.
+ * notification (BUS_NOTIFY_UNBOUND_DRIVER). So every function with core
+ * mailboxes seen leaving is remembered, with a reference, until its
+ * device_del() is over (its kobject has left sysfs), and no mailbox is
+ * created for a function that is remembered or no longer in sysfs.
+ * Creation checks that, and the notification records it, under
+ * doe_list_lock: a mailbox is either created before the notification and
+ * unregistered by it, or not created at all.
  *
  * A function the core found disconnected (pci_doe_disconnected()) keeps
  * its mailboxes until removal; exchanges on them just fail.
@@ -512,8 +513,11 @@ static int doe_pci_notify(struct notifier_block *nb, unsigned long action, void 
 		doe_pci_add_routed(pdev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
-		/* remembered first: nothing may be created from here on */
-		doe_pci_update_dying(pdev, false);
+		/*
+		 * Remembered first: nothing may be created from here on. Only
+		 * a function the core has mailboxes for can get a routed one.
+		 */
+		doe_pci_update_dying(xa_empty(&pdev->doe_mbs) ? NULL : pdev, false);
 		doe_pci_remove_mbs(pdev, false);
 		break;
 	}
