@@ -22,7 +22,7 @@ ours() {
 
 # A build that fails fails the line, whatever its output looks like.
 stage
-if ! out=$(chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y W=1 modules 2>&1); then
+if ! out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y W=1 modules 2>&1); then
 	echo "fail lint/W=1 the build failed"
 	echo "$out" | tail -30 >&2
 elif w=$(echo "$out" | ours); then
@@ -39,7 +39,7 @@ if grep -q checker-valid "$ROOT/usr/src/linux-headers-$K/Makefile" "$ROOT"/usr/s
 	echo "skip lint/sparse $(chroot "$ROOT" sparse --version) cannot parse this kernel's headers"
 else
 	stage
-	out=$(chroot_run "$ROOT" make -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y C=2 \
+	out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y C=2 \
 		CHECK="sparse -Wno-decl" modules 2>&1)
 	rc=$?
 	w=$(echo "$out" | ours)
