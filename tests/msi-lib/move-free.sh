@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Right after boot: load msikit_msi and its consumer, allocate, move to
 # another CPU, request and free at once, unload; ten times on the IMSIC,
-# three elsewhere. A move made
-# from another CPU than the old one leaves the old CPU to retire its
-# target later, after the free; 7.x's IMSIC driver then looked up the
-# freed interrupt and oopsed (hardening issue, section 1). The runner's
-# kernel-log scan and oops=panic turn any such report into a failure.
+# three elsewhere. A move made from another CPU than the old one leaves
+# the old CPU to retire its target later, after the free; 7.x's IMSIC
+# driver then looked up the freed interrupt and oopsed (hardening issue,
+# section 1). The runner's kernel-log scan and oops=panic turn any such
+# report into a failure.
 # timeout: 900
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
