@@ -13,11 +13,15 @@
  * 100 ms to look, so a lost message costs 100 ms, not the whole timeout.
  * Polled, it sleeps on hrtimers starting at 1 us and doubling to
  * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
- * within L + poll_max_us.
+ * within L + poll_max_us. Waiting for Busy to clear is always polled that
+ * way, because whether Busy clearing interrupts depends on which revision
+ * of the spec the mailbox follows; in interrupt mode an interrupt cuts the
+ * current sleep short.
  */
 
 #include <linux/bitfield.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/ktime.h>
 #include <linux/pci.h>
@@ -61,6 +65,28 @@ static int doe_status(struct msikit_doe_mb *mb, u32 *status)
 }
 
 /*
+ * Sleep @us between two polls, with the slack usleep_range() would give. In
+ * interrupt mode an interrupt counted after @seen ends the sleep early: the
+ * poll that follows is what decides, the interrupt only makes it sooner.
+ */
+static void doe_poll_sleep(struct msikit_doe_mb *mb, unsigned int us, int seen)
+{
+	ktime_t t = ns_to_ktime((u64)us * NSEC_PER_USEC);
+	DEFINE_WAIT(wait);
+
+	if (mb->mode != DOE_MODE_IRQ) {
+		usleep_range(us, us + us / 4 + 1);
+		return;
+	}
+	prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
+	if (atomic_read(&mb->irq_events) == seen &&
+	    !test_bit(DOE_CANCEL, &mb->flags))
+		schedule_hrtimeout_range(&t, (u64)(us / 4 + 1) * NSEC_PER_USEC,
+					 HRTIMER_MODE_REL);
+	finish_wait(&mb->waitq, &wait);
+}
+
+/*
  * Poll DOE Status until a bit of @mask is set (@set) or all of them are
  * clear (!@set), or the deadline passes.
  * The sleep grows from 1 us to poll_max_us so a fast mailbox costs few
@@ -70,9 +96,11 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 		    ktime_t deadline, u32 *status)
 {
 	unsigned int delay = 1, max = READ_ONCE(doe_param_poll_max_us);
-	int rc;
+	int rc, seen;
 
 	for (;;) {
+		/* Sampled before the read: an interrupt after it is not lost. */
+		seen = atomic_read(&mb->irq_events);
 		rc = doe_status(mb, status);
 		if (rc)
 			return rc;
@@ -81,7 +109,7 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 		if (ktime_after(ktime_get(), deadline))
 			return -ETIMEDOUT;
 		doe_stat_inc(mb, POLLS);
-		usleep_range(delay, delay + delay / 4 + 1);
+		doe_poll_sleep(mb, delay, seen);
 		delay = min(delay * 2, max);
 	}
 }
@@ -123,7 +151,10 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
  * @mb: mailbox
  *
  * Abort clears Error and any object in flight; the mailbox signals
- * completion by clearing Busy (and raises no interrupt for it, so poll).
+ * completion by clearing Busy. Whether that interrupts is read two ways:
+ * PCIe 6.0's DOE Status description counts Busy clearing among the causes
+ * of DOE Interrupt Status, r6.2 sec 6.30.3 has no interrupt for it. So the
+ * wait polls, and takes such an interrupt only as a reason to look sooner.
  * A mailbox that does not come back within the timeout is declared dead.
  *
  * Return: 0, or -EIO when the mailbox is now dead, -ENODEV when gone.
@@ -348,8 +379,15 @@ fail:
  * @data: the mailbox
  *
  * Acknowledge DOE Interrupt Status (RW1C) and wake the worker, which reads
- * DOE Status itself: the handler decides nothing. The vector may be shared
- * with the function's other interrupts, hence IRQ_NONE when not ours.
+ * DOE Status itself: the handler only counts, it decides nothing. The
+ * vector may be shared with the function's other interrupts, hence
+ * IRQ_NONE when not ours.
+ *
+ * An interrupt with neither Data Object Ready nor Error to show is still
+ * ours and legitimate: a mailbox that reads PCIe 6.0 as interrupting on
+ * Busy clearing sends one at the end of every Abort. It wakes a Busy wait
+ * like any other; stats/busy_irqs counts it apart (it is in irqs too), as
+ * it does a response interrupt that arrives after its response was taken.
  */
 irqreturn_t doe_irq_handler(int irq, void *data)
 {
@@ -361,6 +399,8 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 		return IRQ_NONE;
 	doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
 	doe_stat_inc(mb, IRQS);
+	if (!(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
+		doe_stat_inc(mb, BUSY_IRQS);
 	atomic_inc(&mb->irq_events);
 	wake_up(&mb->waitq);
 	return IRQ_HANDLED;

@@ -26,7 +26,10 @@ MB=$(mb_of "$BDF")
 i0=$(mb_stat "$MB" irqs); x0=$(mb_stat "$MB" exchanges)
 ktap_result "irq mode: $N Discovery exchanges" run_n "$BDF" 0001:00 00000000
 i1=$(mb_stat "$MB" irqs); x1=$(mb_stat "$MB" exchanges)
-log "irq mode: $((x1 - x0)) exchanges, $((i1 - i0)) interrupts, irq $(mb_attr "$MB" irq)"
+# busy_irqs (interrupts showing neither Ready nor Error) is logged, not
+# asserted: a Ready interrupt that lands after its response was read
+# counts there too, and with MSI-X on another CPU that can happen
+log "irq mode: $((x1 - x0)) exchanges, $((i1 - i0)) interrupts ($(mb_stat "$MB" busy_irqs) busy_irqs), irq $(mb_attr "$MB" irq)"
 ktap_result "irq mode: an interrupt per exchange" test $((i1 - i0)) -ge $N
 ktap_expect "irq mode: no polling" 0 "$(mb_stat "$MB" polls)"
 unbind_msikit "$BDF"

@@ -8,6 +8,13 @@
  * DOE model never takes: slow responders, stuck BUSY, missing DATA OBJECT
  * READY, lying length fields and so on. Behaviour is chosen per mailbox
  * through sysfs attributes of a platform device "msikit-swmb.N".
+ *
+ * Abort completes at once, or after abort_us with Busy set meanwhile. The
+ * revisions of the spec disagree on whether Busy clearing sets DOE
+ * Interrupt Status: PCIe 6.0's register description says so, r6.2 sec
+ * 6.30.3 does not. irq_on_busy_clear takes the 6.0 reading, so the end of
+ * every Abort interrupts, and so does a request that Busy stops working on
+ * with no response ("noready"); by default neither does, as in r6.2.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -133,14 +140,17 @@ struct swmb {
 	bool error;
 	bool dor;
 	bool producing;
+	bool aborting;		/* Busy until the Abort completes */
 	bool stuck_busy;	/* "busy" fault */
 	bool idle_busy;		/* "busyidle" fault */
-	ktime_t deadline;
+	ktime_t deadline;	/* of producing or aborting */
 
 	enum swmb_fault fault;	/* armed for the next exchange */
 	enum swmb_fault xfault;	/* applies to the current exchange */
 	bool sticky;
 	unsigned int delay_us;
+	unsigned int abort_us;
+	bool irq_on_busy_clear;
 
 	enum swmb_rsp rsp;
 	u32 rsp_hdr1;
@@ -198,12 +208,12 @@ static void swmb_signal(struct swmb *sw)
 
 static bool swmb_busy(const struct swmb *sw)
 {
-	return sw->producing || sw->stuck_busy || sw->idle_busy;
+	return sw->producing || sw->aborting || sw->stuck_busy || sw->idle_busy;
 }
 
 static bool swmb_idle(const struct swmb *sw)
 {
-	return !sw->producing && !sw->stuck_busy && !sw->dor && !sw->error;
+	return !swmb_busy(sw) && !sw->dor && !sw->error;
 }
 
 /* Returns whether an interrupt message must be sent. */
@@ -213,6 +223,12 @@ static bool swmb_raise(struct swmb *sw)
 		return false;
 	sw->int_status = true;
 	return true;
+}
+
+/* Busy went clear with nothing to show for it. */
+static bool swmb_busy_cleared(struct swmb *sw)
+{
+	return sw->irq_on_busy_clear && swmb_raise(sw);
 }
 
 /* The mailbox returned to idle on its own, not through an abort. */
@@ -318,7 +334,7 @@ static bool swmb_finish(struct swmb *sw)
 		return false;
 	case SWMB_FAULT_NOREADY:
 		swmb_went_idle(sw);
-		return false;
+		return swmb_busy_cleared(sw);
 	case SWMB_FAULT_ERROR:
 		sw->error = true;
 		return swmb_raise(sw);
@@ -356,11 +372,18 @@ static bool swmb_finish(struct swmb *sw)
 	return swmb_raise(sw);
 }
 
+static bool swmb_abort_done(struct swmb *sw)
+{
+	sw->aborting = false;
+	return swmb_busy_cleared(sw);
+}
+
 static bool swmb_abort(struct swmb *sw)
 {
-	bool was_busy = swmb_busy(sw);
-
-	/* Never waits: a callback already running sees !producing and quits. */
+	/*
+	 * Never waits: a callback already running finds neither a response
+	 * nor an abort that is due, and quits.
+	 */
 	hrtimer_try_to_cancel(&sw->timer);
 
 	sw->producing = false;
@@ -377,8 +400,13 @@ static bool swmb_abort(struct swmb *sw)
 	}
 	sw->aborts++;
 
-	/* BUSY going clear is an interrupt event of its own. */
-	return was_busy && swmb_raise(sw);
+	if (!sw->abort_us)
+		return swmb_abort_done(sw);
+	sw->aborting = true;
+	sw->deadline = ktime_add_us(ktime_get(), sw->abort_us);
+	hrtimer_start(&sw->timer, ns_to_ktime((u64)sw->abort_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL);
+	return false;
 }
 
 static bool swmb_go(struct swmb *sw)
@@ -429,12 +457,16 @@ static enum hrtimer_restart swmb_timer_fn(struct hrtimer *timer)
 
 	spin_lock_irqsave(&sw->lock, flags);
 	/*
-	 * After an abort and a new GO this may be the run that the abort
-	 * failed to cancel; the exchange it was meant for is gone and the
-	 * new one is not due yet.
+	 * This may be the run an abort failed to cancel: what it was meant
+	 * for is gone, and what is on now (the abort, or the exchange after
+	 * it) is not due yet.
 	 */
-	if (sw->producing && !ktime_before(ktime_get(), sw->deadline))
-		signal = swmb_finish(sw);
+	if (!ktime_before(ktime_get(), sw->deadline)) {
+		if (sw->aborting)
+			signal = swmb_abort_done(sw);
+		else if (sw->producing)
+			signal = swmb_finish(sw);
+	}
 	spin_unlock_irqrestore(&sw->lock, flags);
 
 	if (signal)
@@ -652,6 +684,64 @@ static ssize_t delay_us_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(delay_us);
 
+static ssize_t abort_us_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(sw->abort_us));
+}
+
+static ssize_t abort_us_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+	unsigned long flags;
+	unsigned int us;
+
+	if (kstrtouint(buf, 0, &us) || us > SWMB_MAX_DELAY_US) {
+		dev_warn(dev, "abort_us: expected an integer in 0..%u\n",
+			 SWMB_MAX_DELAY_US);
+		return -EINVAL;
+	}
+
+	spin_lock_irqsave(&sw->lock, flags);
+	sw->abort_us = us;
+	spin_unlock_irqrestore(&sw->lock, flags);
+
+	return count;
+}
+static DEVICE_ATTR_RW(abort_us);
+
+static ssize_t irq_on_busy_clear_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(sw->irq_on_busy_clear));
+}
+
+static ssize_t irq_on_busy_clear_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+	unsigned long flags;
+	bool on;
+
+	if (kstrtobool(buf, &on)) {
+		dev_warn(dev, "irq_on_busy_clear: expected 0 or 1\n");
+		return -EINVAL;
+	}
+
+	spin_lock_irqsave(&sw->lock, flags);
+	sw->irq_on_busy_clear = on;
+	spin_unlock_irqrestore(&sw->lock, flags);
+
+	return count;
+}
+static DEVICE_ATTR_RW(irq_on_busy_clear);
+
 static ssize_t irq_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
@@ -693,6 +783,8 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_fault.attr,
 	&dev_attr_sticky.attr,
 	&dev_attr_delay_us.attr,
+	&dev_attr_abort_us.attr,
+	&dev_attr_irq_on_busy_clear.attr,
 	&dev_attr_irq.attr,
 	&dev_attr_exchanges.attr,
 	&dev_attr_aborts.attr,
