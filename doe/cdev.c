@@ -18,6 +18,7 @@
 #include <linux/kref.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -49,6 +50,7 @@ void doe_free_minor(struct msikit_doe_mb *mb)
 /*
  * A user exchange lives on the heap with two references, the caller's and
  * the queue's, so a caller killed while waiting leaves nothing dangling.
+ * Until the queue is done with it, it counts against max_queued.
  */
 struct doe_user_xfer {
 	struct kref ref;
@@ -66,6 +68,7 @@ static void doe_xfer_done(struct msikit_doe_task *task)
 {
 	struct doe_user_xfer *x = container_of(task, struct doe_user_xfer, task);
 
+	atomic_dec(&task->mb->user_queued);
 	complete(&x->done);
 	kref_put(&x->ref, doe_xfer_free);
 }
@@ -77,6 +80,24 @@ static bool doe_user_allowed(struct msikit_doe_mb *mb, const char *what)
 	dev_warn_ratelimited(&mb->dev, "%s by %s[%d] refused: needs CAP_SYS_ADMIN\n",
 			     what, current->comm, task_pid_nr(current));
 	return false;
+}
+
+/*
+ * One line per refused call, naming the caller. A single call site, so a
+ * caller looping on bad input shares one ratelimit with every other.
+ */
+static __printf(3, 4) void doe_refuse(struct msikit_doe_mb *mb, const char *what,
+				      const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_warn_ratelimited(&mb->dev, "%s by %s[%d] refused: %pV\n", what,
+			     current->comm, task_pid_nr(current), &vaf);
+	va_end(args);
 }
 
 static int doe_open(struct inode *inode, struct file *file)
@@ -101,91 +122,120 @@ static int doe_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Copy in a structure that starts with argsz: refuse one smaller than we
- * know, ignore the tail of a larger one (a newer user space).
+ * Copy in an ioctl structure by the argsz rules of <uapi/msikit/doe.h>:
+ * @min is the size of its first version, @size the one this kernel knows.
+ * @in: the kernel reads fields past argsz, so bytes past @size must be
+ * zero; otherwise (INFO) only argsz is read and @arg is zeroed.
+ * *@argsz gets what user space claims.
  */
-static int doe_copy_arg(struct msikit_doe_mb *mb, void *arg, size_t size,
-			void __user *uarg)
+static int doe_get_arg(struct msikit_doe_mb *mb, const char *what, void *arg,
+		       size_t size, size_t min, bool in, void __user *uarg,
+		       u32 *argsz)
 {
-	u32 argsz;
+	int rc;
 
-	if (get_user(argsz, (u32 __user *)uarg))
+	if (get_user(*argsz, (u32 __user *)uarg)) {
+		doe_refuse(mb, what, "argument not readable");
 		return -EFAULT;
-	if (argsz < size) {
-		dev_warn_ratelimited(&mb->dev, "ioctl argsz %u smaller than %zu\n",
-				     argsz, size);
+	}
+	if (*argsz < min) {
+		doe_refuse(mb, what, "argsz %u smaller than %zu", *argsz, min);
 		return -EINVAL;
 	}
-	if (copy_from_user(arg, uarg, size))
-		return -EFAULT;
-	return 0;
+	if (!in) {
+		memset(arg, 0, size);
+		return 0;
+	}
+	rc = copy_struct_from_user(arg, size, uarg, *argsz);
+	if (rc == -E2BIG)
+		doe_refuse(mb, what, "argsz %u: bytes past the %zu this kernel knows are not zero",
+			   *argsz, size);
+	else if (rc)
+		doe_refuse(mb, what, "argument of %u bytes not readable", *argsz);
+	return rc;
 }
 
 static long doe_ioctl_info(struct msikit_doe_mb *mb, void __user *uarg)
 {
 	struct msikit_doe_info info;
+	u32 argsz;
 	int rc;
 
-	rc = doe_copy_arg(mb, &info, sizeof(info), uarg);
+	rc = doe_get_arg(mb, "info", &info, sizeof(info), MSIKIT_DOE_INFO_SIZE_VER0,
+			 false, uarg, &argsz);
 	if (rc)
 		return rc;
 	doe_mb_discover(mb);
-	memset(&info, 0, sizeof(info));
-	info.argsz = sizeof(info);
+	info.argsz = min_t(size_t, argsz, sizeof(info));
 	info.flags = mb->mode == DOE_MODE_IRQ ? MSIKIT_DOE_INFO_IRQ :
 		     mb->mode == DOE_MODE_POLL ? MSIKIT_DOE_INFO_POLL :
 		     MSIKIT_DOE_INFO_ROUTED;
-	if (!mb->pdev)
-		info.flags |= MSIKIT_DOE_INFO_SOFTWARE;
 	if (test_bit(DOE_DEAD, &mb->flags))
 		info.flags |= MSIKIT_DOE_INFO_DEAD;
-	info.cap_offset = mb->cap;
+	info.cap_offset = mb->pdev ? mb->cap : 0;
 	info.cap_version = mb->cap_ver;
 	info.nr_features = mb->nr_feats;
 	info.max_payload = MSIKIT_DOE_MAX_PAYLOAD;
 	info.irq = mb->irq;
 	strscpy(info.device, dev_name(mb->dev.parent), sizeof(info.device));
-	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	if (copy_to_user(uarg, &info, info.argsz)) {
+		doe_refuse(mb, "info", "argument not writable");
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long doe_ioctl_features(struct msikit_doe_mb *mb, void __user *uarg)
 {
+	struct msikit_doe_features __user *uf = uarg;
 	struct msikit_doe_features arg;
+	u32 argsz;
 	int rc;
 
-	rc = doe_copy_arg(mb, &arg, sizeof(arg), uarg);
+	rc = doe_get_arg(mb, "features", &arg, sizeof(arg),
+			 MSIKIT_DOE_FEATURES_SIZE_VER0, true, uarg, &argsz);
 	if (rc)
 		return rc;
 	rc = doe_mb_discover(mb);
 	if (rc)
 		return rc;
 	if (copy_to_user(u64_to_user_ptr(arg.ptr), mb->feats,
-			 min(arg.count, mb->nr_feats) * sizeof(*mb->feats)))
+			 min(arg.count, mb->nr_feats) * sizeof(*mb->feats))) {
+		doe_refuse(mb, "features", "array of %u entries at ptr not writable",
+			   min(arg.count, mb->nr_feats));
 		return -EFAULT;
-	arg.count = mb->nr_feats;
-	return put_user(arg.count, &((struct msikit_doe_features __user *)uarg)->count);
+	}
+	if (put_user(mb->nr_feats, &uf->count)) {
+		doe_refuse(mb, "features", "argument not writable");
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static int doe_check_exchange(struct msikit_doe_mb *mb, struct msikit_doe_exchange *x)
 {
-	const char *why = NULL;
 	unsigned int i;
 	int rc;
 
-	if (x->flags || x->pad || x->pad2)
-		why = "reserved fields not zero";
-	else if (x->req_len % 4 || x->rsp_len % 4)
-		why = "length not a multiple of 4";
-	else if (x->req_len > MSIKIT_DOE_MAX_PAYLOAD || x->rsp_len > MSIKIT_DOE_MAX_PAYLOAD)
-		why = "length over the DOE maximum";
-	if (why) {
-		dev_warn_ratelimited(&mb->dev, "exchange by %s[%d] refused: %s\n",
-				     current->comm, task_pid_nr(current), why);
+	if (x->flags) {
+		doe_refuse(mb, "exchange", "unknown flags %#x", x->flags);
 		return -EINVAL;
 	}
-	if (doe_feature_reserved(x->vid, x->type) && !READ_ONCE(doe_param_allow_reserved)) {
-		dev_warn_ratelimited(&mb->dev, "exchange %04x:%02x by %s[%d] refused: reserved for the kernel (allow_reserved=0)\n",
-				     x->vid, x->type, current->comm, task_pid_nr(current));
+	if (x->reserved0 || x->reserved1) {
+		doe_refuse(mb, "exchange", "reserved fields not zero");
+		return -EINVAL;
+	}
+	if (x->req_len % 4 || x->rsp_len % 4) {
+		doe_refuse(mb, "exchange", "length not a multiple of 4");
+		return -EINVAL;
+	}
+	if (x->req_len > MSIKIT_DOE_MAX_PAYLOAD || x->rsp_len > MSIKIT_DOE_MAX_PAYLOAD) {
+		doe_refuse(mb, "exchange", "length over the DOE maximum");
+		return -EINVAL;
+	}
+	if (doe_feature_reserved(x->vid, x->type) && !doe_param_allow_reserved) {
+		doe_refuse(mb, "exchange", "%04x:%02x is for the kernel only (allow_reserved=0)",
+			   x->vid, x->type);
 		return -EACCES;
 	}
 	rc = doe_mb_discover(mb);
@@ -194,9 +244,27 @@ static int doe_check_exchange(struct msikit_doe_mb *mb, struct msikit_doe_exchan
 	for (i = 0; i < mb->nr_feats; i++)
 		if (mb->feats[i].vid == x->vid && mb->feats[i].type == x->type)
 			return 0;
-	dev_warn_ratelimited(&mb->dev, "exchange %04x:%02x by %s[%d] refused: not a feature of this mailbox\n",
-			     x->vid, x->type, current->comm, task_pid_nr(current));
+	doe_refuse(mb, "exchange", "%04x:%02x is not a feature of this mailbox",
+		   x->vid, x->type);
 	return -EOPNOTSUPP;
+}
+
+/*
+ * A caller killed while waiting leaves its exchange, and up to 2 MiB with
+ * it, queued until the mailbox gets to it: bound how much of that user
+ * space can pile up on one mailbox. The count may overshoot while callers
+ * race here, which can only refuse, never admit, one too many.
+ */
+static int doe_queue_reserve(struct msikit_doe_mb *mb)
+{
+	unsigned int max = READ_ONCE(doe_param_max_queued);
+
+	if (atomic_inc_return(&mb->user_queued) <= (int)max)
+		return 0;
+	atomic_dec(&mb->user_queued);
+	doe_stat_inc(mb, QUEUE_FULL);
+	doe_refuse(mb, "exchange", "%u exchanges queued already (max_queued)", max);
+	return -EBUSY;
 }
 
 static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
@@ -205,21 +273,39 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 	struct msikit_doe_exchange x;
 	struct doe_user_xfer *xf;
 	void __user *ursp;
+	u32 argsz;
 	int rc;
 
-	rc = doe_copy_arg(mb, &x, sizeof(x), uarg);
+	/*
+	 * Vendor-defined objects can reconfigure a device as freely as config
+	 * writes can, so a locked-down kernel lets none through, whatever the
+	 * backend. Discovery, which the kernel composes, still runs.
+	 */
+	if (security_locked_down(LOCKDOWN_PCI_ACCESS)) {
+		doe_refuse(mb, "exchange", "the kernel is locked down");
+		return -EPERM;
+	}
+	rc = doe_get_arg(mb, "exchange", &x, sizeof(x), MSIKIT_DOE_EXCHANGE_SIZE_VER0,
+			 true, uarg, &argsz);
 	if (rc)
 		return rc;
 	rc = doe_check_exchange(mb, &x);
 	if (rc)
 		return rc;
+	rc = doe_queue_reserve(mb);
+	if (rc)
+		return rc;
 
 	xf = kvzalloc(struct_size(xf, buf, x.req_len + x.rsp_len), GFP_KERNEL);
-	if (!xf)
-		return -ENOMEM;
+	if (!xf) {
+		rc = -ENOMEM;
+		goto unreserve;
+	}
 	if (copy_from_user(xf->buf, u64_to_user_ptr(x.req_ptr), x.req_len)) {
-		kvfree(xf);
-		return -EFAULT;
+		doe_refuse(mb, "exchange", "request of %u bytes at req_ptr not readable",
+			   x.req_len);
+		rc = -EFAULT;
+		goto free;
 	}
 	/*
 	 * Fault the response buffer in before the exchange, after the request
@@ -228,8 +314,10 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 	 */
 	ursp = u64_to_user_ptr(x.rsp_ptr);
 	if (x.rsp_len && clear_user(ursp, x.rsp_len)) {
-		kvfree(xf);
-		return -EFAULT;
+		doe_refuse(mb, "exchange", "response buffer of %u bytes at rsp_ptr not writable",
+			   x.rsp_len);
+		rc = -EFAULT;
+		goto free;
 	}
 	kref_init(&xf->ref);
 	init_completion(&xf->done);
@@ -240,16 +328,20 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 		.done = doe_xfer_done,
 	};
 
-	dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x, %u bytes\n",
-			     current->comm, task_pid_nr(current), x.vid, x.type,
-			     x.req_len);
+	/* ordinary exchanges are traced only; these are worth a line */
+	if (doe_feature_reserved(x.vid, x.type))
+		dev_notice_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x (reserved for the kernel), %u bytes: allowed by allow_reserved=1\n",
+				       current->comm, task_pid_nr(current), x.vid,
+				       x.type, x.req_len);
 	kref_get(&xf->ref);
-	rc = msikit_doe_submit(mb, &xf->task);
+	rc = doe_submit(mb, &xf->task, true);
 	if (rc) {
 		kref_put(&xf->ref, doe_xfer_free);
-		goto out;
+		goto free;
 	}
 	if (wait_for_completion_killable(&xf->done)) {
+		dev_dbg(&mb->dev, "%s[%d]: killed waiting for exchange %04x:%02x: it stays queued\n",
+			current->comm, task_pid_nr(current), x.vid, x.type);
 		rc = -EINTR;
 		goto out;
 	}
@@ -257,25 +349,41 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 	rc = xf->task.rv;
 	if (rc >= 0) {
 		if (copy_to_user(ursp, xf->task.rsp, rc) ||
-		    put_user((u32)rc, &ux->rsp_len))
+		    put_user((u32)rc, &ux->rsp_len)) {
+			dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x: response lost: buffer or argument no longer writable\n",
+					     current->comm, task_pid_nr(current),
+					     x.vid, x.type);
 			rc = -EFAULT;
-		else
+		} else {
 			rc = 0;
+		}
 	} else if (rc == -EOVERFLOW) {
-		/* rsp_len 0: the length is unknown (routed mailboxes) */
+		/*
+		 * The caller sizing its buffer by trial is no error of the
+		 * device: debug only. rsp_len 0: unknown (routed mailboxes).
+		 */
 		if (xf->task.rsp_len)
-			dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x: the response of %zu bytes does not fit the %u-byte buffer\n",
-					     current->comm, task_pid_nr(current), x.vid,
-					     x.type, xf->task.rsp_len, x.rsp_len);
+			dev_dbg(&mb->dev, "%s[%d]: exchange %04x:%02x: the response of %zu bytes does not fit the %u-byte buffer\n",
+				current->comm, task_pid_nr(current), x.vid,
+				x.type, xf->task.rsp_len, x.rsp_len);
 		else
-			dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x: the response is longer than the %u-byte buffer (length unknown: routed through pci_doe())\n",
-					     current->comm, task_pid_nr(current), x.vid,
-					     x.type, x.rsp_len);
+			dev_dbg(&mb->dev, "%s[%d]: exchange %04x:%02x: the response is longer than the %u-byte buffer (length unknown: routed through pci_doe())\n",
+				current->comm, task_pid_nr(current), x.vid,
+				x.type, x.rsp_len);
 		if (put_user((u32)min_t(size_t, xf->task.rsp_len, U32_MAX), &ux->rsp_len))
 			rc = -EFAULT;
+	} else {
+		dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x failed: %pe\n",
+				     current->comm, task_pid_nr(current), x.vid,
+				     x.type, ERR_PTR(rc));
 	}
 out:
 	kref_put(&xf->ref, doe_xfer_free);
+	return rc;
+free:
+	kvfree(xf);
+unreserve:
+	atomic_dec(&mb->user_queued);
 	return rc;
 }
 
@@ -297,8 +405,12 @@ static long doe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MSIKIT_DOE_IOC_EXCHANGE:
 		return doe_ioctl_exchange(mb, uarg);
 	}
-	dev_warn_ratelimited(&mb->dev, "unknown ioctl %#x from %s[%d]\n",
-			     cmd, current->comm, task_pid_nr(current));
+	/* the first, size-encoding numbers: say why they stopped working */
+	if (_IOC_TYPE(cmd) == MSIKIT_DOE_IOC_MAGIC && _IOC_NR(cmd) <= 2 && _IOC_SIZE(cmd))
+		doe_refuse(mb, "ioctl", "%#x: a number of the first <msikit/doe.h>, %s",
+			   cmd, "with the size encoded: rebuild against the current one");
+	else
+		doe_refuse(mb, "ioctl", "unknown ioctl %#x", cmd);
 	return -ENOTTY;
 }
 
@@ -312,6 +424,10 @@ const struct file_operations doe_fops = {
 
 int doe_cdev_init(void)
 {
+	/* a structure only grows: its first version stays the least argsz */
+	BUILD_BUG_ON(sizeof(struct msikit_doe_info) < MSIKIT_DOE_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct msikit_doe_features) < MSIKIT_DOE_FEATURES_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct msikit_doe_exchange) < MSIKIT_DOE_EXCHANGE_SIZE_VER0);
 	return alloc_chrdev_region(&doe_devt, 0, DOE_MINORS, "msikit-doe");
 }
 

@@ -47,6 +47,8 @@ enum doe_stat {
 	DOE_STAT_CFG_WRITES,
 	DOE_STAT_BUSY_WAITS,
 	DOE_STAT_OVERFLOWS,
+	DOE_STAT_BUSY_IRQS,	/* interrupts showing neither Ready nor Error */
+	DOE_STAT_QUEUE_FULL,	/* user exchanges refused: max_queued reached */
 	DOE_STAT_NR,
 };
 
@@ -71,6 +73,11 @@ struct msikit_doe_mb {
 	/* held for read around queueing, for write to stop queueing */
 	struct rw_semaphore gate;
 	unsigned long flags;
+	/*
+	 * User-space exchanges submitted and not yet completed, those of
+	 * callers killed while waiting included: each holds up to 2 MiB.
+	 */
+	atomic_t user_queued;
 
 	struct mutex feat_lock;		/* discovery of routed mailboxes */
 	struct msikit_doe_feature *feats;
@@ -87,6 +94,7 @@ struct msikit_doe_mb {
 extern bool doe_param_poll;
 extern unsigned int doe_param_poll_max_us;
 extern bool doe_param_allow_reserved;
+extern unsigned int doe_param_max_queued;
 
 /* engine.c: the DOE protocol on the registers */
 int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
@@ -103,6 +111,7 @@ int doe_mb_register(struct msikit_doe_mb *mb);
 int doe_mb_register_locked(struct msikit_doe_mb *mb);
 void doe_mb_unregister(struct msikit_doe_mb *mb);
 int doe_mb_discover(struct msikit_doe_mb *mb);
+int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user);
 bool doe_feature_reserved(u16 vid, u8 type);
 int doe_alloc_minor(struct msikit_doe_mb *mb);
 void doe_free_minor(struct msikit_doe_mb *mb);

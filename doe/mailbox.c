@@ -13,9 +13,13 @@
 #include <linux/bitfield.h>
 #include <linux/idr.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "doe.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /* doe_list_lock protects doe_list and minor allocation */
 DEFINE_MUTEX(doe_list_lock);
@@ -194,6 +198,7 @@ static void doe_task_work(struct work_struct *work)
 		rv = doe_engine_exchange(mb, task);
 
 	task->rv = rv;
+	trace_msikit_doe_exchange(mb, task, rv);
 	/* The submitter may free the task from here on. */
 	task->done(task);
 }
@@ -210,17 +215,15 @@ static int doe_check_task(struct msikit_doe_task *task)
 }
 
 /**
- * msikit_doe_submit() - queue an exchange
+ * doe_submit() - queue an exchange
  * @mb: mailbox
  * @task: the exchange; must stay valid until @task->done has been called
- *
- * Exchanges on one mailbox run one at a time, in submission order.
- * @task->done runs in process context from the mailbox's workqueue.
+ * @user: submitted through the character device, for the tracepoint
  *
  * Return: 0 if queued (@task->done will be called), else -errno and
  * @task->done is not called.
  */
-int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user)
 {
 	int rc;
 
@@ -232,6 +235,8 @@ int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	task->mb = mb;
 	task->rv = 0;
 	task->rsp_len = 0;
+	task->user = user;
+	task->submitter = task_tgid_nr(current);
 	INIT_WORK(&task->work, doe_task_work);
 
 	down_read(&mb->gate);
@@ -241,6 +246,25 @@ int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 		queue_work(mb->wq, &task->work);
 	up_read(&mb->gate);
 	return rc;
+}
+
+/**
+ * msikit_doe_submit() - queue an exchange
+ * @mb: mailbox
+ * @task: the exchange; must stay valid until @task->done has been called
+ *
+ * Exchanges on one mailbox run one at a time, in submission order.
+ * @task->done runs in process context from the mailbox's workqueue.
+ * In-kernel exchanges are not subject to max_queued, which bounds what
+ * user space can leave queued: a full queue of abandoned user exchanges
+ * must not fail the kernel's own.
+ *
+ * Return: 0 if queued (@task->done will be called), else -errno and
+ * @task->done is not called.
+ */
+int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	return doe_submit(mb, task, false);
 }
 EXPORT_SYMBOL_GPL(msikit_doe_submit);
 
@@ -326,7 +350,8 @@ int doe_mb_discover(struct msikit_doe_mb *mb)
 		val = le32_to_cpu(rsp);
 		feats[n].vid = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID, val);
 		feats[n].type = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_TYPE, val);
-		feats[n].reserved = doe_feature_reserved(feats[n].vid, feats[n].type);
+		feats[n].flags = doe_feature_reserved(feats[n].vid, feats[n].type) ?
+				 MSIKIT_DOE_FEATURE_RESERVED : 0;
 		n++;
 		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
 		if (index && (n == DOE_MAX_FEATURES || index < n)) {

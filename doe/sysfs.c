@@ -50,11 +50,19 @@ static ssize_t irq_show(struct device *dev, struct device_attribute *attr, char 
 }
 static DEVICE_ATTR_RO(irq);
 
+/* user-space exchanges held now, against max_queued */
+static ssize_t queued_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&to_doe_mb(dev)->user_queued));
+}
+static DEVICE_ATTR_RO(queued);
+
 static struct attribute *doe_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_cap_offset.attr,
 	&dev_attr_irq.attr,
+	&dev_attr_queued.attr,
 	NULL
 };
 
@@ -87,6 +95,8 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(cfg_writes, 0444, doe_stat_show, NULL), DOE_STAT_CFG_WRITES },
 	{ __ATTR(busy_waits, 0444, doe_stat_show, NULL), DOE_STAT_BUSY_WAITS },
 	{ __ATTR(overflows, 0444, doe_stat_show, NULL), DOE_STAT_OVERFLOWS },
+	{ __ATTR(busy_irqs, 0444, doe_stat_show, NULL), DOE_STAT_BUSY_IRQS },
+	{ __ATTR(queue_full, 0444, doe_stat_show, NULL), DOE_STAT_QUEUE_FULL },
 };
 
 static struct attribute *doe_stat_attrs[] = {
@@ -100,6 +110,8 @@ static struct attribute *doe_stat_attrs[] = {
 	&doe_stats[7].attr.attr,
 	&doe_stats[8].attr.attr,
 	&doe_stats[9].attr.attr,
+	&doe_stats[10].attr.attr,
+	&doe_stats[11].attr.attr,
 	NULL
 };
 

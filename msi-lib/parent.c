@@ -230,7 +230,8 @@ static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
 		return -EOPNOTSUPP;
 	}
 	if (!dev_is_pci(dev)) {
-		dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n", name);
+		dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n",
+			 name);
 		return -EOPNOTSUPP;
 	}
 	if (p->kind == MSIKIT_PARENT_AMD_IR)

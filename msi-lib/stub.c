@@ -1,4 +1,3 @@
 // SPDX-License-Identifier: GPL-2.0
+/* this kernel cannot carry msikit_msi: see msi-lib/Kbuild */
 #include <msikit/stub.h>
-
-MSIKIT_STUB_MODULE("msikit_msi", MSIKIT_STUB_REASON);

@@ -135,7 +135,10 @@ static const char *errno_hint(int e, bool exchange)
 {
 	switch (e) {
 	case EPERM:
-		return geteuid() ? " (needs root)" : " (needs CAP_SYS_ADMIN)";
+		if (geteuid())
+			return " (needs root)";
+		return exchange ? " (needs CAP_SYS_ADMIN, and no kernel lockdown)" :
+				  " (needs CAP_SYS_ADMIN)";
 	case EACCES:
 		if (exchange)
 			return " (protocol reserved to the kernel, msikit_doe allow_reserved=0)";
@@ -144,6 +147,10 @@ static const char *errno_hint(int e, bool exchange)
 		return exchange ? " (not a feature of this mailbox)" : "";
 	case EINVAL:
 		return " (rejected by msikit_doe, see the kernel log)";
+	case E2BIG:
+		return " (this msikit_doe predates a field set here, see the kernel log)";
+	case EBUSY:
+		return exchange ? " (max_queued exchanges wait on the mailbox; retry later)" : "";
 	case ENOTTY:
 		return " (not an msikit DOE node?)";
 	case ENODEV:
@@ -665,7 +672,7 @@ static int cmd_features(int argc, char **argv)
 	printf("device:       %.*s\n", (int)strnlen(info.device, sizeof(info.device)),
 	       info.device);
 	printf("cap offset:   0x%03x%s\n", info.cap_offset,
-	       info.flags & MSIKIT_DOE_INFO_SOFTWARE ? " (software mailbox)" : "");
+	       info.cap_offset ? "" : " (software mailbox)");
 	printf("cap version:  %u\n", info.cap_version);
 	printf("mode:         %s",
 	       info.flags & MSIKIT_DOE_INFO_IRQ ? "irq" :
@@ -674,11 +681,10 @@ static int cmd_features(int argc, char **argv)
 	if (info.flags & MSIKIT_DOE_INFO_IRQ)
 		printf(" (irq %u)", info.irq);
 	printf("\n");
-	printf("flags:        0x%08x%s%s%s%s%s\n", info.flags,
+	printf("flags:        0x%08x%s%s%s%s\n", info.flags,
 	       info.flags & MSIKIT_DOE_INFO_IRQ ? " irq" : "",
 	       info.flags & MSIKIT_DOE_INFO_POLL ? " poll" : "",
 	       info.flags & MSIKIT_DOE_INFO_ROUTED ? " routed" : "",
-	       info.flags & MSIKIT_DOE_INFO_SOFTWARE ? " software" : "",
 	       info.flags & MSIKIT_DOE_INFO_DEAD ?
 			" DEAD (abort failed, mailbox unusable)" : "");
 	printf("max payload:  %u bytes\n", info.max_payload);
@@ -686,7 +692,7 @@ static int cmd_features(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		printf("  %04x:%02x  %s%s\n", feats[i].vid, feats[i].type,
 		       feature_name(feats[i].vid, feats[i].type),
-		       feats[i].reserved ? " (reserved)" : "");
+		       feats[i].flags & MSIKIT_DOE_FEATURE_RESERVED ? " (reserved)" : "");
 	free(feats);
 	return EXIT_OK;
 

@@ -59,6 +59,8 @@ struct msikit_doe_task {
 	/* private to msikit_doe */
 	struct work_struct work;
 	struct msikit_doe_mb *mb;
+	pid_t submitter;	/* tgid, for the exchange tracepoint */
+	bool user;		/* from the character device */
 };
 
 int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task);

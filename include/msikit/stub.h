@@ -3,8 +3,9 @@
  * A module of msikit that the target kernel cannot carry is still built,
  * as this stub: dkms.conf can then list every module statically (dh_dkms
  * and "dkms add" read it with no kernel at hand), and the missing part is
- * never silent. Kbuild says why at build time; the stub refuses to load
- * with one log line saying the same.
+ * never silent. The module's Kbuild says why at build time and passes the
+ * reason as MSIKIT_STUB_REASON; the stub refuses to load with one log line
+ * saying the same. Include it from the module's only source file.
  */
 #ifndef _MSIKIT_STUB_H
 #define _MSIKIT_STUB_H
@@ -13,14 +14,14 @@
 #include <linux/module.h>
 #include <linux/printk.h>
 
-#define MSIKIT_STUB_MODULE(name, reason)					\
-static int __init msikit_stub_init(void)				\
-{									\
-	pr_err("%s: not built for this kernel: %s\n", name, reason);	\
-	return -EOPNOTSUPP;						\
-}									\
-module_init(msikit_stub_init);						\
-MODULE_LICENSE("GPL");							\
-MODULE_DESCRIPTION("msikit " name " (not built for this kernel: " reason ")")
+static int __init msikit_stub_init(void)
+{
+	pr_err("%s: not built for this kernel: %s\n", KBUILD_MODNAME, MSIKIT_STUB_REASON);
+	return -EOPNOTSUPP;
+}
+module_init(msikit_stub_init);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("msikit " KBUILD_MODNAME " (not built for this kernel: " MSIKIT_STUB_REASON ")");
 
 #endif /* _MSIKIT_STUB_H */

@@ -332,7 +332,7 @@ static int sim_exchange(void *ctx, struct msikit_doe_exchange *x)
 	size_t start, end;
 
 	mb->calls++;
-	if (x->argsz != sizeof(*x) || x->flags || x->pad || x->pad2 ||
+	if (x->argsz != sizeof(*x) || x->flags || x->reserved0 || x->reserved1 ||
 	    x->vid != PCI_VENDOR_ID_CXL || x->type != CXL_DOE_TABLE_ACCESS ||
 	    x->req_len != 4 || x->rsp_len % 4)
 		return -EINVAL;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * doe-badinput: a fixed list of malformed ioctls on an msikit DOE mailbox
- * node, each of which must fail with exactly the documented errno, then
- * proof that the mailbox still works. Output is TAP/KTAP on stdout.
+ * node, each of which must fail with exactly the documented errno, the
+ * argsz rules of <msikit/doe.h> (a larger argsz is accepted, its tail must
+ * be zero where the kernel reads the structure), proof that no refused
+ * exchange reached the mailbox (its stats/exchanges in sysfs do not move)
+ * and that the mailbox still works. Output is TAP/KTAP on stdout.
  *
  *   doe-badinput DEV
  *
@@ -10,6 +13,7 @@
  * DOE_ALLOW_RESERVED=1 when msikit_doe runs with allow_reserved=1: the
  * EACCES cases are then skipped. Must run as root with CAP_SYS_ADMIN (and
  * CAP_SETPCAP, to drop CAP_SYS_ADMIN for the unprivileged cases).
+ * MSIKIT_DOE_SYSFS replaces /sys/class/msikit-doe.
  *
  * Exit status: 0 all cases passed, 1 a case failed or DEV cannot be opened,
  * 2 usage error.
@@ -17,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,18 +41,36 @@
 #include "common.h"
 
 #define PROG		"doe-badinput"
-#define NR_CASES	56
+#define NR_CASES	68
 
 #define INFO		MSIKIT_DOE_IOC_INFO
 #define FEATURES	MSIKIT_DOE_IOC_FEATURES
 #define EXCHANGE	MSIKIT_DOE_IOC_EXCHANGE
 #define MAX		MSIKIT_DOE_MAX_PAYLOAD
 
+/* the first version's numbers: the size encoded, read and write */
+#define OLD_INFO	_IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, 0, \
+			     MSIKIT_DOE_INFO_SIZE_VER0)
+#define OLD_FEATURES	_IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, 1, \
+			     MSIKIT_DOE_FEATURES_SIZE_VER0)
+#define OLD_EXCHANGE	_IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, 2, \
+			     MSIKIT_DOE_EXCHANGE_SIZE_VER0)
+
+#define FILL		0xa5
+
+union arg {
+	struct msikit_doe_info info;
+	struct msikit_doe_features feat;
+	struct msikit_doe_exchange x;
+	uint8_t raw[256];
+};
+
 static const char *dev;
 static int fd;
 static int n_case, n_failed;
 static long page;
 static uint8_t req[4096], rsp[4096];
+static char stats_path[4096];
 
 static void __printf(2, 0)
 report(bool pass, const char *fmt, va_list ap)
@@ -210,69 +233,86 @@ static void unprivileged(void)
 		"INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM");
 }
 
-int main(int argc, char **argv)
+/* stats/exchanges of DEV's mailbox in sysfs, or -1 when it cannot be read */
+static long long exchanges_count(void)
+{
+	char buf[32];
+	ssize_t n;
+	int sfd;
+
+	if (!stats_path[0])
+		return -1;
+	sfd = open(stats_path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0)
+		return -1;
+	n = read(sfd, buf, sizeof(buf) - 1);
+	close(sfd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+static void set_stats_path(void)
+{
+	const char *dir = getenv("MSIKIT_DOE_SYSFS");
+	char copy[4096];
+
+	if (!dir || !*dir)
+		dir = "/sys/class/msikit-doe";
+	snprintf(copy, sizeof(copy), "%s", dev);
+	if (snprintf(stats_path, sizeof(stats_path), "%s/%s/stats/exchanges", dir,
+		     basename(copy)) >= (int)sizeof(stats_path))
+		stats_path[0] = '\0';
+}
+
+static void sanity(void)
+{
+	struct msikit_doe_feature feats[64];
+	struct msikit_doe_info info;
+	uint32_t nr_feats, i;
+	bool pass = true;
+	int ret;
+
+	ret = node_info(fd, &info);
+	if (verdict(0, ret, errno, "INFO succeeds"))
+		printf("# device %.32s, %u features, max_payload %u\n", info.device,
+		       info.nr_features, info.max_payload);
+	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
+	if (!verdict(0, ret, errno, "FEATURES succeeds")) {
+		result(false, "FEATURES flags: RESERVED on 0001:01 and 0001:02 only");
+		return;
+	}
+	for (i = 0; i < nr_feats && i < ARRAY_SIZE(feats); i++) {
+		bool rsv = feats[i].vid == 0x0001 && (feats[i].type == 1 || feats[i].type == 2);
+
+		printf("# feature %04x:%02x flags %#x\n", feats[i].vid, feats[i].type,
+		       feats[i].flags);
+		if (feats[i].flags != (rsv ? MSIKIT_DOE_FEATURE_RESERVED : 0))
+			pass = false;
+	}
+	result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02 only");
+}
+
+/* Numbers that are no command, the first version's included. */
+static void unknown_numbers(void)
 {
 	static const struct { unsigned long cmd; const char *what; } unknown[] = {
-		{ _IOWR(0xd1, 0, struct msikit_doe_info), "wrong magic 0xd1, INFO nr and size" },
-		{ _IOWR(0xdf, 2, struct msikit_doe_exchange),
-		  "wrong magic 0xdf, EXCHANGE nr and size" },
-		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 3, struct msikit_doe_exchange), "wrong nr 3" },
-		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0xff, struct msikit_doe_info), "wrong nr 0xff" },
-		{ _IOWR(MSIKIT_DOE_IOC_MAGIC, 0, __u32), "INFO nr with size 4" },
+		{ OLD_INFO, "INFO as the first version numbered it, _IOWR size 56" },
+		{ OLD_FEATURES, "FEATURES as the first version numbered it, _IOWR size 16" },
+		{ OLD_EXCHANGE, "EXCHANGE as the first version numbered it, _IOWR size 40" },
+		{ _IOR(MSIKIT_DOE_IOC_MAGIC, 0, struct msikit_doe_info), "INFO nr as _IOR" },
+		{ _IOW(MSIKIT_DOE_IOC_MAGIC, 2, struct msikit_doe_exchange),
+		  "EXCHANGE nr as _IOW" },
 		{ _IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, 2,
-		       sizeof(struct msikit_doe_exchange) + 8), "EXCHANGE nr with size + 8" },
-		{ _IOR(MSIKIT_DOE_IOC_MAGIC, 1, struct msikit_doe_features), "FEATURES as _IOR" },
-		{ _IO(MSIKIT_DOE_IOC_MAGIC, 2), "EXCHANGE as _IO" },
+		       sizeof(struct msikit_doe_exchange) + 8), "EXCHANGE nr, _IOWR size + 8" },
+		{ _IO(0xd1, 0), "wrong magic 0xd1" },
+		{ _IO(0xdf, 2), "wrong magic 0xdf" },
+		{ _IO(MSIKIT_DOE_IOC_MAGIC, 3), "wrong nr 3" },
+		{ _IO(MSIKIT_DOE_IOC_MAGIC, 0xff), "wrong nr 0xff" },
 	};
-	static const struct { unsigned long cmd; size_t size; const char *name; } cmds[] = {
-		{ INFO, sizeof(struct msikit_doe_info), "INFO" },
-		{ FEATURES, sizeof(struct msikit_doe_features), "FEATURES" },
-		{ EXCHANGE, sizeof(struct msikit_doe_exchange), "EXCHANGE" },
-	};
-	static const uint16_t nosuch[][2] = { { 0xffff, 0xff }, { 0x0000, 0x00 } };
-	static const uint32_t bad_len[] = { 3, 5, 6, MAX + 4, 0xfffffffc };
-	union {
-		struct msikit_doe_info info;
-		struct msikit_doe_features feat;
-		struct msikit_doe_exchange x;
-		uint8_t raw[256];
-	} a;
-	struct msikit_doe_feature feats[64];
-	uint32_t nr_feats;
-	struct msikit_doe_exchange x, *px;
-	const char *env = getenv("DOE_ALLOW_RESERVED");
-	bool allow_reserved = env && !strcmp(env, "1");
-	uint8_t *ro, *edge;
+	union arg a;
 	unsigned int i;
-	int ret, err;
-	bool pass;
-
-	if (argc != 2 || argv[1][0] == '-')
-		usage_exit("usage: " PROG " DEV\n", EXIT_USAGE);
-	dev = argv[1];
-	fd = open_node(PROG, dev);
-	if (fd < 0)
-		return EXIT_FAIL;
-	page = sysconf(_SC_PAGESIZE);
-	ro = map(PROT_READ, page);
-	edge = map(PROT_READ | PROT_WRITE, 2 * page);	/* 2nd page inaccessible */
-	mprotect(edge + page, page, PROT_NONE);
-
-	printf("TAP version 13\n1..%d\n# device %s\n", NR_CASES, dev);
-
-	/* sanity: the node answers at all */
-	ret = node_info(fd, &a.info);
-	if (verdict(0, ret, errno, "INFO succeeds"))
-		printf("# device %.32s, %u features, max_payload %u\n", a.info.device,
-		       a.info.nr_features, a.info.max_payload);
-	memset(a.raw, 0, sizeof(a.raw));
-	a.info.argsz = sizeof(a.info) + 64;
-	t_ioctl(INFO, &a, 0, "INFO with argsz larger than the structure succeeds");
-	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
-	if (verdict(0, ret, errno, "FEATURES succeeds"))
-		for (i = 0; i < nr_feats && i < ARRAY_SIZE(feats); i++)
-			printf("# feature %04x:%02x%s\n", feats[i].vid, feats[i].type,
-			       feats[i].reserved ? " (reserved)" : "");
 
 	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
 		memset(a.raw, 0, sizeof(a.raw));
@@ -280,19 +320,57 @@ int main(int argc, char **argv)
 		t_ioctl(unknown[i].cmd, &a, ENOTTY, "unknown ioctl %#lx (%s) -> ENOTTY",
 			unknown[i].cmd, unknown[i].what);
 	}
+}
 
-	for (i = 0; i < 3; i++) {
+/* argsz below the first version of each structure; a tail that is not zero */
+static void argsz_refused(uint8_t *edge)
+{
+	static const struct { unsigned long cmd; uint32_t min; const char *name; } cmds[] = {
+		{ INFO, MSIKIT_DOE_INFO_SIZE_VER0, "INFO" },
+		{ FEATURES, MSIKIT_DOE_FEATURES_SIZE_VER0, "FEATURES" },
+		{ EXCHANGE, MSIKIT_DOE_EXCHANGE_SIZE_VER0, "EXCHANGE" },
+	};
+	struct msikit_doe_exchange *px;
+	union arg a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		memset(a.raw, 0, sizeof(a.raw));
 		a.x = disc();
 		a.x.argsz = 0;
 		t_ioctl(cmds[i].cmd, &a, EINVAL, "%s argsz 0 -> EINVAL", cmds[i].name);
 		a.x = disc();
-		a.x.argsz = cmds[i].size - 1;
-		t_ioctl(cmds[i].cmd, &a, EINVAL, "%s argsz %zu -> EINVAL", cmds[i].name,
-			cmds[i].size - 1);
+		a.x.argsz = cmds[i].min - 1;
+		t_ioctl(cmds[i].cmd, &a, EINVAL, "%s argsz %u (first version %u) - 1 -> EINVAL",
+			cmds[i].name, cmds[i].min - 1, cmds[i].min);
 	}
 
-	for (i = 0; i < 3; i++) {
+	memset(a.raw, 0, sizeof(a.raw));
+	a.feat.argsz = sizeof(a.feat) + 8;
+	a.raw[sizeof(a.feat) + 7] = 1;
+	t_ioctl(FEATURES, &a, E2BIG, "FEATURES argsz + 8, a tail byte not zero -> E2BIG");
+	memset(a.raw, 0, sizeof(a.raw));
+	a.x = disc();
+	a.x.argsz = sizeof(a.x) + 8;
+	a.raw[sizeof(a.x)] = 0x80;
+	t_ioctl(EXCHANGE, &a, E2BIG, "EXCHANGE argsz + 8, a tail byte not zero -> E2BIG");
+	memset(edge, 0, page);
+	px = (struct msikit_doe_exchange *)edge;
+	*px = disc();
+	px->argsz = 0xffffffff;
+	t_ioctl(EXCHANGE, px, EFAULT,
+		"EXCHANGE argsz 0xffffffff, zero tail running into an inaccessible page -> EFAULT");
+}
+
+static void bad_arg_pointers(uint8_t *edge)
+{
+	static const struct { unsigned long cmd; const char *name; } cmds[] = {
+		{ INFO, "INFO" }, { FEATURES, "FEATURES" }, { EXCHANGE, "EXCHANGE" },
+	};
+	struct msikit_doe_exchange *px;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		t_ioctl(cmds[i].cmd, NULL, EFAULT, "%s arg NULL -> EFAULT", cmds[i].name);
 		t_ioctl(cmds[i].cmd, (void *)8, EFAULT, "%s arg (void *)8 -> EFAULT", cmds[i].name);
 		t_ioctl(cmds[i].cmd, unmapped(), EFAULT, "%s arg unmapped page -> EFAULT",
@@ -309,6 +387,13 @@ int main(int argc, char **argv)
 	mprotect(edge, page, PROT_READ);
 	t_ioctl(INFO, edge, EFAULT, "INFO arg in a read-only page -> EFAULT");
 	mprotect(edge, page, PROT_READ | PROT_WRITE);
+}
+
+static void bad_exchange_fields(void)
+{
+	static const uint32_t bad_len[] = { 3, 5, 6, MAX + 4, 0xfffffffc };
+	struct msikit_doe_exchange x;
+	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad_len); i++) {
 		x = disc();
@@ -323,16 +408,25 @@ int main(int argc, char **argv)
 	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE rsp_len MAX_PAYLOAD + 4 -> EINVAL");
 	x = disc();
 	x.flags = 1;
-	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE flags 1 -> EINVAL");
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE unknown flag 1 -> EINVAL");
 	x = disc();
 	x.flags = 0x80000000;
-	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE flags 0x80000000 -> EINVAL");
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE unknown flag 0x80000000 -> EINVAL");
 	x = disc();
-	x.pad = 1;
-	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE pad 1 -> EINVAL");
+	x.reserved0 = 1;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE reserved0 1 -> EINVAL");
 	x = disc();
-	x.pad2 = 1;
-	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE pad2 1 -> EINVAL");
+	x.reserved0 = 0x80;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE reserved0 0x80 -> EINVAL");
+	x = disc();
+	x.reserved1 = 1;
+	t_ioctl(EXCHANGE, &x, EINVAL, "EXCHANGE reserved1 1 -> EINVAL");
+}
+
+static void bad_buffers(uint8_t *ro, uint8_t *edge)
+{
+	struct msikit_doe_exchange x;
+	union arg a;
 
 	x = disc();
 	x.req_ptr = 0;
@@ -361,8 +455,15 @@ int main(int argc, char **argv)
 	t_ioctl(FEATURES, &a, EFAULT, "FEATURES ptr unmapped, count 1 -> EFAULT");
 	a.feat.ptr = (uintptr_t)ro;
 	t_ioctl(FEATURES, &a, EFAULT, "FEATURES ptr in a read-only mapping -> EFAULT");
+}
 
-	for (i = 0; i < 2; i++) {
+static void refused_protocols(bool allow_reserved)
+{
+	static const uint16_t nosuch[][2] = { { 0xffff, 0xff }, { 0x0000, 0x00 } };
+	struct msikit_doe_exchange x;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nosuch); i++) {
 		x = disc();
 		x.vid = nosuch[i][0];
 		x.type = nosuch[i][1];
@@ -378,6 +479,123 @@ int main(int argc, char **argv)
 		else
 			t_ioctl(EXCHANGE, &x, EACCES, "EXCHANGE 0001:%02x (reserved) -> EACCES", i);
 	}
+}
+
+static bool all_fill(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++ != FILL)
+			return false;
+	return true;
+}
+
+/* Larger structures than this kernel knows: accepted by the rules. */
+static void argsz_larger(uint8_t *edge)
+{
+	struct msikit_doe_feature feats[64];
+	struct msikit_doe_exchange *px;
+	size_t isz = sizeof(struct msikit_doe_info);
+	uint32_t count;
+	union arg a;
+	bool pass;
+	int ret;
+
+	memset(a.raw, FILL, sizeof(a.raw));
+	a.info.argsz = isz + 64;
+	ret = ioctl(fd, INFO, &a);
+	pass = ret == 0 && a.info.argsz == isz && all_fill(a.raw + isz, 64);
+	result(pass, "INFO argsz %zu + 64 -> success, argsz out %zu, the rest untouched",
+	       isz, isz);
+	if (!pass)
+		printf("# got ret=%d errno=%s argsz=%u\n", ret, ret ? errname(errno) : "-",
+		       a.info.argsz);
+
+	memset(a.raw, FILL, sizeof(a.raw));
+	a.info.argsz = isz;
+	ret = ioctl(fd, INFO, &a);
+	pass = ret == 0 && a.info.max_payload == MAX && !(a.info.flags & ~0xfU) &&
+	       a.info.device[0] && memchr(a.info.device, 0, sizeof(a.info.device));
+	result(pass, "INFO ignores its input fields (all 0x%02x) -> success, every field written",
+	       FILL);
+
+	memset(a.raw, 0, sizeof(a.raw));
+	a.feat.argsz = sizeof(a.feat) + 8;
+	a.feat.count = ARRAY_SIZE(feats);
+	a.feat.ptr = (uintptr_t)feats;
+	ret = ioctl(fd, FEATURES, &a);
+	count = a.feat.count;
+	pass = ret == 0 && count >= 1 && feats[0].vid == 0x0001 && feats[0].type == 0;
+	result(pass, "FEATURES argsz + 8, zero tail -> success, Discovery listed first");
+	if (!pass)
+		printf("# got ret=%d errno=%s count=%u\n", ret, ret ? errname(errno) : "-", count);
+
+	memset(a.raw, 0, sizeof(a.raw));
+	a.x = disc();
+	a.x.argsz = sizeof(a.x) + 8;
+	ret = ioctl(fd, EXCHANGE, &a);
+	pass = ret == 0 && a.x.rsp_len == 4;
+	result(pass, "EXCHANGE argsz + 8, zero tail -> success, rsp_len 4");
+	if (!pass)
+		printf("# got ret=%d errno=%s rsp_len=%u\n", ret, ret ? errname(errno) : "-",
+		       a.x.rsp_len);
+
+	memset(edge, 0, page);
+	px = (struct msikit_doe_exchange *)edge;
+	*px = disc();
+	px->argsz = page;
+	ret = ioctl(fd, EXCHANGE, px);
+	pass = ret == 0 && px->rsp_len == 4;
+	result(pass, "EXCHANGE argsz %ld (a page), zero tail -> success, rsp_len 4", page);
+	if (!pass)
+		printf("# got ret=%d errno=%s rsp_len=%u\n", ret, ret ? errname(errno) : "-",
+		       px->rsp_len);
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("DOE_ALLOW_RESERVED");
+	bool allow_reserved = env && !strcmp(env, "1");
+	struct msikit_doe_exchange x;
+	long long before, after;
+	uint8_t *ro, *edge;
+	int ret, err;
+	bool pass;
+
+	if (argc != 2 || argv[1][0] == '-')
+		usage_exit("usage: " PROG " DEV\n", EXIT_USAGE);
+	dev = argv[1];
+	fd = open_node(PROG, dev);
+	if (fd < 0)
+		return EXIT_FAIL;
+	set_stats_path();
+	page = sysconf(_SC_PAGESIZE);
+	ro = map(PROT_READ, page);
+	edge = map(PROT_READ | PROT_WRITE, 2 * page);	/* 2nd page inaccessible */
+	mprotect(edge + page, page, PROT_NONE);
+
+	printf("TAP version 13\n1..%d\n# device %s\n", NR_CASES, dev);
+
+	sanity();
+
+	/* from here to the count, nothing may reach the mailbox */
+	before = exchanges_count();
+	unknown_numbers();
+	argsz_refused(edge);
+	bad_arg_pointers(edge);
+	bad_exchange_fields();
+	bad_buffers(ro, edge);
+	refused_protocols(allow_reserved);
+	after = exchanges_count();
+	if (before < 0 || after < 0) {
+		skip("no refused call reached the mailbox (%s not readable)", stats_path);
+	} else {
+		result(before == after,
+		       "no refused call reached the mailbox (stats/exchanges %lld)", before);
+		if (before != after)
+			printf("# stats/exchanges went from %lld to %lld\n", before, after);
+	}
+
+	argsz_larger(edge);
 
 	x = disc();
 	x.rsp_len = 0;

@@ -5,7 +5,9 @@
  *   doe-fuzz [-n CALLS] [-s SEED] DEV
  *
  * Each call picks a command (the three valid ones 80% of the time, other
- * numbers otherwise), an argsz, random fields and lengths biased to small
+ * numbers otherwise: the valid numbers with a size or a direction, as the
+ * first <msikit/doe.h> had them, included), an argsz, random fields (and
+ * bytes past the structure) and lengths biased to small
  * and boundary values, and pointers among a valid buffer, NULL, unmapped,
  * inaccessible, read-only, kernel and misaligned addresses. Exchanges that
  * reach a device only use Discovery (well-formed, bar a rare malformed one)
@@ -106,9 +108,9 @@ static void describe(FILE *f, const struct call *c)
 		fprintf(f, " count %u ptr %#llx", a->feat.count, (unsigned long long)a->feat.ptr);
 	else if (c->cmd != INFO)
 		fprintf(f,
-			" flags %#x %04x:%02x pad %#x req_len %#x rsp_len %#x pad2 %#x req_ptr %#llx rsp_ptr %#llx",
-			a->x.flags, a->x.vid, a->x.type, a->x.pad, a->x.req_len, a->x.rsp_len,
-			a->x.pad2, (unsigned long long)a->x.req_ptr,
+			" flags %#x %04x:%02x reserved0 %#x req_len %#x rsp_len %#x reserved1 %#x req_ptr %#llx rsp_ptr %#llx",
+			a->x.flags, a->x.vid, a->x.type, a->x.reserved0, a->x.req_len,
+			a->x.rsp_len, a->x.reserved1, (unsigned long long)a->x.req_ptr,
 			(unsigned long long)a->x.rsp_ptr);
 	fputc('\n', f);
 }
@@ -264,8 +266,8 @@ static void build_exchange(struct msikit_doe_exchange *x, int keep)
 
 	x->flags = (all || keep == 0) && rnd() % 100 >= 85 ?
 		   rnd() % 2 ? 1U << rnd() % 32 : (uint32_t)rnd() : 0;
-	x->pad = (all || keep == 1) && rnd() % 100 >= 90 ? rnd() : 0;
-	x->pad2 = (all || keep == 2) && rnd() % 100 >= 90 ? rnd() : 0;
+	x->reserved0 = (all || keep == 1) && rnd() % 100 >= 90 ? rnd() : 0;
+	x->reserved1 = (all || keep == 2) && rnd() % 100 >= 90 ? rnd() : 0;
 	if (all || keep == 3)
 		pick_proto(&x->vid, &x->type);
 	else
@@ -302,13 +304,13 @@ static unsigned long pick_cmd(void)
 	if (rnd() % 100 < 80)
 		return cmds[rnd() % 3];
 	switch (rnd() % 4) {
-	case 0:		/* a valid number, another size */
+	case 0:		/* a valid number with a size, as the first version had */
 		return _IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, rnd() % 3,
 			    rnd() % (_IOC_SIZEMASK + 1));
 	case 1:		/* another number */
 		return _IOC(_IOC_READ | _IOC_WRITE, MSIKIT_DOE_IOC_MAGIC, rnd() % 256,
 			    sizeof(struct msikit_doe_exchange));
-	case 2:		/* another direction */
+	case 2:		/* a valid number with a direction */
 		return cmds[rnd() % 3] ^ ((unsigned long)(1 + rnd() % 3) << _IOC_DIRSHIFT);
 	}
 	for (;;) {
@@ -341,6 +343,9 @@ static void build_call(void)
 	size = cur.cmd == INFO ? sizeof(a.info) : cur.cmd == FEATURES ? sizeof(a.feat) :
 	       sizeof(a.x);
 	a.x.argsz = keep < 0 || keep == 8 ? pick_argsz(size) : size;
+	/* half the larger ones come with the zero tail the kernel accepts */
+	if (a.x.argsz > size && a.x.argsz <= sizeof(a.raw) && rnd() % 2)
+		memset(a.raw + size, 0, a.x.argsz - size);
 	if (cur.cmd == FEATURES) {
 		static const uint32_t counts[] = { 0, 1, 2, 0xffffffff, 0x80000000 };
 		enum ptr_kind k;

@@ -9,9 +9,28 @@
  * register access, so nobody can observe a mailbox between the dwords of
  * someone else's exchange.
  *
- * Every ioctl needs CAP_SYS_ADMIN. Structures begin with @argsz (the size
- * user space believes the structure has) so they can grow; the kernel
- * rejects an @argsz smaller than the version it knows with -EINVAL.
+ * Every ioctl needs CAP_SYS_ADMIN (EPERM otherwise).
+ *
+ * Growth: ioctl numbers carry no size (_IO), so a structure can grow
+ * without becoming another ioctl. Every structure begins with @argsz, the
+ * size in bytes user space believes it has; for each command the kernel:
+ *
+ *  - reads @argsz first and refuses one smaller than the first version of
+ *    the structure (MSIKIT_DOE_*_SIZE_VER0) with EINVAL;
+ *  - accepts any larger @argsz and uses min(@argsz, its own size) bytes:
+ *    fields appended later read as 0 when user space is older, and 0 always
+ *    means the behaviour of the first version;
+ *  - for structures it reads (FEATURES, EXCHANGE), requires the bytes from
+ *    its own size up to @argsz to be zero, else E2BIG: a newer user space
+ *    asking for something this kernel does not know fails instead of being
+ *    ignored. INFO is only written, so the kernel ignores its input bytes;
+ *  - refuses unknown flag bits and non-zero reserved fields with EINVAL;
+ *  - writes back at most min(@argsz, its own size) bytes.
+ *
+ * Each refusal is one ratelimited line in the kernel log saying why.
+ *
+ * The numbers of the first, unreleased version (_IOWR with the size
+ * encoded) are not accepted: they fail with ENOTTY.
  */
 #ifndef _UAPI_MSIKIT_DOE_H
 #define _UAPI_MSIKIT_DOE_H
@@ -22,17 +41,27 @@
 /* A data object is at most 2^18 dwords, two of which are the header. */
 #define MSIKIT_DOE_MAX_PAYLOAD		(((1U << 18) - 2) * 4)
 
-/* msikit_doe_info.flags */
-#define MSIKIT_DOE_INFO_IRQ		(1U << 0)  /* engine, interrupt driven */
-#define MSIKIT_DOE_INFO_POLL		(1U << 1)  /* engine, polled */
+/*
+ * msikit_doe_info.flags: exactly one of IRQ, POLL and ROUTED says who
+ * drives the mailbox; DEAD may be set with any of them. Other bits are 0
+ * and may be assigned later.
+ */
+#define MSIKIT_DOE_INFO_IRQ		(1U << 0)  /* msikit's engine, interrupt driven */
+#define MSIKIT_DOE_INFO_POLL		(1U << 1)  /* msikit's engine, polled */
 #define MSIKIT_DOE_INFO_ROUTED		(1U << 2)  /* through the kernel's pci_doe() */
-#define MSIKIT_DOE_INFO_SOFTWARE	(1U << 3)  /* software backend (tests) */
-#define MSIKIT_DOE_INFO_DEAD		(1U << 4)  /* abort failed, mailbox unusable */
+#define MSIKIT_DOE_INFO_DEAD		(1U << 3)  /* abort failed, mailbox unusable */
 
+/* MSIKIT_DOE_IOC_INFO: the kernel fills it in; only @argsz is read. */
 struct msikit_doe_info {
-	__u32 argsz;
-	__u32 flags;
-	__u16 cap_offset;	/* config-space offset, 0 for software mailboxes */
+	__u32 argsz;		/* in: size of the caller's structure;
+				 * out: bytes the kernel filled in
+				 */
+	__u32 flags;		/* MSIKIT_DOE_INFO_* */
+	__u16 cap_offset;	/* config-space offset of the DOE capability;
+				 * 0 when the mailbox is not a PCI capability
+				 * (a software mailbox that a test module
+				 * registered): no capability sits below 0x100
+				 */
 	__u16 cap_version;	/* DOE capability version (Discovery v2 if >= 2) */
 	__u32 nr_features;
 	__u32 max_payload;	/* bytes */
@@ -40,24 +69,59 @@ struct msikit_doe_info {
 	char device[32];	/* owning device, e.g. "0000:0d:00.0" */
 };
 
+#define MSIKIT_DOE_INFO_SIZE_VER0	56
+
+/*
+ * msikit_doe_feature.flags. RESERVED: CMA/SPDM (0001:01) and Secured
+ * CMA/SPDM (0001:02), which carry device authentication and IDE key
+ * exchange for the kernel or a TSM. EXCHANGE refuses them with EACCES
+ * unless msikit_doe was loaded with allow_reserved=1. The bit is set
+ * whatever allow_reserved says. Other bits are 0 and may be assigned later.
+ */
+#define MSIKIT_DOE_FEATURE_RESERVED	(1U << 0)
+
 struct msikit_doe_feature {
-	__u16 vid;
-	__u8 type;
-	__u8 reserved;		/* 0; protocols refused to user space are marked 1 */
+	__u16 vid;		/* Vendor ID */
+	__u8 type;		/* Data Object Type */
+	__u8 flags;		/* MSIKIT_DOE_FEATURE_* */
 };
 
+/* MSIKIT_DOE_IOC_FEATURES: the Discovery list of the mailbox. */
 struct msikit_doe_features {
 	__u32 argsz;
-	__u32 count;		/* in: entries at @ptr; out: features of the mailbox */
+	__u32 count;		/* in: entries at @ptr; out: features of the
+				 * mailbox, which may exceed what was copied
+				 */
 	__u64 ptr;		/* struct msikit_doe_feature[count] */
 };
 
+#define MSIKIT_DOE_FEATURES_SIZE_VER0	16
+
+/*
+ * MSIKIT_DOE_IOC_EXCHANGE: one request object out, one response object in.
+ *
+ * Errors besides EPERM, EINVAL, E2BIG and EFAULT (bad structure or buffer):
+ *  EACCES	a reserved protocol (MSIKIT_DOE_FEATURE_RESERVED) while
+ *		msikit_doe runs with allow_reserved=0
+ *  EOPNOTSUPP	@vid:@type is not a feature of the mailbox
+ *  EPERM	also: the kernel is locked down (LOCKDOWN_PCI_ACCESS, i.e.
+ *		lockdown=integrity or confidentiality): no user-space object
+ *		reaches a device then
+ *  EBUSY	the mailbox already holds as many user-space exchanges, queued
+ *		or running, as the msikit_doe parameter max_queued allows
+ *		(default 64). Exchanges of callers that were killed while
+ *		waiting count until the mailbox has run them. Nothing was
+ *		sent: retry once earlier exchanges have completed
+ *  EOVERFLOW	the response did not fit @rsp_len, see there
+ *  ETIMEDOUT, EIO, ENODEV	the device did not answer, answered wrongly,
+ *		or is gone (or the mailbox is dead)
+ */
 struct msikit_doe_exchange {
 	__u32 argsz;
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* none defined yet: must be 0 */
 	__u16 vid;		/* Data Object Header 1: Vendor ID */
 	__u8 type;		/* Data Object Header 1: Data Object Type */
-	__u8 pad;		/* must be 0 */
+	__u8 reserved0;		/* must be 0 */
 	__u32 req_len;		/* bytes, a multiple of 4, <= MSIKIT_DOE_MAX_PAYLOAD */
 	__u32 rsp_len;		/* in: buffer size in bytes, a multiple of 4;
 				 * out: response payload length. On EOVERFLOW
@@ -66,14 +130,16 @@ struct msikit_doe_exchange {
 				 * the kernel's pci_doe(), which drops what
 				 * does not fit): retry with a larger buffer.
 				 */
-	__u32 pad2;		/* must be 0 */
+	__u32 reserved1;	/* must be 0 */
 	__u64 req_ptr;
 	__u64 rsp_ptr;
 };
 
+#define MSIKIT_DOE_EXCHANGE_SIZE_VER0	40
+
 #define MSIKIT_DOE_IOC_MAGIC	0xd0
-#define MSIKIT_DOE_IOC_INFO	_IOWR(MSIKIT_DOE_IOC_MAGIC, 0, struct msikit_doe_info)
-#define MSIKIT_DOE_IOC_FEATURES	_IOWR(MSIKIT_DOE_IOC_MAGIC, 1, struct msikit_doe_features)
-#define MSIKIT_DOE_IOC_EXCHANGE	_IOWR(MSIKIT_DOE_IOC_MAGIC, 2, struct msikit_doe_exchange)
+#define MSIKIT_DOE_IOC_INFO	_IO(MSIKIT_DOE_IOC_MAGIC, 0)
+#define MSIKIT_DOE_IOC_FEATURES	_IO(MSIKIT_DOE_IOC_MAGIC, 1)
+#define MSIKIT_DOE_IOC_EXCHANGE	_IO(MSIKIT_DOE_IOC_MAGIC, 2)
 
 #endif /* _UAPI_MSIKIT_DOE_H */
