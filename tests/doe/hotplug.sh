@@ -14,7 +14,7 @@ load_doe
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
 MB=$(mb_of "$BDF")
 
-doe-stress -k -d 14 -m cdat "/dev/msikit/$MB" > /tmp/h.log 2>&1 &
+doe-stress -k -d 8 -m cdat "/dev/msikit/$MB" > /tmp/h.log 2>&1 &
 pid=$!
 sleep 2
 host_request device_del cxl0

@@ -13,7 +13,7 @@ bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
 MB=$(mb_of "$BDF")
 
 # unbind from msikit while 8 clients run: the engine stops, routing resumes
-doe-stress -k -d 6 -m cdat "/dev/msikit/$MB" > /tmp/s1.log 2>&1 &
+doe-stress -k -d 4 -m cdat "/dev/msikit/$MB" > /tmp/s1.log 2>&1 &
 pid=$!
 sleep 2
 unbind_msikit "$BDF"
@@ -30,7 +30,7 @@ ktap_result "unbind/rebind mid-run: exchanges before and after, no wrong data, o
 ktap_result "mailbox works after rebind" sh -c "msikit-doe cdat $BDF | grep -q '(valid)'"
 
 # unbind/rebind in a loop under load
-doe-stress -k -d 8 -m cdat "/dev/msikit/$MB" > /tmp/s2.log 2>&1 &
+doe-stress -k -d 6 -m cdat "/dev/msikit/$MB" > /tmp/s2.log 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 10 ]; do
