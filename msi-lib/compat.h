@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * msikit_msi: what tells MSI parents apart, and what differs between the
- * kernels of the matrix. Kbuild probes the headers for the features
- * (MSIKIT_HAVE_*) instead of comparing version numbers:
+ * kernels of the matrix. Kbuild probes the target's headers for the
+ * features and writes what it found into probes.h (MSIKIT_HAVE_*), never
+ * comparing version numbers:
  *
  *   MSIKIT_HAVE_MSI_IMMUTABLE	IRQ_DOMAIN_FLAG_MSI_IMMUTABLE (7.x)
  *   MSIKIT_HAVE_MSI_TEARDOWN	msi_domain_ops.msi_teardown (7.x): the ITS
@@ -15,6 +16,8 @@
 
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
+#include "probes.h"
+
 #include <linux/completion.h>
 #include <linux/of.h>
 #include <linux/timer.h>
