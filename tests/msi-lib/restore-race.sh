@@ -24,7 +24,14 @@ case "$(cat "$T/parent")" in
 esac
 ktap_expect "the last message each interrupt reported is its current one" 0 "$4"
 echo 1 > "$T/restore"
-ktap_result "all 8 deliver with their restored messages, each exactly once" fire_each fire 8 1
+# counts already hold the race's writes: the driver checks each write
+# lands once, on its own interrupt (fire fails on a loss or a misroute)
+ok=0 i=0
+while [ $i -lt 8 ]; do
+	echo "$i 1" > "$T/fire" && ok=$((ok + 1))
+	i=$((i + 1))
+done
+ktap_expect "all 8 deliver with their restored messages, each exactly once" 8 "$ok"
 echo 1 > "$T/free_all"
 ktap_result "unload" unload_msi
 ktap_finished
