@@ -9,6 +9,9 @@
  * one response out, queued behind everyone else on the mailbox. Features
  * that carry device authentication and link encryption are refused unless
  * the administrator loaded the module with allow_reserved=1.
+ *
+ * The mailbox layer knows nothing of this file: it calls the listener
+ * installed at init for every mailbox it registers and unregisters.
  */
 
 #include <linux/capability.h>
@@ -26,26 +29,8 @@
 
 #define DOE_MINORS	4096
 
-dev_t doe_devt;
+static dev_t doe_devt;
 static DEFINE_IDA(doe_minor_ida);
-
-int doe_alloc_minor(struct msikit_doe_mb *mb)
-{
-	int minor = ida_alloc_max(&doe_minor_ida, DOE_MINORS - 1, GFP_KERNEL);
-
-	if (minor < 0)
-		return minor;
-	mb->dev.devt = MKDEV(MAJOR(doe_devt), minor);
-	return 0;
-}
-
-void doe_free_minor(struct msikit_doe_mb *mb)
-{
-	if (mb->dev.devt) {
-		ida_free(&doe_minor_ida, MINOR(mb->dev.devt));
-		mb->dev.devt = 0;
-	}
-}
 
 /*
  * A user exchange lives on the heap with two references, the caller's and
@@ -167,9 +152,7 @@ static long doe_ioctl_info(struct msikit_doe_mb *mb, void __user *uarg)
 		return rc;
 	doe_mb_discover(mb);
 	info.argsz = min_t(size_t, argsz, sizeof(info));
-	info.flags = mb->mode == DOE_MODE_IRQ ? MSIKIT_DOE_INFO_IRQ :
-		     mb->mode == DOE_MODE_POLL ? MSIKIT_DOE_INFO_POLL :
-		     MSIKIT_DOE_INFO_ROUTED;
+	info.flags = mb->transport->info_flag;
 	if (test_bit(DOE_DEAD, &mb->flags))
 		info.flags |= MSIKIT_DOE_INFO_DEAD;
 	info.cap_offset = mb->pdev ? mb->cap : 0;
@@ -414,7 +397,7 @@ static long doe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-const struct file_operations doe_fops = {
+static const struct file_operations doe_fops = {
 	.owner = THIS_MODULE,
 	.open = doe_open,
 	.release = doe_release,
@@ -422,16 +405,59 @@ const struct file_operations doe_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * The node's cdev is in place before the mailbox's device is added, so it
+ * can be opened as soon as the uevent announces it. It holds the device
+ * as its parent: an open file keeps the mailbox after unregistration.
+ */
+static int doe_cdev_add(struct msikit_doe_mb *mb)
+{
+	int minor, rc;
+
+	minor = ida_alloc_max(&doe_minor_ida, DOE_MINORS - 1, GFP_KERNEL);
+	if (minor < 0)
+		return minor;
+	mb->dev.devt = MKDEV(MAJOR(doe_devt), minor);
+	cdev_init(&mb->cdev, &doe_fops);
+	mb->cdev.owner = THIS_MODULE;
+	cdev_set_parent(&mb->cdev, &mb->dev.kobj);
+	rc = cdev_add(&mb->cdev, mb->dev.devt, 1);
+	if (rc) {
+		ida_free(&doe_minor_ida, minor);
+		mb->dev.devt = 0;
+	}
+	return rc;
+}
+
+static void doe_cdev_remove(struct msikit_doe_mb *mb)
+{
+	cdev_del(&mb->cdev);
+	ida_free(&doe_minor_ida, MINOR(mb->dev.devt));
+	mb->dev.devt = 0;
+}
+
+static const struct doe_mb_listener doe_cdev_listener = {
+	.add = doe_cdev_add,
+	.remove = doe_cdev_remove,
+};
+
 int doe_cdev_init(void)
 {
+	int rc;
+
 	/* a structure only grows: its first version stays the least argsz */
 	BUILD_BUG_ON(sizeof(struct msikit_doe_info) < MSIKIT_DOE_INFO_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct msikit_doe_features) < MSIKIT_DOE_FEATURES_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct msikit_doe_exchange) < MSIKIT_DOE_EXCHANGE_SIZE_VER0);
-	return alloc_chrdev_region(&doe_devt, 0, DOE_MINORS, "msikit-doe");
+	rc = alloc_chrdev_region(&doe_devt, 0, DOE_MINORS, "msikit-doe");
+	if (rc)
+		return rc;
+	doe_mb_set_listener(&doe_cdev_listener);
+	return 0;
 }
 
 void doe_cdev_exit(void)
 {
+	doe_mb_set_listener(NULL);
 	unregister_chrdev_region(doe_devt, DOE_MINORS);
 }

@@ -1,6 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * msikit_doe internals: one struct msikit_doe_mb per DOE capability.
+ *
+ * The mailbox (mailbox.c) is the core everything else depends on, so that
+ * a new way of moving bytes or of offering mailboxes to user space needs
+ * no change there:
+ *
+ *   cdev.c ------> mailbox.c <------ engine.c   (doe_engine_{irq,poll}_ops)
+ *   sysfs.c -----> mailbox.c <------ pci.c      (doe_routed_ops; creates
+ *                                                 engine and routed mailboxes)
+ *                  mailbox.c <------ backend.c  (creates software mailboxes)
+ *   main.c: module parameters; init brings up cdev.c (which installs its
+ *           listener), then the class, then pci.c; exit the other way
+ *
+ * mailbox.c reaches a transport only through mb->transport, chosen by
+ * whoever creates the mailbox, and the character device only through the
+ * doe_mb_listener that cdev.c installs; sysfs is the mailbox's own
+ * attribute groups. The creators pick an engine flavour by naming its ops
+ * table: that, and backend.c raising a software interrupt, is all they
+ * take from engine.c.
  */
 #ifndef _MSIKIT_DOE_INTERNAL_H
 #define _MSIKIT_DOE_INTERNAL_H
@@ -22,12 +40,6 @@
 #define DOE_MAX_DW		BIT(18)
 #define DOE_HDR_DW		2
 #define DOE_MAX_FEATURES	256
-
-enum doe_mode {
-	DOE_MODE_POLL,		/* engine, polled */
-	DOE_MODE_IRQ,		/* engine, DOE interrupt */
-	DOE_MODE_ROUTED,	/* the PCI core's pci_doe() */
-};
 
 enum doe_flag {
 	DOE_GONE,		/* being torn down: refuse and fail new tasks */
@@ -54,16 +66,17 @@ enum doe_stat {
 
 struct msikit_doe_mb {
 	struct device dev;
-	struct cdev cdev;
+	struct cdev cdev;		/* cdev.c's, set up by its listener */
 	struct list_head node;
 
 	struct pci_dev *pdev;		/* NULL for a software mailbox */
 	u16 cap;			/* config offset of the capability */
 	u8 cap_ver;
-	enum doe_mode mode;
-	const struct msikit_doe_backend_ops *ops;
-	void *ctx;
-	struct pci_doe_mb *core_mb;	/* DOE_MODE_ROUTED */
+	const struct doe_transport_ops *transport;
+	/* a software mailbox's registers, NULL on PCI */
+	const struct msikit_doe_backend_ops *backend;
+	void *backend_ctx;
+	struct pci_doe_mb *core_mb;	/* routed */
 	int irq;			/* Linux irq, 0 when polled */
 	u32 ctrl;			/* DOE Control bits kept on every write */
 
@@ -87,6 +100,39 @@ struct msikit_doe_mb {
 	int id;
 };
 
+/**
+ * struct doe_transport_ops - what moves a mailbox's bytes
+ * @name: the mailbox's mode in sysfs
+ * @info_flag: its MSIKIT_DOE_INFO_* for the character device
+ * @start: take the mailbox over once registered, before Discovery; NULL
+ *	when there is nothing to take over
+ * @exchange: run one exchange; called only from the mailbox's ordered
+ *	workqueue, so never twice at once on one mailbox
+ * @stop: let go of the mailbox once the queue is drained; NULL when @start is
+ *
+ * Chosen by whoever creates the mailbox. Only the engine changes it later,
+ * from irq to poll when its vector cannot be had, and says so in sysfs.
+ */
+struct doe_transport_ops {
+	const char *name;
+	u32 info_flag;
+	int (*start)(struct msikit_doe_mb *mb);
+	int (*exchange)(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
+	void (*stop)(struct msikit_doe_mb *mb);
+};
+
+/**
+ * struct doe_mb_listener - a user interface offering every mailbox
+ * @add: the mailbox is about to become visible (its device not added yet,
+ *	doe_list_lock held); an error fails the registration
+ * @remove: the mailbox's device is gone; called once for each @add that
+ *	succeeded, before the queue is drained
+ */
+struct doe_mb_listener {
+	int (*add)(struct msikit_doe_mb *mb);
+	void (*remove)(struct msikit_doe_mb *mb);
+};
+
 #define to_doe_mb(d) container_of(d, struct msikit_doe_mb, dev)
 #define doe_stat_inc(mb, s) atomic64_inc(&(mb)->stats[DOE_STAT_##s])
 
@@ -97,38 +143,32 @@ extern bool doe_param_allow_reserved;
 extern unsigned int doe_param_max_queued;
 
 /* engine.c: the DOE protocol on the registers */
-int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
-int doe_engine_abort(struct msikit_doe_mb *mb);
-int doe_engine_start(struct msikit_doe_mb *mb);
-void doe_engine_stop(struct msikit_doe_mb *mb);
+extern const struct doe_transport_ops doe_engine_irq_ops;
+extern const struct doe_transport_ops doe_engine_poll_ops;
 irqreturn_t doe_irq_handler(int irq, void *data);
 
 /* mailbox.c: objects, queue, discovery */
 extern const struct class doe_class;
 struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
-				   u16 cap, enum doe_mode mode);
+				   u16 cap, const struct doe_transport_ops *transport);
 int doe_mb_register(struct msikit_doe_mb *mb);
 int doe_mb_register_locked(struct msikit_doe_mb *mb);
+int doe_mb_start(struct msikit_doe_mb *mb);
 void doe_mb_unregister(struct msikit_doe_mb *mb);
 int doe_mb_discover(struct msikit_doe_mb *mb);
 int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user);
 bool doe_feature_reserved(u16 vid, u8 type);
-int doe_alloc_minor(struct msikit_doe_mb *mb);
-void doe_free_minor(struct msikit_doe_mb *mb);
+void doe_mb_set_listener(const struct doe_mb_listener *listener);
 extern struct mutex doe_list_lock;
 extern struct list_head doe_list;
 
 /* pci.c: ownership, routing, the PCI driver */
-int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task);
 int doe_pci_init(void);
 void doe_pci_exit(void);
 
 /* cdev.c */
 int doe_cdev_init(void);
 void doe_cdev_exit(void);
-extern const struct file_operations doe_fops;
-const char *doe_mode_str(struct msikit_doe_mb *mb);
-extern dev_t doe_devt;
 
 /* sysfs.c */
 extern const struct attribute_group *doe_groups[];

@@ -6,7 +6,9 @@
  * The engine runs only from the mailbox's ordered workqueue, so at most one
  * exchange is on the registers at a time; the interrupt handler touches
  * nothing but DOE Status.Interrupt Status. Who else may touch the registers
- * is the caller's concern (pci.c), not the engine's.
+ * is the concern of whoever created the mailbox (pci.c), not the engine's.
+ * The mailbox reaches the engine only through doe_engine_irq_ops and
+ * doe_engine_poll_ops.
  *
  * Waiting: with an interrupt, the worker sleeps until the handler reports
  * DOE Interrupt Status and then reads DOE Status once. It still wakes every
@@ -30,13 +32,18 @@
 
 #define DOE_IRQ_SLICE		(HZ / 10)
 
+static bool doe_irq_mode(const struct msikit_doe_mb *mb)
+{
+	return mb->transport == &doe_engine_irq_ops;
+}
+
 static int doe_read(struct msikit_doe_mb *mb, unsigned int reg, u32 *val)
 {
 	int rc;
 
 	doe_stat_inc(mb, CFG_READS);
-	if (mb->ops) {
-		rc = mb->ops->read(mb->ctx, reg, val);
+	if (mb->backend) {
+		rc = mb->backend->read(mb->backend_ctx, reg, val);
 		return rc < 0 ? -ENODEV : 0;
 	}
 	rc = pci_read_config_dword(mb->pdev, mb->cap + reg, val);
@@ -52,8 +59,8 @@ static int doe_read(struct msikit_doe_mb *mb, unsigned int reg, u32 *val)
 static int doe_write(struct msikit_doe_mb *mb, unsigned int reg, u32 val)
 {
 	doe_stat_inc(mb, CFG_WRITES);
-	if (mb->ops)
-		return mb->ops->write(mb->ctx, reg, val) < 0 ? -ENODEV : 0;
+	if (mb->backend)
+		return mb->backend->write(mb->backend_ctx, reg, val) < 0 ? -ENODEV : 0;
 	return pci_write_config_dword(mb->pdev, mb->cap + reg, val) ? -ENODEV : 0;
 }
 
@@ -74,7 +81,7 @@ static void doe_poll_sleep(struct msikit_doe_mb *mb, unsigned int us, int seen)
 	ktime_t t = ns_to_ktime((u64)us * NSEC_PER_USEC);
 	DEFINE_WAIT(wait);
 
-	if (mb->mode != DOE_MODE_IRQ) {
+	if (!doe_irq_mode(mb)) {
 		usleep_range(us, us + us / 4 + 1);
 		return;
 	}
@@ -126,7 +133,7 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
 	s64 left_us;
 	int rc;
 
-	if (mb->mode != DOE_MODE_IRQ)
+	if (!doe_irq_mode(mb))
 		return doe_poll(mb, mask, true, deadline, status);
 
 	for (;;) {
@@ -159,7 +166,7 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
  *
  * Return: 0, or -EIO when the mailbox is now dead, -ENODEV when gone.
  */
-int doe_engine_abort(struct msikit_doe_mb *mb)
+static int doe_engine_abort(struct msikit_doe_mb *mb)
 {
 	const u32 mask = PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
 			 PCI_DOE_STATUS_DATA_OBJECT_READY;
@@ -328,7 +335,8 @@ static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
  * Return: response payload length in bytes, or -errno. On any protocol
  * failure the mailbox is aborted so the next exchange starts clean.
  */
-int doe_engine_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+static int doe_engine_exchange(struct msikit_doe_mb *mb,
+			       struct msikit_doe_task *task)
 {
 	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
 	u32 status;
@@ -413,13 +421,14 @@ irqreturn_t doe_irq_handler(int irq, void *data)
  * Abort first: whatever the previous owner left in the mailbox (an object
  * half written, a response nobody read) is discarded, as the spec intends
  * Abort for. In interrupt mode, DOE Interrupt Enable is set together with
- * Abort and kept on every later write of DOE Control.
+ * Abort and kept on every later write of DOE Control. Without its vector
+ * the mailbox is polled, and its ops say so, so sysfs and INFO do too.
  */
-int doe_engine_start(struct msikit_doe_mb *mb)
+static int doe_engine_start(struct msikit_doe_mb *mb)
 {
 	int rc;
 
-	if (mb->mode == DOE_MODE_IRQ) {
+	if (doe_irq_mode(mb)) {
 		mb->ctrl = PCI_DOE_CTRL_INT_EN;
 		if (mb->irq) {
 			rc = request_irq(mb->irq, doe_irq_handler, IRQF_SHARED,
@@ -429,7 +438,7 @@ int doe_engine_start(struct msikit_doe_mb *mb)
 					 mb->irq, rc);
 				mb->irq = 0;
 				mb->ctrl = 0;
-				mb->mode = DOE_MODE_POLL;
+				mb->transport = &doe_engine_poll_ops;
 			}
 		}
 	}
@@ -449,7 +458,7 @@ int doe_engine_start(struct msikit_doe_mb *mb)
  * so the next owner (the PCI core's pci_doe() does not abort first) finds
  * the mailbox idle. Interrupts go off before the vector is released.
  */
-void doe_engine_stop(struct msikit_doe_mb *mb)
+static void doe_engine_stop(struct msikit_doe_mb *mb)
 {
 	u32 status;
 
@@ -468,3 +477,19 @@ void doe_engine_stop(struct msikit_doe_mb *mb)
 		mb->irq = 0;
 	}
 }
+
+const struct doe_transport_ops doe_engine_irq_ops = {
+	.name = "irq",
+	.info_flag = MSIKIT_DOE_INFO_IRQ,
+	.start = doe_engine_start,
+	.exchange = doe_engine_exchange,
+	.stop = doe_engine_stop,
+};
+
+const struct doe_transport_ops doe_engine_poll_ops = {
+	.name = "poll",
+	.info_flag = MSIKIT_DOE_INFO_POLL,
+	.start = doe_engine_start,
+	.exchange = doe_engine_exchange,
+	.stop = doe_engine_stop,
+};

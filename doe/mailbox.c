@@ -7,7 +7,11 @@
  * reference, every open file another. Teardown first closes the gate (no
  * new task can be queued), then drains the ordered workqueue, where every
  * task still queued completes with -ENODEV and the one on the registers
- * notices DOE_CANCEL at its next wait. Only then does the backend go away.
+ * notices DOE_CANCEL at its next wait. Only then does the transport let go.
+ *
+ * Nothing here knows how bytes move or how user space sees a mailbox:
+ * exchanges go through mb->transport, the character device hears about
+ * mailboxes through its doe_mb_listener.
  */
 
 #include <linux/bitfield.h>
@@ -21,10 +25,38 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* doe_list_lock protects doe_list and minor allocation */
+/* doe_list_lock protects doe_list; the listener's add runs under it */
 DEFINE_MUTEX(doe_list_lock);
 LIST_HEAD(doe_list);
 static DEFINE_IDA(doe_sw_ida);
+
+/*
+ * Set before the first mailbox can exist and cleared after the last is
+ * gone (module init and exit), so it never changes under a mailbox.
+ */
+static const struct doe_mb_listener *doe_listener;
+
+/**
+ * doe_mb_set_listener() - install the user interface told about mailboxes
+ * @listener: its hooks, or NULL to remove it
+ */
+void doe_mb_set_listener(const struct doe_mb_listener *listener)
+{
+	mutex_lock(&doe_list_lock);
+	doe_listener = listener;
+	mutex_unlock(&doe_list_lock);
+}
+
+static int doe_listener_add(struct msikit_doe_mb *mb)
+{
+	return doe_listener ? doe_listener->add(mb) : 0;
+}
+
+static void doe_listener_remove(struct msikit_doe_mb *mb)
+{
+	if (doe_listener)
+		doe_listener->remove(mb);
+}
 
 static char *doe_devnode(const struct device *dev, umode_t *mode)
 {
@@ -56,12 +88,12 @@ static void doe_mb_release(struct device *dev)
  * @parent: the device the capability belongs to
  * @pdev: that device when it is a PCI function, else NULL
  * @cap: capability offset (PCI) or software mailbox id
- * @mode: how exchanges reach the registers
+ * @transport: how exchanges reach the device
  *
  * Return: the mailbox with one reference, or an ERR_PTR.
  */
 struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
-				   u16 cap, enum doe_mode mode)
+				   u16 cap, const struct doe_transport_ops *transport)
 {
 	struct msikit_doe_mb *mb;
 	int rc;
@@ -73,7 +105,7 @@ struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 	mb->id = -1;
 	mb->pdev = pci_dev_get(pdev);
 	mb->cap = cap;
-	mb->mode = mode;
+	mb->transport = transport;
 	INIT_LIST_HEAD(&mb->node);
 	init_waitqueue_head(&mb->waitq);
 	init_rwsem(&mb->gate);
@@ -112,10 +144,11 @@ err:
 
 /**
  * doe_mb_register_locked() - make a mailbox visible: device node, sysfs, lookups
- * @mb: from doe_mb_alloc(), backend and mode set up
+ * @mb: from doe_mb_alloc(), whatever its transport needs set up
  *
  * Called with doe_list_lock held, so that a caller can look up the
- * capability and register its mailbox as one step.
+ * capability and register its mailbox as one step. The listener comes
+ * first so that its device node is usable by the time the uevent is out.
  * On failure the caller still owns its reference.
  */
 int doe_mb_register_locked(struct msikit_doe_mb *mb)
@@ -123,14 +156,12 @@ int doe_mb_register_locked(struct msikit_doe_mb *mb)
 	int rc;
 
 	lockdep_assert_held(&doe_list_lock);
-	cdev_init(&mb->cdev, &doe_fops);
-	mb->cdev.owner = THIS_MODULE;
-
-	rc = doe_alloc_minor(mb);
-	if (!rc)
-		rc = cdev_device_add(&mb->cdev, &mb->dev);
+	rc = doe_listener_add(mb);
+	if (rc)
+		return rc;
+	rc = device_add(&mb->dev);
 	if (rc) {
-		doe_free_minor(mb);
+		doe_listener_remove(mb);
 		return rc;
 	}
 	list_add_tail(&mb->node, &doe_list);
@@ -139,7 +170,7 @@ int doe_mb_register_locked(struct msikit_doe_mb *mb)
 
 /**
  * doe_mb_register() - doe_mb_register_locked() taking doe_list_lock
- * @mb: from doe_mb_alloc(), backend and mode set up
+ * @mb: from doe_mb_alloc(), whatever its transport needs set up
  *
  * On failure the caller still owns its reference.
  */
@@ -151,6 +182,26 @@ int doe_mb_register(struct msikit_doe_mb *mb)
 	rc = doe_mb_register_locked(mb);
 	mutex_unlock(&doe_list_lock);
 	return rc;
+}
+
+/**
+ * doe_mb_start() - take a registered mailbox over, then run Discovery
+ * @mb: mailbox whose transport drives the device itself
+ *
+ * Whatever a previous owner left in the mailbox is cleared before the
+ * first exchange, which is Discovery's. A routed mailbox skips this: the
+ * registers are someone else's, and its Discovery waits for first use.
+ *
+ * Return: 0, or -errno with the mailbox still registered (dead if the
+ * transport could not clear it).
+ */
+int doe_mb_start(struct msikit_doe_mb *mb)
+{
+	int rc = 0;
+
+	if (mb->transport->start)
+		rc = mb->transport->start(mb);
+	return rc ?: doe_mb_discover(mb);
 }
 
 /**
@@ -172,13 +223,11 @@ void doe_mb_unregister(struct msikit_doe_mb *mb)
 	up_write(&mb->gate);
 	wake_up_all(&mb->waitq);
 
-	cdev_device_del(&mb->cdev, &mb->dev);
+	device_del(&mb->dev);
+	doe_listener_remove(mb);
 	drain_workqueue(mb->wq);
-	if (mb->mode != DOE_MODE_ROUTED)
-		doe_engine_stop(mb);
-	mutex_lock(&doe_list_lock);
-	doe_free_minor(mb);
-	mutex_unlock(&doe_list_lock);
+	if (mb->transport->stop)
+		mb->transport->stop(mb);
 	put_device(&mb->dev);
 }
 
@@ -192,10 +241,8 @@ static void doe_task_work(struct work_struct *work)
 		rv = -ENODEV;
 	else if (test_bit(DOE_DEAD, &mb->flags))
 		rv = -EIO;
-	else if (mb->mode == DOE_MODE_ROUTED)
-		rv = doe_routed_exchange(mb, task);
 	else
-		rv = doe_engine_exchange(mb, task);
+		rv = mb->transport->exchange(mb, task);
 
 	task->rv = rv;
 	trace_msikit_doe_exchange(mb, task, rv);
@@ -483,75 +530,3 @@ void msikit_doe_put(struct msikit_doe_mb *mb)
 		put_device(&mb->dev);
 }
 EXPORT_SYMBOL_GPL(msikit_doe_put);
-
-/**
- * msikit_doe_backend_add() - register a software mailbox
- * @parent: device of the backend
- * @ops: register access, callable in any context
- * @ctx: passed to @ops
- * @irq: the backend will call msikit_doe_backend_irq() for DOE interrupts
- *
- * The engine treats it exactly like a DOE capability: Abort, Discovery,
- * then exchanges. Meant for tests that need a mailbox to misbehave.
- *
- * Return: the mailbox, or an ERR_PTR.
- */
-struct msikit_doe_mb *msikit_doe_backend_add(struct device *parent,
-					     const struct msikit_doe_backend_ops *ops,
-					     void *ctx, bool irq)
-{
-	struct msikit_doe_mb *mb;
-	u32 hdr = 0;
-	int rc;
-
-	if (!parent || !ops || !ops->read || !ops->write)
-		return ERR_PTR(-EINVAL);
-	mb = doe_mb_alloc(parent, NULL, 0, irq && !doe_param_poll ?
-			  DOE_MODE_IRQ : DOE_MODE_POLL);
-	if (IS_ERR(mb))
-		return mb;
-	mb->ops = ops;
-	mb->ctx = ctx;
-	if (!ops->read(ctx, 0, &hdr))
-		mb->cap_ver = PCI_EXT_CAP_VER(hdr);
-	rc = doe_mb_register(mb);
-	if (rc)
-		goto err;
-	rc = doe_engine_start(mb) ?: doe_mb_discover(mb);
-	if (rc) {
-		dev_err(parent, "software mailbox failed to start: %d\n", rc);
-		doe_mb_unregister(mb);
-		return ERR_PTR(rc);
-	}
-	return mb;
-err:
-	put_device(&mb->dev);
-	return ERR_PTR(rc);
-}
-EXPORT_SYMBOL_GPL(msikit_doe_backend_add);
-
-/**
- * msikit_doe_backend_remove() - unregister a software mailbox
- * @mb: from msikit_doe_backend_add()
- *
- * Returns once no exchange can reach @mb's ops any more.
- */
-void msikit_doe_backend_remove(struct msikit_doe_mb *mb)
-{
-	if (!IS_ERR_OR_NULL(mb))
-		doe_mb_unregister(mb);
-}
-EXPORT_SYMBOL_GPL(msikit_doe_backend_remove);
-
-/**
- * msikit_doe_backend_irq() - the software mailbox raises its DOE interrupt
- * @mb: mailbox
- *
- * Runs the same handler a real vector runs; callable from hard irq context.
- */
-void msikit_doe_backend_irq(struct msikit_doe_mb *mb)
-{
-	if (!IS_ERR_OR_NULL(mb) && mb->mode == DOE_MODE_IRQ)
-		doe_irq_handler(0, mb);
-}
-EXPORT_SYMBOL_GPL(msikit_doe_backend_irq);

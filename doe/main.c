@@ -71,18 +71,6 @@ static const struct kernel_param_ops doe_max_queued_ops = {
 module_param_cb(max_queued, &doe_max_queued_ops, &doe_param_max_queued, 0644);
 MODULE_PARM_DESC(max_queued, "User-space exchanges a mailbox holds at most, queued or running; more get EBUSY (1..4096, default 64)");
 
-const char *doe_mode_str(struct msikit_doe_mb *mb)
-{
-	switch (mb->mode) {
-	case DOE_MODE_IRQ:
-		return "irq";
-	case DOE_MODE_POLL:
-		return "poll";
-	default:
-		return "routed";
-	}
-}
-
 /*
  * allow_reserved hands user space the protocols that authenticate devices
  * and set up link encryption: a locked-down kernel must not offer that,

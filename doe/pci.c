@@ -142,6 +142,63 @@ static struct msikit_doe_mb *doe_mb_lookup(struct pci_dev *pdev, u16 cap)
 	return NULL;
 }
 
+/**
+ * doe_routed_exchange() - run a task through the core's pci_doe()
+ * @mb: routed mailbox
+ * @task: the exchange
+ *
+ * pci_doe() silently drops what does not fit, so give it one dword more
+ * than the caller's buffer: a response that fills it did not fit. How long
+ * it was is then unknown, and @task->rsp_len says 0; it is exact only for
+ * a response that ended short of the bigger buffer.
+ */
+static int doe_routed_exchange(struct msikit_doe_mb *mb,
+			       struct msikit_doe_task *task)
+{
+	size_t cap = round_up(task->rsp_sz, 4) + 4;
+	void *buf;
+	int rc;
+
+	buf = kvmalloc(cap, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	doe_stat_inc(mb, EXCHANGES);
+	rc = pci_doe(mb->core_mb, task->vid, task->type, task->req, task->req_sz,
+		     buf, cap);
+	if (rc >= 0) {
+		if (rc > task->rsp_sz) {
+			task->rsp_len = rc < cap ? rc : 0;
+			doe_stat_inc(mb, OVERFLOWS);
+			rc = -EOVERFLOW;
+		} else {
+			task->rsp_len = rc;
+			memcpy(task->rsp, buf, rc);
+		}
+	} else {
+		doe_stat_inc(mb, ERRORS);
+		/* the core refuses features its Discovery did not list */
+		if (rc == -EINVAL)
+			rc = -EOPNOTSUPP;
+	}
+	kvfree(buf);
+	return rc;
+}
+
+/*
+ * Nothing to start or stop: the registers stay the core's, which aborted
+ * the mailbox at enumeration and serializes every pci_doe() on it.
+ */
+static const struct doe_transport_ops doe_routed_ops = {
+	.name = "routed",
+	.info_flag = MSIKIT_DOE_INFO_ROUTED,
+	.exchange = doe_routed_exchange,
+};
+
+static bool doe_pci_is_routed(const struct msikit_doe_mb *mb)
+{
+	return mb->transport == &doe_routed_ops;
+}
+
 /*
  * Unregister the mailboxes of @pdev (of every PCI function if NULL), only
  * the engine ones if @engines_only. Unregistering waits for exchanges, so
@@ -158,7 +215,7 @@ static void doe_pci_remove_mbs(struct pci_dev *pdev, bool engines_only)
 	list_for_each_entry_safe(mb, tmp, &doe_list, node) {
 		if (!mb->pdev || (pdev && mb->pdev != pdev))
 			continue;
-		if (!engines_only || mb->mode != DOE_MODE_ROUTED)
+		if (!engines_only || !doe_pci_is_routed(mb))
 			list_move_tail(&mb->node, &gone);
 	}
 	mutex_unlock(&doe_list_lock);
@@ -168,7 +225,7 @@ static void doe_pci_remove_mbs(struct pci_dev *pdev, bool engines_only)
 		u16 cap = mb->cap;
 
 		/* the last reference to @mb may go in doe_mb_unregister() */
-		if (mb->mode != DOE_MODE_ROUTED)
+		if (!doe_pci_is_routed(mb))
 			owner = pci_dev_get(mb->pdev);
 		doe_mb_unregister(mb);
 		if (owner) {
@@ -215,7 +272,7 @@ static int doe_pci_add_routed_one(struct pci_dev *pdev, u16 cap)
 	core = xa_load(&pdev->doe_mbs, cap);
 	if (!core)
 		return 0;	/* the core failed to set this one up */
-	mb = doe_mb_alloc(&pdev->dev, pdev, cap, DOE_MODE_ROUTED);
+	mb = doe_mb_alloc(&pdev->dev, pdev, cap, &doe_routed_ops);
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 	mb->core_mb = core;
@@ -255,47 +312,6 @@ static void doe_pci_add_routed(struct pci_dev *pdev)
 	}
 }
 
-/**
- * doe_routed_exchange() - run a task through the core's pci_doe()
- * @mb: routed mailbox
- * @task: the exchange
- *
- * pci_doe() silently drops what does not fit, so give it one dword more
- * than the caller's buffer: a response that fills it did not fit. How long
- * it was is then unknown, and @task->rsp_len says 0; it is exact only for
- * a response that ended short of the bigger buffer.
- */
-int doe_routed_exchange(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
-{
-	size_t cap = round_up(task->rsp_sz, 4) + 4;
-	void *buf;
-	int rc;
-
-	buf = kvmalloc(cap, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	doe_stat_inc(mb, EXCHANGES);
-	rc = pci_doe(mb->core_mb, task->vid, task->type, task->req, task->req_sz,
-		     buf, cap);
-	if (rc >= 0) {
-		if (rc > task->rsp_sz) {
-			task->rsp_len = rc < cap ? rc : 0;
-			doe_stat_inc(mb, OVERFLOWS);
-			rc = -EOVERFLOW;
-		} else {
-			task->rsp_len = rc;
-			memcpy(task->rsp, buf, rc);
-		}
-	} else {
-		doe_stat_inc(mb, ERRORS);
-		/* the core refuses features its Discovery did not list */
-		if (rc == -EINVAL)
-			rc = -EOPNOTSUPP;
-	}
-	kvfree(buf);
-	return rc;
-}
-
 /*
  * Engine mailboxes for every DOE capability of an owned function. Vectors
  * are the owner's business: msikit_doe_attach() uses what the owner
@@ -309,7 +325,7 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 	int rc, n = 0;
 
 	while ((cap = pci_find_next_ext_capability(pdev, cap, PCI_EXT_CAP_ID_DOE))) {
-		enum doe_mode mode = DOE_MODE_POLL;
+		const struct doe_transport_ops *transport = &doe_engine_poll_ops;
 		int irq = 0;
 
 		pci_read_config_dword(pdev, cap + PCI_DOE_CAP, &val);
@@ -317,7 +333,7 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 		    (pdev->msi_enabled || pdev->msix_enabled)) {
 			irq = pci_irq_vector(pdev, FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, val));
 			if (irq > 0)
-				mode = DOE_MODE_IRQ;
+				transport = &doe_engine_irq_ops;
 			else
 				irq = 0;
 		}
@@ -327,7 +343,7 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 			rc = -EBUSY;
 			goto err;
 		}
-		mb = doe_mb_alloc(&pdev->dev, pdev, cap, mode);
+		mb = doe_mb_alloc(&pdev->dev, pdev, cap, transport);
 		if (IS_ERR(mb)) {
 			pci_release_config_region(pdev, cap, PCI_DOE_CAP_SIZEOF);
 			rc = PTR_ERR(mb);
@@ -357,7 +373,7 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 			put_device(&mb->dev);
 			goto err;
 		}
-		rc = doe_engine_start(mb) ?: doe_mb_discover(mb);
+		rc = doe_mb_start(mb);
 		if (rc) {
 			/* A broken mailbox stays visible (and dead), the rest work. */
 			pci_warn(pdev, "DOE mailbox at %#x failed to start: %d\n", cap, rc);

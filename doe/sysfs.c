@@ -33,7 +33,7 @@ static ssize_t mode_show(struct device *dev, struct device_attribute *attr, char
 
 	if (test_bit(DOE_DEAD, &mb->flags))
 		return sysfs_emit(buf, "dead\n");
-	return sysfs_emit(buf, "%s\n", doe_mode_str(mb));
+	return sysfs_emit(buf, "%s\n", mb->transport->name);
 }
 static DEVICE_ATTR_RO(mode);
 
