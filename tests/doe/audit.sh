@@ -15,11 +15,7 @@ new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 echo_ok() { msikit-doe exchange "$SW" 1234:01 "$1" 2>/dev/null | grep -q "$1"; }
 
 ktap_header
-load_doe
-modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
-MB=$(swmb_mb)
-[ -n "$MB" ] || ktap_bail "no software mailbox"
-SW=/dev/msikit/$MB
+load_swmb
 PARENT=$(basename "$(readlink "$CLASS/$MB/device")")
 
 # ordinary exchanges: not one line in the kernel log

@@ -48,6 +48,16 @@ load_doe() {
 	modprobe msikit_doe "$@" || ktap_bail "modprobe msikit_doe $* failed"
 }
 
+# load_swmb [msikit_doe parameters]: msikit_doe and one software mailbox;
+# sets MB (its name) and SW (its node)
+load_swmb() {
+	load_doe "$@"
+	modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
+	MB=$(swmb_mb)
+	[ -n "$MB" ] || ktap_bail "no software mailbox"
+	SW=/dev/msikit/$MB
+}
+
 need_cxl() {
 	BDF=$(cxl_bdf) || ktap_skip_all "no CXL type-3 device in this VM"
 }

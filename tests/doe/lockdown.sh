@@ -15,11 +15,7 @@ L=/sys/kernel/security/lockdown
 new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
-load_doe
-modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
-MB=$(swmb_mb)
-[ -n "$MB" ] || ktap_bail "no software mailbox"
-SW=/dev/msikit/$MB
+load_swmb
 ktap_result "before lockdown: an exchange works" \
 	sh -c "msikit-doe exchange $SW 1234:01 0badf00d | grep -q 0badf00d"
 

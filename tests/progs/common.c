@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -122,4 +123,20 @@ struct msikit_doe_exchange discovery_exchange(const uint8_t *req, uint8_t *rsp)
 		.req_len = 4, .rsp_len = 4,
 		.req_ptr = (uintptr_t)req, .rsp_ptr = (uintptr_t)rsp,
 	};
+}
+
+long long read_sysfs_number(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 0);
 }

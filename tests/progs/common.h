@@ -42,6 +42,8 @@ uint64_t splitmix64(uint64_t *state);
 
 __noreturn void usage_exit(const char *text, int status);
 
+/* a number from a sysfs file, or -1 when it cannot be read */
+long long read_sysfs_number(const char *path);
 int open_node(const char *prog, const char *path);
 int node_info(int fd, struct msikit_doe_info *info);
 int node_features(int fd, struct msikit_doe_feature *feats, uint32_t max,

@@ -236,21 +236,7 @@ static void unprivileged(void)
 /* stats/exchanges of DEV's mailbox in sysfs, or -1 when it cannot be read */
 static long long exchanges_count(void)
 {
-	char buf[32];
-	ssize_t n;
-	int sfd;
-
-	if (!stats_path[0])
-		return -1;
-	sfd = open(stats_path, O_RDONLY | O_CLOEXEC);
-	if (sfd < 0)
-		return -1;
-	n = read(sfd, buf, sizeof(buf) - 1);
-	close(sfd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
+	return stats_path[0] ? read_sysfs_number(stats_path) : -1;
 }
 
 static void set_stats_path(void)

@@ -84,25 +84,9 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long read_long(const char *path)
-{
-	char buf[32];
-	ssize_t n;
-	int sfd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (sfd < 0)
-		return -1;
-	n = read(sfd, buf, sizeof(buf) - 1);
-	close(sfd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 0);
-}
-
 static long queued(void)
 {
-	return read_long(queued_path);
+	return read_sysfs_number(queued_path);
 }
 
 /* Wait up to @ms for queued to read @want; returns what it read last. */
@@ -273,7 +257,7 @@ int main(int argc, char **argv)
 		usage_exit(usage_text, EXIT_USAGE);
 	dev = argv[optind];
 	if (!max) {
-		q = read_long("/sys/module/msikit_doe/parameters/max_queued");
+		q = read_sysfs_number("/sys/module/msikit_doe/parameters/max_queued");
 		if (q < 1 || q > MAX_THREADS) {
 			fprintf(stderr, PROG ": cannot read max_queued (%ld): pass -n\n", q);
 			return EXIT_FAIL;
