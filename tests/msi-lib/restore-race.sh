@@ -18,8 +18,11 @@ rc=$?
 set -- $(cat "$T/restore_race")
 log "$(cat "$T/parent"): $1 rounds, $2 affinity changes, $3 refused, $4 stale"
 ktap_result "$ROUNDS rounds of write + restore while interrupts move" test "$rc" = 0 -a "$1" = "$ROUNDS"
+# the changer runs beside the rounds, paced by them, and may be a round or
+# two behind when they end: judge what it did, not how many it managed
 case "$(cat "$T/parent")" in
-*pinned) ktap_expect "pinned parent: every change refused" "$ROUNDS" "$3" ;;
+*pinned) ktap_result "pinned parent: all $3 changes tried were refused, none made" \
+		test "$3" -gt 0 -a "$2" = 0 ;;
 *) ktap_result "interrupts moved during the race: $2" test "$2" -gt 0 ;;
 esac
 ktap_expect "the last message each interrupt reported is its current one" 0 "$4"
