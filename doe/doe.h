@@ -24,6 +24,7 @@
 #define _MSIKIT_DOE_INTERNAL_H
 
 #include <linux/cdev.h>
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -86,6 +87,12 @@ struct msikit_doe_mb {
 	/* held for read around queueing, for write to stop queueing */
 	struct rw_semaphore gate;
 	unsigned long flags;
+	/*
+	 * The node exists before a transport with a start (the engine's
+	 * takeover Abort) has run it: exchanges wait for this first, or they
+	 * would meet the Abort on the registers.
+	 */
+	struct completion started;
 	/*
 	 * User-space exchanges submitted and not yet completed, those of
 	 * callers killed while waiting included: each holds up to 2 MiB.

@@ -109,6 +109,7 @@ struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 	INIT_LIST_HEAD(&mb->node);
 	init_waitqueue_head(&mb->waitq);
 	init_rwsem(&mb->gate);
+	init_completion(&mb->started);
 	mutex_init(&mb->feat_lock);
 
 	device_initialize(&mb->dev);
@@ -201,6 +202,7 @@ int doe_mb_start(struct msikit_doe_mb *mb)
 
 	if (mb->transport->start)
 		rc = mb->transport->start(mb);
+	complete_all(&mb->started);
 	return rc ?: doe_mb_discover(mb);
 }
 
@@ -221,6 +223,8 @@ void doe_mb_unregister(struct msikit_doe_mb *mb)
 	set_bit(DOE_GONE, &mb->flags);
 	set_bit(DOE_CANCEL, &mb->flags);
 	up_write(&mb->gate);
+	/* a mailbox torn down before its start lets its waiters fail */
+	complete_all(&mb->started);
 	wake_up_all(&mb->waitq);
 
 	device_del(&mb->dev);
@@ -237,6 +241,8 @@ static void doe_task_work(struct work_struct *work)
 	struct msikit_doe_mb *mb = task->mb;
 	int rv;
 
+	if (mb->transport->start)
+		wait_for_completion(&mb->started);
 	if (test_bit(DOE_GONE, &mb->flags))
 		rv = -ENODEV;
 	else if (test_bit(DOE_DEAD, &mb->flags))
