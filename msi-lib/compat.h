@@ -14,13 +14,13 @@
 #ifndef _MSIKIT_MSI_COMPAT_H
 #define _MSIKIT_MSI_COMPAT_H
 
+#include <linux/completion.h>
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
-#include "probes.h"
-
-#include <linux/completion.h>
 #include <linux/of.h>
 #include <linux/timer.h>
+
+#include "probes.h"
 
 struct device;
 
@@ -65,7 +65,7 @@ void msikit_parent_fini(struct msikit_parent *p);
 int msikit_parent_prepare(struct msikit_parent *p);
 void msikit_parent_idle(struct msikit_parent *p);
 int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
-void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu, unsigned long moved_at);
+void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu);
 
 /* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
 static inline int msikit_of_msi_map(struct device_node *np, u32 rid,

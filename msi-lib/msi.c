@@ -39,7 +39,6 @@ struct msikit_msi_irq {
 	struct msi_msg msg;		/* under dom->msg_lock */
 	/* pinned parents: the CPU a move left its old target on, or -1 */
 	int moved_from;
-	unsigned long moved_at;		/* jiffies */
 };
 
 struct msikit_msi_domain {
@@ -161,10 +160,8 @@ static int msi_set_affinity(struct irq_data *irqd, const struct cpumask *mask, b
 	}
 	ret = irq_chip_set_affinity_parent(irqd, mask, force);
 	/* the old CPU retires the old target later: see msi_free_one() */
-	if (ret >= 0 && mi->dom->p.pinned && old < nr_cpu_ids && cpumask_first(eff) != old) {
-		WRITE_ONCE(mi->moved_at, jiffies);
+	if (ret >= 0 && mi->dom->p.pinned && old < nr_cpu_ids && cpumask_first(eff) != old)
 		WRITE_ONCE(mi->moved_from, old);
-	}
 	if (ret >= 0 && ret != IRQ_SET_MASK_OK_DONE) {
 		msi_compose(irqd, &msg);
 		msi_update(mi, &msg, mi->active, false);
@@ -316,8 +313,7 @@ static void msi_free_one(struct msikit_msi_irq *mi)
 
 	/* a moved interrupt's old target must be retired before its number goes */
 	if (cpu >= 0)
-		msikit_parent_settle(&dom->p, cpu, READ_ONCE(mi->moved_at));
-	mi->moved_from = -1;
+		msikit_parent_settle(&dom->p, cpu);
 	irq_dispose_mapping(mi->virq);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));

@@ -405,7 +405,6 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
  *	old target, before the interrupt is freed
  * @p: parent state
  * @cpu: the CPU the interrupt was moved away from
- * @moved_at: jiffies when it moved
  *
  * The IMSIC retires the old target of a move on the old hart, lazily: from
  * a pinned timer it arms there for the next jiffy (or earlier, at the
@@ -413,13 +412,14 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
  * interrupt's number, and 7.x looks that number up when it retires the
  * target (its check for devices that update messages non-atomically): if
  * the interrupt was freed in between, the lookup finds nothing and the
- * IMSIC's handler oopses. A pinned timer of ours on the same hart that
- * expires a jiffy later runs after the IMSIC's, so once it has run the old
- * target is gone and the interrupt can go too. Only a moved interrupt pays
+ * IMSIC's handler oopses. The IMSIC's timer was armed at the move for the
+ * jiffy after it; a pinned timer of ours on the same hart that expires two
+ * jiffies from now runs after it, so once ours has run the old target is
+ * gone and the interrupt can go too. Only a moved interrupt pays
  * this, once, on its free; frees are serialised by the domain's lock, so
  * one timer per domain serves them all.
  */
-void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu, unsigned long moved_at)
+void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu)
 {
 	if (p->kind != MSIKIT_PARENT_IMSIC)
 		return;
@@ -430,7 +430,7 @@ void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu, unsigned lo
 		return;
 	}
 	reinit_completion(&p->settled);
-	p->settle_timer.expires = moved_at + 2;
+	p->settle_timer.expires = jiffies + 2;
 	add_timer_on(&p->settle_timer, cpu);
 	cpus_read_unlock();
 	wait_for_completion(&p->settled);
