@@ -70,7 +70,7 @@ chroot_run "$ROOT" sh -c "dpkg -i /tmp/msikit-debs/msikit-dkms_*.deb /tmp/msikit
 for k in $kernels; do
 	t0=$(date +%s)
 	# the postinst builds for the kernels it picks; every one of the matrix must have it
-	chroot_run "$ROOT" dkms status -m msikit -v "$VER" -k "$k" 2>/dev/null | grep -q ': installed' ||
+	grep -q ': installed' <<<"$(chroot_run "$ROOT" dkms status -m msikit -v "$VER" -k "$k" 2>/dev/null)" ||
 	if ! chroot_run "$ROOT" dkms install "msikit/$VER" -k "$k" >>"$log" 2>&1; then
 		cat "$ROOT/var/lib/dkms/msikit/$VER/build/make.log" >>"$log" 2>/dev/null || true
 		die "dkms install for $k failed, see $log"

@@ -209,7 +209,7 @@ for a in "$@"; do
 	for k in $kernels; do
 		fk=${k%-amd64}-$a note=""
 		why=""
-		if ! printf '%s\n' "${avail[@]}" | grep -qxF "$fk"; then
+		if ! grep -qxF "$fk" <<<"$(printf '%s\n' "${avail[@]}")"; then
 			why=$(why_missing "$a" "$fk")
 		elif ! pool_has "$a" "$fk"; then
 			why="$a ${fk%%+*}: in the index, not in the pool"
