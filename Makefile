@@ -7,6 +7,8 @@
 #   make check [T=] [K=] every test on every kernel of the matrix, in VMs
 #   make bench T=suite   benchmark figures
 #   make soak [T=] [K=]  the full-scale stress and fuzz figures
+#   make check-debug [T=] doe and msi-lib under lockdep, KASAN and kmemleak
+#                        (a debug build of Debian's 6.12 source; not in CI)
 #   make demo            boot a stock Debian kernel, dkms-install, show it
 #   make lint            checkpatch --strict, sparse, W=1 on every kernel
 #   make deb             msikit-dkms and msikit-tools packages, in deb/
@@ -47,6 +49,9 @@ check:
 bench:
 	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K))
 
+check-debug:
+	@$(SUDO) scripts/check.sh --debug $(if $(T),-t $(T))
+
 soak:
 	@$(SUDO) scripts/check.sh --soak $(if $(T),-t $(T)) $(if $(K),-k $(K))
 
@@ -56,4 +61,4 @@ demo:
 lint:
 	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
 
-.PHONY: all modules install deb clean check bench soak demo lint
+.PHONY: all modules install deb clean check check-debug bench soak demo lint

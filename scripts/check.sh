@@ -5,24 +5,31 @@
 # suite's kselftest-style scripts in the guest and report one TAP line per
 # test and kernel with its seconds, then "N passed, N failed, N skipped".
 #
-#   check.sh [-t SUITE] [-k KERNEL] [--bench | --soak]
+#   check.sh [-t SUITE] [-k KERNEL] [--bench | --soak | --debug]
 #
 # A skip must be on tests/expected-skips (kernel, test and why); any other
 # skip is a failure: a missing device or a lost kernel must not turn a
-# suite green. --soak runs each suite's soak list at full scale.
+# suite green. --soak runs each suite's soak list at full scale. --debug
+# runs the doe and msi-lib suites on the q35, q35-ir and cxl machines under
+# a debug build of Debian's own 6.12 source (scripts/debug-kernel.sh):
+# lockdep, KASAN, kmemleak and object debugging, whose every report fails
+# the test that was running.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
-SUITES="" KSEL="" BENCH=0 SCALE=ci
+SUITES="" KSEL="" BENCH=0 SCALE=ci DEBUG=0
+# the machines a debug kernel (amd64 only) runs on
+DEBUG_MACHINES="q35 q35-ir cxl"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) SUITES=$2; shift ;;
 	-k) KSEL=$2; shift ;;
 	--bench) BENCH=1 ;;
 	--soak) SCALE=soak ;;
-	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench | --soak]" ;;
+	--debug) DEBUG=1 ;;
+	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench | --soak | --debug]" ;;
 	esac
 	shift
 done
@@ -31,7 +38,9 @@ done
 mkdir -p "$MSIKIT_CACHE"
 exec 9>"$MSIKIT_CACHE/.lock"
 flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
-if [ -z "$SUITES" ]; then
+if [ -z "$SUITES" ] && [ "$DEBUG" = 1 ]; then
+	SUITES="doe msi-lib"
+elif [ -z "$SUITES" ]; then
 	SUITES="lint"
 	for d in "$SRC"/tests/*/; do
 		[ -f "$d/machine" ] && SUITES="$SUITES $(basename "$d")"
@@ -79,14 +88,34 @@ fi
 KERNELS=$(cat "$ROOT/.msikit-kernels")
 [ -n "$KSEL" ] && KERNELS=$(select_kernels "$KSEL")
 [ -n "$KERNELS" ] || die "no kernel of the matrix matches '$KSEL'"
+if [ "$DEBUG" = 1 ]; then
+	trap '"$HERE/debug-kernel.sh" remove' EXIT
+	t1=$(date +%s)
+	if ! KERNELS=$("$HERE/debug-kernel.sh" install 2> "$OUT/debug-kernel.txt"); then
+		tail -5 "$OUT/debug-kernel.txt" | sed 's/^/# /'
+		tap fail setup/debug-kernel "see ${OUT#"$SRC/"}/debug-kernel.txt"
+		echo "$pass passed, $fail failed, $skip skipped"
+		exit 1
+	fi
+	tap pass "$KERNELS setup/debug-kernel" "" "$(( $(date +%s) - t1 ))"
+	echo "# debug kernel $KERNELS: built once in $(cat "$MSIKIT_CACHE/debug-kernel/build.seconds") s"
+fi
 
 # Machines of another architecture (arm64-its, riscv64-imsic) run Debian's
 # kernel of that architecture with the same ABI as each amd64 kernel:
 # fetched by foreign.sh, listed in $ROOT/.msikit-foreign (ok or skip and
 # why), cross-built below.
 FARCHS=""
+# suite_machines SUITE: the machines a suite runs on in this mode
+suite_machines() {
+	local m
+	for m in $(cat "$SRC/tests/$1/machine" 2>/dev/null); do
+		[ "$DEBUG" = 1 ] && case " $DEBUG_MACHINES " in *" $m "*) ;; *) continue ;; esac
+		echo "$m"
+	done
+}
 for s in $SUITES; do
-	for m in $(cat "$SRC/tests/$s/machine" 2>/dev/null); do
+	for m in $(suite_machines "$s"); do
 		a=$(machine_arch "$m")
 		[ "$a" = amd64 ] || case " $FARCHS " in *" $a "*) ;; *) FARCHS="$FARCHS $a" ;; esac
 	done
@@ -165,6 +194,7 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	out=$OUT/$k/$machine
 	rm -rf "$ROOT/msikit-out"
 	t1=$(date +%s)
+	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
 		/msikit-plan /msikit-out > "$OUT/serial-$k-$s-$machine.log" 2>&1
 	spent[$s]=$(( ${spent[$s]:-0} + $(date +%s) - t1 ))
@@ -196,7 +226,7 @@ declare -A spent
 spent[setup]=$(( $(date +%s) - t0 ))
 for s in $SUITES; do
 	if [ "$s" = lint ]; then
-		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] && continue
+		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] || [ "$DEBUG" = 1 ] && continue
 		tl=$(date +%s) t1=$tl
 		for k in $KERNELS; do
 			while read -r st name detail; do
@@ -209,7 +239,7 @@ for s in $SUITES; do
 	fi
 	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
 	for k in $KERNELS; do
-		for m in $(cat "$SRC/tests/$s/machine"); do
+		for m in $(suite_machines "$s"); do
 			run_suite "$k" "$s" "$m"
 		done
 	done
@@ -217,7 +247,7 @@ done
 
 # Removing the package takes its modules with it, on every kernel (the
 # next run installs it again).
-if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ]; then
+if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ] && [ "$DEBUG" = 0 ]; then
 	t1=$(date +%s)
 	chroot_run "$ROOT" dpkg -r msikit-dkms msikit-tools > "$OUT/remove.txt" 2>&1
 	rc=$?

@@ -167,6 +167,9 @@ machine_args() {
 		;;
 	*) die "unknown machine $MACHINE" ;;
 	esac
+	# what a suite adds to every machine (tests/SUITE/qemu): ntb-msi's
+	# second edu, the other side of its loopback NTB
+	echo "${MSIKIT_QEMU_EXTRA:-}"
 }
 
 initrd=$(mkinitrd)

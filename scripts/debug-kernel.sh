@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The kernel of make check-debug: Debian's own linux-source of the matrix's
+# LTS (the same version as the stock 6.12 kernel), configured with
+# scripts/debug-kernel.config (lockdep, KASAN, kmemleak, atomic-sleep and
+# object debugging) and built once inside the root. The source and the
+# build live in $MSIKIT_CACHE/debug-kernel, bind-mounted into the root at
+# /usr/src/msikit-debug-kernel while a run uses it; the build is redone
+# only when the source version or the config fragment changes.
+#
+#   debug-kernel.sh install     build if needed, install image and modules
+#                               into the root, print the kernel release
+#   debug-kernel.sh remove      take them out of the root again
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+FRAG=$SRC/scripts/debug-kernel.config
+CACHE=$MSIKIT_CACHE/debug-kernel
+MNT=/usr/src/msikit-debug-kernel
+# what a kernel build needs beyond the root's dkms toolchain (openssl
+# makes the module signing key: MODULE_SIG stays on, as in Debian's kernel,
+# so an unsigned module meets lockdown the same way)
+BUILD_DEPS="bc bison flex libelf-dev libssl-dev openssl"
+
+[ "$(id -u)" = 0 ] || die "debug-kernel.sh must run as root (chroot, mounts)"
+[ -f "$ROOT/.msikit-kernels" ] || die "no root at $ROOT: run scripts/mkroot.sh"
+
+lts=$(head -1 "$ROOT/.msikit-kernels")
+series=$(echo "$lts" | cut -d. -f1-2)
+pkg=linux-source-$series
+
+mount_cache() {
+	mkdir -p "$CACHE" "$ROOT$MNT"
+	mountpoint -q "$ROOT$MNT" || mount --bind "$CACHE" "$ROOT$MNT"
+}
+
+# The source package of the same upstream version as the stock LTS image.
+fetch_source() {
+	local deb ver
+	aptx_update
+	ver=$(aptx apt-cache show "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -1)
+	[ -n "$ver" ] || die "no $pkg in $MSIKIT_SUITE"
+	case "$ver" in "${lts%%+*}"*) ;; *) die "$pkg is $ver, the stock LTS is $lts" ;; esac
+	if [ "$(cat "$CACHE/source.stamp" 2>/dev/null)" != "$ver" ]; then
+		msg "fetching and unpacking $pkg $ver"
+		(cd "$MSIKIT_CACHE/apt" && retry aptx apt-get -q download "$pkg=$ver") >/dev/null
+		deb=$(ls "$MSIKIT_CACHE/apt/${pkg}_${ver}"_all.deb)
+		rm -rf "$CACHE/$pkg" "$CACHE/build" "$CACHE/build.stamp"
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" | tar -xJ -C "$CACHE"
+		echo "$ver" > "$CACHE/source.stamp"
+	fi
+	echo "$ver"
+}
+
+build_deps() {
+	local have
+	# dpkg-query fails when any is unknown: count the installed ones
+	have=$(chroot "$ROOT" dpkg-query -W -f='${db:Status-Abbrev}\n' $BUILD_DEPS 2>/dev/null | grep -c '^ii' || true)
+	[ "$have" = "$(echo $BUILD_DEPS | wc -w)" ] && return 0
+	msg "installing the kernel build tools into the root: $BUILD_DEPS"
+	retry chroot_run "$ROOT" sh -c "apt-get -q update && apt-get -q -y install --no-install-recommends $BUILD_DEPS" \
+		> "$CACHE/deps.log" 2>&1 || die "installing $BUILD_DEPS failed, see $CACHE/deps.log"
+}
+
+# Every =y, =m and string line of the fragment must have survived
+# olddefconfig: a dependency that silently dropped a checker would make a
+# clean run mean nothing.
+check_config() {
+	local line lost=""
+	while IFS= read -r line; do
+		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+		grep -qxF "$line" "$CACHE/build/.config" || lost="$lost ${line%%=*}"
+	done < "$FRAG"
+	[ -z "$lost" ] || die "the debug config lost:$lost (see $CACHE/build/.config)"
+}
+
+build() {
+	local want=$1 t0
+	[ "$(cat "$CACHE/build.stamp" 2>/dev/null)" = "$want" ] &&
+		[ -f "$CACHE/build/arch/x86/boot/bzImage" ] && return 0
+	build_deps
+	t0=$(date +%s)
+	msg "building the debug kernel from $pkg (2 cores: about 30 minutes, once)"
+	# kbuild rebuilds what a config change touches: keep the objects
+	rm -f "$CACHE/build.stamp"
+	mkdir -p "$CACHE/build"
+	cp "$FRAG" "$CACHE/build/msikit.config"
+	chroot_run "$ROOT" sh -c "
+		set -e
+		cd $MNT/$pkg
+		make -s O=$MNT/build x86_64_defconfig kvm_guest.config
+		scripts/kconfig/merge_config.sh -m -O $MNT/build $MNT/build/.config $MNT/build/msikit.config
+		make -s O=$MNT/build olddefconfig" > "$CACHE/build.log" 2>&1 ||
+		die "configuring the debug kernel failed, see $CACHE/build.log"
+	check_config
+	chroot_run "$ROOT" make -C "$MNT/$pkg" O="$MNT/build" -j"$(nproc)" bzImage modules \
+		>> "$CACHE/build.log" 2>&1 || die "building the debug kernel failed, see $CACHE/build.log"
+	echo "$want" > "$CACHE/build.stamp"
+	echo "$(( $(date +%s) - t0 ))" > "$CACHE/build.seconds"
+	msg "built the debug kernel in $(cat "$CACHE/build.seconds") s"
+}
+
+krel() {
+	chroot "$ROOT" make -s -C "$MNT/$pkg" O="$MNT/build" kernelrelease 2>/dev/null | tail -1
+}
+
+install_kernel() {
+	local k=$1
+	if ! cmp -s "$CACHE/build/arch/x86/boot/bzImage" "$ROOT/boot/vmlinuz-$k"; then
+		chroot_run "$ROOT" sh -c "
+			set -e
+			rm -rf /usr/lib/modules/$k
+			make -s -C $MNT/$pkg O=$MNT/build INSTALL_MOD_PATH=/usr modules_install
+			ln -sfn $MNT/build /usr/lib/modules/$k/build
+			cp $MNT/build/.config /boot/config-$k
+			cp $MNT/build/System.map /boot/System.map-$k
+			depmod $k
+			cp $MNT/build/arch/x86/boot/bzImage /boot/vmlinuz-$k" > "$CACHE/install.log" 2>&1 ||
+			die "installing the debug kernel failed, see $CACHE/install.log"
+	fi
+}
+
+case "${1:-}" in
+install)
+	mount_cache
+	ver=$(fetch_source)
+	build "$ver $(sha256sum < "$FRAG" | cut -c1-16)"
+	k=$(krel)
+	[ -n "$k" ] || die "no kernel release from the debug build"
+	install_kernel "$k"
+	echo "$k"
+	;;
+remove)
+	for k in $(cd "$ROOT/boot" && ls vmlinuz-*-msikit-debug 2>/dev/null | sed 's/^vmlinuz-//'); do
+		chroot "$ROOT" dkms remove "msikit/$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRC/dkms.conf")" \
+			-k "$k" >/dev/null 2>&1 || true
+		rm -rf "$ROOT/usr/lib/modules/$k" "$ROOT/boot/"*"-$k" "$MSIKIT_CACHE/initrd-$k.gz"
+	done
+	umount_all "$ROOT$MNT"
+	;;
+*) die "usage: debug-kernel.sh install | remove" ;;
+esac
