@@ -66,6 +66,7 @@ int msikit_parent_prepare(struct msikit_parent *p);
 void msikit_parent_idle(struct msikit_parent *p);
 int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
 void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu);
+int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size);
 
 /* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
 static inline int msikit_of_msi_map(struct device_node *np, u32 rid,

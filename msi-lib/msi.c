@@ -612,6 +612,29 @@ bool msikit_msi_pinned(struct msikit_msi_domain *dom)
 EXPORT_SYMBOL_GPL(msikit_msi_pinned);
 
 /**
+ * msikit_msi_msg_window() - the address range every message lies in
+ * @dom: domain
+ * @base: start of the range
+ * @size: its length
+ *
+ * For a consumer that must map the messages before it knows them, such as
+ * an NTB inbound window: every message the parent can compose for this
+ * domain, now or after any affinity change, has its address in the range.
+ * With an IOMMU that remaps MSI writes (arm64 SMMU) the message holds an
+ * I/O virtual address instead; the consumer should still check each
+ * message against the range.
+ *
+ * Return: 0, or -EOPNOTSUPP when the parent gives no such range, -EINVAL.
+ */
+int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size)
+{
+	if (IS_ERR_OR_NULL(dom) || !base || !size)
+		return -EINVAL;
+	return msikit_parent_window(&dom->p, base, size);
+}
+EXPORT_SYMBOL_GPL(msikit_msi_msg_window);
+
+/**
  * msikit_msi_parent_name() - which parent serves the domain
  * @dom: domain
  */

@@ -9,6 +9,8 @@
 #include <linux/log2.h>
 #include <linux/msi.h>
 #include <linux/of.h>
+#include <linux/of_address.h>
+#include <linux/sizes.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/cpu.h>
@@ -290,6 +292,79 @@ int msikit_parent_init(struct msikit_parent *p, struct device *dev,
 	timer_setup(&p->settle_timer, msikit_settle_fn, TIMER_PINNED);
 	init_completion(&p->settled);
 	return 0;
+}
+
+/*
+ * The hull of a device-tree node's register ranges from @first on: every
+ * interrupt file of an IMSIC node (one range per hart group), or the ITS's
+ * translation frame.
+ */
+static int msikit_of_hull(struct irq_domain *d, int first, int last, u64 *base, u64 *size)
+{
+	struct device_node *np = is_of_node(d->fwnode) ? to_of_node(d->fwnode) : NULL;
+	struct resource res;
+	u64 lo = U64_MAX, hi = 0;
+	int i;
+
+	for (i = first; np && (last < 0 || i <= last); i++) {
+		if (of_address_to_resource(np, i, &res))
+			break;
+		lo = min_t(u64, lo, res.start);
+		hi = max_t(u64, hi, res.end);
+	}
+	if (lo > hi)
+		return -EOPNOTSUPP;
+	*base = lo;
+	*size = hi - lo + 1;
+	return 0;
+}
+
+/* GITS_TRANSLATER is the only register of the ITS's second 64 KiB frame. */
+#define MSIKIT_ITS_TRANSLATION_FRAME	0x10000
+#define MSIKIT_ITS_FRAME_SIZE		0x10000
+
+/**
+ * msikit_parent_window() - where the parent's messages can point
+ * @p: parent state
+ * @base: start of the range
+ * @size: its length
+ *
+ * The range holds every address the parent can put in a message for this
+ * device, now and after any affinity change: the x86 interrupt address
+ * range (destination or remapping index bits, 1 MiB) for the vector and
+ * VT-d parents, its first page for AMD-Vi (the index is in the data), the
+ * translation frame of the ITS, and the hull of every hart's interrupt file
+ * for the IMSIC (from the controller's device-tree node).
+ *
+ * Return: 0, or -EOPNOTSUPP where the range cannot be known.
+ */
+int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size)
+{
+	u64 b, s;
+	int rc;
+
+	switch (p->kind) {
+	case MSIKIT_PARENT_X86_VECTOR:
+	case MSIKIT_PARENT_INTEL_IR:
+		*base = 0xfee00000;
+		*size = SZ_1M;
+		return 0;
+	case MSIKIT_PARENT_AMD_IR:
+		*base = 0xfee00000;
+		*size = SZ_4K;
+		return 0;
+	case MSIKIT_PARENT_GIC_ITS:
+		rc = msikit_of_hull(p->domain, 0, 0, &b, &s);
+		if (rc || s < MSIKIT_ITS_TRANSLATION_FRAME + MSIKIT_ITS_FRAME_SIZE)
+			return -EOPNOTSUPP;
+		*base = b + MSIKIT_ITS_TRANSLATION_FRAME;
+		*size = MSIKIT_ITS_FRAME_SIZE;
+		return 0;
+	case MSIKIT_PARENT_IMSIC:
+		return msikit_of_hull(p->domain, 0, -1, base, size);
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
 /**

@@ -57,6 +57,7 @@ int msikit_msi_virq(struct msikit_msi_domain *dom, unsigned int index);
 int msikit_msi_get_msg(struct msikit_msi_domain *dom, unsigned int index,
 		       struct msi_msg *msg);
 int msikit_msi_restore(struct msikit_msi_domain *dom);
+int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size);
 
 bool msikit_msi_immutable(struct msikit_msi_domain *dom);
 bool msikit_msi_pinned(struct msikit_msi_domain *dom);

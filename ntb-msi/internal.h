@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msikit_ntb_msi internals. ntb_msi.c owns the context and the interrupts;
+ * window.c plans and sets the inbound windows, peer.c is the peer's side
+ * (outbound windows, triggers). Both only read the context: calls run from
+ * ntb_msi.c to them, never back.
+ */
+#ifndef _MSIKIT_NTB_MSI_INTERNAL_H
+#define _MSIKIT_NTB_MSI_INTERNAL_H
+
+#include <linux/msi.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <msikit/msi.h>
+#include <msikit/ntb_msi.h>
+
+#define NM_MAX_IRQS	2048
+
+struct nm_irq {
+	int virq;				/* 0: not requested */
+	void *dev_id;
+	struct msikit_ntb_msi_desc *desc;	/* the client's copy, under lock */
+	struct msi_msg latest;			/* last report, under msg_lock */
+	bool dirty;				/* under msg_lock */
+};
+
+struct msikit_ntb_msi {
+	struct msikit_ntb_port *port;
+	struct msikit_msi_domain *dom;
+	void (*desc_changed)(void *ctx);
+	void *ctx;
+	struct mutex lock;		/* interrupts, descriptors, windows */
+	raw_spinlock_t msg_lock;	/* taken where msikit_msi reports */
+	struct work_struct work;
+	/* every message address lies in [msg_base, msg_base + msg_size) */
+	u64 msg_base, msg_size;
+	/* the inbound window: offset 0 of every descriptor */
+	u64 win_base, win_size;
+	bool planned;			/* win_base is set */
+	unsigned long mws_set;		/* peers whose translation is set */
+	void __iomem *peer_mw[MSIKIT_NTB_MAX_PEERS];
+	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];
+	unsigned int nr_irqs;
+	unsigned int max_irqs;
+	struct nm_irq irqs[] __counted_by(max_irqs);
+};
+
+/* window.c */
+int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
+		resource_size_t *sizes);
+int nm_set_mws(struct msikit_ntb_msi *nm, u64 base, const resource_size_t *sizes);
+void nm_clear_mws(struct msikit_ntb_msi *nm);
+int nm_make_desc(struct msikit_ntb_msi *nm, const struct msi_msg *msg,
+		 struct msikit_ntb_msi_desc *desc);
+
+/* peer.c */
+int nm_map_peers(struct msikit_ntb_msi *nm);
+void nm_unmap_peers(struct msikit_ntb_msi *nm);
+
+#endif /* _MSIKIT_NTB_MSI_INTERNAL_H */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_ntb_msi, the peer's side: the outbound windows through which this
+ * port raises its peers' interrupts, and the trigger itself. A descriptor
+ * comes from the peer, so it is checked like any input from outside.
+ */
+#include <linux/device.h>
+#include <linux/io.h>
+#include "internal.h"
+
+/**
+ * nm_map_peers() - map each peer's outbound window
+ * @nm: context
+ *
+ * A trigger may run in interrupt context, where nothing can be mapped: map
+ * up front. A port without memory-mapped windows writes for us instead.
+ */
+int nm_map_peers(struct msikit_ntb_msi *nm)
+{
+	struct msikit_ntb_port *port = nm->port;
+	resource_size_t size;
+	phys_addr_t base;
+	int peer, rc;
+
+	for (peer = 0; peer < port->peers; peer++) {
+		rc = port->ops->peer_mw_get_addr(port, peer, &base, &size);
+		if (rc == -EOPNOTSUPP && port->ops->peer_mw_write)
+			continue;
+		if (!rc && size < sizeof(u32))
+			rc = -EINVAL;
+		if (rc) {
+			dev_warn(port->dev, "msikit: peer %d: no outbound window (%d)\n", peer, rc);
+			goto unmap;
+		}
+		nm->peer_mw[peer] = ioremap(base, size);
+		if (!nm->peer_mw[peer]) {
+			rc = -ENOMEM;
+			goto unmap;
+		}
+		nm->peer_mw_size[peer] = size;
+	}
+	return 0;
+unmap:
+	nm_unmap_peers(nm);
+	return rc;
+}
+
+void nm_unmap_peers(struct msikit_ntb_msi *nm)
+{
+	int peer;
+
+	for (peer = 0; peer < MSIKIT_NTB_MAX_PEERS; peer++) {
+		if (nm->peer_mw[peer])
+			iounmap(nm->peer_mw[peer]);
+		nm->peer_mw[peer] = NULL;
+	}
+}
+
+static int peer_check(struct msikit_ntb_msi *nm, int peer,
+		      const struct msikit_ntb_msi_desc *desc, u32 *off)
+{
+	if (IS_ERR_OR_NULL(nm) || !desc || peer < 0 || peer >= nm->port->peers)
+		return -EINVAL;
+	*off = le32_to_cpu(desc->addr_offset);
+	if (*off & (sizeof(u32) - 1)) {
+		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x is not 32-bit aligned\n",
+				     peer, *off);
+		return -EINVAL;
+	}
+	if (nm->peer_mw[peer] && *off > nm->peer_mw_size[peer] - sizeof(u32)) {
+		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x beyond the %#llx-byte window\n",
+				     peer, *off, (u64)nm->peer_mw_size[peer]);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/**
+ * msikit_ntb_msi_peer_trigger() - raise a peer's interrupt
+ * @nm: this port's context
+ * @peer: which peer, 0..peers-1
+ * @desc: the descriptor the peer published
+ *
+ * May be called in any context, the port's peer_mw_write permitting.
+ *
+ * Return: 0 once the write is posted, -EINVAL for a bad peer or descriptor,
+ * -ERANGE for an offset beyond the outbound window, or the port's error.
+ */
+int msikit_ntb_msi_peer_trigger(struct msikit_ntb_msi *nm, int peer,
+				const struct msikit_ntb_msi_desc *desc)
+{
+	u32 off;
+	int rc;
+
+	rc = peer_check(nm, peer, desc, &off);
+	if (rc)
+		return rc;
+	if (!nm->peer_mw[peer])
+		return nm->port->ops->peer_mw_write(nm->port, peer, off, le32_to_cpu(desc->data));
+	iowrite32(le32_to_cpu(desc->data), nm->peer_mw[peer] + off);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_trigger);
+
+/**
+ * msikit_ntb_msi_peer_addr() - where a peer's interrupt is raised
+ * @nm: this port's context
+ * @peer: which peer
+ * @desc: the descriptor the peer published
+ * @addr: the physical address to write @desc->data to (a DMA engine may)
+ *
+ * Return: 0, -EINVAL/-ERANGE as for msikit_ntb_msi_peer_trigger(), or
+ * -EOPNOTSUPP for a port without memory-mapped outbound windows.
+ */
+int msikit_ntb_msi_peer_addr(struct msikit_ntb_msi *nm, int peer,
+			     const struct msikit_ntb_msi_desc *desc, phys_addr_t *addr)
+{
+	resource_size_t size;
+	phys_addr_t base;
+	u32 off;
+	int rc;
+
+	rc = peer_check(nm, peer, desc, &off);
+	if (rc || !addr)
+		return rc ?: -EINVAL;
+	if (!nm->peer_mw[peer])
+		return -EOPNOTSUPP;
+	rc = nm->port->ops->peer_mw_get_addr(nm->port, peer, &base, &size);
+	if (rc)
+		return rc;
+	*addr = base + off;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_addr);
