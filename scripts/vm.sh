@@ -167,9 +167,11 @@ machine_args() {
 		;;
 	*) die "unknown machine $MACHINE" ;;
 	esac
-	# what a suite adds to every machine (tests/SUITE/qemu): ntb-msi's
-	# second edu, the other side of its loopback NTB
-	echo "${MSIKIT_QEMU_EXTRA:-}"
+}
+# what a suite adds to every machine (tests/SUITE/qemu): ntb-msi's second
+# edu, the other side of its loopback NTB
+extra_args() {
+	echo ${MSIKIT_QEMU_EXTRA:-}
 }
 
 initrd=$(mkinitrd)
@@ -190,7 +192,7 @@ arm64) qemu=qemu-system-aarch64 console=ttyAMA0 serial="-serial mon:stdio" ;;
 riscv64) qemu=qemu-system-riscv64 console=ttyS0 serial="-serial mon:stdio" ;;
 esac
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
-	$(machine_args) \
+	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
 	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \

@@ -1,0 +1,1487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_ntb_loop: a loopback NTB of two QEMU edu functions (1234:11e8)
+ * for msikit_ntb_msi. Test-only: not part of the package.
+ *
+ * The first edu function bound is side A, the second side B; they are the
+ * two ports of a back-to-back bridge, each with one peer, the other side.
+ * A side's inbound window is a recorded translation {addr, size}. A write
+ * the other side sends through its outbound window (peer_mw_write: the
+ * port has no memory-mapped one) lands at addr + offset: the receiving
+ * edu's own MSI capability, which the PCI core leaves disabled because no
+ * driver enables MSI on edu, is programmed with that address and the data
+ * and raised through register 0x60, so QEMU sends the write with the
+ * receiving function's requester ID, as a bridge forwards a peer's write.
+ * Each side also runs a client of the msikit_ntb_msi API, whose
+ * descriptors reach the other side only through a "scratchpad channel":
+ * published at request, republished from desc_changed.
+ *
+ * sysfs, in the group "ntb" under each edu function ("this side"; "the
+ * peer" is the other one):
+ *   side        "A" or "B"
+ *   setup       write N: create this side's nm if there is none, set up
+ *		 its windows, request interrupts 0..N-1 and publish their
+ *		 descriptors; all or nothing. "0" only creates the nm
+ *   teardown    write anything: free every interrupt, exit the nm
+ *   free_some   write INDEX: free one interrupt and unpublish it
+ *   info        "parent P immutable I pinned P win_base B win_size S
+ *		 max_irqs M nr_irqs N own_vectors V dropped D": V is the
+ *		 function's own MSI vector count, D the peer's writes this
+ *		 side's window dropped
+ *   descs       "INDEX OFFSET DATA" per published descriptor
+ *   counts      "INDEX COUNT" per requested interrupt
+ *   fire        write "INDEX COUNT": COUNT writes of the peer's interrupt
+ *		 INDEX through this side's nm, each waited for; -ETIMEDOUT
+ *		 if one is lost, -EIO if another interrupt counted it or it
+ *		 counted twice
+ *   fire_all    write COUNT: the same for every published interrupt of
+ *		 the peer; fire_result: "sent S delivered D lost L
+ *		 misrouted M"
+ *   stress      write "WRITES CHANGES": WRITES writes to the peer's
+ *		 interrupts in turn, each waited for at its own interrupt,
+ *		 while a thread on another CPU makes CHANGES affinity
+ *		 changes of them; the writer always reads the channel
+ *   stress_result  "writes W changes C ebusy E lost L misrouted M
+ *		 spurious S republished R refused F failed X"
+ *   restore     write anything: forget the peer's published descriptors
+ *		 (a peer reset), then msikit_ntb_msi_restore() on the
+ *		 peer's nm; read: how many it republished
+ *   cycle       write N: N times request one interrupt here, one write
+ *		 from the peer, free it
+ *   maxprobe    write anything: on a second nm of 2048 here (no setup),
+ *		 request until msikit refuses, one write from the peer to
+ *		 each; read: "COUNT ERRNO DELIVERED"
+ *   selftest    read: API misuse cases, one "ok"/"not ok" line each;
+ *		 this side must not be set up, the peer should be (its
+ *		 window refuses out-of-window triggers)
+ *
+ * Module parameters mw_addr_align, mw_size_align and mw_size_max are what
+ * the ports report; max_irqs sizes the nm setup creates.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/irq.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/wait.h>
+#include <msikit/ntb_msi.h>
+
+#include "ntb_loop_edu.h"
+
+#define NL_MAX		2048	/* interrupts per side, and the maxprobe nm's size */
+#define NL_WAIT		HZ	/* a write not counted by then is lost */
+#define NL_FIRE_FAILS	16	/* fire_all stops after so many, at a second each */
+
+static ulong mw_addr_align = 4096;
+module_param(mw_addr_align, ulong, 0644);
+MODULE_PARM_DESC(mw_addr_align, "inbound window address alignment the ports report");
+static ulong mw_size_align = 4096;
+module_param(mw_size_align, ulong, 0644);
+MODULE_PARM_DESC(mw_size_align, "inbound window size alignment the ports report");
+static ulong mw_size_max = SZ_1M;
+module_param(mw_size_max, ulong, 0644);
+MODULE_PARM_DESC(mw_size_max, "largest inbound window the ports report");
+static uint max_irqs = 256;
+module_param(max_irqs, uint, 0644);
+MODULE_PARM_DESC(max_irqs, "size of the nm that setup creates");
+
+static const char * const nl_names[] = { "ntb-loop-A", "ntb-loop-B" };
+
+struct nl_side;
+
+struct nl_irq {
+	struct nl_side *side;
+	unsigned int index;
+	unsigned int irq;		/* while requested */
+	bool requested;			/* under chan_lock: desc_changed copies it */
+	atomic_t count;
+	struct msikit_ntb_msi_desc desc;	/* the client's copy, which msikit rewrites */
+	unsigned int sent, base;	/* stress: writes aimed here, count before */
+};
+
+/* one scratchpad pair of the channel */
+struct nl_chan {
+	bool valid;
+	struct msikit_ntb_msi_desc desc;
+};
+
+struct nl_fire {
+	unsigned long sent, delivered, lost, misrouted;
+};
+
+struct nl_stress {
+	unsigned long writes, changes, ebusy, lost, misrouted, spurious, republished;
+	unsigned long refused, failed;
+};
+
+struct nl_side {
+	struct pci_dev *pdev;
+	struct loop_edu edu;
+	unsigned int index;		/* 0: A, 1: B */
+	struct msikit_ntb_port port;
+	atomic_t users;			/* references of the other side's paths */
+	bool dying;			/* remove() has begun */
+	struct mutex lock;		/* nm, irqs[].irq; held by every store */
+	struct msikit_ntb_msi *nm;
+	struct nl_irq *irqs;		/* NL_MAX */
+	atomic_t total;			/* interrupts this side counted, any index */
+	unsigned int last;		/* the index that counted last */
+	wait_queue_head_t wq;
+	raw_spinlock_t win_lock;	/* win_addr, win_size, dropped; held over a raise */
+	u64 win_addr, win_size;		/* inbound translation, size 0 when clear */
+	unsigned long dropped;
+	spinlock_t chan_lock;		/* chan, irqs[].requested, republished */
+	struct nl_chan *chan;		/* NL_MAX: what the other side reads */
+	unsigned long republished;
+	struct nl_fire fr;
+	struct nl_stress st;
+	long restored;
+	int max_count, max_errno, max_delivered;
+};
+
+/*
+ * The two sides: a slot is taken from probe to the end of remove, the
+ * lookup pointer only while the side may be used by the other one.
+ */
+static DEFINE_MUTEX(nl_bind_lock);	/* nl_slot_used */
+static bool nl_slot_used[2];
+static DEFINE_RAW_SPINLOCK(nl_sides_lock);	/* nl_sides, taking a reference */
+static struct nl_side *nl_sides[2];
+static DECLARE_WAIT_QUEUE_HEAD(nl_release_wq);
+/* one lock class per side: A's lock is always taken before B's */
+static struct lock_class_key nl_lock_keys[2];
+
+static __printf(3, 4) int nl_refuse(struct nl_side *s, int rc, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_warn(&s->pdev->dev, "%pV", &vaf);
+	va_end(args);
+	return rc;
+}
+
+/* May be called in atomic context (peer_mw_write). */
+static struct nl_side *nl_get(unsigned int index)
+{
+	struct nl_side *s;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&nl_sides_lock, flags);
+	s = nl_sides[index];
+	if (s)
+		atomic_inc(&s->users);
+	raw_spin_unlock_irqrestore(&nl_sides_lock, flags);
+	return s;
+}
+
+/* The wait queue is global: @s may be freed as soon as users reaches 0. */
+static void nl_put(struct nl_side *s)
+{
+	if (atomic_dec_and_test(&s->users))
+		wake_up(&nl_release_wq);
+}
+
+static bool nl_gone(struct nl_side *a, struct nl_side *b)
+{
+	return READ_ONCE(a->dying) || READ_ONCE(b->dying);
+}
+
+/*
+ * Both sides' locks, A's first, so stores running in opposite directions
+ * cannot deadlock; the reference keeps the peer's memory while its
+ * remove() waits for us. A side being removed is never used again.
+ */
+static struct nl_side *nl_lock_pair(struct nl_side *s)
+{
+	struct nl_side *peer = nl_get(s->index ^ 1);
+
+	if (!peer)
+		return ERR_PTR(-ENODEV);
+	mutex_lock(s->index ? &peer->lock : &s->lock);
+	mutex_lock(s->index ? &s->lock : &peer->lock);
+	if (nl_gone(s, peer)) {
+		mutex_unlock(&s->lock);
+		mutex_unlock(&peer->lock);
+		nl_put(peer);
+		return ERR_PTR(-ENODEV);
+	}
+	return peer;
+}
+
+static void nl_unlock_pair(struct nl_side *s, struct nl_side *peer)
+{
+	mutex_unlock(&s->lock);
+	mutex_unlock(&peer->lock);
+	nl_put(peer);
+}
+
+static struct nl_side *port_side(struct msikit_ntb_port *port)
+{
+	return container_of(port, struct nl_side, port);
+}
+
+/* Parameters as they are: refusing bad ones is msikit's job, under test. */
+static int nl_mw_get_align(struct msikit_ntb_port *port, int peer, resource_size_t *addr_align,
+			   resource_size_t *size_align, resource_size_t *size_max)
+{
+	if (peer)
+		return -EINVAL;
+	*addr_align = READ_ONCE(mw_addr_align);
+	*size_align = READ_ONCE(mw_size_align);
+	*size_max = READ_ONCE(mw_size_max);
+	return 0;
+}
+
+static bool nl_aligned(u64 v, u64 align)
+{
+	u64 rem;
+
+	if (!align)
+		return false;
+	div64_u64_rem(v, align, &rem);
+	return !rem;
+}
+
+/* Like hardware: a window the port cannot translate is refused. */
+static int nl_mw_set_trans(struct msikit_ntb_port *port, int peer, dma_addr_t addr,
+			   resource_size_t size)
+{
+	struct nl_side *s = port_side(port);
+	unsigned long flags;
+
+	if (peer)
+		return -EINVAL;
+	if (!nl_aligned(addr, READ_ONCE(mw_addr_align)) ||
+	    !size || !nl_aligned(size, READ_ONCE(mw_size_align)) || size > READ_ONCE(mw_size_max)) {
+		dev_warn(&s->pdev->dev,
+			 "inbound window %#llx+%#llx refused: align %#lx, size align %#lx, max %#lx\n",
+			 (u64)addr, (u64)size, READ_ONCE(mw_addr_align),
+			 READ_ONCE(mw_size_align), READ_ONCE(mw_size_max));
+		return -EINVAL;
+	}
+	raw_spin_lock_irqsave(&s->win_lock, flags);
+	s->win_addr = addr;
+	s->win_size = size;
+	raw_spin_unlock_irqrestore(&s->win_lock, flags);
+	return 0;
+}
+
+/* The other side's write path holds win_lock over the whole raise. */
+static void nl_mw_clear_trans(struct msikit_ntb_port *port, int peer)
+{
+	struct nl_side *s = port_side(port);
+	unsigned long flags;
+
+	if (peer)
+		return;
+	raw_spin_lock_irqsave(&s->win_lock, flags);
+	s->win_addr = 0;
+	s->win_size = 0;
+	raw_spin_unlock_irqrestore(&s->win_lock, flags);
+}
+
+static int nl_peer_mw_get_addr(struct msikit_ntb_port *port, int peer, phys_addr_t *base,
+			       resource_size_t *size)
+{
+	return -EOPNOTSUPP;
+}
+
+/* A write through this side's outbound window: it lands in the other side's. */
+static int nl_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)
+{
+	struct nl_side *rx;
+	unsigned long flags;
+	int rc = 0;
+
+	if (peer)
+		return -EINVAL;
+	rx = nl_get(port_side(port)->index ^ 1);
+	if (!rx)
+		return -ENODEV;
+	raw_spin_lock_irqsave(&rx->win_lock, flags);
+	if (!rx->win_size)
+		rc = -ENOLINK;
+	else if ((u64)offset + 4 > rx->win_size || offset % 4)
+		rc = -ERANGE;
+	else
+		/*
+		 * QEMU sends the message within the trapped register write:
+		 * none is in flight once win_lock is dropped
+		 */
+		rc = loop_edu_write(&rx->edu, rx->win_addr + offset, data);
+	if (rc)
+		rx->dropped++;
+	raw_spin_unlock_irqrestore(&rx->win_lock, flags);
+	nl_put(rx);
+	return rc;
+}
+
+static const struct msikit_ntb_port_ops nl_port_ops = {
+	.mw_get_align = nl_mw_get_align,
+	.mw_set_trans = nl_mw_set_trans,
+	.mw_clear_trans = nl_mw_clear_trans,
+	.peer_mw_get_addr = nl_peer_mw_get_addr,
+	.peer_mw_write = nl_peer_mw_write,
+};
+
+static irqreturn_t nl_handler(int irq, void *data)
+{
+	struct nl_irq *ni = data;
+	struct nl_side *s = ni->side;
+
+	atomic_inc(&ni->count);
+	WRITE_ONCE(s->last, ni->index);
+	/* a waiter that sees total grow sees count and last with it */
+	smp_mb__before_atomic();
+	atomic_inc(&s->total);
+	wake_up(&s->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * msikit rewrote descriptors (an x86 vector move, a restore): republish
+ * every requested one on the channel, which is all the other side reads.
+ * Only what differs from the published copy counts as republished.
+ */
+static void nl_desc_changed(void *ctx)
+{
+	struct nl_side *s = ctx;
+	struct nl_chan *c;
+	unsigned int i;
+
+	spin_lock(&s->chan_lock);
+	for (i = 0; i < NL_MAX; i++) {
+		if (!s->irqs[i].requested)
+			continue;
+		c = &s->chan[i];
+		if (c->valid && !memcmp(&c->desc, &s->irqs[i].desc, sizeof(c->desc)))
+			continue;
+		c->desc = s->irqs[i].desc;
+		c->valid = true;
+		s->republished++;
+	}
+	spin_unlock(&s->chan_lock);
+}
+
+/* The maxprobe and selftest nms publish nothing: their interrupts never move. */
+static void nl_no_channel(void *ctx)
+{
+}
+
+static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi_desc *d)
+{
+	int rc = -ENOENT;
+
+	spin_lock(&s->chan_lock);
+	if (s->chan[i].valid) {
+		*d = s->chan[i].desc;
+		rc = 0;
+	}
+	spin_unlock(&s->chan_lock);
+	return rc;
+}
+
+static void nl_unpublish(struct nl_side *s, unsigned int i)
+{
+	spin_lock(&s->chan_lock);
+	s->irqs[i].requested = false;
+	memset(&s->chan[i], 0, sizeof(s->chan[i]));
+	spin_unlock(&s->chan_lock);
+}
+
+static void nl_unpublish_all(struct nl_side *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < NL_MAX; i++)
+		nl_unpublish(s, i);
+}
+
+/* Request interrupt @i of this side's nm and publish its descriptor. */
+static int nl_request(struct nl_side *s, unsigned int i)
+{
+	struct nl_irq *ni = &s->irqs[i];
+	int irq;
+
+	atomic_set(&ni->count, 0);
+	memset(&ni->desc, 0, sizeof(ni->desc));
+	irq = msikit_ntb_msi_request_threaded_irq(s->nm, nl_handler, NULL, nl_names[s->index],
+						  ni, &ni->desc);
+	if (irq < 0)
+		return irq;
+	ni->irq = irq;
+	spin_lock(&s->chan_lock);
+	ni->requested = true;
+	s->chan[i].desc = ni->desc;
+	s->chan[i].valid = true;
+	spin_unlock(&s->chan_lock);
+	return 0;
+}
+
+/* Unpublish first: the peer must stop using it before it goes. */
+static int nl_free(struct nl_side *s, unsigned int i)
+{
+	struct nl_irq *ni = &s->irqs[i];
+	int rc;
+
+	nl_unpublish(s, i);
+	rc = msikit_ntb_msi_free_irq(s->nm, ni->irq, ni);
+	if (rc)
+		dev_err(&s->pdev->dev, "free of interrupt %u (irq %u): %d\n", i, ni->irq, rc);
+	ni->irq = 0;
+	return rc;
+}
+
+static int nl_teardown(struct nl_side *s)
+{
+	unsigned int i;
+
+	if (!s->nm)
+		return nl_refuse(s, -ENOTCONN, "teardown: nothing set up\n");
+	for (i = 0; i < NL_MAX; i++)
+		if (s->irqs[i].irq)
+			nl_free(s, i);
+	msikit_ntb_msi_exit(s->nm);
+	s->nm = NULL;
+	nl_unpublish_all(s);
+	return 0;
+}
+
+struct nl_shot {
+	bool sent;		/* the trigger went out */
+	unsigned int landed;	/* misrouted: the index that counted it */
+};
+
+/*
+ * One write of @d through @tx's outbound window into @rx's, waited for at
+ * @ni. Return: 0 once @ni alone counted it; -ETIMEDOUT if nothing counted
+ * (lost); -EIO if another interrupt counted instead (misrouted) or @ni
+ * counted twice; -ENODEV if a side is going away; else the trigger's error.
+ */
+static int nl_deliver(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
+		      const struct msikit_ntb_msi_desc *d, struct nl_shot *shot)
+{
+	int want = atomic_read(&ni->count) + 1;
+	int total = atomic_read(&rx->total) + 1;
+	int rc, got;
+
+	shot->sent = false;
+	shot->landed = NL_MAX;
+	if (nl_gone(tx, rx))
+		return -ENODEV;
+	rc = msikit_ntb_msi_peer_trigger(tx->nm, 0, d);
+	if (rc) {
+		dev_warn(&tx->pdev->dev, "trigger of interrupt %u (offset %#x data %#x): %d\n",
+			 ni->index, le32_to_cpu(d->addr_offset), le32_to_cpu(d->data), rc);
+		return rc;
+	}
+	shot->sent = true;
+	wait_event_timeout(rx->wq, atomic_read(&rx->total) >= total || nl_gone(tx, rx), NL_WAIT);
+	if (nl_gone(tx, rx))
+		return -ENODEV;
+	if (atomic_read(&rx->total) < total) {
+		dev_err(&rx->pdev->dev, "write to interrupt %u lost\n", ni->index);
+		return -ETIMEDOUT;
+	}
+	smp_rmb();	/* total before count and last, as the handler wrote them */
+	got = atomic_read(&ni->count);
+	if (got == want && atomic_read(&rx->total) == total)
+		return 0;
+	shot->landed = got > want ? ni->index : READ_ONCE(rx->last);
+	dev_err(&rx->pdev->dev, "write to interrupt %u misrouted: %d counts there, last one at %u\n",
+		ni->index, got - want + 1, READ_ONCE(rx->last));
+	return -EIO;
+}
+
+/* One write to @rx's interrupt @i with the descriptor @rx published. */
+static int nl_deliver_chan(struct nl_side *tx, struct nl_side *rx, unsigned int i,
+			   struct nl_shot *shot)
+{
+	struct msikit_ntb_msi_desc d;
+
+	shot->sent = false;
+	shot->landed = NL_MAX;
+	if (nl_chan_read(rx, i, &d))
+		return -ENOENT;
+	return nl_deliver(tx, rx, &rx->irqs[i], &d, shot);
+}
+
+static int nl_setup(struct nl_side *s, unsigned int n)
+{
+	struct msikit_ntb_msi *nm;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (s->irqs[i].irq)
+			return nl_refuse(s, -EBUSY,
+					 "setup: interrupt %u is requested: teardown first\n", i);
+	if (!s->nm) {
+		nm = msikit_ntb_msi_init(&s->port, READ_ONCE(max_irqs), nl_desc_changed, s);
+		if (IS_ERR(nm))
+			return nl_refuse(s, PTR_ERR(nm), "setup: msikit_ntb_msi_init: %ld\n",
+					 PTR_ERR(nm));
+		s->nm = nm;
+	}
+	rc = msikit_ntb_msi_setup_mws(s->nm);
+	if (rc)
+		return nl_refuse(s, rc, "setup: msikit_ntb_msi_setup_mws: %d\n", rc);
+	for (i = 0; i < n; i++) {
+		rc = nl_request(s, i);
+		if (rc) {
+			nl_refuse(s, rc, "setup: request of interrupt %u: %d\n", i, rc);
+			while (i-- > 0)
+				nl_free(s, i);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static ssize_t side_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%c\n", 'A' + s->index);
+}
+static DEVICE_ATTR_RO(side);
+
+static ssize_t setup_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	unsigned int n;
+	int rc;
+
+	if (kstrtouint(buf, 0, &n) || n > NL_MAX)
+		return nl_refuse(s, -EINVAL, "setup: want N, 0..%u\n", NL_MAX);
+	mutex_lock(&s->lock);
+	rc = READ_ONCE(s->dying) ? -ENODEV : nl_setup(s, n);
+	mutex_unlock(&s->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(setup);
+
+static ssize_t teardown_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	int rc;
+
+	mutex_lock(&s->lock);
+	rc = nl_teardown(s);
+	mutex_unlock(&s->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(teardown);
+
+static ssize_t free_some_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	unsigned int i;
+	int rc;
+
+	if (kstrtouint(buf, 0, &i) || i >= NL_MAX)
+		return nl_refuse(s, -EINVAL, "free_some: want INDEX below %u\n", NL_MAX);
+	mutex_lock(&s->lock);
+	if (!s->nm || !s->irqs[i].irq)
+		rc = nl_refuse(s, -ENOENT, "free_some: interrupt %u is not requested\n", i);
+	else
+		rc = nl_free(s, i);
+	mutex_unlock(&s->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(free_some);
+
+static ssize_t info_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	struct msikit_ntb_msi_info info = { .parent = "none" };
+	int rc = 0, own;
+
+	mutex_lock(&s->lock);
+	if (s->nm)
+		rc = msikit_ntb_msi_info(s->nm, &info);
+	mutex_unlock(&s->lock);
+	if (rc)
+		return rc;
+	/* the function's own vectors, beside the peer interrupts it holds */
+	own = pci_msi_vec_count(s->pdev);
+	return sysfs_emit(buf,
+			  "parent %s immutable %d pinned %d win_base 0x%llx win_size 0x%llx max_irqs %u nr_irqs %u own_vectors %d dropped %lu\n",
+			  info.parent ?: "unknown", info.immutable, info.pinned, info.win_base,
+			  info.win_size, info.max_irqs, info.nr_irqs, max(own, 0),
+			  READ_ONCE(s->dropped));
+}
+static DEVICE_ATTR_RO(info);
+
+/* As many lines as fit in the page. */
+static ssize_t descs_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	unsigned int i;
+	int len = 0;
+
+	spin_lock(&s->chan_lock);
+	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 32; i++)
+		if (s->chan[i].valid)
+			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x\n", i,
+					     le32_to_cpu(s->chan[i].desc.addr_offset),
+					     le32_to_cpu(s->chan[i].desc.data));
+	spin_unlock(&s->chan_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(descs);
+
+static ssize_t counts_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	unsigned int i;
+	int len = 0;
+
+	spin_lock(&s->chan_lock);
+	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 24; i++)
+		if (s->irqs[i].requested)
+			len += sysfs_emit_at(buf, len, "%u %d\n", i,
+					     atomic_read(&s->irqs[i].count));
+	spin_unlock(&s->chan_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(counts);
+
+static ssize_t fire_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	struct msikit_ntb_msi_desc d;
+	unsigned int index, n, k;
+	struct nl_shot shot;
+	int rc = 0;
+
+	if (sscanf(buf, "%u %u", &index, &n) != 2 || index >= NL_MAX || !n || n > 1000000)
+		return nl_refuse(s, -EINVAL,
+				 "fire: want \"INDEX COUNT\", INDEX below %u, COUNT 1..1000000\n",
+				 NL_MAX);
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "fire: no peer side\n");
+	if (!s->nm)
+		rc = nl_refuse(s, -ENOTCONN, "fire: this side is not set up (write 0 to setup)\n");
+	else if (nl_chan_read(peer, index, &d))
+		rc = nl_refuse(s, -ENOENT, "fire: the peer has not published interrupt %u\n",
+			       index);
+	for (k = 0; k < n && !rc; k++)
+		rc = nl_deliver_chan(s, peer, index, &shot);
+	nl_unlock_pair(s, peer);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(fire);
+
+static int nl_fire_all(struct nl_side *tx, struct nl_side *rx, unsigned int n)
+{
+	struct nl_fire *fr = &tx->fr;
+	struct msikit_ntb_msi_desc d;
+	struct nl_shot shot;
+	unsigned int i, k;
+	int rc;
+
+	memset(fr, 0, sizeof(*fr));
+	for (i = 0; i < NL_MAX; i++) {
+		if (nl_chan_read(rx, i, &d))
+			continue;
+		for (k = 0; k < n; k++) {
+			rc = nl_deliver_chan(tx, rx, i, &shot);
+			fr->sent += shot.sent;
+			if (!rc)
+				fr->delivered++;
+			else if (rc == -ETIMEDOUT)
+				fr->lost++;
+			else if (rc == -EIO)
+				fr->misrouted++;
+			else
+				return rc;
+			if (fr->lost + fr->misrouted >= NL_FIRE_FAILS)
+				return -EIO;
+		}
+	}
+	if (fr->lost || fr->misrouted)
+		return -EIO;
+	return fr->sent ? 0 : nl_refuse(tx, -ENOENT, "fire_all: the peer published nothing\n");
+}
+
+static ssize_t fire_all_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	unsigned int n;
+	int rc;
+
+	if (kstrtouint(buf, 0, &n) || !n || n > 1000000)
+		return nl_refuse(s, -EINVAL, "fire_all: want COUNT, 1..1000000\n");
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "fire_all: no peer side\n");
+	if (!s->nm)
+		rc = nl_refuse(s, -ENOTCONN,
+			       "fire_all: this side is not set up (write 0 to setup)\n");
+	else
+		rc = nl_fire_all(s, peer, n);
+	nl_unlock_pair(s, peer);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(fire_all);
+
+static ssize_t fire_result_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "sent %lu delivered %lu lost %lu misrouted %lu\n", s->fr.sent,
+			  s->fr.delivered, s->fr.lost, s->fr.misrouted);
+}
+static DEVICE_ATTR_RO(fire_result);
+
+struct nl_changer {
+	struct nl_side *rx;
+	const unsigned int *idx;	/* rx's published interrupts */
+	unsigned int n;
+	unsigned int cpu[2];		/* the two CPUs they alternate between */
+	unsigned long every, wanted;	/* writes between two changes; changes */
+	atomic_long_t progress;		/* writes done */
+	struct nl_stress *st;
+};
+
+/* Move the peer's interrupts in turn between two CPUs, paced by the writer. */
+static int nl_change_thread(void *data)
+{
+	struct nl_changer *ch = data;
+	struct nl_stress *st = ch->st;
+	unsigned long next = ch->every;
+	const struct cpumask *eff;
+	struct irq_data *irqd;
+	unsigned int k = 0, irq, cpu;
+	int rc;
+
+	while (!kthread_should_stop()) {
+		if (st->changes + st->refused + st->failed >= ch->wanted ||
+		    atomic_long_read(&ch->progress) < next) {
+			usleep_range(20, 50);
+			continue;
+		}
+		irq = ch->rx->irqs[ch->idx[k++ % ch->n]].irq;
+		irqd = irq_get_irq_data(irq);
+		eff = irqd ? irq_data_get_effective_affinity_mask(irqd) : NULL;
+		cpu = (eff && cpumask_test_cpu(ch->cpu[0], eff)) ? ch->cpu[1] : ch->cpu[0];
+		rc = irq_set_affinity(irq, cpumask_of(cpu));
+		if (!rc) {
+			st->changes++;
+			next += ch->every;
+		} else if (rc == -EBUSY) {
+			/* the last move waits for a first interrupt on its new CPU */
+			st->ebusy++;
+			usleep_range(20, 50);
+		} else if (rc == -EPERM) {
+			/* a pinned parent refuses: counted, and the run goes on */
+			st->refused++;
+			next += ch->every;
+		} else {
+			st->failed++;
+			next += ch->every;
+		}
+	}
+	return 0;
+}
+
+/*
+ * @tx writes @rx's published interrupts in turn, reading each descriptor
+ * from @rx's channel at every write, so a republish is used from the next
+ * write on. A write that lands on a sibling is misrouted, not delivered.
+ */
+static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int *idx,
+		     unsigned int n, unsigned long writes, unsigned long changes)
+{
+	struct nl_stress *st = &tx->st;
+	struct nl_changer ch = {
+		.rx = rx, .idx = idx, .n = n, .wanted = changes, .st = st,
+		.every = changes ? max(writes / (changes + 1), 1UL) : ULONG_MAX,
+		.progress = ATOMIC_LONG_INIT(0),
+	};
+	struct task_struct *task = NULL;
+	unsigned int j, got;
+	unsigned long w, rep0;
+	struct nl_shot shot;
+	struct nl_irq *ni;
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	ch.cpu[0] = cpumask_first(cpu_online_mask);
+	ch.cpu[1] = cpumask_next(ch.cpu[0], cpu_online_mask);
+	for (j = 0; j < n; j++) {
+		ni = &rx->irqs[idx[j]];
+		ni->sent = 0;
+		ni->base = atomic_read(&ni->count);
+	}
+	spin_lock(&rx->chan_lock);
+	rep0 = rx->republished;
+	spin_unlock(&rx->chan_lock);
+	if (changes) {
+		task = kthread_create(nl_change_thread, &ch, "ntb-loop-changer");
+		if (IS_ERR(task))
+			return PTR_ERR(task);
+		kthread_bind(task, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
+		wake_up_process(task);
+	}
+
+	for (w = 0; w < writes; w++) {
+		j = idx[w % n];
+		ni = &rx->irqs[j];
+		rc = nl_deliver_chan(tx, rx, j, &shot);
+		if (shot.sent) {
+			st->writes++;
+			ni->sent++;
+		}
+		if (rc == -ETIMEDOUT) {
+			st->lost++;
+		} else if (rc == -EIO) {
+			st->misrouted++;
+			/* where it landed it is misrouted, not spurious */
+			if (shot.landed < NL_MAX)
+				rx->irqs[shot.landed].sent++;
+		}
+		if (rc)
+			break;
+		atomic_long_inc(&ch.progress);
+		if (!(w & 1023))
+			cond_resched();
+	}
+	if (task)
+		kthread_stop(task);
+	/* let stragglers land, then every interrupt must hold exactly its own */
+	msleep(20);
+	for (j = 0; j < n; j++) {
+		ni = &rx->irqs[idx[j]];
+		got = atomic_read(&ni->count) - ni->base;
+		if (got > ni->sent)
+			st->spurious += got - ni->sent;
+		else if (got < ni->sent && !rc)
+			st->lost += ni->sent - got;
+	}
+	spin_lock(&rx->chan_lock);
+	st->republished = rx->republished - rep0;
+	spin_unlock(&rx->chan_lock);
+	if (!rc && (st->lost || st->misrouted || st->spurious || !st->writes))
+		rc = -EIO;
+	return rc;
+}
+
+static ssize_t stress_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	unsigned long writes, changes;
+	unsigned int *idx, i, n = 0;
+	int rc;
+
+	if (sscanf(buf, "%lu %lu", &writes, &changes) != 2 || !writes || writes > 100000000UL ||
+	    changes > writes)
+		return nl_refuse(s, -EINVAL,
+				 "stress: want \"WRITES CHANGES\", CHANGES <= WRITES <= 10^8\n");
+	if (changes && num_online_cpus() < 2)
+		return nl_refuse(s, -EOPNOTSUPP, "stress: affinity changes need two online CPUs\n");
+	idx = kvmalloc_array(NL_MAX, sizeof(*idx), GFP_KERNEL);
+	if (!idx)
+		return -ENOMEM;
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer)) {
+		kvfree(idx);
+		return nl_refuse(s, PTR_ERR(peer), "stress: no peer side\n");
+	}
+	spin_lock(&peer->chan_lock);
+	for (i = 0; i < NL_MAX; i++)
+		if (peer->chan[i].valid)
+			idx[n++] = i;
+	spin_unlock(&peer->chan_lock);
+	if (!s->nm)
+		rc = nl_refuse(s, -ENOTCONN,
+			       "stress: this side is not set up (write 0 to setup)\n");
+	else if (!n)
+		rc = nl_refuse(s, -ENOENT, "stress: the peer published nothing\n");
+	else
+		rc = nl_stress(s, peer, idx, n, writes, changes);
+	nl_unlock_pair(s, peer);
+	kvfree(idx);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(stress);
+
+static ssize_t stress_result_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
+
+	return sysfs_emit(buf,
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu\n",
+			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
+			  st->spurious, st->republished, st->refused, st->failed);
+}
+static DEVICE_ATTR_RO(stress_result);
+
+/*
+ * A peer reset: its published descriptors, as this side sees them, are
+ * forgotten; msikit_ntb_msi_restore() on the peer must republish them all.
+ */
+static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	unsigned long rep0;
+	int rc;
+
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "restore: no peer side\n");
+	if (!peer->nm) {
+		rc = nl_refuse(s, -ENOTCONN, "restore: the peer is not set up\n");
+		goto out;
+	}
+	spin_lock(&peer->chan_lock);
+	memset(peer->chan, 0, NL_MAX * sizeof(*peer->chan));
+	rep0 = peer->republished;
+	spin_unlock(&peer->chan_lock);
+	rc = msikit_ntb_msi_restore(peer->nm);
+	spin_lock(&peer->chan_lock);
+	s->restored = peer->republished - rep0;
+	spin_unlock(&peer->chan_lock);
+	if (rc < 0)
+		nl_refuse(s, rc, "restore: msikit_ntb_msi_restore: %d\n", rc);
+out:
+	nl_unlock_pair(s, peer);
+	return rc < 0 ? rc : len;
+}
+
+static ssize_t restore_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", ((struct nl_side *)dev_get_drvdata(dev))->restored);
+}
+static DEVICE_ATTR_RW(restore);
+
+/* One round of cycle: request on @s, a write from @peer, free. */
+static int nl_cycle_one(struct nl_side *s, struct nl_side *peer)
+{
+	struct nl_shot shot;
+	unsigned int i;
+	int rc, rc2;
+
+	i = 0;
+	while (i < NL_MAX && s->irqs[i].irq)
+		i++;
+	if (i == NL_MAX)
+		return -ENOSPC;
+	rc = nl_request(s, i);
+	if (rc)
+		return rc;
+	rc = nl_deliver_chan(peer, s, i, &shot);
+	rc2 = nl_free(s, i);
+	return rc ?: rc2;
+}
+
+static ssize_t cycle_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	unsigned int n, k;
+	int rc = 0;
+
+	if (kstrtouint(buf, 0, &n) || !n || n > 100000)
+		return nl_refuse(s, -EINVAL, "cycle: want N, 1..100000\n");
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "cycle: no peer side\n");
+	if (!s->nm || !peer->nm) {
+		rc = nl_refuse(s, -ENOTCONN,
+			       "cycle: both sides must be set up (write 0 to setup)\n");
+		goto out;
+	}
+	for (k = 0; k < n && !rc; k++)
+		rc = nl_cycle_one(s, peer);
+	if (rc)
+		rc = nl_refuse(s, -EIO, "cycle %u of %u: %d\n", k, n, rc);
+out:
+	nl_unlock_pair(s, peer);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(cycle);
+
+/*
+ * On a second nm of @rx's port, request until msikit refuses, then one
+ * write from @tx to each, checked at its own interrupt. The descriptors
+ * are used from the private copies: nothing moves these interrupts.
+ */
+static int nl_maxprobe(struct nl_side *rx, struct nl_side *tx)
+{
+	struct msikit_ntb_msi *nm;
+	struct nl_irq *pirqs;
+	struct nl_shot shot;
+	int n, i, irq, rc;
+
+	rx->max_count = 0;
+	rx->max_errno = 0;
+	rx->max_delivered = 0;
+	pirqs = kvcalloc(NL_MAX, sizeof(*pirqs), GFP_KERNEL);
+	if (!pirqs)
+		return -ENOMEM;
+	nm = msikit_ntb_msi_init(&rx->port, NL_MAX, nl_no_channel, rx);
+	if (IS_ERR(nm)) {
+		kvfree(pirqs);
+		return nl_refuse(rx, PTR_ERR(nm), "maxprobe: msikit_ntb_msi_init: %ld\n",
+				 PTR_ERR(nm));
+	}
+	rc = msikit_ntb_msi_setup_mws(nm);
+	if (rc) {
+		nl_refuse(rx, rc, "maxprobe: msikit_ntb_msi_setup_mws: %d\n", rc);
+		goto out;
+	}
+	for (n = 0; n < NL_MAX; n++) {
+		pirqs[n].side = rx;
+		pirqs[n].index = n;
+		irq = msikit_ntb_msi_request_threaded_irq(nm, nl_handler, NULL,
+							  nl_names[rx->index], &pirqs[n],
+							  &pirqs[n].desc);
+		if (irq < 0) {
+			rx->max_errno = irq;
+			break;
+		}
+		pirqs[n].irq = irq;
+	}
+	rx->max_count = n;
+	for (i = 0; i < n && !rc; i++)
+		rc = nl_deliver(tx, rx, &pirqs[i], &pirqs[i].desc, &shot);
+	rx->max_delivered = 0;
+	for (i = 0; i < n; i++) {
+		rx->max_delivered += atomic_read(&pirqs[i].count) == 1;
+		msikit_ntb_msi_free_irq(nm, pirqs[i].irq, &pirqs[i]);
+	}
+out:
+	msikit_ntb_msi_exit(nm);
+	kvfree(pirqs);
+	return rc;
+}
+
+static ssize_t maxprobe_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	int rc;
+
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "maxprobe: no peer side\n");
+	if (s->nm)
+		rc = nl_refuse(s, -EBUSY, "maxprobe: this side is set up: teardown first\n");
+	else if (!peer->nm)
+		rc = nl_refuse(s, -ENOTCONN, "maxprobe: the peer writes: write 0 to its setup\n");
+	else
+		rc = nl_maxprobe(s, peer);
+	nl_unlock_pair(s, peer);
+	return rc ?: len;
+}
+
+static ssize_t maxprobe_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d %d %d\n", s->max_count, s->max_errno, s->max_delivered);
+}
+static DEVICE_ATTR_RW(maxprobe);
+
+/*
+ * The selftest's invalid ports get these: were msikit to accept one and
+ * call back, nothing reaches a side through container_of().
+ */
+static int nl_inert_get_align(struct msikit_ntb_port *port, int peer,
+			      resource_size_t *addr_align, resource_size_t *size_align,
+			      resource_size_t *size_max)
+{
+	return -EINVAL;
+}
+
+static int nl_inert_set_trans(struct msikit_ntb_port *port, int peer, dma_addr_t addr,
+			      resource_size_t size)
+{
+	return -EINVAL;
+}
+
+static void nl_inert_clear_trans(struct msikit_ntb_port *port, int peer)
+{
+}
+
+static const struct msikit_ntb_port_ops nl_inert_ops = {
+	.mw_get_align = nl_inert_get_align,
+	.mw_set_trans = nl_inert_set_trans,
+	.mw_clear_trans = nl_inert_clear_trans,
+	.peer_mw_get_addr = nl_peer_mw_get_addr,
+};
+
+/* init must fail; should it not, the nm is exited again at once. */
+static long nl_init_err(struct msikit_ntb_port *port, unsigned int max, void *ctx)
+{
+	struct msikit_ntb_msi *nm = msikit_ntb_msi_init(port, max, nl_no_channel, ctx);
+
+	if (IS_ERR(nm))
+		return PTR_ERR(nm);
+	msikit_ntb_msi_exit(nm);
+	return 0;
+}
+
+static unsigned int nl_nr_irqs(struct msikit_ntb_msi *nm)
+{
+	struct msikit_ntb_msi_info info = { };
+
+	return msikit_ntb_msi_info(nm, &info) ? ~0U : info.nr_irqs;
+}
+
+struct nl_tap {
+	char *buf;
+	int len, n;
+};
+
+static void nl_check(struct nl_tap *t, bool ok, const char *what)
+{
+	t->len += sysfs_emit_at(t->buf, t->len, "%s %d - %s\n", ok ? "ok" : "not ok", ++t->n,
+				what);
+}
+
+static void nl_skip(struct nl_tap *t, const char *what, const char *why)
+{
+	t->len += sysfs_emit_at(t->buf, t->len, "ok %d - %s # SKIP %s\n", ++t->n, what, why);
+}
+
+/* The size of the other side's inbound window, 0 if it has none. */
+static u64 nl_peer_window(struct nl_side *s)
+{
+	struct nl_side *peer = nl_get(s->index ^ 1);
+	unsigned long flags;
+	u64 size = 0;
+
+	if (peer) {
+		raw_spin_lock_irqsave(&peer->win_lock, flags);
+		size = peer->win_size;
+		raw_spin_unlock_irqrestore(&peer->win_lock, flags);
+		nl_put(peer);
+	}
+	return size;
+}
+
+/* Misuse of one requested interrupt and of peer_trigger, on scratch nm @nm. */
+static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct nl_tap *t)
+{
+	struct nl_irq tmp = { .side = s };
+	struct msikit_ntb_msi_desc d = { };
+	phys_addr_t pa;
+	u64 size;
+	int irq, rc;
+
+	irq = msikit_ntb_msi_request_threaded_irq(nm, nl_handler, NULL, "ntb-loop-selftest",
+						  &tmp, NULL);
+	nl_check(t, irq == -EINVAL, "request with NULL desc -> EINVAL");
+	if (irq > 0)
+		msikit_ntb_msi_free_irq(nm, irq, &tmp);
+	irq = msikit_ntb_msi_request_threaded_irq(nm, NULL, NULL, "ntb-loop-selftest", &tmp,
+						  &tmp.desc);
+	nl_check(t, irq == -EINVAL, "request with NULL handler and thread_fn -> EINVAL");
+	if (irq > 0)
+		msikit_ntb_msi_free_irq(nm, irq, &tmp);
+	nl_check(t, nl_nr_irqs(nm) == 0, "the refused requests requested nothing");
+
+	irq = msikit_ntb_msi_request_threaded_irq(nm, nl_handler, NULL, "ntb-loop-selftest",
+						  &tmp, &tmp.desc);
+	nl_check(t, irq > 0, "request");
+	if (irq > 0) {
+		rc = msikit_ntb_msi_free_irq(nm, 0, &tmp);
+		nl_check(t, rc == -EINVAL || rc == -ENOENT, "free of irq 0 -> EINVAL/ENOENT");
+		/* a live irq of another domain: msikit must not hand it to free_irq() */
+		if (s->pdev->irq && s->pdev->irq != (unsigned int)irq) {
+			rc = msikit_ntb_msi_free_irq(nm, s->pdev->irq, &tmp);
+			nl_check(t, rc == -EINVAL || rc == -ENOENT,
+				 "free of the function's INTx irq, not from this nm -> EINVAL/ENOENT");
+		}
+		rc = msikit_ntb_msi_free_irq(nm, irq, s);
+		nl_check(t, rc == -EINVAL, "free with another dev_id -> EINVAL");
+		nl_check(t, nl_nr_irqs(nm) == 1, "the refused frees left the interrupt requested");
+		nl_check(t, !msikit_ntb_msi_free_irq(nm, irq, &tmp), "free");
+		rc = msikit_ntb_msi_free_irq(nm, irq, &tmp);
+		nl_check(t, rc == -EINVAL || rc == -ENOENT, "double free -> EINVAL/ENOENT");
+		nl_check(t, nl_nr_irqs(nm) == 0, "nothing requested after the free");
+	}
+
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, -1, &d) == -EINVAL,
+		 "peer_trigger peer -1 -> EINVAL");
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 5, &d) == -EINVAL,
+		 "peer_trigger peer 5 of 1 -> EINVAL");
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, NULL) == -EINVAL,
+		 "peer_trigger NULL desc -> EINVAL");
+	/*
+	 * With no mapped outbound window msikit cannot know its size: the
+	 * offset reaches the port, which checks it against the peer's inbound
+	 * window and drops the write. That window must exist for the case.
+	 */
+	size = nl_peer_window(s);
+	if (!size || size > 0xfffffffc) {
+		nl_skip(t, "peer_trigger offsets outside the window -> ERANGE",
+			"the peer side has no inbound window: write 0 to its setup");
+	} else {
+		d.addr_offset = cpu_to_le32((u32)size);
+		nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
+			 "peer_trigger offset at the end of the peer's window -> ERANGE");
+		d.addr_offset = cpu_to_le32(0xfffffffc);
+		nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
+			 "peer_trigger offset 0xfffffffc -> ERANGE");
+	}
+	d.addr_offset = cpu_to_le32(2);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -EINVAL,
+		 "peer_trigger unaligned offset -> EINVAL");
+	d.addr_offset = 0;
+	nl_check(t, msikit_ntb_msi_peer_addr(nm, 0, &d, &pa) == -EOPNOTSUPP,
+		 "peer_addr on a port without a mapped window -> EOPNOTSUPP");
+}
+
+/* Each case must get a clean errno and change nothing. */
+static int nl_selftest(struct nl_side *s, char *buf)
+{
+	struct nl_tap t = { .buf = buf };
+	struct msikit_ntb_port port;
+	struct msikit_ntb_msi *nm;
+	int rc;
+
+	nl_check(&t, nl_init_err(NULL, 4, s) == -EINVAL, "init with NULL port -> EINVAL");
+	port = s->port;
+	port.ops = NULL;
+	nl_check(&t, nl_init_err(&port, 4, s) == -EINVAL, "port with NULL ops -> EINVAL");
+	port.ops = &nl_inert_ops;
+	port.dev = NULL;
+	nl_check(&t, nl_init_err(&port, 4, s) == -EINVAL, "port with NULL dev -> EINVAL");
+	port.dev = &s->pdev->dev;
+	port.peers = 0;
+	nl_check(&t, nl_init_err(&port, 4, s) == -EINVAL, "port with 0 peers -> EINVAL");
+	port.peers = MSIKIT_NTB_MAX_PEERS + 1;
+	nl_check(&t, nl_init_err(&port, 4, s) == -EINVAL,
+		 "port with MSIKIT_NTB_MAX_PEERS + 1 peers -> EINVAL");
+	nl_check(&t, nl_init_err(&s->port, 0, s) == -EINVAL, "max_irqs 0 -> EINVAL");
+	nl_check(&t, nl_init_err(&s->port, 4096, s) == -EINVAL, "max_irqs 4096 -> EINVAL");
+
+	nm = msikit_ntb_msi_init(&s->port, 4, nl_no_channel, s);
+	nl_check(&t, !IS_ERR(nm), "scratch nm of 4");
+	if (!IS_ERR(nm)) {
+		rc = msikit_ntb_msi_setup_mws(nm);
+		nl_check(&t, !rc, "scratch nm: setup_mws");
+		if (!rc)
+			nl_selftest_nm(s, nm, &t);
+		msikit_ntb_msi_exit(nm);
+	}
+	msikit_ntb_msi_exit(NULL);
+	msikit_ntb_msi_exit(ERR_PTR(-EINVAL));
+	/* getting here is the check: neither may touch what it is given */
+	nl_check(&t, true, "exit(NULL) and exit(ERR_PTR) do nothing");
+	return t.len;
+}
+
+static ssize_t selftest_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	int rc;
+
+	mutex_lock(&s->lock);
+	if (s->nm)
+		rc = nl_refuse(s, -EBUSY, "selftest: this side is set up: teardown first\n");
+	else
+		rc = nl_selftest(s, buf);
+	mutex_unlock(&s->lock);
+	return rc;
+}
+static DEVICE_ATTR_RO(selftest);
+
+static struct attribute *nl_attrs[] = {
+	&dev_attr_side.attr,
+	&dev_attr_setup.attr,
+	&dev_attr_teardown.attr,
+	&dev_attr_free_some.attr,
+	&dev_attr_info.attr,
+	&dev_attr_descs.attr,
+	&dev_attr_counts.attr,
+	&dev_attr_fire.attr,
+	&dev_attr_fire_all.attr,
+	&dev_attr_fire_result.attr,
+	&dev_attr_stress.attr,
+	&dev_attr_stress_result.attr,
+	&dev_attr_restore.attr,
+	&dev_attr_cycle.attr,
+	&dev_attr_maxprobe.attr,
+	&dev_attr_selftest.attr,
+	NULL
+};
+
+/*
+ * Created and removed by hand, not as dev_groups: remove() marks the side
+ * dying before the group goes, so stores under way stop instead of being
+ * waited for.
+ */
+static const struct attribute_group nl_group = {
+	.name = "ntb",
+	.attrs = nl_attrs,
+};
+
+static int nl_claim_slot(void)
+{
+	int i;
+
+	mutex_lock(&nl_bind_lock);
+	for (i = 0; i < 2; i++) {
+		if (!nl_slot_used[i]) {
+			nl_slot_used[i] = true;
+			break;
+		}
+	}
+	mutex_unlock(&nl_bind_lock);
+	return i < 2 ? i : -EBUSY;
+}
+
+static void nl_release_slot(unsigned int i)
+{
+	mutex_lock(&nl_bind_lock);
+	nl_slot_used[i] = false;
+	mutex_unlock(&nl_bind_lock);
+}
+
+static void nl_side_free(struct nl_side *s)
+{
+	nl_release_slot(s->index);
+	kvfree(s->chan);
+	kvfree(s->irqs);
+	kfree(s);
+}
+
+static struct nl_side *nl_side_alloc(struct pci_dev *pdev, unsigned int index)
+{
+	struct nl_side *s;
+	unsigned int i;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->irqs = kvcalloc(NL_MAX, sizeof(*s->irqs), GFP_KERNEL);
+	s->chan = kvcalloc(NL_MAX, sizeof(*s->chan), GFP_KERNEL);
+	if (!s->irqs || !s->chan) {
+		kvfree(s->chan);
+		kvfree(s->irqs);
+		kfree(s);
+		return NULL;
+	}
+	s->pdev = pdev;
+	s->index = index;
+	s->port.dev = &pdev->dev;
+	s->port.ops = &nl_port_ops;
+	s->port.peers = 1;
+	mutex_init(&s->lock);
+	lockdep_set_class(&s->lock, &nl_lock_keys[index]);
+	init_waitqueue_head(&s->wq);
+	raw_spin_lock_init(&s->win_lock);
+	spin_lock_init(&s->chan_lock);
+	for (i = 0; i < NL_MAX; i++) {
+		s->irqs[i].side = s;
+		s->irqs[i].index = i;
+	}
+	return s;
+}
+
+static int nl_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct nl_side *s;
+	int index, rc;
+
+	index = nl_claim_slot();
+	if (index < 0) {
+		dev_info(&pdev->dev, "not bound: the loopback NTB has two sides, A and B, both taken\n");
+		return index;
+	}
+	s = nl_side_alloc(pdev, index);
+	if (!s) {
+		nl_release_slot(index);
+		return -ENOMEM;
+	}
+	rc = loop_edu_init(&s->edu, pdev);
+	if (rc)
+		goto err;
+	pci_set_drvdata(pdev, s);
+	rc = sysfs_create_group(&pdev->dev.kobj, &nl_group);
+	if (rc)
+		goto err;
+	raw_spin_lock_irq(&nl_sides_lock);
+	nl_sides[index] = s;
+	raw_spin_unlock_irq(&nl_sides_lock);
+	dev_info(&pdev->dev, "loopback NTB side %c\n", 'A' + index);
+	return 0;
+err:
+	nl_side_free(s);
+	return rc;
+}
+
+static void nl_remove(struct pci_dev *pdev)
+{
+	struct nl_side *s = pci_get_drvdata(pdev), *peer;
+
+	/* the other side's paths find nothing from here on (-ENODEV)... */
+	raw_spin_lock_irq(&nl_sides_lock);
+	WRITE_ONCE(s->dying, true);
+	nl_sides[s->index] = NULL;
+	raw_spin_unlock_irq(&nl_sides_lock);
+	/* ...and those under way, in either direction, stop waiting */
+	wake_up_all(&s->wq);
+	peer = nl_get(s->index ^ 1);
+	if (peer) {
+		wake_up_all(&peer->wq);
+		nl_put(peer);
+	}
+	sysfs_remove_group(&pdev->dev.kobj, &nl_group);
+
+	mutex_lock(&s->lock);
+	nl_unpublish_all(s);
+	/*
+	 * exit clears the window before it frees what is still requested:
+	 * the other side's writes are dropped, never sent to a freed vector
+	 */
+	msikit_ntb_msi_exit(s->nm);
+	s->nm = NULL;
+	mutex_unlock(&s->lock);
+	/* peer_mw_write of the other side may be raising this edu right now */
+	wait_event(nl_release_wq, !atomic_read(&s->users));
+	loop_edu_quiesce(&s->edu);
+	nl_side_free(s);
+}
+
+static const struct pci_device_id nl_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, nl_ids);
+
+static struct pci_driver nl_driver = {
+	.name = "msikit_ntb_loop",
+	.id_table = nl_ids,
+	.probe = nl_probe,
+	.remove = nl_remove,
+};
+module_pci_driver(nl_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("msikit: test-only loopback NTB of two QEMU edu functions for msikit_ntb_msi");

@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_ntb_loop_ntb: test-only. The loopback NTB of the ntb-msi suite as
+ * a real struct ntb_dev of ntb.ko, so that msikit's adapter and upstream's
+ * own NTB clients (ntb_pingpong, ntb_tool, unmodified) run over it. ntb.ko
+ * and the clients are built out of tree from Debian's source of the same
+ * kernel (scripts/ntb-core.sh); Debian itself has no NTB core.
+ *
+ * Two edu functions are the two sides (the first bound is port 0). Each
+ * side has one memory window per direction, 16 scratchpads and 16
+ * doorbells. Its doorbells are peer interrupts of msikit_ntb_msi, reached
+ * through msikit_ntb_port_from_ntb() over this very ntb_dev: ringing a
+ * peer doorbell is msikit_ntb_msi_peer_trigger() with the peer's doorbell
+ * descriptor, and the write arrives through the peer's inbound window as
+ * a real write, with the peer edu's requester ID, to its MSI controller
+ * (tests/modules/ntb_loop_edu.h). The doorbell's handler then sets the bit
+ * and calls ntb_db_event(), as a hardware NTB's doorbell interrupt would.
+ *
+ * sysfs, under each edu function:
+ *   db_fire   write "BIT COUNT": ring the peer's doorbell BIT COUNT times
+ *	       through ntb_peer_db_set(), each waited for at the peer's
+ *	       doorbell interrupt for BIT; -ETIMEDOUT if lost, -EIO if
+ *	       another doorbell interrupt counted instead
+ *   db_counts "BIT COUNT" per doorbell interrupt of this side
+ *   info      the adapter's view: parent, window, doorbell interrupts
+ */
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/ntb.h>
+#include <linux/pci.h>
+#include <linux/wait.h>
+#include <msikit/ntb_msi.h>
+
+#include "ntb_loop_edu.h"
+
+#define LN_DBS		16
+#define LN_SPADS	16
+
+static unsigned int mw_size_max = SZ_1M;
+module_param(mw_size_max, uint, 0444);
+MODULE_PARM_DESC(mw_size_max, "largest inbound window (bytes)");
+
+struct ln_side {
+	struct ntb_dev ntb;
+	struct loop_edu edu;
+	int index;
+	bool registered;
+	/* the inbound window's translation; held across a forwarded write */
+	spinlock_t trans_lock;
+	u64 trans_addr, trans_size;
+	/* doorbell register and mask */
+	spinlock_t db_lock;
+	u64 db, db_mask;
+	u32 spad[LN_SPADS];
+	struct msikit_ntb_port *port;
+	struct msikit_ntb_msi *nm;
+	/* this side's doorbell interrupts; the peer rings them with db_desc */
+	struct msikit_ntb_msi_desc db_desc[LN_DBS];
+	int db_irq[LN_DBS];
+	atomic_t db_count[LN_DBS];
+	atomic_t db_last;
+	wait_queue_head_t wq;
+};
+
+/*
+ * The two sides. A side's ntb_dev callbacks reach the other side under
+ * rcu_read_lock() (a doorbell may ring from any context); a side going
+ * away unpublishes itself and waits for them before it is freed.
+ */
+static DEFINE_MUTEX(ln_lock);
+static struct ln_side __rcu *ln_sides[2];
+
+static struct ln_side *to_side(struct ntb_dev *ntb)
+{
+	return container_of(ntb, struct ln_side, ntb);
+}
+
+/* The other side, or NULL while it is not bound; under rcu_read_lock(). */
+static struct ln_side *ln_peer(struct ln_side *s)
+{
+	return rcu_dereference(ln_sides[!s->index]);
+}
+
+static u64 ln_link_is_up(struct ntb_dev *ntb, enum ntb_speed *speed, enum ntb_width *width)
+{
+	struct ln_side *s = to_side(ntb);
+	u64 up;
+
+	if (speed)
+		*speed = NTB_SPEED_GEN3;
+	if (width)
+		*width = NTB_WIDTH_1;
+	/* the cable: up while both sides are bound, whatever clients enable */
+	rcu_read_lock();
+	up = ln_peer(s) ? BIT_ULL(0) : 0;
+	rcu_read_unlock();
+	return up;
+}
+
+/* Clients' link handlers may sleep: the sides are held by ln_lock here. */
+static void ln_link_events(struct ln_side *s)
+{
+	struct ln_side *p;
+
+	mutex_lock(&ln_lock);
+	p = rcu_dereference_protected(ln_sides[!s->index], lockdep_is_held(&ln_lock));
+	if (s->registered)
+		ntb_link_event(&s->ntb);
+	if (p && p->registered)
+		ntb_link_event(&p->ntb);
+	mutex_unlock(&ln_lock);
+}
+
+static int ln_link_enable(struct ntb_dev *ntb, enum ntb_speed speed, enum ntb_width width)
+{
+	return 0;
+}
+
+static int ln_link_disable(struct ntb_dev *ntb)
+{
+	return 0;
+}
+
+static int ln_mw_count(struct ntb_dev *ntb, int pidx)
+{
+	return 1;
+}
+
+static int ln_mw_get_align(struct ntb_dev *ntb, int pidx, int widx, resource_size_t *addr_align,
+			   resource_size_t *size_align, resource_size_t *size_max)
+{
+	if (pidx || widx)
+		return -EINVAL;
+	if (addr_align)
+		*addr_align = SZ_4K;
+	if (size_align)
+		*size_align = SZ_4K;
+	if (size_max)
+		*size_max = mw_size_max;
+	return 0;
+}
+
+static int ln_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx, dma_addr_t addr,
+			   resource_size_t size)
+{
+	struct ln_side *s = to_side(ntb);
+
+	if (pidx || widx || !IS_ALIGNED(addr, SZ_4K) || !IS_ALIGNED(size, SZ_4K) ||
+	    size > mw_size_max)
+		return -EINVAL;
+	spin_lock_irq(&s->trans_lock);
+	s->trans_addr = addr;
+	s->trans_size = size;
+	spin_unlock_irq(&s->trans_lock);
+	return 0;
+}
+
+static int ln_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
+{
+	struct ln_side *s = to_side(ntb);
+
+	spin_lock_irq(&s->trans_lock);
+	s->trans_size = 0;
+	spin_unlock_irq(&s->trans_lock);
+	return 0;
+}
+
+static int ln_peer_mw_count(struct ntb_dev *ntb)
+{
+	return 1;
+}
+
+/* no memory-mapped outbound window: writes go through ln_forward() */
+static int ln_peer_mw_get_addr(struct ntb_dev *ntb, int widx, phys_addr_t *base,
+			       resource_size_t *size)
+{
+	return -EOPNOTSUPP;
+}
+
+/* A write through @s's outbound window arrives at the peer's inbound one. */
+static int ln_forward(struct ntb_dev *ntb, int peer, u32 offset, u32 data)
+{
+	struct ln_side *p;
+	unsigned long flags;
+	int rc = -ENODEV;
+
+	rcu_read_lock();
+	p = ln_peer(to_side(ntb));
+	if (p) {
+		spin_lock_irqsave(&p->trans_lock, flags);
+		rc = -ENOLINK;
+		if (p->trans_size && offset <= p->trans_size - sizeof(u32))
+			rc = loop_edu_write(&p->edu, p->trans_addr + offset, data);
+		else if (p->trans_size)
+			rc = -ERANGE;
+		spin_unlock_irqrestore(&p->trans_lock, flags);
+	}
+	rcu_read_unlock();
+	return rc;
+}
+
+static u64 ln_db_valid_mask(struct ntb_dev *ntb)
+{
+	return GENMASK_ULL(LN_DBS - 1, 0);
+}
+
+static u64 ln_db_read(struct ntb_dev *ntb)
+{
+	return READ_ONCE(to_side(ntb)->db);
+}
+
+static int ln_db_clear(struct ntb_dev *ntb, u64 bits)
+{
+	struct ln_side *s = to_side(ntb);
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->db_lock, flags);
+	s->db &= ~bits;
+	spin_unlock_irqrestore(&s->db_lock, flags);
+	return 0;
+}
+
+static u64 ln_db_read_mask(struct ntb_dev *ntb)
+{
+	return READ_ONCE(to_side(ntb)->db_mask);
+}
+
+static int ln_db_set_mask(struct ntb_dev *ntb, u64 bits)
+{
+	struct ln_side *s = to_side(ntb);
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->db_lock, flags);
+	s->db_mask |= bits;
+	spin_unlock_irqrestore(&s->db_lock, flags);
+	return 0;
+}
+
+static int ln_db_clear_mask(struct ntb_dev *ntb, u64 bits)
+{
+	struct ln_side *s = to_side(ntb);
+	unsigned long flags;
+	bool pending;
+
+	spin_lock_irqsave(&s->db_lock, flags);
+	s->db_mask &= ~bits;
+	pending = s->db & bits;
+	spin_unlock_irqrestore(&s->db_lock, flags);
+	/* a doorbell that rang while masked is delivered on unmask */
+	if (pending && s->registered)
+		ntb_db_event(&s->ntb, 0);
+	return 0;
+}
+
+/* Ring the peer's doorbells: one peer interrupt per bit. */
+static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
+{
+	struct ln_side *s = to_side(ntb), *p;
+	struct msikit_ntb_msi_desc desc;
+	int bit, rc = 0;
+
+	if (bits & ~ln_db_valid_mask(ntb))
+		return -EINVAL;
+	for_each_set_bit(bit, (unsigned long *)&bits, LN_DBS) {
+		rcu_read_lock();
+		p = ln_peer(s);
+		if (p)
+			desc = READ_ONCE(p->db_desc[bit]);
+		rcu_read_unlock();
+		/* the write itself finds the peer again, or not */
+		rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+static int ln_spad_count(struct ntb_dev *ntb)
+{
+	return LN_SPADS;
+}
+
+static u32 ln_spad_read(struct ntb_dev *ntb, int sidx)
+{
+	return sidx >= 0 && sidx < LN_SPADS ? READ_ONCE(to_side(ntb)->spad[sidx]) : 0;
+}
+
+static int ln_spad_write(struct ntb_dev *ntb, int sidx, u32 val)
+{
+	if (sidx < 0 || sidx >= LN_SPADS)
+		return -EINVAL;
+	WRITE_ONCE(to_side(ntb)->spad[sidx], val);
+	return 0;
+}
+
+static u32 ln_peer_spad_read(struct ntb_dev *ntb, int pidx, int sidx)
+{
+	struct ln_side *p;
+	u32 v = 0;
+
+	rcu_read_lock();
+	p = ln_peer(to_side(ntb));
+	if (p && !pidx && sidx >= 0 && sidx < LN_SPADS)
+		v = READ_ONCE(p->spad[sidx]);
+	rcu_read_unlock();
+	return v;
+}
+
+static int ln_peer_spad_write(struct ntb_dev *ntb, int pidx, int sidx, u32 val)
+{
+	struct ln_side *p;
+	int rc = -ENOLINK;
+
+	if (pidx || sidx < 0 || sidx >= LN_SPADS)
+		return -EINVAL;
+	rcu_read_lock();
+	p = ln_peer(to_side(ntb));
+	if (p) {
+		WRITE_ONCE(p->spad[sidx], val);
+		rc = 0;
+	}
+	rcu_read_unlock();
+	return rc;
+}
+
+static const struct ntb_dev_ops ln_ops = {
+	.link_is_up = ln_link_is_up,
+	.link_enable = ln_link_enable,
+	.link_disable = ln_link_disable,
+	.mw_count = ln_mw_count,
+	.mw_get_align = ln_mw_get_align,
+	.mw_set_trans = ln_mw_set_trans,
+	.mw_clear_trans = ln_mw_clear_trans,
+	.peer_mw_count = ln_peer_mw_count,
+	.peer_mw_get_addr = ln_peer_mw_get_addr,
+	.db_valid_mask = ln_db_valid_mask,
+	.db_read = ln_db_read,
+	.db_clear = ln_db_clear,
+	.db_read_mask = ln_db_read_mask,
+	.db_set_mask = ln_db_set_mask,
+	.db_clear_mask = ln_db_clear_mask,
+	.peer_db_set = ln_peer_db_set,
+	.spad_count = ln_spad_count,
+	.spad_read = ln_spad_read,
+	.spad_write = ln_spad_write,
+	.peer_spad_read = ln_peer_spad_read,
+	.peer_spad_write = ln_peer_spad_write,
+};
+
+/* A doorbell interrupt: what a hardware NTB's doorbell vector does. */
+static irqreturn_t ln_db_irq(int irq, void *data)
+{
+	struct ln_side *s = data;
+	unsigned long flags;
+	bool deliver;
+	int bit;
+
+	for (bit = 0; bit < LN_DBS; bit++)
+		if (s->db_irq[bit] == irq)
+			break;
+	if (bit == LN_DBS)
+		return IRQ_NONE;
+	atomic_inc(&s->db_count[bit]);
+	atomic_set(&s->db_last, bit);
+	spin_lock_irqsave(&s->db_lock, flags);
+	s->db |= BIT_ULL(bit);
+	deliver = !(s->db_mask & BIT_ULL(bit));
+	spin_unlock_irqrestore(&s->db_lock, flags);
+	wake_up(&s->wq);
+	if (deliver && s->registered)
+		ntb_db_event(&s->ntb, 0);
+	return IRQ_HANDLED;
+}
+
+static void ln_free_dbs(struct ln_side *s)
+{
+	struct msikit_ntb_msi *nm = s->nm;
+
+	WRITE_ONCE(s->nm, NULL);
+	msikit_ntb_msi_exit(nm);
+	msikit_ntb_port_free(s->port);
+	s->port = NULL;
+}
+
+/*
+ * Doorbell interrupts through msikit's adapter over this ntb_dev. The
+ * windows need the link up (ntb_mw_get_align() says -ENOTCONN before),
+ * so each side gets them when the second side binds.
+ */
+static int ln_setup_dbs(struct ln_side *s)
+{
+	struct msikit_ntb_msi *nm;
+	int bit, irq, rc;
+
+	if (s->nm)
+		return 0;
+	s->port = msikit_ntb_port_from_ntb(&s->ntb, ln_forward);
+	if (IS_ERR(s->port)) {
+		rc = PTR_ERR(s->port);
+		s->port = NULL;
+		return rc;
+	}
+	nm = msikit_ntb_msi_init(s->port, LN_DBS, NULL, NULL);
+	if (IS_ERR(nm)) {
+		msikit_ntb_port_free(s->port);
+		s->port = NULL;
+		return PTR_ERR(nm);
+	}
+	rc = msikit_ntb_msi_setup_mws(nm);
+	for (bit = 0; !rc && bit < LN_DBS; bit++) {
+		irq = msikit_ntb_msi_request_threaded_irq(nm, ln_db_irq, NULL, "ntb-loop-db",
+							  s, &s->db_desc[bit]);
+		if (irq < 0)
+			rc = irq;
+		else
+			s->db_irq[bit] = irq;
+	}
+	if (rc) {
+		msikit_ntb_msi_exit(nm);
+		msikit_ntb_port_free(s->port);
+		s->port = NULL;
+		return rc;
+	}
+	/* the peer's doorbell writes may use it from here on */
+	smp_store_release(&s->nm, nm);
+	return 0;
+}
+
+static ssize_t db_fire_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct ln_side *s = dev_get_drvdata(dev), *p;
+	unsigned int bit, n, i, before;
+	int rc = 0;
+
+	if (sscanf(buf, "%u %u", &bit, &n) != 2 || bit >= LN_DBS || !n) {
+		dev_warn(dev, "db_fire: \"BIT COUNT\", BIT below %d\n", LN_DBS);
+		return -EINVAL;
+	}
+	mutex_lock(&ln_lock);
+	p = rcu_dereference_protected(ln_sides[!s->index], lockdep_is_held(&ln_lock));
+	for (i = 0; p && !rc && i < n; i++) {
+		before = atomic_read(&p->db_count[bit]);
+		rc = ntb_peer_db_set(&s->ntb, BIT_ULL(bit));
+		if (!rc && !wait_event_timeout(p->wq, atomic_read(&p->db_count[bit]) != before, HZ))
+			rc = -ETIMEDOUT;
+		if (!rc && (atomic_read(&p->db_count[bit]) != before + 1 ||
+			    atomic_read(&p->db_last) != bit))
+			rc = -EIO;
+		ln_db_clear(&p->ntb, BIT_ULL(bit));
+	}
+	mutex_unlock(&ln_lock);
+	if (!p)
+		rc = -ENODEV;
+	if (rc)
+		dev_warn(dev, "db_fire: doorbell %u, ring %u: %d\n", bit, i, rc);
+	return rc ?: count;
+}
+static DEVICE_ATTR_WO(db_fire);
+
+static ssize_t db_counts_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct ln_side *s = dev_get_drvdata(dev);
+	int bit, len = 0;
+
+	for (bit = 0; bit < LN_DBS; bit++)
+		len += sysfs_emit_at(buf, len, "%d %d\n", bit, atomic_read(&s->db_count[bit]));
+	return len;
+}
+static DEVICE_ATTR_RO(db_counts);
+
+static ssize_t info_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct ln_side *s = dev_get_drvdata(dev);
+	struct msikit_ntb_msi_info info;
+	int rc;
+
+	rc = msikit_ntb_msi_info(s->nm, &info);
+	if (rc)
+		return rc;
+	return sysfs_emit(buf, "parent %s win_base %#llx win_size %#llx doorbells %u\n",
+			  info.parent, info.win_base, info.win_size, info.nr_irqs);
+}
+static DEVICE_ATTR_RO(info);
+
+static struct attribute *ln_attrs[] = {
+	&dev_attr_db_fire.attr,
+	&dev_attr_db_counts.attr,
+	&dev_attr_info.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(ln);
+
+static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ln_side *s, *p;
+	int index, rc;
+
+	s = devm_kzalloc(&pdev->dev, sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	rc = loop_edu_init(&s->edu, pdev);
+	if (rc)
+		return rc;
+	spin_lock_init(&s->trans_lock);
+	spin_lock_init(&s->db_lock);
+	init_waitqueue_head(&s->wq);
+	s->ntb.pdev = pdev;
+	s->ntb.ops = &ln_ops;
+	pci_set_drvdata(pdev, s);
+
+	mutex_lock(&ln_lock);
+	index = !rcu_access_pointer(ln_sides[0]) ? 0 : !rcu_access_pointer(ln_sides[1]) ? 1 : -1;
+	if (index < 0) {
+		mutex_unlock(&ln_lock);
+		dev_warn(&pdev->dev, "a loopback NTB has two sides: both are bound\n");
+		return -EBUSY;
+	}
+	s->index = index;
+	s->ntb.topo = index ? NTB_TOPO_B2B_DSD : NTB_TOPO_B2B_USD;
+	rcu_assign_pointer(ln_sides[index], s);
+	/* the link is up with both sides: both get their doorbells now */
+	p = rcu_dereference_protected(ln_sides[!index], lockdep_is_held(&ln_lock));
+	rc = p ? ln_setup_dbs(p) ?: ln_setup_dbs(s) : 0;
+	mutex_unlock(&ln_lock);
+	if (!rc)
+		rc = ntb_register_device(&s->ntb);
+	if (rc) {
+		mutex_lock(&ln_lock);
+		RCU_INIT_POINTER(ln_sides[index], NULL);
+		mutex_unlock(&ln_lock);
+		synchronize_rcu();
+		ln_free_dbs(s);
+		return rc;
+	}
+	s->registered = true;
+	ln_link_events(s);
+	return 0;
+}
+
+static void ln_remove(struct pci_dev *pdev)
+{
+	struct ln_side *s = pci_get_drvdata(pdev);
+
+	s->registered = false;
+	ntb_unregister_device(&s->ntb);
+	mutex_lock(&ln_lock);
+	RCU_INIT_POINTER(ln_sides[s->index], NULL);
+	mutex_unlock(&ln_lock);
+	/* the peer's doorbell writes that found us are done */
+	synchronize_rcu();
+	ln_link_events(s);
+	/* the windows close first: a peer still ringing reaches nothing */
+	ln_free_dbs(s);
+	loop_edu_quiesce(&s->edu);
+}
+
+static const struct pci_device_id ln_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, ln_ids);
+
+static struct pci_driver ln_driver = {
+	.name = "msikit_ntb_loop_ntb",
+	.id_table = ln_ids,
+	.probe = ln_probe,
+	.remove = ln_remove,
+	.dev_groups = ln_groups,
+};
+module_pci_driver(ln_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("msikit test-only: loopback NTB over two edu functions as an ntb.ko device");

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the ntb-msi suite. Sourced by each test after ktap.sh. The
+# parent helpers (ir_kind, need_ir_if_iommu, expected_parent) are the
+# msi-lib suite's: the peer interrupts sit on the same MSI parent.
+. "$(dirname "$0")/../msi-lib/lib.sh"
+
+DRV=/sys/bus/pci/drivers/msikit_ntb_loop
+PARAMS=/sys/module/msikit_ntb_loop/parameters
+
+# The edu functions, sorted: the loopback binds the first as side A.
+edu_bdfs() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
+	done | sort
+}
+
+# Sets ABDF, BBDF and A, B (their sysfs directories).
+need_ntb_loop() {
+	set -- $(edu_bdfs)
+	[ $# -ge 2 ] || ktap_skip_all "needs two edu functions, the two sides of the loopback NTB (found $#)"
+	ABDF=$1 BBDF=$2
+	A=/sys/bus/pci/devices/$1 B=/sys/bus/pci/devices/$2
+	need_ir_if_iommu
+}
+
+load_ntb() {
+	rmmod msikit_ntb_loop 2>/dev/null
+	# these bind every edu function too
+	rmmod msikit_msi_test 2>/dev/null
+	rmmod msikit_ntb_loop_ntb 2>/dev/null
+	rmmod msikit_ntb_msi 2>/dev/null
+	rmmod msikit_msi 2>/dev/null
+	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
+	modprobe msikit_ntb_msi || ktap_bail "modprobe msikit_ntb_msi failed"
+	modprobe msikit_ntb_loop "$@" || ktap_bail "modprobe msikit_ntb_loop failed"
+	[ -d "$A/ntb" ] && [ -d "$B/ntb" ] || ktap_bail "msikit_ntb_loop did not bind $ABDF and $BBDF"
+	[ "$(cat "$A/ntb/side")$(cat "$B/ntb/side")" = AB ] ||
+		ktap_bail "$ABDF is not side A or $BBDF not side B"
+}
+
+unload_ntb() {
+	rmmod msikit_ntb_loop && rmmod msikit_ntb_msi && rmmod msikit_msi
+}
+
+# info_field SIDE NAME: one value of SIDE's info line
+info_field() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1/ntb/info"
+}
+
+# teardown of both sides; one that has nothing set up refuses, which is fine
+teardown_both() {
+	echo 1 > "$A/ntb/teardown" 2>/dev/null
+	echo 1 > "$B/ntb/teardown" 2>/dev/null
+	return 0
+}
+
+# write_err FILE VALUE: write VALUE to FILE; on failure print why. An
+# external echo names the errno (dash's builtin says "I/O error" for all).
+write_err() {
+	env echo "$2" 2>&1 > "$1"
+}
+
+# refused FILE VALUE: writing VALUE to FILE fails; logs the errno
+refused() {
+	local err
+	err=$(write_err "$1" "$2") && { log "$1 took '$2'"; return 1; }
+	log "side $(cat "$(dirname "$1")/side") $(basename "$1") <- '$2': ${err##*: }"
+}
+
+# counts_are SIDE N W: SIDE has N requested interrupts, each counted W
+counts_are() {
+	local n bad
+	n=$(wc -l < "$1/ntb/counts")
+	[ "$n" = "$2" ] || { log "side $(cat "$1/ntb/side"): $n interrupts, not $2"; return 1; }
+	bad=$(awk -v w="$3" '$2 != w' "$1/ntb/counts" | head -3 | tr '\n' ' ')
+	[ -z "$bad" ] || { log "side $(cat "$1/ntb/side"): counts off: $bad"; return 1; }
+}
+
+# fire_all_ok TX RX N W: W writes from TX to each of RX's N interrupts,
+# each waited for at its own interrupt; all delivered, and RX's counts
+# are exactly W each (a write counted elsewhere is misrouted)
+fire_all_ok() {
+	local r
+	echo "$4" > "$1/ntb/fire_all" || log "fire_all $4 on side $(cat "$1/ntb/side") failed"
+	r=$(cat "$1/ntb/fire_result")
+	log "$(cat "$1/ntb/side") -> $(cat "$2/ntb/side"): $r"
+	[ "$r" = "sent $(($3 * $4)) delivered $(($3 * $4)) lost 0 misrouted 0" ] &&
+		counts_are "$2" "$3" "$4"
+}
+
+# wait_pid PID SECONDS: PID has exited, or does within SECONDS
+wait_pid() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
