@@ -137,6 +137,7 @@ remove)
 		rm -rf "$ROOT/usr/lib/modules/$k" "$ROOT/boot/"*"-$k" "$MSIKIT_CACHE/initrd-$k.gz"
 	done
 	umount_all "$ROOT$MNT"
+	rmdir "$ROOT$MNT" 2>/dev/null || true
 	;;
 *) die "usage: debug-kernel.sh install | remove" ;;
 esac

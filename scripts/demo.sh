@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: on a fresh Debian machine, build the test bed, dkms-install
 # msikit into a stock Debian kernel's root, boot that kernel under QEMU with
-# an emulated CXL memory device and show the DOE driver at work.
+# an emulated CXL memory device and two edu functions, and show the DOE
+# driver at work and NTB peer interrupts between two loopback ports.
 #
 #   demo.sh [-k KERNEL]     default: the newest kernel of the matrix
 set -euo pipefail
@@ -30,7 +31,7 @@ step "dkms add/build/install msikit for $K (log: $MSIKIT_CACHE/build.log)"
 KERNELS=$K "$HERE/build.sh"
 chroot "$ROOT" dkms status msikit
 
-step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device"
-"$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
+step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device and two edu functions"
+MSIKIT_QEMU_EXTRA="-device edu -device edu" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
 	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
 	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'

@@ -42,7 +42,8 @@
  *		 while a thread on another CPU makes CHANGES affinity
  *		 changes of them; the writer always reads the channel
  *   stress_result  "writes W changes C ebusy E lost L misrouted M
- *		 spurious S republished R refused F failed X"
+ *		 spurious S republished R refused F failed X ns T": T is the
+ *		 writer's elapsed time
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -51,6 +52,17 @@
  *   maxprobe    write anything: on a second nm of 2048 here (no setup),
  *		 request until msikit refuses, one write from the peer to
  *		 each; read: "COUNT ERRNO DELIVERED"
+ *   bench       write N, on side A once A has 1 interrupt set up and B
+ *		 an nm: N round trips of B's trigger of A's interrupt 0 and
+ *		 N of A's own PCI MSI vector (allocated for the run, sent
+ *		 by the same loop_edu_write()), in alternating rounds; on a
+ *		 mutable, unpinned parent also max(N / 10, 10) moves of
+ *		 interrupt 0 to another CPU, each timed until desc_changed
+ *		 has put the new descriptor in the channel. read:
+ *		 "MSIKIT_NS PLAIN_NS RATIO RATIO_MIN RATIO_MAX ROUNDS
+ *		 REPUBLISH_NS": ns per round trip (median round), the
+ *		 ratio msikit/plain in thousandths, the median move's ns
+ *		 (0: not applicable)
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each;
  *		 this side must not be set up, the peer should be (its
  *		 window refuses out-of-window triggers)
@@ -63,12 +75,17 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/irq.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/wait.h>
@@ -79,6 +96,8 @@
 #define NL_MAX		2048	/* interrupts per side, and the maxprobe nm's size */
 #define NL_WAIT		HZ	/* a write not counted by then is lost */
 #define NL_FIRE_FAILS	16	/* fire_all stops after so many, at a second each */
+#define NL_ROUNDS	11	/* bench: alternating rounds, the median is the figure */
+#define NL_OWN		NL_MAX	/* bench: the index A's own vector counts as */
 
 static ulong mw_addr_align = 4096;
 module_param(mw_addr_align, ulong, 0644);
@@ -120,6 +139,12 @@ struct nl_fire {
 struct nl_stress {
 	unsigned long writes, changes, ebusy, lost, misrouted, spurious, republished;
 	unsigned long refused, failed;
+	u64 ns;
+};
+
+struct nl_bench {
+	u64 kit_ns, own_ns, ratio, ratio_min, ratio_max, republish_ns;
+	unsigned int rounds;
 };
 
 struct nl_side {
@@ -138,11 +163,13 @@ struct nl_side {
 	raw_spinlock_t win_lock;	/* win_addr, win_size, dropped; held over a raise */
 	u64 win_addr, win_size;		/* inbound translation, size 0 when clear */
 	unsigned long dropped;
-	spinlock_t chan_lock;		/* chan, irqs[].requested, republished */
+	spinlock_t chan_lock;		/* chan, irqs[].requested, republished, chan_ns */
 	struct nl_chan *chan;		/* NL_MAX: what the other side reads */
 	unsigned long republished;
+	u64 chan_ns;			/* when desc_changed last changed the channel */
 	struct nl_fire fr;
 	struct nl_stress st;
+	struct nl_bench bench;
 	long restored;
 	int max_count, max_errno, max_delivered;
 };
@@ -358,6 +385,7 @@ static irqreturn_t nl_handler(int irq, void *data)
 static void nl_desc_changed(void *ctx)
 {
 	struct nl_side *s = ctx;
+	bool changed = false;
 	struct nl_chan *c;
 	unsigned int i;
 
@@ -371,8 +399,14 @@ static void nl_desc_changed(void *ctx)
 		c->desc = s->irqs[i].desc;
 		c->valid = true;
 		s->republished++;
+		changed = true;
 	}
+	/* the bench times a move up to here: from now on the peer writes the new one */
+	if (changed)
+		WRITE_ONCE(s->chan_ns, ktime_get_ns());
 	spin_unlock(&s->chan_lock);
+	if (changed)
+		wake_up(&s->wq);
 }
 
 /* The maxprobe and selftest nms publish nothing: their interrupts never move. */
@@ -464,18 +498,51 @@ struct nl_shot {
 	unsigned int landed;	/* misrouted: the index that counted it */
 };
 
+/* Log lines name the bench's own vector by the index no interrupt of an nm has. */
+static const char *nl_own_note(const struct nl_irq *ni)
+{
+	return ni->index == NL_OWN ? " (A's own MSI vector)" : "";
+}
+
+/*
+ * Wait for the write sent to @ni once its count was @want - 1 and @rx's
+ * total @total - 1. Return: 0 once @ni alone counted it; -ETIMEDOUT if
+ * nothing counted (lost); -EIO if another interrupt counted instead
+ * (misrouted) or @ni counted twice; -ENODEV if a side is going away.
+ */
+static int nl_counted(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni, int want,
+		      int total, struct nl_shot *shot)
+{
+	int got;
+
+	wait_event_timeout(rx->wq, atomic_read(&rx->total) >= total || nl_gone(tx, rx), NL_WAIT);
+	if (nl_gone(tx, rx))
+		return -ENODEV;
+	if (atomic_read(&rx->total) < total) {
+		dev_err(&rx->pdev->dev, "write to interrupt %u%s lost\n", ni->index,
+			nl_own_note(ni));
+		return -ETIMEDOUT;
+	}
+	smp_rmb();	/* total before count and last, as the handler wrote them */
+	got = atomic_read(&ni->count);
+	if (got == want && atomic_read(&rx->total) == total)
+		return 0;
+	shot->landed = got > want ? ni->index : READ_ONCE(rx->last);
+	dev_err(&rx->pdev->dev, "write to interrupt %u%s misrouted: %d counts there, last one at %u\n",
+		ni->index, nl_own_note(ni), got - want + 1, READ_ONCE(rx->last));
+	return -EIO;
+}
+
 /*
  * One write of @d through @tx's outbound window into @rx's, waited for at
- * @ni. Return: 0 once @ni alone counted it; -ETIMEDOUT if nothing counted
- * (lost); -EIO if another interrupt counted instead (misrouted) or @ni
- * counted twice; -ENODEV if a side is going away; else the trigger's error.
+ * @ni: nl_counted()'s return, or the trigger's error.
  */
 static int nl_deliver(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
 		      const struct msikit_ntb_msi_desc *d, struct nl_shot *shot)
 {
 	int want = atomic_read(&ni->count) + 1;
 	int total = atomic_read(&rx->total) + 1;
-	int rc, got;
+	int rc;
 
 	shot->sent = false;
 	shot->landed = NL_MAX;
@@ -488,21 +555,7 @@ static int nl_deliver(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
 		return rc;
 	}
 	shot->sent = true;
-	wait_event_timeout(rx->wq, atomic_read(&rx->total) >= total || nl_gone(tx, rx), NL_WAIT);
-	if (nl_gone(tx, rx))
-		return -ENODEV;
-	if (atomic_read(&rx->total) < total) {
-		dev_err(&rx->pdev->dev, "write to interrupt %u lost\n", ni->index);
-		return -ETIMEDOUT;
-	}
-	smp_rmb();	/* total before count and last, as the handler wrote them */
-	got = atomic_read(&ni->count);
-	if (got == want && atomic_read(&rx->total) == total)
-		return 0;
-	shot->landed = got > want ? ni->index : READ_ONCE(rx->last);
-	dev_err(&rx->pdev->dev, "write to interrupt %u misrouted: %d counts there, last one at %u\n",
-		ni->index, got - want + 1, READ_ONCE(rx->last));
-	return -EIO;
+	return nl_counted(tx, rx, ni, want, total, shot);
 }
 
 /* One write to @rx's interrupt @i with the descriptor @rx published. */
@@ -824,6 +877,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	struct nl_shot shot;
 	struct nl_irq *ni;
 	int rc = 0;
+	u64 t0;
 
 	memset(st, 0, sizeof(*st));
 	ch.cpu[0] = cpumask_first(cpu_online_mask);
@@ -844,6 +898,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 		wake_up_process(task);
 	}
 
+	t0 = ktime_get_ns();
 	for (w = 0; w < writes; w++) {
 		j = idx[w % n];
 		ni = &rx->irqs[j];
@@ -866,6 +921,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 		if (!(w & 1023))
 			cond_resched();
 	}
+	st->ns = ktime_get_ns() - t0;
 	if (task)
 		kthread_stop(task);
 	/* let stragglers land, then every interrupt must hold exactly its own */
@@ -931,9 +987,9 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
-			  st->spurious, st->republished, st->refused, st->failed);
+			  st->spurious, st->republished, st->refused, st->failed, st->ns);
 }
 static DEVICE_ATTR_RO(stress_result);
 
@@ -1104,6 +1160,328 @@ static ssize_t maxprobe_show(struct device *dev, struct device_attribute *attr, 
 	return sysfs_emit(buf, "%d %d %d\n", s->max_count, s->max_errno, s->max_delivered);
 }
 static DEVICE_ATTR_RW(maxprobe);
+
+static int nl_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* sorts @v */
+static u64 nl_median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), nl_cmp_u64, NULL);
+	return v[n / 2];
+}
+
+/* The CPU @irq is delivered to; this one if the parent does not say. */
+static unsigned int nl_irq_cpu(unsigned int irq)
+{
+	struct irq_data *irqd = irq_get_irq_data(irq);
+	unsigned int cpu = nr_cpu_ids;
+
+	if (irqd)
+		cpu = cpumask_first(irq_data_get_effective_affinity_mask(irqd));
+	return cpu < nr_cpu_ids && cpu_online(cpu) ? cpu : raw_smp_processor_id();
+}
+
+static void nl_edu_read_msg(struct nl_side *s, struct msi_msg *msg)
+{
+	u8 cap = s->edu.msi_cap;
+	u16 data;
+
+	pci_read_config_dword(s->pdev, cap + PCI_MSI_ADDRESS_LO, &msg->address_lo);
+	pci_read_config_dword(s->pdev, cap + PCI_MSI_ADDRESS_HI, &msg->address_hi);
+	pci_read_config_word(s->pdev, cap + PCI_MSI_DATA_64, &data);
+	msg->data = data;
+}
+
+static void nl_edu_put_msg(struct nl_side *s, const struct msi_msg *msg)
+{
+	u8 cap = s->edu.msi_cap;
+
+	pci_write_config_dword(s->pdev, cap + PCI_MSI_ADDRESS_LO, msg->address_lo);
+	pci_write_config_dword(s->pdev, cap + PCI_MSI_ADDRESS_HI, msg->address_hi);
+	pci_write_config_word(s->pdev, cap + PCI_MSI_DATA_64, msg->data);
+}
+
+struct nl_bench_run {
+	struct nl_side *tx, *rx;		/* B, A */
+	struct msikit_ntb_msi_desc d;		/* A's interrupt 0, as A's channel has it */
+	struct nl_irq own;			/* A's own PCI MSI vector */
+	struct msi_msg msg;			/* its message, as the PCI core programmed it */
+};
+
+/*
+ * One write of A's own vector, sent as nl_peer_mw_write() sends a peer's
+ * (loop_edu_write() under the window lock) and waited for the same way,
+ * so the two paths differ only by msikit's trigger and domain.
+ */
+static int nl_raise_own(struct nl_bench_run *b)
+{
+	struct nl_side *rx = b->rx;
+	int want = atomic_read(&b->own.count) + 1;
+	int total = atomic_read(&rx->total) + 1;
+	struct nl_shot shot;
+	unsigned long flags;
+	int rc;
+
+	if (nl_gone(b->tx, rx))
+		return -ENODEV;
+	raw_spin_lock_irqsave(&rx->win_lock, flags);
+	rc = loop_edu_write(&rx->edu, (u64)b->msg.address_hi << 32 | b->msg.address_lo,
+			    b->msg.data);
+	raw_spin_unlock_irqrestore(&rx->win_lock, flags);
+	return rc ?: nl_counted(b->tx, rx, &b->own, want, total, &shot);
+}
+
+/* @n round trips through A's own vector or through msikit; ns each */
+static int nl_round_trips(struct nl_bench_run *b, bool own, unsigned int n, u64 *ns)
+{
+	struct nl_shot shot;
+	unsigned int k;
+	int rc = 0;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (k = 0; k < n && !rc; k++)
+		rc = own ? nl_raise_own(b) :
+		     nl_deliver(b->tx, b->rx, &b->rx->irqs[0], &b->d, &shot);
+	*ns = div_u64(ktime_get_ns() - t0, n);
+	return rc;
+}
+
+/* One round: a round trip off the clock, as the other path ran last, then @n timed. */
+static int nl_bench_round(struct nl_bench_run *b, bool own, unsigned int n, u64 *ns)
+{
+	u64 warm;
+
+	return nl_round_trips(b, own, 1, &warm) ?: nl_round_trips(b, own, n, ns);
+}
+
+/*
+ * B's trigger of A's interrupt 0 against A's own PCI MSI vector, both on
+ * A's parent and sent by A's edu. Rounds of the two alternate, each going
+ * first every other round, so the emulator's drift lands on both; the
+ * median round is the figure. The vector, the interrupt and the waiter
+ * share a CPU: a round trip to another vCPU costs tens of us on TCG, which
+ * would swamp the difference being measured.
+ */
+static int nl_bench_delivery(struct nl_side *s, struct nl_side *peer,
+			     const struct msikit_ntb_msi_desc *d, unsigned int n)
+{
+	u64 kit[NL_ROUNDS], own[NL_ROUNDS], ratio[NL_ROUNDS], warm;
+	struct nl_bench_run b = {
+		.tx = peer, .rx = s, .d = *d, .own = { .side = s, .index = NL_OWN },
+	};
+	unsigned int i, per = max(n / NL_ROUNDS, 1U), cpu = nl_irq_cpu(s->irqs[0].irq);
+	int rc, virq;
+
+	rc = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	if (rc)
+		return nl_refuse(s, rc, "bench: cannot run on interrupt 0's CPU %u: %d\n", cpu, rc);
+	rc = pci_alloc_irq_vectors(s->pdev, 1, 1, PCI_IRQ_MSI);
+	if (rc < 0) {
+		nl_refuse(s, rc, "bench: pci_alloc_irq_vectors: %d\n", rc);
+		goto out;
+	}
+	virq = pci_irq_vector(s->pdev, 0);
+	rc = irq_set_affinity(virq, cpumask_of(cpu)) ?:
+	     request_irq(virq, nl_handler, 0, "ntb-loop-own", &b.own);
+	if (rc) {
+		nl_refuse(s, rc, "bench: own vector (irq %d) on CPU %u: %d\n", virq, cpu, rc);
+		goto out_vec;
+	}
+	/*
+	 * Off the clock, the message read afresh before each write: a kernel
+	 * that applies the affinity change at the first interrupt rewrites it
+	 * then, and the next write retires the old vector
+	 */
+	for (i = 0; i < 10 && !rc; i++) {
+		nl_edu_read_msg(s, &b.msg);
+		rc = nl_raise_own(&b);
+	}
+	nl_edu_read_msg(s, &b.msg);
+	rc = rc ?: nl_round_trips(&b, false, 10, &warm);
+	for (i = 0; i < NL_ROUNDS && !rc; i++) {
+		if (i & 1)
+			rc = nl_bench_round(&b, true, per, &own[i]) ?:
+			     nl_bench_round(&b, false, per, &kit[i]);
+		else
+			rc = nl_bench_round(&b, false, per, &kit[i]) ?:
+			     nl_bench_round(&b, true, per, &own[i]);
+		if (!rc)
+			ratio[i] = div64_u64(kit[i] * 1000, max(own[i], 1ULL));
+	}
+	/* the core's own message back before it tears its vector down */
+	nl_edu_put_msg(s, &b.msg);
+	if (!rc) {
+		s->bench.kit_ns = nl_median(kit, NL_ROUNDS);
+		s->bench.own_ns = nl_median(own, NL_ROUNDS);
+		s->bench.ratio = nl_median(ratio, NL_ROUNDS);
+		s->bench.ratio_min = ratio[0];
+		s->bench.ratio_max = ratio[NL_ROUNDS - 1];
+		s->bench.rounds = NL_ROUNDS;
+	} else {
+		nl_refuse(s, rc, "bench: round %u of %u (0: the warm-up): %d\n", i, NL_ROUNDS, rc);
+	}
+	free_irq(virq, &b.own);
+out_vec:
+	pci_free_irq_vectors(s->pdev);
+	/* loop_edu_write() owns the capability again, and it starts disabled */
+	loop_edu_quiesce(&s->edu);
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	return rc;
+}
+
+/*
+ * Move A's interrupt 0 to @cpu and time it until desc_changed has put the
+ * new descriptor in the channel: *@ns. @deferred counts moves that needed
+ * a write to happen at all.
+ */
+static int nl_republish_one(struct nl_side *s, struct nl_side *peer, struct irq_data *irqd,
+			    unsigned int cpu, u64 *ns, unsigned int *deferred)
+{
+	unsigned long deadline = jiffies + NL_WAIT;
+	struct nl_shot shot;
+	bool wrote = false;
+	u64 t0;
+	int rc;
+
+	for (;;) {
+		t0 = ktime_get_ns();
+		rc = irq_set_affinity(irqd->irq, cpumask_of(cpu));
+		if (rc != -EBUSY || time_after(jiffies, deadline))
+			break;
+		/* the last move waits for a first interrupt on its new vector */
+		rc = nl_deliver_chan(peer, s, 0, &shot);
+		if (rc)
+			return rc;
+		usleep_range(20, 50);
+	}
+	if (rc)
+		return nl_refuse(s, rc, "bench: move of interrupt 0 to CPU %u: %d\n", cpu, rc);
+	deadline = jiffies + NL_WAIT;
+	while (READ_ONCE(s->chan_ns) < t0) {
+		if (nl_gone(peer, s))
+			return -ENODEV;
+		if (time_after(jiffies, deadline))
+			return nl_refuse(s, -ETIMEDOUT,
+					 "bench: move of interrupt 0 to CPU %u not republished within a second\n",
+					 cpu);
+		/*
+		 * A kernel that applies moves when the interrupt next arrives
+		 * needs the peer's write for it: part of what the peer waits
+		 */
+		if (irqd_is_setaffinity_pending(irqd)) {
+			rc = nl_deliver_chan(peer, s, 0, &shot);
+			if (rc)
+				return rc;
+			wrote = true;
+		}
+		wait_event_timeout(s->wq, READ_ONCE(s->chan_ns) >= t0 || nl_gone(peer, s),
+				   msecs_to_jiffies(1));
+	}
+	spin_lock(&s->chan_lock);
+	*ns = s->chan_ns - t0;
+	spin_unlock(&s->chan_lock);
+	*deferred += wrote;
+	/* B writes the new descriptor: it must deliver, and it retires the old vector */
+	return nl_deliver_chan(peer, s, 0, &shot);
+}
+
+/* @r moves of A's interrupt 0 between the first two online CPUs; the median's ns. */
+static int nl_bench_republish(struct nl_side *s, struct nl_side *peer, unsigned int r, u64 *ns)
+{
+	struct irq_data *irqd = irq_get_irq_data(s->irqs[0].irq);
+	unsigned int cpu[2], k, deferred = 0;
+	const struct cpumask *eff;
+	int rc = 0;
+	u64 *lat;
+
+	if (!irqd)
+		return -ENOENT;
+	lat = kvmalloc_array(r, sizeof(*lat), GFP_KERNEL);
+	if (!lat)
+		return -ENOMEM;
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	for (k = 0; k < r && !rc; k++) {
+		eff = irq_data_get_effective_affinity_mask(irqd);
+		rc = nl_republish_one(s, peer, irqd,
+				      cpumask_test_cpu(cpu[0], eff) ? cpu[1] : cpu[0], &lat[k],
+				      &deferred);
+	}
+	if (!rc)
+		*ns = nl_median(lat, r);
+	if (deferred)
+		dev_info(&s->pdev->dev,
+			 "bench: %u of %u moves waited for the interrupt's next arrival: their times include the peer's writes that made them\n",
+			 deferred, k);
+	kvfree(lat);
+	return rc;
+}
+
+static int nl_bench(struct nl_side *s, struct nl_side *peer, const struct msikit_ntb_msi_desc *d,
+		    unsigned int n)
+{
+	struct msikit_ntb_msi_info info = { };
+	int rc;
+
+	memset(&s->bench, 0, sizeof(s->bench));
+	rc = msikit_ntb_msi_info(s->nm, &info);
+	if (rc)
+		return nl_refuse(s, rc, "bench: msikit_ntb_msi_info: %d\n", rc);
+	rc = nl_bench_delivery(s, peer, d, n);
+	if (rc)
+		return rc;
+	/* elsewhere a move changes no descriptor (or is refused): nothing to republish */
+	if (info.immutable || info.pinned) {
+		dev_info(&s->pdev->dev, "bench: republish n/a on %s (%s)\n", info.parent,
+			 info.pinned ? "pinned" : "immutable");
+		return 0;
+	}
+	if (num_online_cpus() < 2) {
+		dev_info(&s->pdev->dev, "bench: republish n/a: one CPU online\n");
+		return 0;
+	}
+	return nl_bench_republish(s, peer, max(n / 10, 10U), &s->bench.republish_ns);
+}
+
+static ssize_t bench_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev), *peer;
+	struct msikit_ntb_msi_desc d;
+	unsigned int n;
+	int rc;
+
+	if (s->index)
+		return nl_refuse(s, -EINVAL,
+				 "bench: write it on side A, whose interrupt 0 B triggers\n");
+	if (kstrtouint(buf, 0, &n) || !n || n > 10000000)
+		return nl_refuse(s, -EINVAL, "bench: want N, 1..10000000\n");
+	peer = nl_lock_pair(s);
+	if (IS_ERR(peer))
+		return nl_refuse(s, PTR_ERR(peer), "bench: no peer side\n");
+	if (!s->nm || !peer->nm || !s->irqs[0].irq || nl_chan_read(s, 0, &d))
+		rc = nl_refuse(s, -ENOTCONN, "bench: write 1 to A's setup and 0 to B's first\n");
+	else
+		rc = nl_bench(s, peer, &d, n);
+	nl_unlock_pair(s, peer);
+	return rc ?: len;
+}
+
+static ssize_t bench_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_bench *b = &((struct nl_side *)dev_get_drvdata(dev))->bench;
+
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu\n", b->kit_ns, b->own_ns,
+			  b->ratio, b->ratio_min, b->ratio_max, b->rounds, b->republish_ns);
+}
+static DEVICE_ATTR_RW(bench);
 
 /*
  * The selftest's invalid ports get these: were msikit to accept one and
@@ -1327,6 +1705,7 @@ static struct attribute *nl_attrs[] = {
 	&dev_attr_restore.attr,
 	&dev_attr_cycle.attr,
 	&dev_attr_maxprobe.attr,
+	&dev_attr_bench.attr,
 	&dev_attr_selftest.attr,
 	NULL
 };

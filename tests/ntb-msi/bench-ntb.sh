@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make bench T=ntb-msi: what a peer interrupt costs against the function's
+# own PCI MSI vector on the same parent, both sent by A's edu with A's
+# requester ID, in one boot; how long a republish takes where a move
+# changes the descriptor; how many peer interrupts the parent holds; the
+# stress writer's rate. Figures only: the checks are that each part ran
+# and every write arrived exactly once, never how fast.
+# timeout: 1800
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+# round trips each way, in the module's alternating rounds
+N=2000
+WRITES=20000 CHANGES=1000
+
+# thousandths N: N / 1000 with three decimals
+thousandths() {
+	printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
+}
+
+# result_field LINE NAME: the value after NAME in a "name value ..." line
+result_field() {
+	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }'
+}
+
+ktap_header
+need_ntb_loop
+load_ntb
+echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
+echo 1 > "$A/ntb/setup" || ktap_bail "setup 1 on A failed"
+p=$(info_field "$A" parent)
+if [ "$(info_field "$A" pinned)" = 1 ]; then
+	kind=pinned
+elif [ "$(info_field "$A" immutable)" = 1 ]; then
+	kind=immutable
+else
+	kind=mutable
+fi
+log "$(cat "$A/ntb/info")"
+
+if echo "$N" > "$A/ntb/bench"; then
+	r=$(cat "$A/ntb/bench")
+	set -- $r
+	log "bench attribute: $*"
+	echo "bench: ntb-msi peer-trigger-vs-own-msi $(thousandths "$3") ratio (min $(thousandths "$4") max $(thousandths "$5"), $6 rounds, $p)"
+	echo "bench: ntb-msi peer-trigger $1 ns/op"
+	echo "bench: ntb-msi own-msi $2 ns/op"
+	ktap_pass "B -> A's interrupt 0 and A's own MSI vector: $N round trips each, every write counted exactly once at its own interrupt"
+	ktap_result "$6 rounds measured" test "$6" -gt 0
+	if [ $kind != mutable ]; then
+		log "republish: n/a on $p"
+	elif [ "$(nproc)" -lt 2 ]; then
+		log "republish: n/a on $p: one CPU"
+	else
+		echo "bench: ntb-msi republish $7 ns"
+		ktap_result "$p: moves of A's interrupt 0 republished through desc_changed and delivered" \
+			test "$7" -gt 0
+	fi
+else
+	ktap_fail "bench run"
+fi
+# the msi_irqs directory may outlive the vector (devres): its entries do not
+ktap_expect "A's own MSI vector freed after the bench" "" "$(ls "$A/msi_irqs" 2>/dev/null)"
+
+# the probe's nm is A's second: A's first goes
+echo 1 > "$A/ntb/teardown" || ktap_fail "teardown of A"
+v=$(info_field "$A" own_vectors)
+if echo 1 > "$A/ntb/maxprobe"; then
+	r=$(cat "$A/ntb/maxprobe")
+	set -- $r
+	log "maxprobe: $*; stopped by errno $2 (0: the nm of 2048 was full)"
+	echo "bench: ntb-msi peer-irqs-per-port $1 irqs (own vectors $v, parent $p)"
+	ktap_result "most peer interrupts the parent holds: $1" test "$1" -gt 0
+	ktap_expect "each of the $1 delivered one write from B exactly once" "$1" "$3"
+else
+	ktap_fail "maximum probe: $(cat "$A/ntb/maxprobe")"
+fi
+
+# the pinned IMSIC refuses every move; one CPU has nowhere to move to
+changes=$CHANGES
+[ $kind = pinned ] && changes=0
+[ "$(nproc)" -lt 2 ] && changes=0
+if echo 8 > "$A/ntb/setup"; then
+	rc=0
+	echo "$WRITES $changes" > "$B/ntb/stress" || rc=1
+	r=$(cat "$B/ntb/stress_result")
+	log "stress B -> A, 8 interrupts, parent $p ($kind): $r"
+	ns=$(result_field "$r" ns)
+	w=$(result_field "$r" writes)
+	ktap_result "B -> A: $WRITES writes, $changes affinity changes: stress ran" test "$rc" = 0
+	ktap_expect "writes sent" "$WRITES" "$w"
+	ktap_expect "lost, misrouted, spurious" "0 0 0" \
+		"$(result_field "$r" lost) $(result_field "$r" misrouted) $(result_field "$r" spurious)"
+	ktap_result "each of A's 8 interrupts counted exactly its own $((WRITES / 8)) writes" \
+		counts_are "$A" 8 $((WRITES / 8))
+	if [ "$rc" = 0 ] && [ "${ns:-0}" -gt 0 ]; then
+		echo "bench: ntb-msi stress-rate $((w * 1000000000 / ns)) writes/s"
+	else
+		ktap_fail "stress elapsed time reported: '$ns'"
+	fi
+else
+	ktap_fail "setup 8 on A"
+fi
+ktap_expect "no write was dropped by A's window" 0 "$(info_field "$A" dropped)"
+teardown_both
+ktap_result "unload" unload_ntb
+ktap_finished
