@@ -172,6 +172,34 @@ free:
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_init);
 
+/*
+ * Plan and set every peer's window, with nm->lock held. The base must not
+ * move under descriptors already handed out: the peer holds offsets.
+ */
+static int nm_open_mws(struct msikit_ntb_msi *nm)
+{
+	resource_size_t sizes[MSIKIT_NTB_MAX_PEERS];
+	u64 base, size;
+	int rc;
+
+	rc = nm_plan_mws(nm, &base, &size, sizes);
+	if (rc)
+		return rc;
+	if (nm->planned && nm->nr_irqs && base != nm->win_base) {
+		dev_warn(nm->port->dev, "msikit: the new window rules move the window under %u published descriptors\n",
+			 nm->nr_irqs);
+		return -EBUSY;
+	}
+	nm_clear_mws(nm);
+	rc = nm_set_mws(nm, base, sizes);
+	if (rc)
+		return rc;
+	nm->win_base = base;
+	nm->win_size = size;
+	nm->planned = true;
+	return 0;
+}
+
 /**
  * msikit_ntb_msi_setup_mws() - open every peer's inbound window
  * @nm: context
@@ -186,28 +214,12 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_init);
  */
 int msikit_ntb_msi_setup_mws(struct msikit_ntb_msi *nm)
 {
-	resource_size_t sizes[MSIKIT_NTB_MAX_PEERS];
-	u64 base, size;
 	int rc;
 
 	if (IS_ERR_OR_NULL(nm))
 		return -EINVAL;
 	mutex_lock(&nm->lock);
-	rc = nm_plan_mws(nm, &base, &size, sizes);
-	if (!rc && nm->planned && nm->nr_irqs && base != nm->win_base) {
-		dev_warn(nm->port->dev, "msikit: the new window rules move the window under %u published descriptors\n",
-			 nm->nr_irqs);
-		rc = -EBUSY;
-	}
-	if (!rc) {
-		nm_clear_mws(nm);
-		rc = nm_set_mws(nm, base, sizes);
-	}
-	if (!rc) {
-		nm->win_base = base;
-		nm->win_size = size;
-		nm->planned = true;
-	}
+	rc = nm_open_mws(nm);
 	mutex_unlock(&nm->lock);
 	return rc;
 }
@@ -377,18 +389,12 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_free_irq);
  */
 int msikit_ntb_msi_restore(struct msikit_ntb_msi *nm)
 {
-	resource_size_t sizes[MSIKIT_NTB_MAX_PEERS];
-	u64 base, size;
 	int rc;
 
 	if (IS_ERR_OR_NULL(nm))
 		return -EINVAL;
 	mutex_lock(&nm->lock);
-	rc = nm->mws_set ? nm_plan_mws(nm, &base, &size, sizes) : 0;
-	if (!rc && nm->mws_set) {
-		nm_clear_mws(nm);
-		rc = nm_set_mws(nm, nm->win_base, sizes);
-	}
+	rc = nm->mws_set ? nm_open_mws(nm) : 0;
 	mutex_unlock(&nm->lock);
 	if (rc)
 		return rc;

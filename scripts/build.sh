@@ -89,7 +89,7 @@ log=$MSIKIT_CACHE/build.log
 rm -rf "$ROOT/tmp/msikit-debs" && cp -a "$SRC/deb" "$ROOT/tmp/msikit-debs"
 # a clean slate: the previous run's packages, or a tree added by hand
 chroot_run "$ROOT" sh -c "dpkg -r msikit-dkms msikit-tools; dkms remove msikit/$VER --all;
-	rm -rf /var/lib/dkms/msikit /usr/src/msikit-*" >>"$log" 2>&1 || true
+	rm -rf --one-file-system /var/lib/dkms/msikit /usr/src/msikit-*" >>"$log" 2>&1 || true
 chroot_run "$ROOT" sh -c "dpkg -i /tmp/msikit-debs/msikit-dkms_*.deb /tmp/msikit-debs/msikit-tools_*.deb" >>"$log" 2>&1 ||
 	die "dpkg -i of msikit's packages failed, see $log"
 for k in $kernels; do

@@ -5,7 +5,7 @@
 # scripts/debug-kernel.config (lockdep, KASAN, kmemleak, atomic-sleep and
 # object debugging) and built once inside the root. The source and the
 # build live in $MSIKIT_CACHE/debug-kernel, bind-mounted into the root at
-# /usr/src/msikit-debug-kernel while a run uses it; the build is redone
+# /usr/src/linux-debug-msikit while a run uses it; the build is redone
 # only when the source version or the config fragment changes.
 #
 #   debug-kernel.sh install     build if needed, install image and modules
@@ -16,7 +16,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 FRAG=$SRC/scripts/debug-kernel.config
 CACHE=$MSIKIT_CACHE/debug-kernel
-MNT=/usr/src/msikit-debug-kernel
+MNT=/usr/src/linux-debug-msikit
 # what a kernel build needs beyond the root's dkms toolchain (openssl
 # makes the module signing key: MODULE_SIG stays on, as in Debian's kernel,
 # so an unsigned module meets lockdown the same way)

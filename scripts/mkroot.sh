@@ -39,7 +39,7 @@ if [ -f "$tarball" ] && [ "$(cat "$tarball.stamp" 2>/dev/null)" = "$want" ]; the
 	if [ ! -f "$ROOT/.msikit-kernels" ] || [ "$tarball" -nt "$ROOT/.msikit-kernels" ]; then
 		msg "unpacking cached root"
 		umount_all "$ROOT/mnt/guest-root"
-		umount_all "$ROOT/usr/src/msikit-debug-kernel"
+		umount_all "$ROOT/usr/src/linux-debug-msikit"
 		rm -rf --one-file-system "$ROOT" && mkdir -p "$ROOT"
 		tar -C "$ROOT" --numeric-owner -I zstd -xf "$tarball"
 		touch "$ROOT/.msikit-kernels"
@@ -75,7 +75,7 @@ tar -C "$tmp" --numeric-owner -I 'zstd -T0 -3' -cf "$tarball.new" .
 mv "$tarball.new" "$tarball"
 echo "$want" > "$tarball.stamp"
 umount_all "$ROOT/mnt/guest-root"
-umount_all "$ROOT/usr/src/msikit-debug-kernel"
+umount_all "$ROOT/usr/src/linux-debug-msikit"
 rm -rf --one-file-system "$ROOT"
 mv "$tmp" "$ROOT"
 touch "$ROOT/.msikit-kernels"

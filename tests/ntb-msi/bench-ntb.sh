@@ -30,13 +30,7 @@ load_ntb
 echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
 echo 1 > "$A/ntb/setup" || ktap_bail "setup 1 on A failed"
 p=$(info_field "$A" parent)
-if [ "$(info_field "$A" pinned)" = 1 ]; then
-	kind=pinned
-elif [ "$(info_field "$A" immutable)" = 1 ]; then
-	kind=immutable
-else
-	kind=mutable
-fi
+kind=$(parent_kind "$A")
 log "$(cat "$A/ntb/info")"
 
 if echo "$N" > "$A/ntb/bench"; then

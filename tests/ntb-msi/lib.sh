@@ -48,6 +48,18 @@ info_field() {
 	awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1/ntb/info"
 }
 
+# parent_kind SIDE: pinned (IMSIC), immutable (remapping, ITS) or mutable
+# (x86 vector): what an affinity change does to SIDE's descriptors
+parent_kind() {
+	if [ "$(info_field "$1" pinned)" = 1 ]; then
+		echo pinned
+	elif [ "$(info_field "$1" immutable)" = 1 ]; then
+		echo immutable
+	else
+		echo mutable
+	fi
+}
+
 # teardown of both sides; one that has nothing set up refuses, which is fine
 teardown_both() {
 	echo 1 > "$A/ntb/teardown" 2>/dev/null

@@ -27,13 +27,7 @@ load_ntb
 echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
 echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
 p=$(info_field "$A" parent)
-if [ "$(info_field "$A" pinned)" = 1 ]; then
-	kind=pinned
-elif [ "$(info_field "$A" immutable)" = 1 ]; then
-	kind=immutable
-else
-	kind=mutable
-fi
+kind=$(parent_kind "$A")
 [ $kind = mutable ] || { WRITES=2000 CHANGES=100; }
 
 t0=$(date +%s)
