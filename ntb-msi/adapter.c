@@ -60,9 +60,14 @@ static int adapter_peer_mw_get_addr(struct msikit_ntb_port *port, int peer,
 {
 	struct ntb_port_adapter *ad = to_adapter(port);
 
+	/* upstream ntb_msi's choice: the last windows, one per peer */
+	int widx = ntb_peer_mw_count(ad->ntb) - 1 - peer;
+
 	if (ad->write)
 		return -EOPNOTSUPP;
-	return ntb_peer_mw_get_addr(ad->ntb, ntb_peer_mw_count(ad->ntb) - 1 - peer, base, size);
+	if (widx < 0)
+		return -EINVAL;
+	return ntb_peer_mw_get_addr(ad->ntb, widx, base, size);
 }
 
 static int adapter_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)

@@ -2,8 +2,9 @@
 /*
  * msikit_ntb_msi internals. ntb_msi.c owns the context and the interrupts;
  * window.c plans and sets the inbound windows, peer.c is the peer's side
- * (outbound windows, triggers). Both only read the context: calls run from
- * ntb_msi.c to them, never back.
+ * (outbound windows, triggers). Each keeps its own fields of the context
+ * (window.c the translations set, peer.c the outbound mappings); calls
+ * run from ntb_msi.c to them, never back.
  */
 #ifndef _MSIKIT_NTB_MSI_INTERNAL_H
 #define _MSIKIT_NTB_MSI_INTERNAL_H
@@ -41,6 +42,7 @@ struct msikit_ntb_msi {
 	unsigned long mws_set;		/* peers whose translation is set */
 	void __iomem *peer_mw[MSIKIT_NTB_MAX_PEERS];
 	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];
+	phys_addr_t peer_mw_phys[MSIKIT_NTB_MAX_PEERS];
 	unsigned int nr_irqs;
 	unsigned int max_irqs;
 	struct nm_irq irqs[] __counted_by(max_irqs);

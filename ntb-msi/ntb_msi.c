@@ -56,6 +56,18 @@ static bool nm_take(struct msikit_ntb_msi *nm, struct nm_irq *ni, struct msi_msg
 }
 
 /*
+ * One 64-bit store: a reader never sees the new offset with the old data
+ * (on the x86 vector that pair would name the old vector on the new CPU).
+ */
+static void nm_publish(struct msikit_ntb_msi_desc *to, const struct msikit_ntb_msi_desc *d)
+{
+	u64 v;
+
+	memcpy(&v, d, sizeof(v));
+	WRITE_ONCE(*(u64 *)to, v);
+}
+
+/*
  * Rewrite the descriptors of requested interrupts whose message was
  * reported since, then tell the client once. A report for an interrupt
  * being freed finds no descriptor: the client's copy is never written
@@ -81,7 +93,7 @@ static void nm_work(struct work_struct *work)
 					    ni->virq, msg.address_hi, msg.address_lo);
 			continue;
 		}
-		*ni->desc = desc;
+		nm_publish(ni->desc, &desc);
 		changed = true;
 	}
 	mutex_unlock(&nm->lock);
@@ -112,8 +124,10 @@ static int nm_check_port(struct msikit_ntb_port *port)
  * msikit_ntb_msi_init() - peer interrupts for an NTB port
  * @port: the port; it must outlive the context
  * @max_irqs: the most interrupts requested at once, 1..2048
- * @desc_changed: called in process context after descriptors changed (may
- *	be NULL on a parent whose messages are immutable)
+ * @desc_changed: called in process context after descriptors changed;
+ *	required (-EINVAL) on a parent whose messages change with affinity
+ *	(x86 vector). It may still run once after the interrupt it was for is
+ *	freed, never after msikit_ntb_msi_exit() returns.
  * @ctx: passed to @desc_changed
  *
  * Creates the port's interrupt domain on its function's MSI parent and
@@ -154,6 +168,12 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 		rc = PTR_ERR(nm->dom);
 		goto free;
 	}
+	if (!desc_changed && !msikit_msi_immutable(nm->dom)) {
+		dev_warn(port->dev, "msikit: %s: descriptors change with affinity here: a desc_changed callback is required\n",
+			 msikit_msi_parent_name(nm->dom));
+		rc = -EINVAL;
+		goto destroy;
+	}
 	rc = msikit_msi_msg_window(nm->dom, &nm->msg_base, &nm->msg_size);
 	if (rc) {
 		dev_warn(port->dev, "msikit: %s: no known message range to open a window on (%d)\n",
@@ -190,7 +210,6 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 			 nm->nr_irqs);
 		return -EBUSY;
 	}
-	nm_clear_mws(nm);
 	rc = nm_set_mws(nm, base, sizes);
 	if (rc)
 		return rc;
@@ -205,8 +224,9 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
  * @nm: context
  *
  * Points each peer's inbound window at the range every message of the
- * domain lies in, fitted to the port's alignment and size rules. Call it
- * again after the link came back (or use msikit_ntb_msi_restore()).
+ * domain lies in, fitted to the port's alignment and size rules. Calling
+ * it again reprograms open windows in place (after the link came back,
+ * say; msikit_ntb_msi_restore() does that and republishes).
  *
  * Return: 0, or -EINVAL (rules the window cannot meet), -ENOSPC (window
  * too small for the range), -EBUSY (the window would move under
@@ -296,7 +316,9 @@ int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t
 	}
 	ni = &nm->irqs[index];
 	virq = msikit_msi_virq(nm->dom, index);
-	rc = request_threaded_irq(virq, handler, thread_fn, 0, name, dev_id);
+	/* msikit's chip is not oneshot-safe: a threaded-only request needs ONESHOT */
+	rc = request_threaded_irq(virq, handler, thread_fn, handler ? 0 : IRQF_ONESHOT,
+				  name, dev_id);
 	if (rc) {
 		msikit_msi_free(nm->dom, index);
 		goto unlock;
@@ -307,15 +329,19 @@ int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t
 	/* the activation's report: the descriptor is made right here */
 	nm_take(nm, ni, &msg);
 	rc = msikit_msi_get_msg(nm->dom, index, &msg);
-	if (!rc)
-		rc = nm_make_desc(nm, &msg, &d);
+	if (rc) {
+		dev_err(nm->port->dev, "msikit: irq %d: no message after request (%d)\n", virq, rc);
+		nm_release(nm, ni, index);
+		goto unlock;
+	}
+	rc = nm_make_desc(nm, &msg, &d);
 	if (rc) {
 		dev_err(nm->port->dev, "msikit: irq %d: message %#x%08x outside the window %#llx+%#llx (%d)\n",
 			virq, msg.address_hi, msg.address_lo, nm->win_base, nm->win_size, rc);
 		nm_release(nm, ni, index);
 		goto unlock;
 	}
-	*desc = d;
+	nm_publish(desc, &d);
 	ni->desc = desc;
 	rc = virq;
 unlock:
@@ -383,7 +409,8 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_free_irq);
  * For a peer that rebooted or a link that went down and up: sets the
  * inbound windows again where they were set, refreshes every requested
  * descriptor from the current message and calls @desc_changed, before it
- * returns, once they are all in place.
+ * returns, once they are all in place. It waits for @desc_changed: do not
+ * call it from there, or holding a lock @desc_changed takes.
  *
  * Return: the number of interrupts republished, or -errno from the port.
  */
@@ -434,7 +461,8 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_info);
  * @nm: context, or NULL/ERR_PTR (nothing happens)
  *
  * Closes the windows first, so no peer write arrives while the interrupts
- * the client left requested are freed, then destroys the domain.
+ * the client left requested are freed, then destroys the domain. It waits
+ * for a running @desc_changed: the same rule as msikit_ntb_msi_restore().
  */
 void msikit_ntb_msi_exit(struct msikit_ntb_msi *nm)
 {

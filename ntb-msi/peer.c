@@ -38,6 +38,7 @@ int nm_map_peers(struct msikit_ntb_msi *nm)
 			goto unmap;
 		}
 		nm->peer_mw_size[peer] = size;
+		nm->peer_mw_phys[peer] = base;
 	}
 	return 0;
 unmap:
@@ -56,12 +57,19 @@ void nm_unmap_peers(struct msikit_ntb_msi *nm)
 	}
 }
 
+/* One snapshot of the descriptor: the peer may be replacing it. */
 static int peer_check(struct msikit_ntb_msi *nm, int peer,
-		      const struct msikit_ntb_msi_desc *desc, u32 *off)
+		      const struct msikit_ntb_msi_desc *desc, u32 *off, u32 *data)
 {
+	struct msikit_ntb_msi_desc d;
+	u64 v;
+
 	if (IS_ERR_OR_NULL(nm) || !desc || peer < 0 || peer >= nm->port->peers)
 		return -EINVAL;
-	*off = le32_to_cpu(desc->addr_offset);
+	v = READ_ONCE(*(const u64 *)desc);
+	memcpy(&d, &v, sizeof(d));
+	*off = le32_to_cpu(d.addr_offset);
+	*data = le32_to_cpu(d.data);
 	if (*off & (sizeof(u32) - 1)) {
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x is not 32-bit aligned\n",
 				     peer, *off);
@@ -89,15 +97,15 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 int msikit_ntb_msi_peer_trigger(struct msikit_ntb_msi *nm, int peer,
 				const struct msikit_ntb_msi_desc *desc)
 {
-	u32 off;
+	u32 off, data;
 	int rc;
 
-	rc = peer_check(nm, peer, desc, &off);
+	rc = peer_check(nm, peer, desc, &off, &data);
 	if (rc)
 		return rc;
 	if (!nm->peer_mw[peer])
-		return nm->port->ops->peer_mw_write(nm->port, peer, off, le32_to_cpu(desc->data));
-	iowrite32(le32_to_cpu(desc->data), nm->peer_mw[peer] + off);
+		return nm->port->ops->peer_mw_write(nm->port, peer, off, data);
+	iowrite32(data, nm->peer_mw[peer] + off);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_trigger);
@@ -115,20 +123,15 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_trigger);
 int msikit_ntb_msi_peer_addr(struct msikit_ntb_msi *nm, int peer,
 			     const struct msikit_ntb_msi_desc *desc, phys_addr_t *addr)
 {
-	resource_size_t size;
-	phys_addr_t base;
-	u32 off;
+	u32 off, data;
 	int rc;
 
-	rc = peer_check(nm, peer, desc, &off);
+	rc = peer_check(nm, peer, desc, &off, &data);
 	if (rc || !addr)
 		return rc ?: -EINVAL;
 	if (!nm->peer_mw[peer])
 		return -EOPNOTSUPP;
-	rc = nm->port->ops->peer_mw_get_addr(nm->port, peer, &base, &size);
-	if (rc)
-		return rc;
-	*addr = base + off;
+	*addr = nm->peer_mw_phys[peer] + off;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_addr);

@@ -4,17 +4,17 @@
  * the MSI parent's messages can take for this function, so a descriptor
  * stays valid across every affinity change the parent may make.
  *
- * Upstream's ntb_msi sizes its window from the first MSI descriptor of the
- * function and 32 KiB, which on x86 covers APIC IDs 0-7 (vector parent) or
- * the first 1024 remapping entries (VT-d): a message beyond them would be
- * lost. msikit takes the range from msikit_msi (the whole 1 MiB interrupt
+ * Upstream's ntb_msi bases its window on the first MSI message of the
+ * function and sizes it max(32 KiB, the port's largest window): with a
+ * small window that covers APIC IDs 0-7 (vector parent) or the first 1024
+ * remapping entries (VT-d), and a message beyond them would be lost.
+ * msikit takes the range from msikit_msi (the whole 1 MiB interrupt
  * range on x86 vector and VT-d, one page on AMD-Vi, the translation frame
  * of the ITS, the IMSIC's interrupt files) and fits it to each port's
  * alignment rules, or refuses the port.
  */
 #include <linux/device.h>
 #include <linux/log2.h>
-#include <linux/math64.h>
 #include "internal.h"
 
 static u64 msg_addr(const struct msi_msg *msg)
@@ -58,13 +58,14 @@ static int window_rules(struct msikit_ntb_msi *nm, int peer, resource_size_t *ad
 int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 		resource_size_t *sizes)
 {
-	resource_size_t addr_align, size_align, size_max, amax = 1;
+	resource_size_t addr_align, size_align[MSIKIT_NTB_MAX_PEERS];
+	resource_size_t size_max[MSIKIT_NTB_MAX_PEERS], amax = 1;
 	struct device *dev = nm->port->dev;
 	u64 b, end = nm->msg_base + nm->msg_size;
 	int peer, rc;
 
 	for (peer = 0; peer < nm->port->peers; peer++) {
-		rc = window_rules(nm, peer, &addr_align, &size_align, &size_max);
+		rc = window_rules(nm, peer, &addr_align, &size_align[peer], &size_max[peer]);
 		if (rc)
 			return rc;
 		amax = max(amax, addr_align);
@@ -76,14 +77,22 @@ int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 		return -EINVAL;
 	}
 	for (peer = 0; peer < nm->port->peers; peer++) {
-		window_rules(nm, peer, &addr_align, &size_align, &size_max);
-		sizes[peer] = round_up(end - b, (u64)size_align);
-		if (sizes[peer] > size_max) {
+		sizes[peer] = round_up(end - b, (u64)size_align[peer]);
+		if (sizes[peer] > size_max[peer]) {
 			dev_warn(dev, "msikit: peer %d: the window must cover %#llx..%#llx (%#llx bytes at %#llx), the port allows %#llx\n",
-				 peer, nm->msg_base, end - 1, (u64)sizes[peer], b, (u64)size_max);
+				 peer, nm->msg_base, end - 1, (u64)sizes[peer], b,
+				 (u64)size_max[peer]);
 			return -ENOSPC;
 		}
 	}
+	/*
+	 * Alignment can open the window below the interrupt range: there a
+	 * peer's write reaches whatever the address is (only an IOMMU keeps it
+	 * from memory). Say so, once per setup.
+	 */
+	if (b < nm->msg_base)
+		dev_info(dev, "msikit: the port's alignment opens the window %#llx bytes below the interrupt range at %#llx\n",
+			 nm->msg_base - b, nm->msg_base);
 	*base = b;
 	*size = end - b;
 	return 0;
@@ -95,11 +104,13 @@ int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
  * @base: from nm_plan_mws()
  * @sizes: from nm_plan_mws()
  *
- * All or nothing: a port refusing one peer's translation has the ones set
- * so far cleared again.
+ * A window already open is reprogrammed in place: peers writing through it
+ * meanwhile are not cut off. All or nothing: a port refusing one peer's
+ * translation has the windows this call opened closed again.
  */
 int nm_set_mws(struct msikit_ntb_msi *nm, u64 base, const resource_size_t *sizes)
 {
+	unsigned long was = nm->mws_set;
 	int peer, rc;
 
 	for (peer = 0; peer < nm->port->peers; peer++) {
@@ -107,7 +118,12 @@ int nm_set_mws(struct msikit_ntb_msi *nm, u64 base, const resource_size_t *sizes
 		if (rc) {
 			dev_warn(nm->port->dev, "msikit: peer %d: inbound translation to %#llx refused (%d)\n",
 				 peer, base, rc);
-			nm_clear_mws(nm);
+			for (peer = 0; peer < nm->port->peers; peer++) {
+				if (test_bit(peer, &was))
+					continue;
+				if (__test_and_clear_bit(peer, &nm->mws_set))
+					nm->port->ops->mw_clear_trans(nm->port, peer);
+			}
 			return rc;
 		}
 		__set_bit(peer, &nm->mws_set);

@@ -21,9 +21,14 @@
  * Descriptors stay valid until the interrupt is freed, except on a parent
  * whose messages are mutable (x86 vector without remapping): there an
  * affinity change produces a new descriptor, written into the client's
- * copy in process context before @desc_changed is called; the old one
- * keeps working until the peer's first write with the new one, so a client
- * that republishes loses nothing.
+ * copy (one 64-bit store) in process context before @desc_changed is
+ * called. The old one keeps working until the first interrupt arrives
+ * with the new one, so nothing is lost when each interrupt has one writer
+ * whose writes are ordered and who switches with one 64-bit store. Not
+ * covered: several writers of one interrupt (the first to switch retires
+ * the old message under the others), a resend of a pending interrupt
+ * (enable_irq() after disable_irq()), and taking the old CPU offline: pin
+ * the affinity of such interrupts (IRQF_NOBALANCING, no irq_set_affinity).
  */
 #ifndef _MSIKIT_NTB_MSI_H
 #define _MSIKIT_NTB_MSI_H
@@ -41,12 +46,14 @@ struct msikit_ntb_msi;
  * @data: the 32-bit value to write there
  *
  * Both little-endian, eight bytes, no padding: send it to the peer as it
- * is (two scratchpads, a message register, shared memory).
+ * is (two scratchpads, a message register, shared memory). Read and
+ * replace it as one 64-bit unit: offset and data of two different
+ * descriptors would raise the wrong interrupt.
  */
 struct msikit_ntb_msi_desc {
 	__le32 addr_offset;
 	__le32 data;
-};
+} __aligned(8);
 
 /**
  * struct msikit_ntb_port_ops - what msikit needs of an NTB port
