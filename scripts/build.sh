@@ -70,9 +70,9 @@ ntb_leg() {
 	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" > "$ROOT$d/WHY" 2>&1 ||
 	   ! chroot_run "$ROOT" sh -c "
 		set -e
-		make -s -C /usr/src/linux-headers-$k M=$d/core modules
+		make -s -C /lib/modules/$k/build M=$d/core modules
 		cp -a /usr/src/msikit-$VER $d/msikit; cp -a /opt/msikit/tests $d/msikit/tests
-		make -s -j$(nproc) -C /usr/src/linux-headers-$k M=$d/msikit CONFIG_NTB=m \
+		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/msikit CONFIG_NTB=m \
 			MSIKIT_TESTS=y MSIKIT_NTB_TESTS=y KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
 		cp $d/core/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
 			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
@@ -106,7 +106,7 @@ for k in $kernels; do
 		set -e
 		b=/opt/msikit/build-$k; rm -rf \$b; cp -a /usr/src/msikit-$VER \$b
 		cp -a /opt/msikit/tests \$b/tests
-		make -s -j$(nproc) -C /usr/src/linux-headers-$k M=\$b MSIKIT_TESTS=y modules
+		make -s -j$(nproc) -C /lib/modules/$k/build M=\$b MSIKIT_TESTS=y modules
 		d=/usr/lib/modules/$k/extra/msikit-tests; rm -rf \$d; mkdir -p \$d
 		cp \$b/tests/modules/*.ko \$d/
 		depmod $k" >>"$log" 2>&1; then
