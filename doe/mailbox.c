@@ -18,6 +18,7 @@
 #include <linux/idr.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 
 #include "doe.h"
@@ -290,7 +291,11 @@ int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user
 	task->rsp_len = 0;
 	task->user = user;
 	task->submitter = task_tgid_nr(current);
-	INIT_WORK(&task->work, doe_task_work);
+	/* object debugging must know a task on the submitter's stack */
+	if (object_is_on_stack(task))
+		INIT_WORK_ONSTACK(&task->work, doe_task_work);
+	else
+		INIT_WORK(&task->work, doe_task_work);
 
 	down_read(&mb->gate);
 	if (test_bit(DOE_GONE, &mb->flags))
@@ -305,6 +310,8 @@ int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user
  * msikit_doe_submit() - queue an exchange
  * @mb: mailbox
  * @task: the exchange; must stay valid until @task->done has been called
+ *	(a task on the stack: destroy_work_on_stack(&@task->work) after that,
+ *	as for any work item on the stack)
  *
  * Exchanges on one mailbox run one at a time, in submission order.
  * @task->done runs in process context from the mailbox's workqueue.
@@ -355,10 +362,12 @@ int msikit_doe_exchange(struct msikit_doe_mb *mb, u16 vid, u8 type,
 	int rc;
 
 	rc = msikit_doe_submit(mb, &task);
-	if (rc)
-		return rc;
-	wait_for_completion(&done);
-	return task.rv;
+	if (!rc) {
+		wait_for_completion(&done);
+		rc = task.rv;
+	}
+	destroy_work_on_stack(&task.work);
+	return rc;
 }
 EXPORT_SYMBOL_GPL(msikit_doe_exchange);
 
