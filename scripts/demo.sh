@@ -32,6 +32,6 @@ KERNELS=$K "$HERE/build.sh"
 chroot "$ROOT" dkms status msikit
 
 step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device and two edu functions"
-MSIKIT_QEMU_EXTRA="-device edu -device edu" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
+MSIKIT_QEMU_EXTRA="-device edu,bus=pcie.0 -device edu,bus=pcie.0" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
 	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
 	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'
