@@ -11,7 +11,7 @@
 
 #include <linux/msi.h>
 #include <linux/mutex.h>
-#include <linux/spinlock.h>
+#include <linux/bitmap.h>
 #include <linux/workqueue.h>
 #include <msikit/msi.h>
 #include <msikit/ntb_msi.h>
@@ -22,8 +22,6 @@ struct nm_irq {
 	int virq;				/* 0: not requested */
 	void *dev_id;
 	struct msikit_ntb_msi_desc *desc;	/* the client's copy, under lock */
-	struct msi_msg latest;			/* last report, under msg_lock */
-	bool dirty;				/* under msg_lock */
 };
 
 struct msikit_ntb_msi {
@@ -32,7 +30,8 @@ struct msikit_ntb_msi {
 	void (*desc_changed)(void *ctx);
 	void *ctx;
 	struct mutex lock;		/* interrupts, descriptors, windows */
-	raw_spinlock_t msg_lock;	/* taken where msikit_msi reports */
+	/* interrupts msikit_msi reported a message for since the work ran */
+	DECLARE_BITMAP(dirty, NM_MAX_IRQS);
 	struct work_struct work;
 	/* every message address lies in [msg_base, msg_base + msg_size) */
 	u64 msg_base, msg_size;

@@ -25,35 +25,22 @@
 #include <linux/slab.h>
 #include "internal.h"
 
-/* msikit_msi reports here, with interrupts off: note it, publish later. */
+/*
+ * msikit_msi reports here, with interrupts off: note which interrupt, and
+ * let the work item read its current message from msikit_msi's cache.
+ */
 static void nm_write_msg(struct msikit_msi_domain *dom, unsigned int index,
 			 const struct msi_msg *msg, void *data)
 {
 	struct msikit_ntb_msi *nm = data;
-	struct nm_irq *ni = &nm->irqs[index];
 
-	raw_spin_lock(&nm->msg_lock);
-	ni->latest = *msg;
-	ni->dirty = true;
-	raw_spin_unlock(&nm->msg_lock);
+	set_bit(index, nm->dirty);
 	schedule_work(&nm->work);
 }
 
 static const struct msikit_msi_ops nm_ops = {
 	.write_msg = nm_write_msg,
 };
-
-static bool nm_take(struct msikit_ntb_msi *nm, struct nm_irq *ni, struct msi_msg *msg)
-{
-	bool dirty;
-
-	raw_spin_lock_irq(&nm->msg_lock);
-	dirty = ni->dirty;
-	*msg = ni->latest;
-	ni->dirty = false;
-	raw_spin_unlock_irq(&nm->msg_lock);
-	return dirty;
-}
 
 /*
  * One 64-bit store: a reader never sees the new offset with the old data
@@ -82,10 +69,12 @@ static void nm_work(struct work_struct *work)
 	unsigned int i;
 
 	mutex_lock(&nm->lock);
-	for (i = 0; i < nm->max_irqs; i++) {
+	for_each_set_bit(i, nm->dirty, nm->max_irqs) {
 		struct nm_irq *ni = &nm->irqs[i];
 
-		if (!nm_take(nm, ni, &msg) || !ni->desc || !(msg.address_lo | msg.address_hi))
+		/* cleared first: a report after the read below runs us again */
+		if (!test_and_clear_bit(i, nm->dirty) || !ni->desc ||
+		    msikit_msi_get_msg(nm->dom, i, &msg))
 			continue;
 		if (nm_make_desc(nm, &msg, &desc)) {
 			/* never published: the peer keeps the old one, which still works */
@@ -160,7 +149,6 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 	nm->desc_changed = desc_changed;
 	nm->ctx = ctx;
 	mutex_init(&nm->lock);
-	raw_spin_lock_init(&nm->msg_lock);
 	INIT_WORK(&nm->work, nm_work);
 
 	nm->dom = msikit_msi_domain_create(port->dev, max_irqs, &nm_ops, nm);
@@ -327,7 +315,7 @@ int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t
 	ni->dev_id = dev_id;
 	nm->nr_irqs++;
 	/* the activation's report: the descriptor is made right here */
-	nm_take(nm, ni, &msg);
+	clear_bit(index, nm->dirty);
 	rc = msikit_msi_get_msg(nm->dom, index, &msg);
 	if (rc) {
 		dev_err(nm->port->dev, "msikit: irq %d: no message after request (%d)\n", virq, rc);
