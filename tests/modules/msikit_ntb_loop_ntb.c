@@ -21,7 +21,19 @@
  *	       through ntb_peer_db_set(), each waited for at the peer's
  *	       doorbell interrupt for BIT; -ETIMEDOUT if lost, -EIO if
  *	       another doorbell interrupt counted instead
- *   db_counts "BIT COUNT" per doorbell interrupt of this side
+ *   db_counts "BIT IRQS RINGS SEEN FAILED" per doorbell of this side: the
+ *	       doorbell interrupts it took, the rings the peer sent it, the
+ *	       rings its latest interrupt had seen, and the rings whose
+ *	       write failed. A ring is counted before its write, and an
+ *	       interrupt notes the count when it runs, so once the doorbells
+ *	       are quiet SEEN equals RINGS unless a ring was lost. IRQS may
+ *	       be below RINGS: an MSI that arrives while the same vector is
+ *	       still pending at the CPU merges with it (x86 IRR, GIC and IMSIC
+ *	       pending bits alike), which a doorbell, a level, tolerates.
+ *   db_events the ntb_db_event() calls this side made: a client sees one
+ *	       per doorbell interrupt, except for rings that arrive while it
+ *	       has the doorbell masked and that it clears before unmasking
+ *	       (absorbed by the level, not lost)
  *   info      the adapter's view: parent, window, doorbell interrupts
  */
 #include <linux/interrupt.h>
@@ -58,6 +70,10 @@ struct ln_side {
 	struct msikit_ntb_msi_desc db_desc[LN_DBS];
 	int db_irq[LN_DBS];
 	atomic_t db_count[LN_DBS];
+	atomic_t db_rings[LN_DBS];
+	atomic_t db_seen[LN_DBS];
+	atomic_t db_failed[LN_DBS];
+	atomic_t db_events;
 	atomic_t db_last;
 	wait_queue_head_t wq;
 };
@@ -236,6 +252,12 @@ static int ln_db_set_mask(struct ntb_dev *ntb, u64 bits)
 	return 0;
 }
 
+static void ln_db_event(struct ln_side *s)
+{
+	atomic_inc(&s->db_events);
+	ntb_db_event(&s->ntb, 0);
+}
+
 static int ln_db_clear_mask(struct ntb_dev *ntb, u64 bits)
 {
 	struct ln_side *s = to_side(ntb);
@@ -248,7 +270,7 @@ static int ln_db_clear_mask(struct ntb_dev *ntb, u64 bits)
 	spin_unlock_irqrestore(&s->db_lock, flags);
 	/* a doorbell that rang while masked is delivered on unmask */
 	if (pending && s->registered)
-		ntb_db_event(&s->ntb, 0);
+		ln_db_event(s);
 	return 0;
 }
 
@@ -264,11 +286,17 @@ static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
 	for_each_set_bit(bit, (unsigned long *)&bits, LN_DBS) {
 		rcu_read_lock();
 		p = ln_peer(s);
-		if (p)
+		if (p) {
 			desc = READ_ONCE(p->db_desc[bit]);
-		rcu_read_unlock();
+			/* counted before the write: the interrupt it raises sees it */
+			atomic_inc(&p->db_rings[bit]);
+			smp_mb__after_atomic();
+		}
 		/* the write itself finds the peer again, or not */
 		rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
+		if (p && rc)
+			atomic_inc(&p->db_failed[bit]);
+		rcu_read_unlock();
 		if (rc)
 			break;
 	}
@@ -362,13 +390,16 @@ static irqreturn_t ln_db_irq(int irq, void *data)
 		return IRQ_NONE;
 	atomic_inc(&s->db_count[bit]);
 	atomic_set(&s->db_last, bit);
+	/* pairs with the ringer's barrier between its count and its write */
+	smp_rmb();
+	atomic_set(&s->db_seen[bit], atomic_read(&s->db_rings[bit]));
 	spin_lock_irqsave(&s->db_lock, flags);
 	s->db |= BIT_ULL(bit);
 	deliver = !(s->db_mask & BIT_ULL(bit));
 	spin_unlock_irqrestore(&s->db_lock, flags);
 	wake_up(&s->wq);
 	if (deliver && s->registered)
-		ntb_db_event(&s->ntb, 0);
+		ln_db_event(s);
 	return IRQ_HANDLED;
 }
 
@@ -472,10 +503,20 @@ static ssize_t db_counts_show(struct device *dev, struct device_attribute *attr,
 	int bit, len = 0;
 
 	for (bit = 0; bit < LN_DBS; bit++)
-		len += sysfs_emit_at(buf, len, "%d %d\n", bit, atomic_read(&s->db_count[bit]));
+		len += sysfs_emit_at(buf, len, "%d %d %d %d %d\n", bit,
+				     atomic_read(&s->db_count[bit]), atomic_read(&s->db_rings[bit]),
+				     atomic_read(&s->db_seen[bit]), atomic_read(&s->db_failed[bit]));
 	return len;
 }
 static DEVICE_ATTR_RO(db_counts);
+
+static ssize_t db_events_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct ln_side *s = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&s->db_events));
+}
+static DEVICE_ATTR_RO(db_events);
 
 static ssize_t info_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -494,6 +535,7 @@ static DEVICE_ATTR_RO(info);
 static struct attribute *ln_attrs[] = {
 	&dev_attr_db_fire.attr,
 	&dev_attr_db_counts.attr,
+	&dev_attr_db_events.attr,
 	&dev_attr_info.attr,
 	NULL
 };
