@@ -288,8 +288,8 @@ static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
 		p = ln_peer(s);
 		if (p) {
 			desc = READ_ONCE(p->db_desc[bit]);
-			/* counted before the write: the interrupt it raises sees it */
 			atomic_inc(&p->db_rings[bit]);
+			/* counted before the write: the interrupt it raises sees it */
 			smp_mb__after_atomic();
 		}
 		/* the write itself finds the peer again, or not */
@@ -504,8 +504,10 @@ static ssize_t db_counts_show(struct device *dev, struct device_attribute *attr,
 
 	for (bit = 0; bit < LN_DBS; bit++)
 		len += sysfs_emit_at(buf, len, "%d %d %d %d %d\n", bit,
-				     atomic_read(&s->db_count[bit]), atomic_read(&s->db_rings[bit]),
-				     atomic_read(&s->db_seen[bit]), atomic_read(&s->db_failed[bit]));
+				     atomic_read(&s->db_count[bit]),
+				     atomic_read(&s->db_rings[bit]),
+				     atomic_read(&s->db_seen[bit]),
+				     atomic_read(&s->db_failed[bit]));
 	return len;
 }
 static DEVICE_ATTR_RO(db_counts);
