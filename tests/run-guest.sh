@@ -39,13 +39,45 @@ while read -r t; do
 	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" > "$log" 2>&1
 	rc=$?
 	dmesg > "$log.dmesg"
-	# a test may expect one WARN by design ("# expect-warn: FUNCTION"):
-	# that report, from its WARNING line to its end marker, is not a splat
+	# A report is a splat unless the test expects it by design ("# expect-
+	# warn: FUNCTION" on its WARNING line) or it is a known report of the
+	# kernel's own with no msikit function or module in it (tests/known-
+	# kernel-reports).
 	want=$(sed -n 's/^# expect-warn: \(.*\)$/\1/p' "$T/$t" | head -1)
-	splat=$(awk -v w="$want" '
-		w != "" && !skip && /WARNING:/ && index($0, w) { skip = 1; next }
-		skip { if (/---\[ end trace/) skip = 0; next }
-		{ print }' "$log.dmesg" | grep -E "$SPLAT" | head -1)
+	rm -f "$log.known"
+	splat=$(awk -v w="$want" -v known="$T/known-kernel-reports" -v note="$log.known" '
+		BEGIN {
+			while ((getline l < known) > 0)
+				if (l != "" && l !~ /^#/)
+					kn[++nk] = l
+		}
+		function is_known(   i, j, n, f) {
+			if (ours)
+				return 0
+			for (i = 1; i <= nk; i++) {
+				n = split(kn[i], f, "|")
+				for (j = 2; j <= n && index(blk, f[j]); j++)
+					;
+				if (j > n) {
+					print f[1] > note
+					return 1
+				}
+			}
+			return 0
+		}
+		function flush() {
+			if (inb && !(w != "" && index(first, "WARNING:") && index(first, w)) && !is_known())
+				printf "%s", blk
+			inb = ours = 0
+			blk = ""
+		}
+		/WARNING:|BUG:|INFO: / { flush(); inb = 1; first = $0 }
+		inb && /msikit_|\[msikit/ && !/Modules linked in:/ { ours = 1 }
+		inb { blk = blk $0 "\n"; if (/---\[ end trace|<\/TASK>/) flush(); next }
+		{ print }
+		END { flush() }' "$log.dmesg" | grep -E "$SPLAT" | head -1)
+	[ -s "$log.known" ] && echo "# kernel log: a known report of the kernel's own, not msikit's:" \
+		"$(sort -u "$log.known" | tr '\n' ' ')(tests/known-kernel-reports)" >> "$log"
 	if [ -n "$KML" ]; then
 		sleep 6
 		echo scan > $KML

@@ -14,11 +14,17 @@ load_doe
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
 MB=$(mb_of "$BDF")
 
-doe-stress -k -d 8 -m cdat "/dev/msikit/$MB" > /tmp/h.log 2>&1 &
+# The removal comes when pciehp acts on the attention button (5 s later,
+# more on a slow kernel): the clients run until it has happened and they
+# have had a second to meet it, not for a fixed time.
+rm -f /tmp/h.stop
+doe-stress -k -d 120 -s /tmp/h.stop -m cdat "/dev/msikit/$MB" > /tmp/h.log 2>&1 &
 pid=$!
 sleep 2
 host_request device_del cxl0
-ktap_result "device removed within 15 s" wait_gone "$BDF" 15
+ktap_result "device removed within 30 s" wait_gone "$BDF" 30
+sleep 1
+touch /tmp/h.stop
 wait $pid
 rc=$?
 grep '^#' /tmp/h.log | tail -4

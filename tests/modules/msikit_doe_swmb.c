@@ -117,6 +117,13 @@ static const struct swmb_proto {
 	{ SWMB_VID_TEST, SWMB_TYPE_SIZED, SWMB_RSP_SIZED },
 };
 
+enum swmb_counter {
+	SWMB_EXCHANGES,
+	SWMB_ABORTS,
+	SWMB_WAIT_READS,	/* Status reads that said Busy, nothing yet */
+	SWMB_NR_COUNTERS
+};
+
 struct swmb {
 	struct platform_device *pdev;
 	struct msikit_doe_mb *mb;
@@ -160,8 +167,7 @@ struct swmb {
 	u32 rsp_total;		/* dwords for which DOR stays set */
 	u32 rsp_pos;
 
-	u64 exchanges;
-	u64 aborts;
+	u64 counters[SWMB_NR_COUNTERS];
 	u64 ready_ns;		/* when Data Object Ready was last set */
 };
 
@@ -398,7 +404,7 @@ static bool swmb_abort(struct swmb *sw)
 		if (sw->fault == SWMB_FAULT_BUSYIDLE && !sw->sticky)
 			sw->fault = SWMB_FAULT_NONE;
 	}
-	sw->aborts++;
+	sw->counters[SWMB_ABORTS]++;
 
 	if (!sw->abort_us)
 		return swmb_abort_done(sw);
@@ -425,7 +431,7 @@ static bool swmb_go(struct swmb *sw)
 		return swmb_raise(sw);
 	}
 
-	sw->exchanges++;
+	sw->counters[SWMB_EXCHANGES]++;
 	sw->xfault = SWMB_FAULT_NONE;
 	if (sw->fault != SWMB_FAULT_NONE && sw->fault != SWMB_FAULT_BUSYIDLE) {
 		sw->xfault = sw->fault;
@@ -501,6 +507,9 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 		*val = 0;
 		if (swmb_busy(sw))
 			*val |= PCI_DOE_STATUS_BUSY;
+		/* a poller that reads this must look again later */
+		if (swmb_busy(sw) && !sw->dor && !sw->error)
+			sw->counters[SWMB_WAIT_READS]++;
 		if (sw->int_status)
 			*val |= PCI_DOE_STATUS_INT_STATUS;
 		if (sw->error)
@@ -749,35 +758,37 @@ static ssize_t irq_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(irq);
 
-static ssize_t exchanges_show(struct device *dev, struct device_attribute *attr,
-			      char *buf)
+/* The counters, read under the lock that orders them with the registers. */
+static ssize_t swmb_counter_show(struct device *dev, char *buf, enum swmb_counter c)
 {
 	struct swmb *sw = swmb_from_dev(dev);
 	unsigned long flags;
 	u64 n;
 
 	spin_lock_irqsave(&sw->lock, flags);
-	n = sw->exchanges;
+	n = sw->counters[c];
 	spin_unlock_irqrestore(&sw->lock, flags);
 
 	return sysfs_emit(buf, "%llu\n", n);
+}
+
+static ssize_t exchanges_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_EXCHANGES);
 }
 static DEVICE_ATTR_RO(exchanges);
 
-static ssize_t aborts_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
+static ssize_t aborts_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct swmb *sw = swmb_from_dev(dev);
-	unsigned long flags;
-	u64 n;
-
-	spin_lock_irqsave(&sw->lock, flags);
-	n = sw->aborts;
-	spin_unlock_irqrestore(&sw->lock, flags);
-
-	return sysfs_emit(buf, "%llu\n", n);
+	return swmb_counter_show(dev, buf, SWMB_ABORTS);
 }
 static DEVICE_ATTR_RO(aborts);
+
+static ssize_t wait_reads_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_WAIT_READS);
+}
+static DEVICE_ATTR_RO(wait_reads);
 
 static struct attribute *swmb_attrs[] = {
 	&dev_attr_fault.attr,
@@ -788,6 +799,7 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_irq.attr,
 	&dev_attr_exchanges.attr,
 	&dev_attr_aborts.attr,
+	&dev_attr_wait_reads.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(swmb);

@@ -3,7 +3,8 @@
  * doe-stress: many processes running exchanges on one msikit DOE mailbox
  * node at once, every response checked against what it must be.
  *
- *   doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV
+ *   doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k]
+ *              [-s STOPFILE] DEV
  *
  * echo   1234:01 of the software mailbox: a unique request of 1..64 dwords
  *        per exchange, the response must be the request.
@@ -15,7 +16,10 @@
  * Without -k the first failed exchange ends a client and the run fails.
  * With -k failures are counted per errno and, when the node reports ENODEV
  * (device unbound), the client reopens it; the run then fails only if wrong
- * data came back as a success. Summary lines go to stdout, prefixed "# ".
+ * data came back as a success. With -s the clients also stop once STOPFILE
+ * exists, so a test can keep them running until an event it waits for (a
+ * removal whose timing it does not control) has happened. Summary lines go
+ * to stdout, prefixed "# ".
  *
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
@@ -84,6 +88,7 @@ static unsigned int nclients = 8;
 static unsigned long long count = 1000;
 static unsigned int duration;
 static bool keep_going;
+static const char *stop_file;
 static int64_t deadline;	/* ms, with -d */
 static struct cdat_entry cdat[CDAT_MAX_ENT];
 static unsigned int ncdat;
@@ -332,6 +337,9 @@ static int client_main(struct client *c)
 	for (seq = 0; duration ? now_ms() < deadline : seq < count; seq++) {
 		int rc;
 
+		if (stop_file && !access(stop_file, F_OK))
+			break;
+
 		if (c->fd < 0)
 			c->fd = open(dev, O_RDWR | O_CLOEXEC);
 		rc = c->fd < 0 ? -errno : one_exchange(c, seq);
@@ -357,9 +365,11 @@ static int client_main(struct client *c)
 }
 
 static const char usage_text[] =
-	"usage: doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k] DEV\n"
+	"usage: doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k]\n"
+	"                  [-s STOPFILE] DEV\n"
 	"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
-	"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors\n";
+	"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors,\n"
+	"  -s stop early once STOPFILE exists\n";
 
 static unsigned long parse_num(const char *s, unsigned long min, unsigned long max)
 {
@@ -385,7 +395,7 @@ int main(int argc, char **argv)
 	bool stalled = false;
 	int opt, fd, status;
 
-	while ((opt = getopt(argc, argv, "c:n:d:m:kh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:d:m:ks:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			nclients = parse_num(optarg, 1, MAX_CLIENTS);
@@ -404,6 +414,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			keep_going = true;
+			break;
+		case 's':
+			stop_file = optarg;
 			break;
 		case 'h':
 			usage_exit(usage_text, 0);
