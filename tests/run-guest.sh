@@ -23,6 +23,8 @@ LDS=/proc/lockdep_stats
 [ -w $KML ] || KML=""
 [ -r $LDS ] || LDS=""
 dmesg > "$OUT/boot.dmesg"
+# a report before the first test (the kernel's own boot) is named as such
+bootsplat=$(grep -E "$SPLAT" "$OUT/boot.dmesg" | head -1)
 
 while read -r t; do
 	[ -n "$t" ] || continue
@@ -87,7 +89,7 @@ while read -r t; do
 			splat="kmemleak: $(grep -c unreferenced "$log.kmemleak") unreferenced objects, see $(basename "$log").kmemleak"
 	fi
 	[ -n "$lockdep_off" ] && [ -z "$splat" ] &&
-		splat="lockdep was off when this test started (an earlier report turned it off): not checked"
+		splat="lockdep was off when this test started (${bootsplat:+the kernel reported while booting, before any test: $bootsplat; }an earlier report turned it off): not checked"
 	if [ -n "$splat" ]; then
 		echo "# kernel log: $splat" >> "$log"
 		rc=99
