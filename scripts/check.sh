@@ -207,13 +207,15 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 }
 
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
-	local k=$1 s=$2 machine=$3 tag=$4 plan=$ROOT/msikit-plan out line name rc secs log serial t1
+	local k=$1 s=$2 machine=$3 tag=$4 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi
 	[ -s "$plan" ] || return 0
 	out=$OUT/$k/$machine
 	serial=$OUT/serial-$k-$s-$machine$5.log
 	rm -rf "$ROOT/msikit-out"
 	t1=$(date +%s)
-	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) \
+	dtsi=$SRC/tests/$s/$machine.dtsi
+	[ -f "$dtsi" ] || dtsi=""
+	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
 		/msikit-plan /msikit-out > "$serial" 2>&1
 	spent[$s]=$(( ${spent[$s]:-0} + $(date +%s) - t1 ))

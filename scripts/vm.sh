@@ -151,6 +151,10 @@ machine_args() {
 	arm64-its)
 		echo "-M virt,gic-version=3,its=on" \
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
+	# GICv2 with its GICv2m MSI frame: an MSI parent msikit does not serve
+	arm64-gicv2)
+		echo "-M virt,gic-version=2" \
+		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
 	riscv64-imsic)
 		echo "-M virt,aia=aplic-imsic" \
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
@@ -174,6 +178,35 @@ extra_args() {
 	echo ${MSIKIT_QEMU_EXTRA:-}
 }
 
+# A suite may add nodes to the device tree a virt machine generates
+# (MSIKIT_DTS_EXTRA, a dts fragment: tests/SUITE/MACHINE.dtsi): QEMU dumps
+# its own tree for these very arguments, dtc appends the fragment, and the
+# guest boots the result. The fragment can name the MSI controllers by the
+# labels "its" (GICv3 ITS) and "v2m" (GICv2m frame), which the dumped tree
+# lacks: they are added to the first node of that compatible.
+mkdtb() {
+	local dts=$run/virt.dts
+	[ -n "${MSIKIT_DTS_EXTRA:-}" ] || return 0
+	[ -f "$MSIKIT_DTS_EXTRA" ] || die "no device-tree fragment $MSIKIT_DTS_EXTRA"
+	chroot "$ROOT" $qemu -accel tcg -cpu max -smp 2 $mem -display none -nic none \
+		$(machine_args) -machine dumpdtb=/msikit-run/virt.dtb >/dev/null ||
+		die "$MACHINE: QEMU could not dump its device tree"
+	chroot "$ROOT" dtc -q -I dtb -O dts /msikit-run/virt.dtb |
+		awk '/^[ \t]*[a-z][^ ]*@[0-9a-f]+ \{$/ { node = NR }
+		     { line[NR] = $0 }
+		     /compatible = "arm,gic-v3-its"/ && !its { its = node }
+		     /compatible = "arm,gic-v2m-frame"/ && !v2m { v2m = node }
+		     END { for (i = 1; i <= NR; i++) {
+				l = line[i]
+				if (i == its) sub(/[^ \t]/, "its: &", l)
+				if (i == v2m) sub(/[^ \t]/, "v2m: &", l)
+				print l } }' > "$dts"
+	cat "$MSIKIT_DTS_EXTRA" >> "$dts"
+	chroot "$ROOT" dtc -q -I dts -O dtb -o /msikit-run/virt.dtb /msikit-run/virt.dts ||
+		die "$MACHINE: dtc refused $MSIKIT_DTS_EXTRA"
+	echo "-dtb /msikit-run/virt.dtb"
+}
+
 initrd=$(mkinitrd)
 run=$ROOT/msikit-run
 rm -rf "$run" && mkdir -p "$run"
@@ -191,6 +224,7 @@ amd64) qemu=qemu-system-x86_64 console=ttyS0 serial="-serial mon:stdio -serial p
 arm64) qemu=qemu-system-aarch64 console=ttyAMA0 serial="-serial mon:stdio" ;;
 riscv64) qemu=qemu-system-riscv64 console=ttyS0 serial="-serial mon:stdio" ;;
 esac
+dtb=$(mkdtb)
 # The debug kernel boots with 4-level paging. With 5-level paging (-cpu max
 # has LA57) its KASAN decides whether an address has shadow from
 # pgtable_l5_enabled(), a CPU feature bit that identify_cpu() clears and
@@ -201,7 +235,7 @@ kargs=""
 case "$K" in *-msikit-debug) kargs=" no5lvl" ;; esac
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
-	-kernel ${vmlinuz#"$ROOT"} -initrd /msikit-run/initrd.gz \
+	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \
 	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers$kargs' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
