@@ -17,12 +17,15 @@
 #include <linux/completion.h>
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
+#include <linux/mutex.h>
 #include <linux/of.h>
 #include <linux/timer.h>
+#include <msikit/msi.h>
 
 #include "probes.h"
 
 struct device;
+struct msikit_its_share;
 
 enum msikit_parent_kind {
 	MSIKIT_PARENT_UNKNOWN,
@@ -37,33 +40,37 @@ enum msikit_parent_kind {
  * What a domain knows about its parent. @pinned: the parent frees a moved
  * interrupt's old target before a remote writer can switch, so affinity
  * is fixed once the message is out. @fasteoi: the flow is EOI-driven (GIC).
+ * @lock serialises allocations and frees with the parent state they need:
+ * the domain's own mutex, or on the ITS the one of every domain sharing
+ * the DeviceID.
  */
 struct msikit_parent {
 	struct irq_domain *domain;
 	struct msi_desc *desc;
 	enum msikit_parent_kind kind;
-	unsigned int size;
+	unsigned int size;		/* the device's domains hold at most */
 	bool immutable;
 	bool pinned;
 	bool fasteoi;
-	bool prepared;
 	unsigned int max_alloc;		/* 0, or what the parent lets us take */
+	struct mutex own_lock;
+	struct mutex *lock;
 	/* IMSIC: waits for a hart to retire moved targets, see parent.c */
 	struct timer_list settle_timer;
 	struct completion settled;
 #ifndef CONFIG_X86
 	u32 dev_id;
-	msi_alloc_info_t info;		/* the ITS device, once prepared */
+	struct msikit_its_share *share;	/* the ITS device of the DeviceID */
 #endif
 };
 
 extern const char * const msikit_parent_names[];
 
-int msikit_parent_init(struct msikit_parent *p, struct device *dev,
-		       struct irq_domain *parent, unsigned int size);
+int msikit_parent_init(struct msikit_parent *p, struct device *dev, struct irq_domain *parent,
+		       const struct msikit_msi_domain_info *info);
 void msikit_parent_fini(struct msikit_parent *p);
 int msikit_parent_prepare(struct msikit_parent *p);
-void msikit_parent_idle(struct msikit_parent *p);
+void msikit_parent_account(struct msikit_parent *p, int delta);
 int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
 void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu);
 int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size);

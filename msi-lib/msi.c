@@ -220,28 +220,32 @@ static const struct irq_domain_ops msi_domain_ops = {
 };
 
 /**
- * msikit_msi_domain_create() - a secondary MSI domain for @dev
- * @dev: the device whose requester ID the writes carry (a PCI function)
- * @size: number of interrupt indexes, 1..2048
+ * msikit_msi_domain_create_info() - a secondary MSI domain for @dev
+ * @dev: the device whose requester ID the writes carry: a PCI function,
+ *	or a device whose device-tree node names its MSI parent and ID
+ * @info: name, size and sharing (struct msikit_msi_domain_info)
  * @ops: consumer callbacks; @ops->write_msg is required
  * @data: passed to @ops
  *
  * Return: the domain, or an ERR_PTR: -EOPNOTSUPP with one log line when
- * the device's MSI parent cannot serve such a domain.
+ * the device's MSI parent cannot serve such a domain, -EINVAL.
  */
-struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned int size,
-						   const struct msikit_msi_ops *ops,
-						   void *data)
+struct msikit_msi_domain *
+msikit_msi_domain_create_info(struct device *dev, const struct msikit_msi_domain_info *info,
+			      const struct msikit_msi_ops *ops, void *data)
 {
 	struct msikit_msi_domain *dom;
 	struct irq_domain *parent;
+	unsigned int size;
+	char *name;
 	int rc, i;
 
-	if (!dev || !ops || !ops->write_msg)
+	if (!dev || !info || !ops || !ops->write_msg)
 		return ERR_PTR(-EINVAL);
-	if (!size || size > MSIKIT_MSI_MAX) {
-		dev_warn(dev, "msikit: MSI domain of %u interrupts refused: 1..%u\n",
-			 size, MSIKIT_MSI_MAX);
+	size = info->size;
+	if (!size || size > MSIKIT_MSI_MAX || info->dev_size > MSIKIT_MSI_MAX) {
+		dev_warn(dev, "msikit: MSI domain of %u (%u for the device) refused: 1..%u\n",
+			 size, info->dev_size, MSIKIT_MSI_MAX);
 		return ERR_PTR(-EINVAL);
 	}
 	parent = dev_get_msi_domain(dev);
@@ -265,9 +269,9 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 		dom->irqs[i].index = i;
 	}
 
-	rc = msikit_parent_init(&dom->p, dev, parent, size);
+	rc = msikit_parent_init(&dom->p, dev, parent, info);
 	if (rc)
-		goto err;
+		goto err_free;
 
 	dom->chip = (struct irq_chip) {
 		.name = "msikit-MSI",
@@ -281,7 +285,10 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 		.flags = IRQCHIP_SKIP_SET_WAKE | IRQCHIP_AFFINITY_PRE_STARTUP,
 	};
 
-	dom->fwnode = irq_domain_alloc_named_fwnode(dev_name(dev));
+	name = info->name ? kasprintf(GFP_KERNEL, "%s-%s", dev_name(dev), info->name) : NULL;
+	/* the fwnode keeps a copy of the name */
+	dom->fwnode = irq_domain_alloc_named_fwnode(name ?: dev_name(dev));
+	kfree(name);
 	if (!dom->fwnode) {
 		rc = -ENOMEM;
 		goto err;
@@ -292,7 +299,8 @@ struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned 
 		rc = -ENOMEM;
 		goto err;
 	}
-	dev_info(dev, "msikit: MSI domain of %u on %s (%s messages%s)\n", size,
+	dev_info(dev, "msikit: MSI domain%s%s of %u on %s (%s messages%s)\n",
+		 info->name ? " " : "", info->name ?: "", size,
 		 msikit_parent_names[dom->p.kind], dom->p.immutable ? "immutable" : "mutable",
 		 dom->p.pinned ? ", affinity pinned" : "");
 	return dom;
@@ -300,9 +308,32 @@ err:
 	if (dom->fwnode)
 		irq_domain_free_fwnode(dom->fwnode);
 	msikit_parent_fini(&dom->p);
+err_free:
 	put_device(dom->dev);
 	kfree(dom);
 	return ERR_PTR(rc);
+}
+EXPORT_SYMBOL_GPL(msikit_msi_domain_create_info);
+
+/**
+ * msikit_msi_domain_create() - a secondary MSI domain for @dev
+ * @dev: the device whose requester ID the writes carry (a PCI function)
+ * @size: number of interrupt indexes, 1..2048
+ * @ops: consumer callbacks; @ops->write_msg is required
+ * @data: passed to @ops
+ *
+ * msikit_msi_domain_create_info() with only a size.
+ *
+ * Return: the domain, or an ERR_PTR: -EOPNOTSUPP with one log line when
+ * the device's MSI parent cannot serve such a domain.
+ */
+struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned int size,
+						   const struct msikit_msi_ops *ops,
+						   void *data)
+{
+	struct msikit_msi_domain_info info = { .size = size };
+
+	return msikit_msi_domain_create_info(dev, &info, ops, data);
 }
 EXPORT_SYMBOL_GPL(msikit_msi_domain_create);
 
@@ -314,11 +345,13 @@ static void msi_free_one(struct msikit_msi_irq *mi)
 	/* a moved interrupt's old target must be retired before its number goes */
 	if (cpu >= 0)
 		msikit_parent_settle(&dom->p, cpu);
+	mutex_lock(dom->p.lock);
 	irq_dispose_mapping(mi->virq);
+	msikit_parent_account(&dom->p, -1);
+	mutex_unlock(dom->p.lock);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));
-	if (!--dom->nr_alloc)
-		msikit_parent_idle(&dom->p);
+	dom->nr_alloc--;
 }
 
 /**
@@ -377,12 +410,15 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 				     msikit_parent_names[dom->p.kind], dom->p.max_alloc);
 		return -ENOSPC;
 	}
-	virq = msikit_parent_prepare(&dom->p);
-	if (virq)
-		return virq;
 	mi->moved_from = -1;
-	virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
-				       mi, false, NULL);
+	mutex_lock(dom->p.lock);
+	virq = msikit_parent_prepare(&dom->p);
+	if (!virq)
+		virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
+					       mi, false, NULL);
+	if (virq > 0)
+		msikit_parent_account(&dom->p, 1);
+	mutex_unlock(dom->p.lock);
 	if (virq < 0)
 		return virq;
 	mi->virq = virq;

@@ -137,26 +137,144 @@ static int msikit_its_dev_id(struct pci_dev *pdev, struct irq_domain *its, u32 *
 }
 
 /*
- * Have the ITS create (or find) its device for the DeviceID, with room for
- * our interrupts and the function's own MSI/MSI-X, which share its event
- * space: whichever of the two prepares first sizes the table, and the
- * other one finds it and marks it shared.
+ * A device the device tree describes (an endpoint controller) names its
+ * DeviceID itself: an "msi-parent" entry pointing at the ITS, whose one
+ * cell is the ID, or failing that an "msi-map" on its node, which
+ * translates @map_id.
  */
+static int msikit_its_of_dev_id(struct device *dev, struct irq_domain *its, u32 map_id,
+				u32 *dev_id)
+{
+	struct device_node *its_np = to_of_node(its->fwnode);
+	struct of_phandle_args args;
+	int i;
+
+	if (!dev->of_node || !its_np) {
+		dev_warn(dev, "msikit: gic-its parent: no device-tree node names this device's DeviceID\n");
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; !of_parse_phandle_with_args(dev->of_node, "msi-parent", "#msi-cells",
+						 i, &args); i++) {
+		bool found = args.np == its_np && args.args_count == 1;
+
+		of_node_put(args.np);
+		if (found) {
+			*dev_id = args.args[0];
+			return 0;
+		}
+	}
+	if (!msikit_of_msi_map(dev->of_node, map_id, its_np, dev_id))
+		return 0;
+	dev_warn(dev, "msikit: gic-its parent: %pOF has no msi-parent with a DeviceID for %pOF, nor an msi-map for %#x\n",
+		 dev->of_node, its_np, map_id);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * The ITS keeps one device, with one event table sized once, per
+ * DeviceID. Every msikit domain of that DeviceID (one per function of an
+ * endpoint controller, say) uses the same one: the first to allocate
+ * prepares it, sized for what the device's domains hold together, and
+ * allocations and frees of all of them are serialised by its lock. So no
+ * domain can see the device that 6.12's ITS frees with another domain's
+ * last event, and 7.x's teardown waits for the last domain.
+ */
+struct msikit_its_share {
+	struct list_head node;
+	struct irq_domain *its;
+	u32 dev_id;
+	unsigned int users;		/* domains */
+	unsigned int active;		/* their allocated interrupts */
+	unsigned int nvec;
+	bool prepared;
+	struct mutex lock;
+	msi_alloc_info_t info;		/* the ITS device, once prepared */
+};
+
+static LIST_HEAD(msikit_its_shares);
+static DEFINE_MUTEX(msikit_its_shares_lock);
+
+static struct msikit_its_share *msikit_its_share_get(struct irq_domain *its, u32 dev_id,
+						     unsigned int nvec)
+{
+	struct msikit_its_share *s;
+
+	mutex_lock(&msikit_its_shares_lock);
+	list_for_each_entry(s, &msikit_its_shares, node) {
+		if (s->its == its && s->dev_id == dev_id) {
+			s->users++;
+			goto out;
+		}
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (s) {
+		s->its = its;
+		s->dev_id = dev_id;
+		s->users = 1;
+		s->nvec = nvec;
+		mutex_init(&s->lock);
+		list_add(&s->node, &msikit_its_shares);
+	}
+out:
+	mutex_unlock(&msikit_its_shares_lock);
+	return s;
+}
+
+static void msikit_its_share_put(struct msikit_its_share *s)
+{
+#ifdef MSIKIT_HAVE_MSI_TEARDOWN
+	struct msi_domain_info *info = s->its->host_data;
+#endif
+
+	mutex_lock(&msikit_its_shares_lock);
+	if (--s->users) {
+		mutex_unlock(&msikit_its_shares_lock);
+		return;
+	}
+	list_del(&s->node);
+	mutex_unlock(&msikit_its_shares_lock);
+#ifdef MSIKIT_HAVE_MSI_TEARDOWN
+	/* 7.x keeps the ITS device until its owner tears it down */
+	if (s->prepared && info->ops->msi_teardown)
+		info->ops->msi_teardown(s->its, &s->info);
+#endif
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+/*
+ * The event table is shared with the function's own MSI/MSI-X when @dev
+ * is a PCI function: whichever prepares first sizes it, and the other one
+ * finds it and marks it shared. DeviceID 0 is where the ITS puts
+ * requesters nothing describes, and it wants room for 32 there.
+ */
+static unsigned int msikit_its_nvec(struct msikit_parent *p, struct device *dev, u32 dev_id)
+{
+	int own = 0;
+
+	if (dev_is_pci(dev))
+		own = max3(pci_msi_vec_count(to_pci_dev(dev)),
+			   pci_msix_vec_count(to_pci_dev(dev)), 0);
+	return max_t(unsigned int, roundup_pow_of_two(p->size + own), dev_id ? 1 : 32);
+}
+
+/* Have the ITS create (or find) its device for the DeviceID. */
 static int msikit_its_prepare(struct msikit_parent *p)
 {
-	struct msi_domain_info *info = p->domain->host_data;
-	struct pci_dev *pdev = to_pci_dev(p->desc->dev);
-	int own, nvec;
+	struct msikit_its_share *s = p->share;
+	struct msi_domain_info *info = s->its->host_data;
+	int rc;
 
-	own = max3(pci_msi_vec_count(pdev), pci_msix_vec_count(pdev), 0);
-	nvec = roundup_pow_of_two(p->size + own);
-	/* the ITS's own rule: DeviceID 0 is where unwired requesters land */
-	if (!p->dev_id)
-		nvec = max(nvec, 32);
-	memset(&p->info, 0, sizeof(p->info));
-	p->info.desc = p->desc;
-	p->info.scratchpad[0].ul = p->dev_id;
-	return info->ops->msi_prepare(p->domain, p->desc->dev, nvec, &p->info);
+	lockdep_assert_held(&s->lock);
+	if (s->prepared)
+		return 0;
+	memset(&s->info, 0, sizeof(s->info));
+	s->info.desc = p->desc;
+	s->info.scratchpad[0].ul = s->dev_id;
+	rc = info->ops->msi_prepare(s->its, p->desc->dev, s->nvec, &s->info);
+	if (!rc)
+		s->prepared = true;
+	return rc;
 }
 #endif
 
@@ -182,11 +300,12 @@ static void msikit_amd_cap(struct msikit_parent *p, struct pci_dev *pdev)
  * so, and the two kernel internals it uses there (below) to exist.
  */
 #ifndef CONFIG_X86
-static int msikit_its_check(struct msikit_parent *p, struct device *dev)
+static int msikit_its_check(struct msikit_parent *p, struct device *dev, u32 map_id)
 {
 #if defined(MSIKIT_HAVE_IRQ_COMMON_MSI_DESC) && defined(MSIKIT_HAVE_MSI_PREPARE)
 	struct msi_domain_info *info = p->domain->host_data;
 	struct device_node *np = to_of_node(p->domain->fwnode);
+	int rc;
 
 	if (np && !of_device_is_compatible(np, "arm,gic-v3-its")) {
 		dev_warn(dev, "msikit: parent %s is named like an ITS but its node is %pOF\n",
@@ -199,7 +318,18 @@ static int msikit_its_check(struct msikit_parent *p, struct device *dev)
 		dev_warn(dev, "msikit: gic-its parent offers no msi_prepare\n");
 		return -EOPNOTSUPP;
 	}
-	return msikit_its_dev_id(to_pci_dev(dev), p->domain, &p->dev_id);
+	if (dev_is_pci(dev))
+		rc = msikit_its_dev_id(to_pci_dev(dev), p->domain, &p->dev_id);
+	else
+		rc = msikit_its_of_dev_id(dev, p->domain, map_id, &p->dev_id);
+	if (rc)
+		return rc;
+	p->share = msikit_its_share_get(p->domain, p->dev_id,
+					msikit_its_nvec(p, dev, p->dev_id));
+	if (!p->share)
+		return -ENOMEM;
+	p->lock = &p->share->lock;
+	return 0;
 #else
 	dev_warn(dev, "msikit: gic-its parent: this kernel lacks irq_common_data.msi_desc or msi_prepare, which msikit needs there\n");
 	return -EOPNOTSUPP;
@@ -207,7 +337,7 @@ static int msikit_its_check(struct msikit_parent *p, struct device *dev)
 }
 #endif
 
-static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
+static int msikit_parent_check(struct msikit_parent *p, struct device *dev, u32 map_id)
 {
 	const char *name = msikit_parent_names[p->kind];
 
@@ -220,17 +350,22 @@ static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
 			 name);
 		return -EOPNOTSUPP;
 #endif
-		if (p->kind == MSIKIT_PARENT_X86_VECTOR)
-			return 0;
 		break;
 	case MSIKIT_PARENT_IMSIC:
 		return 0;
 	case MSIKIT_PARENT_GIC_ITS:
+#ifndef CONFIG_X86
+		return msikit_its_check(p, dev, map_id);
+#endif
 		break;
 	default:
-		dev_warn(dev, "msikit: MSI parent %s is not supported by this msikit\n", name);
+		dev_warn(dev, "msikit: MSI parent %s (%s) is not one msikit serves\n",
+			 p->domain->name,
+			 p->domain->msi_parent_ops && p->domain->msi_parent_ops->prefix ?
+			 p->domain->msi_parent_ops->prefix : "no prefix");
 		return -EOPNOTSUPP;
 	}
+	/* x86 parents take the requester ID from a PCI function */
 	if (!dev_is_pci(dev)) {
 		dev_warn(dev, "msikit: %s parent needs a PCI function for the requester ID\n",
 			 name);
@@ -238,10 +373,6 @@ static int msikit_parent_check(struct msikit_parent *p, struct device *dev)
 	}
 	if (p->kind == MSIKIT_PARENT_AMD_IR)
 		msikit_amd_cap(p, to_pci_dev(dev));
-#ifndef CONFIG_X86
-	if (p->kind == MSIKIT_PARENT_GIC_ITS)
-		return msikit_its_check(p, dev);
-#endif
 	return 0;
 }
 
@@ -257,30 +388,21 @@ static void msikit_settle_fn(struct timer_list *t)
  * @p: parent state to fill
  * @dev: the device whose requester ID the writes carry
  * @parent: @dev's MSI parent domain
- * @size: interrupts the domain may hold
+ * @info: the domain's size, and how @dev's domains share the parent
  *
  * Return: 0, or -EOPNOTSUPP after one log line, or -ENOMEM.
  */
-int msikit_parent_init(struct msikit_parent *p, struct device *dev,
-		       struct irq_domain *parent, unsigned int size)
+int msikit_parent_init(struct msikit_parent *p, struct device *dev, struct irq_domain *parent,
+		       const struct msikit_msi_domain_info *info)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->domain = parent;
-	p->size = size;
+	p->size = max(info->size, info->dev_size);
 	p->kind = msikit_parent_kind(parent);
-	rc = msikit_parent_check(p, dev);
-	if (rc)
-		return rc;
-	p->immutable = msikit_parent_immutable(parent);
-	/*
-	 * The IMSIC retires a moved interrupt's old vector as soon as the old
-	 * hart syncs, whatever the writer still uses: pin instead.
-	 */
-	p->pinned = p->kind == MSIKIT_PARENT_IMSIC;
-	/* The GIC acknowledges on EOI; the others ack on entry (edge). */
-	p->fasteoi = p->kind == MSIKIT_PARENT_GIC_ITS;
+	mutex_init(&p->own_lock);
+	p->lock = &p->own_lock;
 	/*
 	 * Remapping parents take the requester ID from desc->dev, the ITS's
 	 * allocator and compose (through the IOMMU MSI cookie) read it too.
@@ -289,6 +411,20 @@ int msikit_parent_init(struct msikit_parent *p, struct device *dev,
 	if (!p->desc)
 		return -ENOMEM;
 	p->desc->dev = dev;
+	rc = msikit_parent_check(p, dev, info->map_id);
+	if (rc) {
+		kfree(p->desc);
+		p->desc = NULL;
+		return rc;
+	}
+	p->immutable = msikit_parent_immutable(parent);
+	/*
+	 * The IMSIC retires a moved interrupt's old vector as soon as the old
+	 * hart syncs, whatever the writer still uses: pin instead.
+	 */
+	p->pinned = p->kind == MSIKIT_PARENT_IMSIC;
+	/* The GIC acknowledges on EOI; the others ack on entry (edge). */
+	p->fasteoi = p->kind == MSIKIT_PARENT_GIC_ITS;
 	timer_setup(&p->settle_timer, msikit_settle_fn, TIMER_PINNED);
 	init_completion(&p->settled);
 	return 0;
@@ -373,50 +509,51 @@ int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size)
  */
 void msikit_parent_fini(struct msikit_parent *p)
 {
-#if !defined(CONFIG_X86) && defined(MSIKIT_HAVE_MSI_TEARDOWN)
-	struct msi_domain_info *info = p->domain->host_data;
-
-	/* 7.x keeps the ITS device until its owner tears it down */
-	if (p->prepared && info->ops->msi_teardown)
-		info->ops->msi_teardown(p->domain, &p->info);
+#ifndef CONFIG_X86
+	if (p->share)
+		msikit_its_share_put(p->share);
+	p->share = NULL;
 #endif
-	p->prepared = false;
 	kfree(p->desc);
 	p->desc = NULL;
 }
 
 /**
  * msikit_parent_prepare() - get the parent ready for an allocation
- * @p: parent state
+ * @p: parent state, its lock held
  *
  * Only the ITS needs it: its device for our DeviceID must exist.
  */
 int msikit_parent_prepare(struct msikit_parent *p)
 {
+	lockdep_assert_held(p->lock);
 #ifndef CONFIG_X86
-	int rc;
-
-	if (p->kind != MSIKIT_PARENT_GIC_ITS || p->prepared)
-		return 0;
-	rc = msikit_its_prepare(p);
-	if (rc)
-		return rc;
-	p->prepared = true;
+	if (p->share)
+		return msikit_its_prepare(p);
 #endif
 	return 0;
 }
 
 /**
- * msikit_parent_idle() - the domain's last interrupt was freed
- * @p: parent state
+ * msikit_parent_account() - @delta interrupts were allocated (or freed)
+ * @p: parent state, its lock held
+ * @delta: +1 or -1
  *
  * 6.12's ITS frees an unshared ITS device with its last event, so the
- * prepared state dies with it; 7.x keeps it until msikit_parent_fini().
+ * prepared state dies with the last interrupt of all the domains that
+ * share it; 7.x keeps it until the last of them is gone.
  */
-void msikit_parent_idle(struct msikit_parent *p)
+void msikit_parent_account(struct msikit_parent *p, int delta)
 {
+	lockdep_assert_held(p->lock);
+#ifndef CONFIG_X86
+	if (!p->share)
+		return;
+	p->share->active += delta;
 #ifndef MSIKIT_HAVE_MSI_TEARDOWN
-	p->prepared = false;
+	if (!p->share->active)
+		p->share->prepared = false;
+#endif
 #endif
 }
 
@@ -445,8 +582,9 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
 	msi_alloc_info_t info;
 	int rc;
 
-	if (p->kind == MSIKIT_PARENT_GIC_ITS) {
-		info = p->info;
+	if (p->share) {
+		info = p->share->info;
+		info.desc = p->desc;
 	} else {
 		memset(&info, 0, sizeof(info));
 		info.desc = p->desc;

@@ -10,6 +10,13 @@
  * RISC-V IMSIC), so the message carries whatever the parent needs to
  * accept a write tagged with @dev's requester ID.
  *
+ * @dev is usually a PCI function. It may also be a device that the device
+ * tree describes (an endpoint controller, say), whose node names its MSI
+ * parent: "msi-parent" with the ID its writes carry, or "msi-map". Several
+ * domains of one such device (one per endpoint function) share the ID and
+ * whatever the parent keeps per ID: create them with
+ * msikit_msi_domain_create_info() and distinct names.
+ *
  * The message of an interrupt is valid from request_irq() (activation) on:
  * request the interrupt, then publish the message, then tell the writer.
  * On a parent whose messages are mutable (x86 vector without remapping)
@@ -45,9 +52,30 @@ struct msikit_msi_ops {
 			  const struct msi_msg *msg, void *data);
 };
 
+/**
+ * struct msikit_msi_domain_info - what a domain is, beyond its device
+ * @name: tells several domains of one device apart (in the irq domain's
+ *	name and in log lines); NULL for the first or only one
+ * @size: number of interrupt indexes, 1..2048
+ * @dev_size: the most interrupts all domains of the device hold at once;
+ *	0 means @size. The GICv3 ITS sizes one event table per device ID
+ *	when the first of its domains allocates, and the table never grows.
+ * @map_id: the input ID an "msi-map" on the device's node translates,
+ *	for a device whose node has no "msi-parent" (ignored for PCI)
+ */
+struct msikit_msi_domain_info {
+	const char *name;
+	unsigned int size;
+	unsigned int dev_size;
+	u32 map_id;
+};
+
 struct msikit_msi_domain *msikit_msi_domain_create(struct device *dev, unsigned int size,
 						   const struct msikit_msi_ops *ops,
 						   void *data);
+struct msikit_msi_domain *
+msikit_msi_domain_create_info(struct device *dev, const struct msikit_msi_domain_info *info,
+			      const struct msikit_msi_ops *ops, void *data);
 void msikit_msi_domain_destroy(struct msikit_msi_domain *dom);
 
 int msikit_msi_alloc(struct msikit_msi_domain *dom, unsigned int index);
