@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_epf_db endpoint function: a register BAR that describes the
+ * function's doorbells (include/msikit/epf_db.h) and a doorbell BAR that
+ * maps the MSI controller's doorbell frame, so that a host's write of a
+ * doorbell's data lands on the controller as that doorbell's interrupt.
+ *
+ * Order, up: handlers requested, table and BARs published, READY set.
+ * Down, the reverse: READY cleared, BARs cleared, handlers freed. A host
+ * that reads READY before each ring never rings a doorbell without its
+ * handler.
+ */
+#include <linux/device.h>
+#include <linux/pci_regs.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <msikit/msi.h>
+
+#include "internal.h"
+
+static void epf_db_entry(struct epf_db *db, struct epf_db_bell *bell)
+{
+	u32 ent = MSIKIT_EPF_DB_REG_TABLE + bell->index * MSIKIT_EPF_DB_ENTRY_SIZE;
+
+	epf_db_reg_write(db, ent + MSIKIT_EPF_DB_ENT_KIND, bell->kind);
+	epf_db_reg_write(db, ent + MSIKIT_EPF_DB_ENT_BAR, bell->bar);
+	epf_db_reg_write(db, ent + MSIKIT_EPF_DB_ENT_OFFSET, bell->offset);
+	epf_db_reg_write(db, ent + MSIKIT_EPF_DB_ENT_DATA, bell->data);
+}
+
+/* the table first, READY last: a host that sees READY sees the table */
+static void epf_db_publish(struct epf_db *db)
+{
+	unsigned int i;
+
+	for (i = 0; i < db->nr; i++)
+		epf_db_entry(db, &db->bells[i]);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_COUNT, db->nr);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_POLL_US, db->nr_polled ? epf_db_poll_us : 0);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_GENERATION, ++db->generation);
+	wmb();	/* the host may read READY the moment it is set */
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_STATUS, MSIKIT_EPF_DB_READY);
+}
+
+static void epf_db_unpublish(struct epf_db *db)
+{
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_STATUS, 0);
+	wmb();	/* not-ready before anything the host could still read changes */
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_COUNT, 0);
+}
+
+static int epf_db_set_db_bar(struct epf_db *db)
+{
+	struct pci_epf *epf = db->epf;
+	struct pci_epf_bar *bar;
+
+	if (db->db_bar == NO_BAR)
+		return 0;
+	bar = &epf->bar[db->db_bar];
+	memset(bar, 0, sizeof(*bar));
+	bar->phys_addr = db->win_base;
+	bar->size = db->win_size;
+	bar->barno = db->db_bar;
+	bar->flags = PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32;
+	return pci_epc_set_bar(epf->epc, epf->func_no, epf->vfunc_no, bar);
+}
+
+static void epf_db_clear_db_bar(struct epf_db *db)
+{
+	struct pci_epf *epf = db->epf;
+
+	if (db->db_bar == NO_BAR || !epf->bar[db->db_bar].size)
+		return;
+	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->db_bar]);
+	memset(&epf->bar[db->db_bar], 0, sizeof(epf->bar[db->db_bar]));
+}
+
+/* The controller is up: header, doorbells, BARs, then READY. */
+static int epf_db_up(struct epf_db *db)
+{
+	struct pci_epf *epf = db->epf;
+	struct pci_epc *epc = epf->epc;
+	int rc;
+
+	if (db->up)
+		return 0;
+	rc = pci_epc_write_header(epc, epf->func_no, epf->vfunc_no, &db->header);
+	if (rc)
+		goto err;
+	db->db_bar = pci_epc_get_next_free_bar(db->features, db->reg_bar + 1);
+	rc = epf_db_bells_setup(db);
+	if (rc)
+		goto err;
+	rc = epf_db_set_db_bar(db);
+	if (rc)
+		goto err_bells;
+	rc = pci_epc_set_bar(epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
+	if (rc)
+		goto err_db_bar;
+	epf_db_publish(db);
+	db->up = true;
+	dev_info(&epf->dev, "msikit: %u %s doorbells on %s, generation %u\n", db->nr,
+		 db->nr_polled ? "polled" : "MSI", dev_name(&epc->dev), db->generation);
+	return 0;
+err_db_bar:
+	epf_db_clear_db_bar(db);
+err_bells:
+	epf_db_bells_teardown(db);
+err:
+	dev_warn(&epf->dev, "msikit: function not brought up: %pe\n", ERR_PTR(rc));
+	return rc;
+}
+
+static void epf_db_down(struct epf_db *db)
+{
+	struct pci_epf *epf = db->epf;
+
+	if (!db->up)
+		return;
+	epf_db_unpublish(db);
+	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
+	epf_db_clear_db_bar(db);
+	epf_db_bells_teardown(db);
+	db->up = false;
+}
+
+static int epf_db_epc_init(struct pci_epf *epf)
+{
+	struct epf_db *db = epf_get_drvdata(epf);
+	int rc;
+
+	mutex_lock(&db->lock);
+	rc = epf_db_up(db);
+	mutex_unlock(&db->lock);
+	return rc;
+}
+
+static void epf_db_epc_deinit(struct pci_epf *epf)
+{
+	struct epf_db *db = epf_get_drvdata(epf);
+
+	mutex_lock(&db->lock);
+	epf_db_down(db);
+	mutex_unlock(&db->lock);
+}
+
+static const struct pci_epc_event_ops epf_db_event_ops = {
+	.epc_init = epf_db_epc_init,
+	.epc_deinit = epf_db_epc_deinit,
+};
+
+/* Bound to a controller: take the register BAR; the rest waits for epc_init. */
+static int epf_db_bind(struct pci_epf *epf)
+{
+	struct epf_db *db = epf_get_drvdata(epf);
+	struct pci_epc *epc = epf->epc;
+	int bar;
+
+	if (!epc)
+		return -EINVAL;
+	db->features = pci_epc_get_features(epc, epf->func_no, epf->vfunc_no);
+	if (!db->features) {
+		dev_warn(&epf->dev, "msikit: %s does not describe its BARs\n", dev_name(&epc->dev));
+		return -EOPNOTSUPP;
+	}
+	bar = pci_epc_get_first_free_bar(db->features);
+	if (bar < 0) {
+		dev_warn(&epf->dev, "msikit: %s has no free BAR\n", dev_name(&epc->dev));
+		return -EOPNOTSUPP;
+	}
+	db->reg_bar = bar;
+	db->reg = pci_epf_alloc_space(epf, MSIKIT_EPF_DB_REG_BAR_BYTES, bar, db->features,
+				      PRIMARY_INTERFACE);
+	if (!db->reg)
+		return -ENOMEM;
+	memset(db->reg, 0, MSIKIT_EPF_DB_REG_BAR_BYTES);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_MAGIC, MSIKIT_EPF_DB_MAGIC);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_VERSION, MSIKIT_EPF_DB_VERSION);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_BAR_SIZE, epf->bar[bar].size);
+	return 0;
+}
+
+static void epf_db_unbind(struct pci_epf *epf)
+{
+	struct epf_db *db = epf_get_drvdata(epf);
+
+	mutex_lock(&db->lock);
+	epf_db_down(db);
+	if (db->reg)
+		pci_epf_free_space(epf, db->reg, db->reg_bar, PRIMARY_INTERFACE);
+	db->reg = NULL;
+	mutex_unlock(&db->lock);
+}
+
+static const struct pci_epf_ops epf_db_ops = {
+	.bind = epf_db_bind,
+	.unbind = epf_db_unbind,
+};
+
+static int epf_db_probe(struct pci_epf *epf, const struct pci_epf_device_id *id)
+{
+	struct epf_db *db;
+
+	db = devm_kzalloc(&epf->dev, sizeof(*db), GFP_KERNEL);
+	if (!db)
+		return -ENOMEM;
+	db->epf = epf;
+	db->nr = epf_db_doorbells;
+	db->db_bar = NO_BAR;
+	mutex_init(&db->lock);
+	db->header.vendorid = epf_db_vendor;
+	db->header.deviceid = epf_db_device;
+	db->header.baseclass_code = PCI_BASE_CLASS_SYSTEM;
+	db->header.subclass_code = 0x80;	/* other system peripheral */
+	db->header.interrupt_pin = PCI_INTERRUPT_UNKNOWN;
+	epf->header = &db->header;
+	epf->event_ops = &epf_db_event_ops;
+	epf_set_drvdata(epf, db);
+	return 0;
+}
+
+static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	struct epf_db_bell *bell;
+	unsigned int i;
+	int n = 0;
+
+	mutex_lock(&db->lock);
+	for (i = 0; db->up && i < db->nr; i++) {
+		bell = &db->bells[i];
+		n += sysfs_emit_at(buf, n, "%u %s %u %#x %#x %d\n", i,
+				   bell->kind == MSIKIT_EPF_DB_KIND_MSI ? "msi" : "polled",
+				   bell->bar, bell->offset, bell->data, bell->virq);
+	}
+	mutex_unlock(&db->lock);
+	return n;
+}
+static DEVICE_ATTR_RO(doorbells);
+
+/* handled rings per doorbell, in index order: what tests compare */
+static ssize_t rings_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < db->nr; i++)
+		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
+				   (unsigned long long)atomic64_read(&db->bells[i].rings));
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(rings);
+
+static ssize_t status_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	int n;
+
+	mutex_lock(&db->lock);
+	n = sysfs_emit(buf, "%s generation %u %s %u parent %s\n", db->up ? "ready" : "down",
+		       db->generation, db->nr_polled ? "polled" : "msi", db->nr,
+		       db->dom ? msikit_msi_parent_name(db->dom) : "none");
+	mutex_unlock(&db->lock);
+	return n;
+}
+static DEVICE_ATTR_RO(status);
+
+static struct attribute *epf_db_attrs[] = {
+	&dev_attr_doorbells.attr,
+	&dev_attr_rings.attr,
+	&dev_attr_status.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(epf_db);
+
+static const struct pci_epf_device_id epf_db_ids[] = {
+	{ .name = "msikit_epf_db" },
+	{ },
+};
+
+struct pci_epf_driver epf_db_driver = {
+	.driver = {
+		.name = "msikit_epf_db",
+		.dev_groups = epf_db_groups,
+	},
+	.probe = epf_db_probe,
+	.id_table = epf_db_ids,
+	.ops = &epf_db_ops,
+};

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msikit_epf_db internals: the endpoint function (function.c), its
+ * doorbells (doorbell.c) and the binder that creates functions without
+ * configfs (binder.c). binder.c uses function.c, which uses doorbell.c.
+ */
+#ifndef _MSIKIT_EPF_DB_INTERNAL_H
+#define _MSIKIT_EPF_DB_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/pci-epc.h>
+#include <linux/pci-epf.h>
+#include <linux/types.h>
+#include <msikit/epf_db.h>
+
+struct msikit_msi_domain;
+struct task_struct;
+
+/*
+ * One doorbell. An MSI doorbell owns interrupt @index of the function's
+ * msikit domain; a polled one owns register @index of the polled block.
+ */
+struct epf_db_bell {
+	struct epf_db *db;
+	unsigned int index;
+	u32 kind;			/* MSIKIT_EPF_DB_KIND_* */
+	int virq;			/* MSI doorbells */
+	u32 bar;
+	u32 offset;
+	u32 data;
+	atomic64_t rings;		/* handled */
+};
+
+/* One endpoint function and its doorbells, under @lock. */
+struct epf_db {
+	struct pci_epf *epf;
+	const struct pci_epc_features *features;
+	struct mutex lock;
+	struct pci_epf_header header;
+	__le32 *reg;			/* the register BAR's memory */
+	enum pci_barno reg_bar;
+	enum pci_barno db_bar;		/* NO_BAR: every doorbell is polled */
+	struct msikit_msi_domain *dom;
+	u64 win_base;			/* the MSI target the doorbell BAR maps */
+	u64 win_size;
+	unsigned int nr;
+	unsigned int nr_polled;
+	bool up;			/* published: BARs set, READY */
+	u32 generation;
+	struct task_struct *poller;
+	struct epf_db_bell bells[MSIKIT_EPF_DB_MAX];
+};
+
+/* module parameters, binder.c */
+extern unsigned int epf_db_doorbells;
+extern unsigned int epf_db_poll_us;
+extern unsigned int epf_db_functions_max;
+extern ushort epf_db_vendor;
+extern ushort epf_db_device;
+
+/* doorbell.c */
+int epf_db_bells_setup(struct epf_db *db);
+void epf_db_bells_teardown(struct epf_db *db);
+
+/* function.c */
+extern struct pci_epf_driver epf_db_driver;
+
+static inline void epf_db_reg_write(struct epf_db *db, u32 off, u32 val)
+{
+	WRITE_ONCE(db->reg[off / 4], cpu_to_le32(val));
+}
+
+static inline u32 epf_db_reg_read(struct epf_db *db, u32 off)
+{
+	return le32_to_cpu(READ_ONCE(db->reg[off / 4]));
+}
+
+#endif /* _MSIKIT_EPF_DB_INTERNAL_H */
