@@ -33,6 +33,10 @@ unsigned int epf_db_functions_max = 1;
 module_param_named(functions, epf_db_functions_max, uint, 0444);
 MODULE_PARM_DESC(functions, "functions to create on the controller named by epc, 1..8 (default 1)");
 
+unsigned int epf_db_grace_ms = 100;
+module_param_named(stale_grace_ms, epf_db_grace_ms, uint, 0444);
+MODULE_PARM_DESC(stale_grace_ms, "how long retired doorbells stay allocated after the host took the new table, ms, 0..60000 (default 100)");
+
 ushort epf_db_vendor = 0x1234;
 module_param_named(vendor, epf_db_vendor, ushort, 0444);
 MODULE_PARM_DESC(vendor, "PCI vendor ID the functions show (default 0x1234, a test ID: use your own)");
@@ -45,7 +49,7 @@ MODULE_PARM_DESC(device, "PCI device ID the functions show (default 0x4d4b)");
 
 /* The functions this module created, on one controller. */
 static struct {
-	struct mutex lock;
+	struct mutex lock;		/* everything below */
 	bool ready;			/* the EPF driver is registered */
 	char name[64];			/* the controller, or "" */
 	struct pci_epc *epc;
@@ -203,6 +207,10 @@ static int epf_db_check_params(void)
 	}
 	if (epf_db_poll_us < 10 || epf_db_poll_us > 100000) {
 		pr_err("msikit_epf_db: poll_us=%u: 10..100000\n", epf_db_poll_us);
+		return -EINVAL;
+	}
+	if (epf_db_grace_ms > 60000) {
+		pr_err("msikit_epf_db: stale_grace_ms=%u: 0..60000\n", epf_db_grace_ms);
 		return -EINVAL;
 	}
 	if (!epf_db_functions_max || epf_db_functions_max > EPF_DB_FUNCTIONS_MAX) {

@@ -14,11 +14,15 @@
 
 #include "internal.h"
 
+/* a ring that reaches a retired doorbell is a stale one, not a ring */
 static irqreturn_t epf_db_irq(int irq, void *data)
 {
 	struct epf_db_bell *bell = data;
 
-	atomic64_inc(&bell->rings);
+	if (READ_ONCE(bell->db->cur) == bell->set)
+		atomic64_inc(&bell->rings);
+	else
+		atomic64_inc(&bell->db->stale);
 	return IRQ_HANDLED;
 }
 
@@ -54,8 +58,9 @@ static int epf_db_msi_domain(struct epf_db *db)
 	struct device *ctrl = epf->epc->dev.parent;
 	struct msikit_msi_domain_info info = {
 		.name = dev_name(&epf->dev),
-		.size = db->nr,
-		.dev_size = db->nr * epf_db_functions_max,
+		/* room for a retired generation next to the current one */
+		.size = 2 * db->nr,
+		.dev_size = 2 * db->nr * epf_db_functions_max,
 	};
 	const char *why;
 
@@ -85,10 +90,10 @@ static int epf_db_msi_bell(struct epf_db *db, struct epf_db_bell *bell)
 	u64 addr;
 	int rc;
 
-	rc = msikit_msi_alloc(db->dom, bell->index);
+	rc = msikit_msi_alloc(db->dom, bell->slot);
 	if (rc < 0)
 		return rc;
-	bell->virq = msikit_msi_virq(db->dom, bell->index);
+	bell->virq = msikit_msi_virq(db->dom, bell->slot);
 	rc = request_irq(bell->virq, epf_db_irq, 0, dev_name(&db->epf->dev), bell);
 	if (rc)
 		goto err_free;
@@ -110,19 +115,21 @@ static int epf_db_msi_bell(struct epf_db *db, struct epf_db_bell *bell)
 err_irq:
 	free_irq(bell->virq, bell);
 err_free:
-	msikit_msi_free(db->dom, bell->index);
+	msikit_msi_free(db->dom, bell->slot);
 	bell->virq = 0;
 	return rc;
 }
 
+/*
+ * A polled doorbell's data names its generation too, so a host still
+ * ringing with an old table's data is told apart from a ring.
+ */
 static void epf_db_polled_bell(struct epf_db *db, struct epf_db_bell *bell)
 {
 	bell->kind = MSIKIT_EPF_DB_KIND_POLLED;
 	bell->bar = db->reg_bar;
 	bell->offset = MSIKIT_EPF_DB_REG_POLLED + 4 * bell->index;
-	/* any nonzero value rings: the index + 1 tells misdirected rings apart */
-	bell->data = bell->index + 1;
-	epf_db_reg_write(db, bell->offset, 0);
+	bell->data = (bell->set->generation & 0xffffff) << 8 | (bell->index + 1);
 }
 
 /*
@@ -133,20 +140,66 @@ static void epf_db_polled_bell(struct epf_db *db, struct epf_db_bell *bell)
 static int epf_db_poll(void *data)
 {
 	struct epf_db *db = data;
+	struct epf_db_bell *bell;
 	unsigned int i;
 	u32 v;
 
 	while (!kthread_should_stop()) {
 		for (i = 0; i < db->nr; i++) {
-			struct epf_db_bell *bell = &db->bells[i];
-
-			if (bell->kind != MSIKIT_EPF_DB_KIND_POLLED)
-				continue;
-			v = xchg((u32 *)&db->reg[bell->offset / 4], 0);
-			if (v)
+			bell = &READ_ONCE(db->cur)->bells[i];
+			v = xchg((u32 __force *)&db->reg[bell->offset / 4], 0);
+			v = le32_to_cpu((__force __le32)v);
+			if (v == bell->data)
 				atomic64_inc(&bell->rings);
+			else if (v)
+				atomic64_inc(&db->stale);
 		}
 		usleep_range(epf_db_poll_us, epf_db_poll_us + epf_db_poll_us / 4 + 1);
+	}
+	return 0;
+}
+
+static void epf_db_set_free(struct epf_db *db, struct epf_db_set *set)
+{
+	struct epf_db_bell *bell;
+	unsigned int i;
+
+	for (i = 0; i < db->nr; i++) {
+		bell = &set->bells[i];
+		if (bell->virq) {
+			free_irq(bell->virq, bell);
+			msikit_msi_free(db->dom, bell->slot);
+			bell->virq = 0;
+		}
+		bell->kind = 0;
+	}
+}
+
+/* every doorbell of @set, for generation @gen, or none */
+static int epf_db_set_alloc(struct epf_db *db, struct epf_db_set *set, u32 gen)
+{
+	struct epf_db_bell *bell;
+	unsigned int i;
+	int rc;
+
+	set->generation = gen;
+	for (i = 0; i < db->nr; i++) {
+		bell = &set->bells[i];
+		memset(bell, 0, sizeof(*bell));
+		bell->db = db;
+		bell->set = set;
+		bell->index = i;
+		bell->slot = set->base + i;
+		if (db->polled) {
+			epf_db_polled_bell(db, bell);
+			continue;
+		}
+		rc = epf_db_msi_bell(db, bell);
+		if (rc) {
+			dev_warn(&db->epf->dev, "msikit: doorbell %u: %pe\n", i, ERR_PTR(rc));
+			epf_db_set_free(db, set);
+			return rc;
+		}
 	}
 	return 0;
 }
@@ -162,39 +215,96 @@ static int epf_db_poll(void *data)
  */
 int epf_db_bells_setup(struct epf_db *db)
 {
-	unsigned int i;
-	int rc = 0;
+	int rc;
 
+	db->polled = true;
 	if (db->db_bar == NO_BAR)
 		dev_info(&db->epf->dev, "msikit: doorbells are polled: no BAR left to map an MSI doorbell frame\n");
-	if (db->db_bar != NO_BAR && !epf_db_msi_domain(db)) {
-		for (i = 0; i < db->nr && !rc; i++) {
-			db->bells[i].db = db;
-			db->bells[i].index = i;
-			rc = epf_db_msi_bell(db, &db->bells[i]);
+	else if (!epf_db_msi_domain(db))
+		db->polled = false;
+	if (db->polled)
+		db->db_bar = NO_BAR;
+	db->sets[0].base = 0;
+	db->sets[1].base = db->nr;
+	db->old = NULL;
+	rc = epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
+	if (rc)
+		goto err;
+	WRITE_ONCE(db->cur, &db->sets[0]);
+	if (db->polled) {
+		db->poller = kthread_run(epf_db_poll, db, "msikit-epf-db/%s",
+					 dev_name(&db->epf->dev));
+		if (IS_ERR(db->poller)) {
+			rc = PTR_ERR(db->poller);
+			db->poller = NULL;
+			goto err;
 		}
-		if (rc) {
-			dev_warn(&db->epf->dev, "msikit: doorbell %u: %pe\n", i - 1, ERR_PTR(rc));
-			epf_db_bells_teardown(db);
-			return rc;
-		}
-		return 0;
-	}
-	db->db_bar = NO_BAR;
-	for (i = 0; i < db->nr; i++) {
-		db->bells[i].db = db;
-		db->bells[i].index = i;
-		epf_db_polled_bell(db, &db->bells[i]);
-	}
-	db->nr_polled = db->nr;
-	db->poller = kthread_run(epf_db_poll, db, "msikit-epf-db/%s", dev_name(&db->epf->dev));
-	if (IS_ERR(db->poller)) {
-		rc = PTR_ERR(db->poller);
-		db->poller = NULL;
-		db->nr_polled = 0;
-		return rc;
 	}
 	return 0;
+err:
+	msikit_msi_domain_destroy(db->dom);
+	db->dom = NULL;
+	return rc;
+}
+
+/**
+ * epf_db_bells_renew() - a new generation of doorbells, the old one retired
+ * @db: the function, published, with no generation still retired
+ *
+ * On MSI doorbells the new ones are new interrupts, allocated while the
+ * old ones still hold theirs, so the parent hands out messages no host
+ * holds (on the ITS the data is the event number, and it hands out the
+ * lowest free one). The old ones stay allocated and handled until
+ * epf_db_bells_reap() finds the host has taken the new table. Polled
+ * doorbells only change their data.
+ *
+ * Return: 0, with db->cur the new set for the caller to publish; -errno
+ * with nothing changed.
+ */
+int epf_db_bells_renew(struct epf_db *db)
+{
+	struct epf_db_set *next = db->cur == &db->sets[0] ? &db->sets[1] : &db->sets[0];
+	int rc;
+
+	if (db->old)
+		return -EBUSY;
+	rc = epf_db_set_alloc(db, next, db->generation + 1);
+	if (rc)
+		return rc;
+	if (!db->polled)
+		db->old = db->cur;
+	db->old_acked = 0;
+	WRITE_ONCE(db->cur, next);
+	return 0;
+}
+
+/**
+ * epf_db_bells_reap() - free the retired generation once nobody rings it
+ * @db: the function
+ *
+ * The host acknowledges a table by writing its generation to HOST_GEN;
+ * rings it made with the old table before that may still be on their
+ * way (posted writes from other CPUs of the host), hence the grace period
+ * (parameter stale_grace_ms) that starts when the host acknowledges.
+ *
+ * Return: true while a retired generation is still held.
+ */
+bool epf_db_bells_reap(struct epf_db *db)
+{
+	u32 acked;
+
+	if (!db->old)
+		return false;
+	acked = epf_db_reg_read(db, MSIKIT_EPF_DB_REG_HOST_GEN);
+	if ((s32)(acked - db->cur->generation) < 0)
+		return true;
+	if (!db->old_acked)
+		db->old_acked = jiffies ?: 1;
+	if (time_before(jiffies, db->old_acked + msecs_to_jiffies(epf_db_grace_ms)))
+		return true;
+	epf_db_set_free(db, db->old);
+	db->old = NULL;
+	return false;
 }
 
 /**
@@ -203,23 +313,15 @@ int epf_db_bells_setup(struct epf_db *db)
  */
 void epf_db_bells_teardown(struct epf_db *db)
 {
-	struct epf_db_bell *bell;
-	unsigned int i;
-
 	if (db->poller) {
 		kthread_stop(db->poller);
 		db->poller = NULL;
 	}
-	db->nr_polled = 0;
-	for (i = 0; i < db->nr; i++) {
-		bell = &db->bells[i];
-		if (bell->virq) {
-			free_irq(bell->virq, bell);
-			msikit_msi_free(db->dom, bell->index);
-			bell->virq = 0;
-		}
-		bell->kind = 0;
-	}
+	if (db->old)
+		epf_db_set_free(db, db->old);
+	db->old = NULL;
+	if (db->cur)
+		epf_db_set_free(db, db->cur);
 	msikit_msi_domain_destroy(db->dom);
 	db->dom = NULL;
 }

@@ -34,10 +34,11 @@ static void epf_db_publish(struct epf_db *db)
 	unsigned int i;
 
 	for (i = 0; i < db->nr; i++)
-		epf_db_entry(db, &db->bells[i]);
+		epf_db_entry(db, &db->cur->bells[i]);
 	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_COUNT, db->nr);
-	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_POLL_US, db->nr_polled ? epf_db_poll_us : 0);
-	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_GENERATION, ++db->generation);
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_POLL_US, db->polled ? epf_db_poll_us : 0);
+	db->generation = db->cur->generation;
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_GENERATION, db->generation);
 	wmb();	/* the host may read READY the moment it is set */
 	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_STATUS, MSIKIT_EPF_DB_READY);
 }
@@ -100,7 +101,7 @@ static int epf_db_up(struct epf_db *db)
 	epf_db_publish(db);
 	db->up = true;
 	dev_info(&epf->dev, "msikit: %u %s doorbells on %s, generation %u\n", db->nr,
-		 db->nr_polled ? "polled" : "MSI", dev_name(&epc->dev), db->generation);
+		 db->polled ? "polled" : "MSI", dev_name(&epc->dev), db->generation);
 	return 0;
 err_db_bar:
 	epf_db_clear_db_bar(db);
@@ -124,6 +125,42 @@ static void epf_db_down(struct epf_db *db)
 	db->up = false;
 }
 
+/*
+ * A new generation: new doorbells, then a new table. The host sees
+ * not-ready in between, and a host still ringing with the old table
+ * reaches the retired doorbells until the reaper frees them.
+ */
+static int epf_db_republish(struct epf_db *db)
+{
+	int rc;
+
+	if (!db->up)
+		return -ENODEV;
+	if (db->old) {
+		dev_warn(&db->epf->dev, "msikit: generation %u is still retiring: the host has not taken generation %u yet\n",
+			 db->old->generation, db->generation);
+		return -EBUSY;
+	}
+	rc = epf_db_bells_renew(db);
+	if (rc)
+		return rc;
+	epf_db_unpublish(db);
+	epf_db_publish(db);
+	if (db->old)
+		schedule_delayed_work(&db->reaper, msecs_to_jiffies(10));
+	return 0;
+}
+
+static void epf_db_reaper(struct work_struct *work)
+{
+	struct epf_db *db = container_of(to_delayed_work(work), struct epf_db, reaper);
+
+	mutex_lock(&db->lock);
+	if (db->up && epf_db_bells_reap(db))
+		schedule_delayed_work(&db->reaper, msecs_to_jiffies(10));
+	mutex_unlock(&db->lock);
+}
+
 static int epf_db_epc_init(struct pci_epf *epf)
 {
 	struct epf_db *db = epf_get_drvdata(epf);
@@ -142,6 +179,7 @@ static void epf_db_epc_deinit(struct pci_epf *epf)
 	mutex_lock(&db->lock);
 	epf_db_down(db);
 	mutex_unlock(&db->lock);
+	cancel_delayed_work_sync(&db->reaper);
 }
 
 static const struct pci_epc_event_ops epf_db_event_ops = {
@@ -190,6 +228,7 @@ static void epf_db_unbind(struct pci_epf *epf)
 		pci_epf_free_space(epf, db->reg, db->reg_bar, PRIMARY_INTERFACE);
 	db->reg = NULL;
 	mutex_unlock(&db->lock);
+	cancel_delayed_work_sync(&db->reaper);
 }
 
 static const struct pci_epf_ops epf_db_ops = {
@@ -208,6 +247,7 @@ static int epf_db_probe(struct pci_epf *epf, const struct pci_epf_device_id *id)
 	db->nr = epf_db_doorbells;
 	db->db_bar = NO_BAR;
 	mutex_init(&db->lock);
+	INIT_DELAYED_WORK(&db->reaper, epf_db_reaper);
 	db->header.vendorid = epf_db_vendor;
 	db->header.deviceid = epf_db_device;
 	db->header.baseclass_code = PCI_BASE_CLASS_SYSTEM;
@@ -228,7 +268,7 @@ static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr,
 
 	mutex_lock(&db->lock);
 	for (i = 0; db->up && i < db->nr; i++) {
-		bell = &db->bells[i];
+		bell = &db->cur->bells[i];
 		n += sysfs_emit_at(buf, n, "%u %s %u %#x %#x %d\n", i,
 				   bell->kind == MSIKIT_EPF_DB_KIND_MSI ? "msi" : "polled",
 				   bell->bar, bell->offset, bell->data, bell->virq);
@@ -238,20 +278,31 @@ static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(doorbells);
 
-/* handled rings per doorbell, in index order: what tests compare */
+/* handled rings per doorbell of the current generation: what tests compare */
 static ssize_t rings_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
 	unsigned int i;
 	int n = 0;
 
-	for (i = 0; i < db->nr; i++)
+	mutex_lock(&db->lock);
+	for (i = 0; db->up && i < db->nr; i++)
 		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
-				   (unsigned long long)atomic64_read(&db->bells[i].rings));
+				   (unsigned long long)atomic64_read(&db->cur->bells[i].rings));
+	mutex_unlock(&db->lock);
 	n += sysfs_emit_at(buf, n, "\n");
 	return n;
 }
 static DEVICE_ATTR_RO(rings);
+
+/* rings that reached a retired doorbell, or carried retired data */
+static ssize_t stale_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)atomic64_read(&db->stale));
+}
+static DEVICE_ATTR_RO(stale);
 
 static ssize_t status_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -259,18 +310,35 @@ static ssize_t status_show(struct device *dev, struct device_attribute *attr, ch
 	int n;
 
 	mutex_lock(&db->lock);
-	n = sysfs_emit(buf, "%s generation %u %s %u parent %s\n", db->up ? "ready" : "down",
-		       db->generation, db->nr_polled ? "polled" : "msi", db->nr,
-		       db->dom ? msikit_msi_parent_name(db->dom) : "none");
+	n = sysfs_emit(buf, "%s generation %u %s %u parent %s retiring %u\n",
+		       db->up ? "ready" : "down", db->generation, db->polled ? "polled" : "msi",
+		       db->nr, db->dom ? msikit_msi_parent_name(db->dom) : "none",
+		       db->old ? db->old->generation : 0);
 	mutex_unlock(&db->lock);
 	return n;
 }
 static DEVICE_ATTR_RO(status);
 
+/* any write: a new generation of doorbells (see epf_db_republish()) */
+static ssize_t republish_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	int rc;
+
+	mutex_lock(&db->lock);
+	rc = epf_db_republish(db);
+	mutex_unlock(&db->lock);
+	return rc ?: count;
+}
+static DEVICE_ATTR_WO(republish);
+
 static struct attribute *epf_db_attrs[] = {
 	&dev_attr_doorbells.attr,
 	&dev_attr_rings.attr,
 	&dev_attr_status.attr,
+	&dev_attr_stale.attr,
+	&dev_attr_republish.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(epf_db);

@@ -12,31 +12,47 @@
 #include <linux/pci-epc.h>
 #include <linux/pci-epf.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <msikit/epf_db.h>
 
 struct msikit_msi_domain;
 struct task_struct;
 
 /*
- * One doorbell. An MSI doorbell owns interrupt @index of the function's
+ * One doorbell. An MSI doorbell owns interrupt @slot of the function's
  * msikit domain; a polled one owns register @index of the polled block.
  */
 struct epf_db_bell {
 	struct epf_db *db;
-	unsigned int index;
+	struct epf_db_set *set;
+	unsigned int index;		/* in the table */
+	unsigned int slot;		/* in the msikit domain */
 	u32 kind;			/* MSIKIT_EPF_DB_KIND_* */
 	int virq;			/* MSI doorbells */
 	u32 bar;
 	u32 offset;
 	u32 data;
-	atomic64_t rings;		/* handled */
+	atomic64_t rings;		/* handled while this set was current */
 };
 
-/* One endpoint function and its doorbells, under @lock. */
+/* The doorbells of one generation of the table. */
+struct epf_db_set {
+	u32 generation;
+	unsigned int base;		/* first slot in the msikit domain */
+	struct epf_db_bell bells[MSIKIT_EPF_DB_MAX];
+};
+
+/*
+ * One endpoint function and its doorbells, under @lock. A republish
+ * allocates a new set while the old one stays allocated and handled, as
+ * @old, until the host has acknowledged the new generation and a grace
+ * period has passed: a host still ringing with the old data then reaches
+ * an old doorbell (counted in @stale), never a new one.
+ */
 struct epf_db {
 	struct pci_epf *epf;
 	const struct pci_epc_features *features;
-	struct mutex lock;
+	struct mutex lock;		/* the state below; not the counters */
 	struct pci_epf_header header;
 	__le32 *reg;			/* the register BAR's memory */
 	enum pci_barno reg_bar;
@@ -45,22 +61,30 @@ struct epf_db {
 	u64 win_base;			/* the MSI target the doorbell BAR maps */
 	u64 win_size;
 	unsigned int nr;
-	unsigned int nr_polled;
+	bool polled;
 	bool up;			/* published: BARs set, READY */
 	u32 generation;
+	struct epf_db_set sets[2];
+	struct epf_db_set *cur;
+	struct epf_db_set *old;		/* retired, still allocated, or NULL */
+	unsigned long old_acked;	/* jiffies the host took the new table */
+	struct delayed_work reaper;
+	atomic64_t stale;		/* rings that reached a retired doorbell */
 	struct task_struct *poller;
-	struct epf_db_bell bells[MSIKIT_EPF_DB_MAX];
 };
 
 /* module parameters, binder.c */
 extern unsigned int epf_db_doorbells;
 extern unsigned int epf_db_poll_us;
 extern unsigned int epf_db_functions_max;
+extern unsigned int epf_db_grace_ms;
 extern ushort epf_db_vendor;
 extern ushort epf_db_device;
 
 /* doorbell.c */
 int epf_db_bells_setup(struct epf_db *db);
+int epf_db_bells_renew(struct epf_db *db);
+bool epf_db_bells_reap(struct epf_db *db);
 void epf_db_bells_teardown(struct epf_db *db);
 
 /* function.c */

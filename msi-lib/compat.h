@@ -53,7 +53,7 @@ struct msikit_parent {
 	bool pinned;
 	bool fasteoi;
 	unsigned int max_alloc;		/* 0, or what the parent lets us take */
-	struct mutex own_lock;
+	struct mutex own_lock;		/* @lock where nothing is shared */
 	struct mutex *lock;
 	/* IMSIC: waits for a hart to retire moved targets, see parent.c */
 	struct timer_list settle_timer;

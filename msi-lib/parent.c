@@ -153,9 +153,12 @@ static int msikit_its_of_dev_id(struct device *dev, struct irq_domain *its, u32 
 		dev_warn(dev, "msikit: gic-its parent: no device-tree node names this device's DeviceID\n");
 		return -EOPNOTSUPP;
 	}
-	for (i = 0; !of_parse_phandle_with_args(dev->of_node, "msi-parent", "#msi-cells",
-						 i, &args); i++) {
-		bool found = args.np == its_np && args.args_count == 1;
+	for (i = 0; ; i++) {
+		bool found;
+
+		if (of_parse_phandle_with_args(dev->of_node, "msi-parent", "#msi-cells", i, &args))
+			break;
+		found = args.np == its_np && args.args_count == 1;
 
 		of_node_put(args.np);
 		if (found) {
@@ -187,7 +190,7 @@ struct msikit_its_share {
 	unsigned int active;		/* their allocated interrupts */
 	unsigned int nvec;
 	bool prepared;
-	struct mutex lock;
+	struct mutex lock;		/* allocations and frees of all users */
 	msi_alloc_info_t info;		/* the ITS device, once prepared */
 };
 
