@@ -70,16 +70,24 @@ static void epf_db_drop_one(struct pci_epf *epf, bool bound)
 	pci_epf_destroy(epf);
 }
 
-/* stop the link, then unbind and destroy in the reverse order of creation */
+/*
+ * Unbind the functions, stop the link, then destroy the functions in the
+ * reverse order of creation: a host still ringing sees not-ready while
+ * the link is up, as it would if the functions went away one by one.
+ */
 static void epf_db_unbind_all(void)
 {
+	unsigned int i;
+
 	if (!binder.epc)
 		return;
+	for (i = binder.nr; i--; )
+		pci_epf_unbind(binder.epf[i]);
 	if (binder.started)
 		pci_epc_stop(binder.epc);
 	binder.started = false;
 	while (binder.nr)
-		epf_db_drop_one(binder.epf[--binder.nr], true);
+		epf_db_drop_one(binder.epf[--binder.nr], false);
 	pci_epc_put(binder.epc);
 	binder.epc = NULL;
 	pr_info("msikit_epf_db: functions on %s removed\n", binder.name);

@@ -23,13 +23,32 @@ static irqreturn_t epf_db_irq(int irq, void *data)
 		atomic64_inc(&bell->rings);
 	else
 		atomic64_inc(&bell->db->stale);
+	atomic64_inc(&bell->db->handled[bell->index]);
 	return IRQ_HANDLED;
 }
 
-/* msikit reports messages here; on an immutable parent only (de)activation */
-static void epf_db_write_msg(struct msikit_msi_domain *dom, unsigned int index,
+/*
+ * msikit reports messages here; on an immutable parent only activation
+ * and deactivation (all zero). A published doorbell whose message changes
+ * would be rung where its interrupt no longer is: count it and say so.
+ */
+static void epf_db_write_msg(struct msikit_msi_domain *dom, unsigned int slot,
 			     const struct msi_msg *msg, void *data)
 {
+	struct epf_db *db = data;
+	struct epf_db_bell *bell;
+	u64 addr = (u64)msg->address_hi << 32 | msg->address_lo;
+
+	if (slot >= 2 * db->nr || (!addr && !msg->data))
+		return;
+	bell = &db->sets[slot / db->nr].bells[slot % db->nr];
+	if (READ_ONCE(bell->kind) != MSIKIT_EPF_DB_KIND_MSI)
+		return;
+	if (addr == db->win_base + bell->offset && msg->data == bell->data)
+		return;
+	atomic64_inc(&db->moved);
+	dev_warn_ratelimited(&db->epf->dev, "msikit: doorbell %u: its message moved to %#llx/%#x: rings of the published one are lost\n",
+			     bell->index, addr, msg->data);
 }
 
 static const struct msikit_msi_ops epf_db_msi_ops = {
@@ -97,7 +116,7 @@ static int epf_db_msi_bell(struct epf_db *db, struct epf_db_bell *bell)
 	rc = request_irq(bell->virq, epf_db_irq, 0, dev_name(&db->epf->dev), bell);
 	if (rc)
 		goto err_free;
-	rc = msikit_msi_get_msg(db->dom, bell->index, &msg);
+	rc = msikit_msi_get_msg(db->dom, bell->slot, &msg);
 	if (rc)
 		goto err_irq;
 	addr = (u64)msg.address_hi << 32 | msg.address_lo;
@@ -149,10 +168,12 @@ static int epf_db_poll(void *data)
 			bell = &READ_ONCE(db->cur)->bells[i];
 			v = xchg((u32 __force *)&db->reg[bell->offset / 4], 0);
 			v = le32_to_cpu((__force __le32)v);
-			if (v == bell->data)
+			if (v == bell->data) {
 				atomic64_inc(&bell->rings);
-			else if (v)
+				atomic64_inc(&db->handled[i]);
+			} else if (v) {
 				atomic64_inc(&db->stale);
+			}
 		}
 		usleep_range(epf_db_poll_us, epf_db_poll_us + epf_db_poll_us / 4 + 1);
 	}

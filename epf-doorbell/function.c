@@ -10,6 +10,7 @@
  * that reads READY before each ring never rings a doorbell without its
  * handler.
  */
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/pci_regs.h>
 #include <linux/slab.h>
@@ -119,6 +120,13 @@ static void epf_db_down(struct epf_db *db)
 	if (!db->up)
 		return;
 	epf_db_unpublish(db);
+	/*
+	 * A host checks READY and rings with preemption off, so a ring it
+	 * started before READY cleared lands within microseconds: give it the
+	 * grace period, to reach its handler rather than a freed event that
+	 * the ITS may hand to someone else.
+	 */
+	msleep(epf_db_grace_ms);
 	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
 	epf_db_clear_db_bar(db);
 	epf_db_bells_teardown(db);
@@ -295,6 +303,23 @@ static ssize_t rings_show(struct device *dev, struct device_attribute *attr, cha
 }
 static DEVICE_ATTR_RO(rings);
 
+/* handled rings per doorbell index, in any generation since the function came up */
+static ssize_t rings_all_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	unsigned int i;
+	int n = 0;
+
+	mutex_lock(&db->lock);
+	for (i = 0; db->up && i < db->nr; i++)
+		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
+				   (unsigned long long)atomic64_read(&db->handled[i]));
+	mutex_unlock(&db->lock);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(rings_all);
+
 /* rings that reached a retired doorbell, or carried retired data */
 static ssize_t stale_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -310,10 +335,11 @@ static ssize_t status_show(struct device *dev, struct device_attribute *attr, ch
 	int n;
 
 	mutex_lock(&db->lock);
-	n = sysfs_emit(buf, "%s generation %u %s %u parent %s retiring %u\n",
+	n = sysfs_emit(buf, "%s generation %u %s %u parent %s retiring %u moved %llu\n",
 		       db->up ? "ready" : "down", db->generation, db->polled ? "polled" : "msi",
 		       db->nr, db->dom ? msikit_msi_parent_name(db->dom) : "none",
-		       db->old ? db->old->generation : 0);
+		       db->old ? db->old->generation : 0,
+		       (unsigned long long)atomic64_read(&db->moved));
 	mutex_unlock(&db->lock);
 	return n;
 }
@@ -336,6 +362,7 @@ static DEVICE_ATTR_WO(republish);
 static struct attribute *epf_db_attrs[] = {
 	&dev_attr_doorbells.attr,
 	&dev_attr_rings.attr,
+	&dev_attr_rings_all.attr,
 	&dev_attr_status.attr,
 	&dev_attr_stale.attr,
 	&dev_attr_republish.attr,

@@ -70,6 +70,9 @@ struct epf_db {
 	unsigned long old_acked;	/* jiffies the host took the new table */
 	struct delayed_work reaper;
 	atomic64_t stale;		/* rings that reached a retired doorbell */
+	atomic64_t moved;		/* published messages that changed */
+	/* rings handled per table index, whatever generation they reached */
+	atomic64_t handled[MSIKIT_EPF_DB_MAX];
 	struct task_struct *poller;
 };
 

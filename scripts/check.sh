@@ -173,6 +173,9 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
 	elif [ "$SCALE" = soak ]; then
 		sed "s|^|$s/|" "$SRC/tests/$s/soak" 2>/dev/null > "$plan"
+	elif [ -f "$SRC/tests/$s/plan.$machine" ]; then
+		# a machine that is there for some of the suite's tests only
+		sed "s|^|$s/|" "$SRC/tests/$s/plan.$machine" > "$plan"
 	elif [ -f "$SRC/tests/$s/plan" ]; then
 		# the suite's order: tests that destroy the device run last
 		sed "s|^|$s/|" "$SRC/tests/$s/plan" > "$plan"

@@ -32,7 +32,7 @@ unload_epf() {
 
 # the functions msikit_epf_db created, one sysfs directory per line
 epf_dirs() {
-	ls -d /sys/bus/pci-epf/devices/msikit_epf_db.* 2>/dev/null
+	ls -d /sys/bus/pci-epf/devices/msikit_epf_db.* 2>/dev/null | sort -t. -k2 -n
 }
 
 # the host side's devices, one sysfs directory per line, in function order
@@ -72,4 +72,53 @@ ring_each() {
 		fi
 		i=$((i + 1))
 	done
+}
+
+# vepc_bar FUNCTION BAR: the physical address the function mapped BAR to
+vepc_bar() {
+	awk -v f="$1" -v b="$2" '$1 == f && $2 == b { print $3 }' "/sys/bus/platform/devices/$EPC/bars"
+}
+
+# poke ADDRESS VALUE: one 32-bit store from user space, a host that rings
+# with whatever table it holds (busybox devmem; the register BAR only
+# while no host driver holds it)
+poke() {
+	busybox devmem "$(printf '0x%x' "$1")" 32 "$(printf '0x%x' "$2")"
+}
+
+# ring_table TABLE: one store per doorbell of TABLE (the host's doorbells
+# lines, "I KIND BAR OFFSET DATA") at function 0's BARs
+ring_table() {
+	local i kind bar off data base
+	while read -r i kind bar off data; do
+		base=$(vepc_bar 0 "$bar")
+		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
+		poke $((base + off)) $((data)) || return 1
+	done <<TABLE
+$1
+TABLE
+}
+
+# wait_status EPFDIR PATTERN: the function's status matches within 5 s
+wait_status() {
+	local i=0
+	while [ $i -lt 500 ]; do
+		case "$(cat "$1/status")" in $2) return 0 ;; esac
+		i=$((i + 1))
+		sleep 0.01
+	done
+	log "status: $(cat "$1/status"), want $2"
+	return 1
+}
+
+# wait_value FILE WANT: FILE reads WANT within 5 s
+wait_value() {
+	local i=0
+	while [ $i -lt 500 ]; do
+		[ "$(cat "$1")" = "$2" ] && return 0
+		i=$((i + 1))
+		sleep 0.01
+	done
+	log "$1: $(cat "$1"), want $2"
+	return 1
 }

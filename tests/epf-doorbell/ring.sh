@@ -16,7 +16,7 @@ for n in 1 8 64; do
 	h=$(host_dirs)
 	[ -n "$e" ] && [ -n "$h" ] || ktap_bail "$n doorbells: function or host device missing"
 	ktap_expect "$n doorbells: published as MSI doorbells on the ITS" \
-		"ready generation 1 msi $n parent gic-its" "$(cat "$e/status")"
+		"ready generation 1 msi $n parent gic-its" "$(cut -d" " -f1-7 "$e/status")"
 	ktap_expect "$n doorbells: the host sees all of them" "$n" "$(wc -l < "$h/doorbells")"
 	ktap_result "$n doorbells: each rung 3 times, each handled exactly 3 times by itself" \
 		ring_each "$h" "$e" "$n" 3

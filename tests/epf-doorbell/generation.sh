@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A new generation of doorbells while a host still rings with the old
+# table's data. On the ITS a doorbell's data is its event number, so the
+# old events stay allocated (and handled, counted as stale) until the host
+# has taken the new table and stale_grace_ms has passed: until then the
+# new doorbells are other events, and an old ring never reaches one.
+# After that the old events are free: an old ring finds no event (the ITS
+# drops it) until a later generation takes the number again, which the
+# host has by then promised not to ring (it acknowledged the new table).
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+ktap_header
+need_vepc
+load_epf doorbells=8 stale_grace_ms=2000
+e=$(epf_dirs)
+h=$(host_dirs)
+[ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
+old=$(cat "$h/doorbells")
+ktap_expect "generation 1: 8 MSI doorbells" 8 "$(echo "$old" | grep -c ' msi ')"
+echo 1 > "$e/republish" || ktap_bail "republish refused"
+ktap_expect "republished: generation 2, generation 1 retiring" \
+	"ready generation 2 msi 8 parent gic-its retiring 1 moved 0" "$(cat "$e/status")"
+ktap_result "8 rings with generation 1's data before the host took generation 2" \
+	ring_table "$old"
+ktap_result "each reached its retired doorbell (8 stale)" wait_value "$e/stale" 8
+ktap_expect "no generation-2 doorbell moved" "0 0 0 0 0 0 0 0" "$(cat "$e/rings")"
+new=$(cat "$h/doorbells")
+ktap_expect "the host took generation 2" 2 "$(cat "$h/generation")"
+same=$(printf '%s\n%s\n' "$old" "$new" | awk '{ print $5 }' | sort | uniq -d | wc -l)
+ktap_expect "no generation-2 doorbell reuses a generation-1 event" 0 "$same"
+ktap_result "generation 2: each rung once by the host, handled once by itself" \
+	ring_each "$h" "$e" 8 1
+ktap_result "generation 1's data again within the grace period" ring_table "$old"
+ktap_result "still stale (16), never a generation-2 doorbell" wait_value "$e/stale" 16
+ktap_expect "generation-2 counts unchanged" "1 1 1 1 1 1 1 1" "$(cat "$e/rings")"
+ktap_result "generation 1 freed after the host's ack and the grace period" \
+	wait_status "$e" "*retiring 0"
+ring_table "$old"
+sleep 0.2
+ktap_expect "generation 1's data after it was freed: dropped, no doorbell moved" \
+	"16 1 1 1 1 1 1 1 1" "$(cat "$e/stale") $(cat "$e/rings")"
+ktap_result "module unload" unload_epf
+ktap_finished

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_vepc: a virtual PCI endpoint controller. TEST ONLY: not shipped,
+ * see README.vepc.
+ *
+ * It binds a device-tree node "msikit,virtual-epc" (which names the MSI
+ * parent a real controller's inbound writes would reach, and the memory
+ * its BARs live in), records what endpoint functions program through the
+ * EPC operations, and when the link starts, exposes those functions on a
+ * virtual PCI bus of the same kernel: one pci_dev per function whose
+ * config space is the header the function wrote and whose BARs sit at the
+ * physical addresses the function mapped them to. A host driver bound to
+ * that pci_dev therefore reads the function's memory and writes whatever
+ * the function mapped behind its BARs (the MSI controller, say) with real
+ * CPU loads and stores. Nothing translates: bus address == CPU address.
+ */
+#include <linux/ioport.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
+#include <linux/pci.h>
+#include <linux/pci-epc.h>
+#include <linux/pci-epf.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+
+#define VEPC_FUNCS	8
+/* a BAR's size bits; the low nibble of a memory BAR is its flags */
+#define VEPC_BAR_FLAGS	(PCI_BASE_ADDRESS_MEM_TYPE_MASK | PCI_BASE_ADDRESS_MEM_PREFETCH)
+
+static unsigned int max_functions = 4;
+module_param(max_functions, uint, 0444);
+MODULE_PARM_DESC(max_functions, "functions per controller, 1..8 (default 4)");
+
+struct vepc_bar {
+	u64 phys;		/* 0: not set */
+	u64 size;
+	u32 flags;		/* PCI_BASE_ADDRESS_MEM_* */
+};
+
+/* one function as the virtual bus shows it */
+struct vepc_func {
+	bool present;		/* a header was written */
+	struct pci_epf_header hdr;
+	struct vepc_bar bar[PCI_STD_NUM_BARS];
+	u32 cfg_bar[PCI_STD_NUM_BARS];	/* what the host wrote, for sizing */
+	u16 command;
+};
+
+/* a bus window: one per distinct BAR range, so that two BARs mapping one target share it */
+struct vepc_win {
+	struct resource res;
+	bool claimed;		/* a BAR holds it */
+	char name[48];
+};
+
+struct vepc {
+	struct device *dev;
+	struct pci_epc *epc;
+	/* the config state; PCI config accessors run under the raw pci_lock */
+	raw_spinlock_t lock;
+	struct vepc_func func[VEPC_FUNCS];
+	/* the virtual bus, under epc->lock (start and stop) */
+	struct pci_bus *bus;
+	struct vepc_win win[VEPC_FUNCS * PCI_STD_NUM_BARS];
+	unsigned int nr_win;
+	struct resource busn;
+};
+
+static const struct pci_epc_features vepc_features = {
+	.align = SZ_4K,
+};
+
+static struct vepc_func *vepc_func(struct vepc *v, u8 func_no, u8 vfunc_no)
+{
+	if (vfunc_no || func_no >= v->epc->max_functions) {
+		dev_warn(v->dev, "msikit_vepc: no function %u.%u here\n", func_no, vfunc_no);
+		return NULL;
+	}
+	return &v->func[func_no];
+}
+
+static int vepc_write_header(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
+			     struct pci_epf_header *hdr)
+{
+	struct vepc *v = epc_get_drvdata(epc);
+	struct vepc_func *f = vepc_func(v, func_no, vfunc_no);
+	unsigned long flags;
+
+	if (!f)
+		return -EINVAL;
+	raw_spin_lock_irqsave(&v->lock, flags);
+	f->hdr = *hdr;
+	f->present = true;
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+	return 0;
+}
+
+static int vepc_check_bar(struct vepc *v, struct pci_epf_bar *b)
+{
+	if (b->flags & PCI_BASE_ADDRESS_SPACE_IO)
+		return -EOPNOTSUPP;
+	if (b->size < 16 || !is_power_of_2(b->size) || (b->phys_addr & (b->size - 1)) ||
+	    !b->phys_addr)
+		return -EINVAL;
+	if ((b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64) && b->barno == BAR_5)
+		return -EINVAL;
+	if (!(b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64) && upper_32_bits(b->phys_addr + b->size - 1))
+		return -ERANGE;
+	return 0;
+}
+
+static int vepc_set_bar(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
+			struct pci_epf_bar *b)
+{
+	struct vepc *v = epc_get_drvdata(epc);
+	struct vepc_func *f = vepc_func(v, func_no, vfunc_no);
+	unsigned long flags;
+	int rc;
+
+	if (!f)
+		return -EINVAL;
+	rc = vepc_check_bar(v, b);
+	if (rc) {
+		dev_warn(v->dev, "msikit_vepc: function %u BAR %d refused: %pa size %#zx flags %#x: %pe\n",
+			 func_no, b->barno, &b->phys_addr, b->size, b->flags, ERR_PTR(rc));
+		return rc;
+	}
+	raw_spin_lock_irqsave(&v->lock, flags);
+	f->bar[b->barno].phys = b->phys_addr;
+	f->bar[b->barno].size = b->size;
+	f->bar[b->barno].flags = b->flags & VEPC_BAR_FLAGS;
+	f->cfg_bar[b->barno] = lower_32_bits(b->phys_addr);
+	if (b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64)
+		f->cfg_bar[b->barno + 1] = upper_32_bits(b->phys_addr);
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+	return 0;
+}
+
+static void vepc_clear_bar(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
+			   struct pci_epf_bar *b)
+{
+	struct vepc *v = epc_get_drvdata(epc);
+	struct vepc_func *f = vepc_func(v, func_no, vfunc_no);
+	unsigned long flags;
+
+	if (!f || b->barno >= PCI_STD_NUM_BARS)
+		return;
+	raw_spin_lock_irqsave(&v->lock, flags);
+	memset(&f->bar[b->barno], 0, sizeof(f->bar[b->barno]));
+	f->cfg_bar[b->barno] = 0;
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+}
+
+static const struct pci_epc_features *vepc_get_features(struct pci_epc *epc, u8 func_no,
+							 u8 vfunc_no)
+{
+	return &vepc_features;
+}
+
+/*
+ * Config space. A BAR reads back what the host wrote, masked by its size:
+ * that is all sizing needs. Everything else but the command register is
+ * read-only.
+ */
+static u32 vepc_cfg_bar(struct vepc_func *f, int i)
+{
+	struct vepc_bar *b = &f->bar[i];
+
+	if (b->size)
+		return (f->cfg_bar[i] & ~(u32)(b->size - 1) & PCI_BASE_ADDRESS_MEM_MASK) | b->flags;
+	/* the upper half of a 64-bit BAR */
+	if (i && (f->bar[i - 1].flags & PCI_BASE_ADDRESS_MEM_TYPE_64))
+		return f->cfg_bar[i] & ~upper_32_bits(f->bar[i - 1].size - 1);
+	return 0;
+}
+
+static u32 vepc_cfg_dword(struct vepc *v, unsigned int fn, int where)
+{
+	struct vepc_func *f = &v->func[fn];
+	struct pci_epf_header *h = &f->hdr;
+	bool multi = false;
+	unsigned int i;
+
+	for (i = 1; i < VEPC_FUNCS; i++)
+		multi |= v->func[i].present;
+	switch (where) {
+	case PCI_VENDOR_ID:
+		return h->vendorid | (u32)h->deviceid << 16;
+	case PCI_COMMAND:
+		return f->command;
+	case PCI_CLASS_REVISION:
+		return h->revid | h->progif_code << 8 | h->subclass_code << 16 |
+		       (u32)h->baseclass_code << 24;
+	case PCI_CACHE_LINE_SIZE:
+		return h->cache_line_size | (multi ? 0x80 : 0) << 16;
+	case PCI_BASE_ADDRESS_0 ... PCI_BASE_ADDRESS_5:
+		return vepc_cfg_bar(f, (where - PCI_BASE_ADDRESS_0) / 4);
+	case PCI_SUBSYSTEM_VENDOR_ID:
+		return h->subsys_vendor_id | (u32)h->subsys_id << 16;
+	case PCI_INTERRUPT_LINE:
+		return h->interrupt_pin << 8;
+	}
+	return 0;
+}
+
+static struct vepc_func *vepc_cfg_func(struct pci_bus *bus, unsigned int devfn)
+{
+	struct vepc *v = bus->sysdata;
+
+	if (PCI_SLOT(devfn) || PCI_FUNC(devfn) >= VEPC_FUNCS || !v->func[PCI_FUNC(devfn)].present)
+		return NULL;
+	return &v->func[PCI_FUNC(devfn)];
+}
+
+static int vepc_cfg_read(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 *val)
+{
+	struct vepc *v = bus->sysdata;
+	unsigned long flags;
+	u32 dw;
+
+	raw_spin_lock_irqsave(&v->lock, flags);
+	if (!vepc_cfg_func(bus, devfn)) {
+		raw_spin_unlock_irqrestore(&v->lock, flags);
+		PCI_SET_ERROR_RESPONSE(val);
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
+	dw = vepc_cfg_dword(v, PCI_FUNC(devfn), where & ~3);
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+	dw >>= 8 * (where & 3);
+	*val = size == 4 ? dw : dw & ((1U << (8 * size)) - 1);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int vepc_cfg_write(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 val)
+{
+	struct vepc *v = bus->sysdata;
+	struct vepc_func *f;
+	unsigned long flags;
+	int rc = PCIBIOS_SUCCESSFUL;
+
+	raw_spin_lock_irqsave(&v->lock, flags);
+	f = vepc_cfg_func(bus, devfn);
+	if (!f)
+		rc = PCIBIOS_DEVICE_NOT_FOUND;
+	else if (where == PCI_COMMAND && size >= 2)
+		f->command = val & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	else if (where >= PCI_BASE_ADDRESS_0 && where <= PCI_BASE_ADDRESS_5 && size == 4)
+		f->cfg_bar[(where - PCI_BASE_ADDRESS_0) / 4] = val;
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+	return rc;
+}
+
+static struct pci_ops vepc_pci_ops = {
+	.read = vepc_cfg_read,
+	.write = vepc_cfg_write,
+};
+
+static struct vepc_win *vepc_win_find(struct vepc *v, u64 start, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr_win; i++)
+		if (v->win[i].res.start == start && resource_size(&v->win[i].res) == size)
+			return &v->win[i];
+	return NULL;
+}
+
+static void vepc_wins_release(struct vepc *v)
+{
+	while (v->nr_win--)
+		if (v->win[v->nr_win].res.parent)
+			release_resource(&v->win[v->nr_win].res);
+	v->nr_win = 0;
+}
+
+/* one window per distinct BAR range, in the iomem tree like a host bridge's */
+static int vepc_wins_add(struct vepc *v, struct list_head *list)
+{
+	struct vepc_win *w;
+	unsigned int fn, i;
+	int rc;
+
+	for (fn = 0; fn < VEPC_FUNCS; fn++) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			struct vepc_bar *b = &v->func[fn].bar[i];
+
+			if (!b->size || vepc_win_find(v, b->phys, b->size))
+				continue;
+			w = &v->win[v->nr_win++];
+			memset(w, 0, sizeof(*w));
+			snprintf(w->name, sizeof(w->name), "%s window", dev_name(v->dev));
+			w->res.name = w->name;
+			w->res.start = b->phys;
+			w->res.end = b->phys + b->size - 1;
+			w->res.flags = IORESOURCE_MEM;
+			if (b->flags & PCI_BASE_ADDRESS_MEM_PREFETCH)
+				w->res.flags |= IORESOURCE_PREFETCH;
+			rc = insert_resource(&iomem_resource, &w->res);
+			if (rc) {
+				dev_warn(v->dev, "msikit_vepc: function %u BAR %u: %pR overlaps a resource it cannot nest in\n",
+					 fn, i, &w->res);
+				vepc_wins_release(v);
+				return rc;
+			}
+			pci_add_resource(list, &w->res);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Claim each BAR in its window. Two functions whose BARs map one target
+ * (every function's doorbell BAR maps the one ITS frame) would collide in
+ * the resource tree, where on a real link each BAR has its own bus
+ * address: the second stays unclaimed, which ioremap() does not mind.
+ */
+static void vepc_claim(struct vepc *v, struct pci_bus *bus)
+{
+	struct pci_dev *pdev;
+	struct resource *r;
+	struct vepc_win *w;
+	int i;
+
+	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			r = pci_resource_n(pdev, i);
+			if (!(r->flags & IORESOURCE_MEM) || r->parent)
+				continue;
+			w = vepc_win_find(v, r->start, resource_size(r));
+			if (!w || w->claimed)
+				continue;
+			if (!pci_claim_resource(pdev, i))
+				w->claimed = true;
+		}
+	}
+}
+
+static int vepc_start(struct pci_epc *epc)
+{
+	struct vepc *v = epc_get_drvdata(epc);
+	struct pci_bus *bus;
+	LIST_HEAD(list);
+	int rc;
+
+	if (v->bus)
+		return 0;
+	rc = vepc_wins_add(v, &list);
+	if (rc)
+		return rc;
+	v->busn.name = "msikit_vepc bus";
+	v->busn.start = 0;
+	v->busn.end = 0;
+	v->busn.flags = IORESOURCE_BUS;
+	pci_add_resource(&list, &v->busn);
+	pci_lock_rescan_remove();
+	bus = pci_create_root_bus(v->dev, 0, &vepc_pci_ops, v, &list);
+	if (!bus) {
+		pci_unlock_rescan_remove();
+		pci_free_resource_list(&list);
+		vepc_wins_release(v);
+		dev_warn(v->dev, "msikit_vepc: no virtual PCI bus\n");
+		return -ENOMEM;
+	}
+	pci_scan_child_bus(bus);
+	vepc_claim(v, bus);
+	pci_bus_add_devices(bus);
+	v->bus = bus;
+	pci_unlock_rescan_remove();
+	dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n", pci_domain_nr(bus));
+	return 0;
+}
+
+static void vepc_bus_remove(struct vepc *v)
+{
+	if (!v->bus)
+		return;
+	pci_lock_rescan_remove();
+	pci_stop_root_bus(v->bus);
+	pci_remove_root_bus(v->bus);
+	pci_unlock_rescan_remove();
+	v->bus = NULL;
+	vepc_wins_release(v);
+}
+
+static void vepc_stop(struct pci_epc *epc)
+{
+	vepc_bus_remove(epc_get_drvdata(epc));
+}
+
+static const struct pci_epc_ops vepc_ops = {
+	.write_header = vepc_write_header,
+	.set_bar = vepc_set_bar,
+	.clear_bar = vepc_clear_bar,
+	.start = vepc_start,
+	.stop = vepc_stop,
+	.get_features = vepc_get_features,
+	.owner = THIS_MODULE,
+};
+
+/* "F BAR PHYS SIZE FLAGS" per BAR a function set: what tests compare */
+static ssize_t bars_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vepc *v = dev_get_drvdata(dev);
+	unsigned long flags;
+	unsigned int fn, i;
+	int n = 0;
+
+	raw_spin_lock_irqsave(&v->lock, flags);
+	for (fn = 0; fn < VEPC_FUNCS; fn++)
+		for (i = 0; i < PCI_STD_NUM_BARS; i++)
+			if (v->func[fn].bar[i].size)
+				n += sysfs_emit_at(buf, n, "%u %u %#llx %#llx %#x\n", fn, i,
+						   v->func[fn].bar[i].phys, v->func[fn].bar[i].size,
+						   v->func[fn].bar[i].flags);
+	raw_spin_unlock_irqrestore(&v->lock, flags);
+	return n;
+}
+static DEVICE_ATTR_RO(bars);
+
+static struct attribute *vepc_attrs[] = {
+	&dev_attr_bars.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vepc);
+
+static void vepc_mem_release(void *dev)
+{
+	of_reserved_mem_device_release(dev);
+}
+
+static int vepc_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct vepc *v;
+	int rc;
+
+	if (max_functions < 1 || max_functions > VEPC_FUNCS) {
+		dev_err(dev, "msikit_vepc: max_functions=%u: want 1..%d\n", max_functions, VEPC_FUNCS);
+		return -EINVAL;
+	}
+	v = devm_kzalloc(dev, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	v->dev = dev;
+	raw_spin_lock_init(&v->lock);
+	/* the BARs' memory: no-map, so the host side can ioremap() it */
+	rc = of_reserved_mem_device_init(dev);
+	if (rc) {
+		dev_err(dev, "msikit_vepc: no memory-region for the BARs: %pe\n", ERR_PTR(rc));
+		return rc;
+	}
+	rc = devm_add_action_or_reset(dev, vepc_mem_release, dev);
+	if (rc)
+		return rc;
+	rc = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (rc)
+		return rc;
+	v->epc = devm_pci_epc_create(dev, &vepc_ops);
+	if (IS_ERR(v->epc))
+		return PTR_ERR(v->epc);
+	v->epc->max_functions = max_functions;
+	epc_set_drvdata(v->epc, v);
+	platform_set_drvdata(pdev, v);
+	/* a real controller says this once its core is up; functions bound later hear it then */
+	pci_epc_init_notify(v->epc);
+	dev_info(dev, "msikit_vepc: TEST ONLY virtual endpoint controller, %u functions\n",
+		 max_functions);
+	return 0;
+}
+
+static void vepc_remove(struct platform_device *pdev)
+{
+	vepc_bus_remove(platform_get_drvdata(pdev));
+}
+
+static const struct of_device_id vepc_of_ids[] = {
+	{ .compatible = "msikit,virtual-epc" },
+	{ }
+};
+
+static struct platform_driver vepc_driver = {
+	.driver = {
+		.name = "msikit_vepc",
+		.of_match_table = vepc_of_ids,
+		.dev_groups = vepc_groups,
+		.suppress_bind_attrs = true,
+	},
+	.probe = vepc_probe,
+	.remove = vepc_remove,
+};
+module_platform_driver(vepc_driver);
+
+MODULE_DESCRIPTION("msikit test double: virtual PCI endpoint controller (test only)");
+MODULE_LICENSE("GPL");
