@@ -18,6 +18,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -45,6 +46,8 @@ MODULE_PARM_DESC(reg_bar, "BAR holding the function's registers, 0..5 (default 0
 #define EPF_DB_HOST_TRIES	4	/* one sync and three retries */
 #define EPF_DB_HOST_RING_MAX	1000000
 #define EPF_DB_HOST_LOOP_MS_MAX	60000
+/* how long a ring may take to be handled before it counts as unseen */
+#define EPF_DB_HOST_SEEN_US	1000000
 
 struct epf_db_host_bell {
 	u32 kind;
@@ -57,6 +60,7 @@ struct epf_db_host_stats {
 	u64 rung;
 	u64 notready;	/* rings refused because the function was not READY */
 	u64 resyncs;
+	u64 unseen;	/* rings the function did not count within a second */
 };
 
 /* what a table entry failed on, said only once the table proved stable */
@@ -240,7 +244,7 @@ static int epf_db_host_refresh(struct epf_db_host *h)
 
 /* one check-and-store; 1: the table is stale */
 static int epf_db_host_ring_once(struct epf_db_host *h, unsigned int idx,
-				 struct epf_db_host_stats *st)
+				 struct epf_db_host_stats *st, u32 *handled)
 {
 	struct epf_db_host_bell *b;
 	u32 status;
@@ -257,6 +261,7 @@ static int epf_db_host_ring_once(struct epf_db_host *h, unsigned int idx,
 		rc = -EINVAL;
 		if (idx < h->count) {
 			b = &h->bells[idx];
+			*handled = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_HANDLED + 4 * idx);
 			iowrite32(b->data, h->bar[b->bar] + b->offset);
 			st->rung++;
 			rc = 0;
@@ -266,9 +271,30 @@ static int epf_db_host_ring_once(struct epf_db_host *h, unsigned int idx,
 	return rc;
 }
 
+/*
+ * A ring made while the doorbell is still pending merges into it, so ring
+ * again only once the function has counted this one (epf_db.h: HANDLED).
+ */
+static int epf_db_host_seen(struct epf_db_host *h, unsigned int idx, u32 before,
+			    struct epf_db_host_stats *st)
+{
+	u32 now;
+	int rc;
+
+	rc = read_poll_timeout(ioread32, now, now != before, 2, EPF_DB_HOST_SEEN_US, false,
+			       h->reg + MSIKIT_EPF_DB_REG_HANDLED + 4 * idx);
+	if (rc) {
+		st->unseen++;
+		dev_warn_ratelimited(&h->pdev->dev, "msikit: doorbell %u: ring not handled within %u ms\n",
+				     idx, EPF_DB_HOST_SEEN_US / 1000);
+	}
+	return rc;
+}
+
 static int epf_db_host_ring_locked(struct epf_db_host *h, unsigned int idx,
 				   struct epf_db_host_stats *st)
 {
+	u32 handled;
 	u64 before;
 	int rc, i;
 
@@ -276,8 +302,10 @@ static int epf_db_host_ring_locked(struct epf_db_host *h, unsigned int idx,
 	for (i = 0; i < 2; i++) {
 		if (h->gone)
 			return -ENODEV;
-		rc = epf_db_host_ring_once(h, idx, st);
-		if (rc <= 0)
+		rc = epf_db_host_ring_once(h, idx, st, &handled);
+		if (!rc)
+			return epf_db_host_seen(h, idx, handled, st);
+		if (rc < 0)
 			return rc;
 		before = h->resyncs;
 		rc = epf_db_host_sync(h);
@@ -410,7 +438,7 @@ static int epf_db_host_loop(struct epf_db_host *h, struct epf_db_host_req *req,
 		mutex_unlock(&h->lock);
 		if (rc == -EAGAIN)
 			usleep_range(50, 100);
-		else if (rc)
+		else if (rc && rc != -ETIMEDOUT)	/* unseen rings are counted */
 			return rc;
 		cond_resched();
 	} while (time_before(jiffies, end));
@@ -435,8 +463,8 @@ static ssize_t ring_loop_store(struct device *dev, struct device_attribute *attr
 	h->loop = st;
 	mutex_unlock(&h->lock);
 	/* the device may be on its way out: the log keeps what the loop saw */
-	dev_info(dev, "msikit: ring_loop: rung %llu notready %llu resyncs %llu: %pe\n",
-		 st.rung, st.notready, st.resyncs, ERR_PTR(rc));
+	dev_info(dev, "msikit: ring_loop: rung %llu notready %llu resyncs %llu unseen %llu: %pe\n",
+		 st.rung, st.notready, st.resyncs, st.unseen, ERR_PTR(rc));
 	return rc ?: count;
 }
 static DEVICE_ATTR_WO(ring_loop);
@@ -448,8 +476,8 @@ static ssize_t loop_stats_show(struct device *dev, struct device_attribute *attr
 	ssize_t n;
 
 	mutex_lock(&h->lock);
-	n = sysfs_emit(buf, "rung %llu notready %llu resyncs %llu\n",
-		       h->loop.rung, h->loop.notready, h->loop.resyncs);
+	n = sysfs_emit(buf, "rung %llu notready %llu resyncs %llu unseen %llu\n",
+		       h->loop.rung, h->loop.notready, h->loop.resyncs, h->loop.unseen);
 	mutex_unlock(&h->lock);
 	return n;
 }
@@ -649,7 +677,7 @@ static struct pci_driver epf_db_host_driver = {
 	.id_table = epf_db_host_ids,
 	.probe = epf_db_host_probe,
 	.remove = epf_db_host_remove,
-	.driver.dev_groups = epf_db_host_groups,
+	.dev_groups = epf_db_host_groups,
 };
 
 /* sent before the driver core drains our attributes on unbind */

@@ -52,6 +52,15 @@
 /* polled doorbell i is the register at POLLED + 4 * i */
 #define MSIKIT_EPF_DB_REG_POLLED	0x800
 
+/*
+ * HANDLED + 4 * i counts (mod 2^32) the rings the function handled on
+ * doorbell i, in any generation. A doorbell is an edge: rings that arrive
+ * while one is still pending merge into it (an MSI's pending bit, a
+ * polled register not yet polled). A host that needs each ring seen
+ * waits for this counter to move before it rings again.
+ */
+#define MSIKIT_EPF_DB_REG_HANDLED	0xc00
+
 #define MSIKIT_EPF_DB_MAX		64
 #define MSIKIT_EPF_DB_REG_BAR_BYTES	0x1000
 

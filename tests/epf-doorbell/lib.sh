@@ -20,6 +20,9 @@ need_vepc() {
 # load_epf ARGS...: the library, the controller, the host driver, then the
 # function on $EPC with ARGS (doorbells=, functions=, ...)
 load_epf() {
+	local m
+	# what a test that bailed out left behind
+	for m in msikit_epf_db msikit_epf_db_host msikit_vepc; do rmmod $m 2>/dev/null; done
 	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
 	modprobe msikit_vepc || ktap_bail "modprobe msikit_vepc failed"
 	modprobe msikit_epf_db_host || ktap_bail "modprobe msikit_epf_db_host failed"

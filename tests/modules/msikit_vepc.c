@@ -52,7 +52,7 @@ struct vepc_func {
 /* a bus window: one per distinct BAR range, so that two BARs mapping one target share it */
 struct vepc_win {
 	struct resource res;
-	bool claimed;		/* a BAR holds it */
+	struct resource *bar;	/* the BAR claimed in it first */
 	char name[48];
 };
 
@@ -315,7 +315,8 @@ static int vepc_wins_add(struct vepc *v, struct list_head *list)
  * Claim each BAR in its window. Two functions whose BARs map one target
  * (every function's doorbell BAR maps the one ITS frame) would collide in
  * the resource tree, where on a real link each BAR has its own bus
- * address: the second stays unclaimed, which ioremap() does not mind.
+ * address: the second nests in the first, which the PCI core accepts as
+ * claimed (nobody requests a doorbell window for itself alone).
  */
 static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 {
@@ -330,10 +331,12 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 			if (!(r->flags & IORESOURCE_MEM) || r->parent)
 				continue;
 			w = vepc_win_find(v, r->start, resource_size(r));
-			if (!w || w->claimed)
+			if (!w)
 				continue;
-			if (!pci_claim_resource(pdev, i))
-				w->claimed = true;
+			if (w->bar ? request_resource(w->bar, r) : pci_claim_resource(pdev, i))
+				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed\n", i, r);
+			else if (!w->bar)
+				w->bar = r;
 		}
 	}
 }
