@@ -35,7 +35,7 @@ MODULE_PARM_DESC(functions, "functions to create on the controller named by epc,
 
 unsigned int epf_db_grace_ms = 100;
 module_param_named(stale_grace_ms, epf_db_grace_ms, uint, 0444);
-MODULE_PARM_DESC(stale_grace_ms, "how long retired doorbells stay allocated after the host took the new table, ms, 0..60000 (default 100)");
+MODULE_PARM_DESC(stale_grace_ms, "how long retired doorbells stay allocated after the host took the new table or READY cleared, ms, 10..60000 (default 100)");
 
 ushort epf_db_vendor = 0x1234;
 module_param_named(vendor, epf_db_vendor, ushort, 0444);
@@ -217,8 +217,9 @@ static int epf_db_check_params(void)
 		pr_err("msikit_epf_db: poll_us=%u: 10..100000\n", epf_db_poll_us);
 		return -EINVAL;
 	}
-	if (epf_db_grace_ms > 60000) {
-		pr_err("msikit_epf_db: stale_grace_ms=%u: 0..60000\n", epf_db_grace_ms);
+	/* no less than a ring in flight needs to land: see epf_db_down() */
+	if (epf_db_grace_ms < 10 || epf_db_grace_ms > 60000) {
+		pr_err("msikit_epf_db: stale_grace_ms=%u: 10..60000\n", epf_db_grace_ms);
 		return -EINVAL;
 	}
 	if (!epf_db_functions_max || epf_db_functions_max > EPF_DB_FUNCTIONS_MAX) {

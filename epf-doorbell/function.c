@@ -123,8 +123,8 @@ static void epf_db_down(struct epf_db *db)
 	/*
 	 * A host checks READY and rings with preemption off, so a ring it
 	 * started before READY cleared lands within microseconds: give it the
-	 * grace period, to reach its handler rather than a freed event that
-	 * the ITS may hand to someone else.
+	 * grace period (10 ms at least) to reach its handler, rather than an
+	 * LPI the GIC no longer maps or an event the ITS hands to another.
 	 */
 	msleep(epf_db_grace_ms);
 	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);

@@ -38,7 +38,8 @@ while read -r t; do
 	start=$(date +%s)
 	# a script may ask for more time with a "# timeout: SECONDS" line
 	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$T/$t" | head -1)
-	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" > "$log" 2>&1
+	# stdin is not the plan: a test's reader must not move the plan's offset
+	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" < /dev/null > "$log" 2>&1
 	rc=$?
 	dmesg > "$log.dmesg"
 	# A report is a splat unless the test expects it by design ("# expect-

@@ -20,6 +20,8 @@ cycle() {
 	[ -n "$e" ] && [ -n "$h" ] || { log "function or host device missing"; return 1; }
 	echo "all 1" > "$h/ring" || { log "ring failed"; return 1; }
 	echo "all 10000" > "$h/ring_loop" 2>/dev/null &
+	# ringing before it goes
+	sleep 0.1
 	case $1 in
 	param)
 		echo > "$EPCP" || return 1
@@ -29,7 +31,7 @@ cycle() {
 	module)
 		rmmod msikit_epf_db || return 1
 		wait
-		modprobe msikit_epf_db epc="$EPC" doorbells=8 stale_grace_ms=0 || return 1
+		modprobe msikit_epf_db epc="$EPC" doorbells=8 stale_grace_ms=10 || return 1
 		;;
 	esac
 }
@@ -46,7 +48,7 @@ repeat() {
 ktap_header
 need_vepc
 irqs=$(wc -l < /proc/interrupts)
-load_epf doorbells=8 stale_grace_ms=0
+load_epf doorbells=8 stale_grace_ms=10
 ktap_result "$N unbind/bind cycles through epc, the host ringing each time" repeat param
 ktap_result "$N module unload/load cycles, the host ringing each time" repeat module
 h=$(host_dirs)

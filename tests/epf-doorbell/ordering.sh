@@ -14,7 +14,7 @@ EPCP=/sys/module/msikit_epf_db/parameters/epc
 
 ktap_header
 need_vepc
-load_epf doorbells=8 stale_grace_ms=0
+load_epf doorbells=8 stale_grace_ms=10
 e=$(epf_dirs)
 h=$(host_dirs)
 [ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
