@@ -61,7 +61,8 @@ lie() {
 
 ktap_header
 need_vepc
-ko=$(find /lib/modules/"$(uname -r)" -name msikit_epf_db.ko | head -1)
+ko=$(find -L /lib/modules/"$(uname -r)" -name msikit_epf_db.ko | head -1)
+[ -f "$ko" ] || ktap_bail "msikit_epf_db.ko not found"
 modprobe msikit_msi && modprobe msikit_vepc && modprobe msikit_epf_db_host || ktap_bail "modprobe failed"
 refused "doorbells=0" "doorbells=0" epc=$EPC doorbells=0
 refused "doorbells=65" "doorbells=65" epc=$EPC doorbells=65
