@@ -16,13 +16,12 @@ refused() {
 	local d=$1 p=$2 n
 	shift 2
 	n=$(dmesg | grep -c -- "$p")
-	# insmod: busybox's modprobe tries a module that failed to load twice
 	if insmod "$ko" "$@" 2>/dev/null; then
 		ktap_fail "$d: refused"
 		rmmod msikit_epf_db
 		return
 	fi
-	ktap_expect "$d: refused with one line" $((n + 1)) "$(dmesg | grep -c -- "$p")"
+	ktap_expect "$d: refused with one line per attempt" $((n + tries)) "$(dmesg | grep -c -- "$p")"
 	ktap_expect "$d: nothing created" "" "$(epf_dirs)"
 }
 
@@ -63,6 +62,10 @@ ktap_header
 need_vepc
 ko=$(find -L /lib/modules/"$(uname -r)" -name msikit_epf_db.ko | head -1)
 [ -f "$ko" ] || ktap_bail "msikit_epf_db.ko not found"
+# busybox's insmod calls init_module again when finit_module fails: the
+# module's init runs, and says why, once per attempt
+tries=1
+case "$(readlink -f "$(command -v insmod)")" in *busybox*) tries=2 ;; esac
 modprobe msikit_msi && modprobe msikit_vepc && modprobe msikit_epf_db_host || ktap_bail "modprobe failed"
 refused "doorbells=0" "doorbells=0" epc=$EPC doorbells=0
 refused "doorbells=65" "doorbells=65" epc=$EPC doorbells=65
