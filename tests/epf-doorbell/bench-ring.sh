@@ -64,13 +64,14 @@ unload_epf
 
 # the most doorbells one controller's functions held at once
 EPC=msikit-vepc0
-load_epf doorbells=64 functions=8
+modprobe msikit_vepc max_functions=8 && modprobe msikit_epf_db_host &&
+	modprobe msikit_epf_db epc=$EPC doorbells=64 functions=8 || ktap_bail "64 doorbells x 8 functions failed to load"
 n=0
 for e in $(epf_dirs); do
 	set -- $(cat "$e/status")
 	[ "$1" = ready ] && [ "$4" = msi ] && n=$((n + $5))
 done
-echo "bench: msi_doorbells_one_controller $n doorbells ($(epf_dirs | wc -l) functions)"
+echo "bench: msi_doorbells_one_controller_$(epf_dirs | wc -l)_functions $n doorbells"
 [ "$n" -gt 0 ] && ktap_pass "doorbells per controller" || ktap_fail "doorbells per controller"
 unload_epf
 unload_msi
