@@ -22,17 +22,18 @@ stage_tests() {
 }
 
 # build.sh --cross ABI: the foreign kernels (arm64, riscv64; scripts/
-# foreign.sh put their headers and modules tree into the root) cannot take
-# a dkms install, which builds for the root's own kernels only. Build the
-# same package source with the test modules, as dkms staged it, with the
-# root's cross gcc-14 against Debian's headers of that kernel (whose
-# scripts link to the root's amd64 kbuild programs of the same version):
-# package modules into extra/, test modules into extra/msikit-tests/.
+# foreign.sh put their headers and modules tree into the root) are not the
+# root's own, so dkms cannot install for them there, but it can build:
+# "dkms build -a ARCH" with the root's cross gcc-14 in the environment,
+# against Debian's headers of that kernel (whose scripts link to the
+# root's amd64 kbuild programs of the same version). Those are the package
+# modules the guest loads (extra/); the test modules, built from the same
+# source as dkms staged it, go into extra/msikit-tests/.
 cross_build() {
-	local fk=$1 a=${1##*-} arch cross tree
+	local fk=$1 a=${1##*-} arch cross tree darch
 	case "$a" in
-	arm64) arch=arm64 cross=aarch64-linux-gnu- ;;
-	riscv64) arch=riscv cross=riscv64-linux-gnu- ;;
+	arm64) arch=arm64 cross=aarch64-linux-gnu- darch=aarch64 ;;
+	riscv64) arch=riscv cross=riscv64-linux-gnu- darch=riscv64 ;;
 	*) die "no cross build for $fk" ;;
 	esac
 	tree=/opt/foreign/$a/$fk
@@ -44,7 +45,12 @@ cross_build() {
 		cp -a /opt/msikit/tests \$b/tests
 		make -s -j$(nproc) -C /usr/src/linux-headers-$fk ARCH=$arch CROSS_COMPILE=$cross M=\$b MSIKIT_TESTS=y modules
 		d=$tree/usr/lib/modules/$fk/extra; rm -rf \$d; mkdir -p \$d/msikit-tests
-		find \$b -name 'msikit_*.ko' ! -path '*/tests/*' -exec cp {} \$d/ ';'
+		# the package's modules as dkms itself builds them for that kernel
+		# (its host strip cannot read them: they stay unstripped)
+		env ARCH=$arch CROSS_COMPILE=$cross dkms build --force -m msikit -v $VER -k $fk \
+			-a $darch --kernelsourcedir /usr/src/linux-headers-$fk
+		cp /var/lib/dkms/msikit/$VER/$fk/$darch/module/*.ko \$d/
+		cp /var/lib/dkms/msikit/$VER/$fk/$darch/log/make.log \$d/dkms-make.log
 		cp \$b/tests/modules/*.ko \$d/msikit-tests/
 		depmod -b $tree $fk"
 }

@@ -3,7 +3,9 @@
 # make demo: on a fresh Debian machine, build the test bed, dkms-install
 # msikit into a stock Debian kernel's root, boot that kernel under QEMU with
 # an emulated CXL memory device and two edu functions, and show the DOE
-# driver at work and NTB peer interrupts between two loopback ports.
+# driver at work and NTB peer interrupts between two loopback ports; then
+# boot Debian's arm64 kernel of the same ABI on a GICv3 ITS machine and
+# show an endpoint function's doorbells rung by the host driver.
 #
 #   demo.sh [-k KERNEL]     default: the newest kernel of the matrix
 set -euo pipefail
@@ -34,4 +36,22 @@ chroot "$ROOT" dkms status msikit
 step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device and two edu functions"
 MSIKIT_QEMU_EXTRA="-device edu,bus=pcie.0 -device edu,bus=pcie.0" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
 	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
+	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'
+
+# arm64: endpoint doorbells on a GICv3 ITS. Debian's arm64 kernel of the
+# same ABI, msikit built for it by dkms (cross), QEMU virt with the nodes
+# the epf-doorbell suite adds to its device tree.
+FK=""
+if KERNELS=$K "$HERE/foreign.sh" arm64 > "$MSIKIT_CACHE/demo-foreign.log" 2>&1; then
+	FK=$(awk -v k="$K" '$1 == k && $2 == "arm64" && $4 == "ok" { print $3 }' "$ROOT/.msikit-foreign")
+fi
+if [ -z "$FK" ]; then
+	step "arm64: no Debian arm64 kernel for $K here (see $MSIKIT_CACHE/demo-foreign.log): endpoint doorbells not shown"
+	exit 0
+fi
+step "dkms build msikit for Debian's arm64 kernel $FK (cross; log: $MSIKIT_CACHE/build-$FK.log)"
+"$HERE/build.sh" --cross "$FK" | tail -1
+step "booting $FK on QEMU virt (GICv3 ITS) with a virtual endpoint controller node: the host driver rings the endpoint's doorbells"
+MSIKIT_DTS_EXTRA=$(dirname "$HERE")/tests/epf-doorbell/arm64-its.dtsi "$HERE/vm.sh" "$FK" arm64-its /bin/sh /opt/msikit/tests/demo-guest-epf.sh 2>&1 |
+	grep -a -v -E 'qemu-system-aarch64: warning|\[[0-9 .]+\] reboot' |
 	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'

@@ -20,7 +20,8 @@ h=$(ls -d /sys/bus/pci/drivers/msikit_epf_db_host/[0-9]* | head -1)
 run cat "$e/status"
 echo "# the endpoint's doorbells (index kind BAR offset data virq):"
 run cat "$e/doorbells"
-run lspci -nn -s "$(basename "$h")" 2>/dev/null
+echo "# the host side: a PCI function of the virtual bus, bound by msikit_epf_db_host"
+run cat "$h/vendor" "$h/device"
 echo "# the table the host driver read from the register BAR:"
 run cat "$h/doorbells"
 echo "# the host rings doorbell 2 three times, each waited for:"
