@@ -31,6 +31,27 @@ elif w=$(echo "$out" | ours); then
 else
 	echo "pass lint/W=1"
 fi
+# The endpoint half and its test controller build only where the kernel
+# has PCI_ENDPOINT: Debian's arm64 kernels. W=1 and sparse for those too,
+# with the cross compiler, against the arm64 headers of the same ABI that
+# foreign.sh puts into the root.
+FK=${K%-amd64}-arm64
+if [ ! -d "$ROOT/usr/src/linux-headers-$FK" ]; then
+	echo "skip lint/arm64 no $FK headers in the root (foreign.sh has not run)"
+else
+	stage
+	arm=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	if ! out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$FK" "${arm[@]}" M=$B \
+		MSIKIT_TESTS=y W=1 modules 2>&1); then
+		echo "fail lint/arm64-W=1 the build failed"
+		echo "$out" | tail -30 >&2
+	elif w=$(echo "$out" | ours); then
+		echo "fail lint/arm64-W=1 $(echo "$w" | wc -l) warnings"
+		echo "$w" >&2
+	else
+		echo "pass lint/arm64-W=1"
+	fi
+fi
 # 7.x headers use __typeof_unqual__, which the suite's sparse may not
 # parse; the kernel's Makefile then drops C=2 silently. Say so instead.
 printf 'static int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' > "$ROOT/tmp/msikit-sparse.c"

@@ -154,8 +154,8 @@ static void vepc_clear_bar(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	raw_spin_unlock_irqrestore(&v->lock, flags);
 }
 
-static const struct pci_epc_features *vepc_get_features(struct pci_epc *epc, u8 func_no,
-							 u8 vfunc_no)
+static const struct pci_epc_features *
+vepc_get_features(struct pci_epc *epc, u8 func_no, u8 vfunc_no)
 {
 	return &vepc_features;
 }
@@ -441,7 +441,8 @@ static int vepc_probe(struct platform_device *pdev)
 	int rc;
 
 	if (max_functions < 1 || max_functions > VEPC_FUNCS) {
-		dev_err(dev, "msikit_vepc: max_functions=%u: want 1..%d\n", max_functions, VEPC_FUNCS);
+		dev_err(dev, "msikit_vepc: max_functions=%u: want 1..%d\n", max_functions,
+			VEPC_FUNCS);
 		return -EINVAL;
 	}
 	v = devm_kzalloc(dev, sizeof(*v), GFP_KERNEL);
