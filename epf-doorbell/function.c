@@ -286,37 +286,37 @@ static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(doorbells);
 
-/* handled rings per doorbell of the current generation: what tests compare */
-static ssize_t rings_show(struct device *dev, struct device_attribute *attr, char *buf)
+/*
+ * Handled rings per doorbell, space-separated: of the current generation
+ * (rings), or per table index in any generation since the function came
+ * up (rings_all). What the tests compare.
+ */
+static ssize_t epf_db_counts(struct device *dev, char *buf, bool all)
 {
 	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
 	unsigned int i;
 	int n = 0;
+	s64 v;
 
 	mutex_lock(&db->lock);
-	for (i = 0; db->up && i < db->nr; i++)
-		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
-				   (unsigned long long)atomic64_read(&db->cur->bells[i].rings));
+	for (i = 0; db->up && i < db->nr; i++) {
+		v = atomic64_read(all ? &db->handled[i] : &db->cur->bells[i].rings);
+		n += sysfs_emit_at(buf, n, "%s%lld", i ? " " : "", (long long)v);
+	}
 	mutex_unlock(&db->lock);
 	n += sysfs_emit_at(buf, n, "\n");
 	return n;
 }
+
+static ssize_t rings_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return epf_db_counts(dev, buf, false);
+}
 static DEVICE_ATTR_RO(rings);
 
-/* handled rings per doorbell index, in any generation since the function came up */
 static ssize_t rings_all_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
-	unsigned int i;
-	int n = 0;
-
-	mutex_lock(&db->lock);
-	for (i = 0; db->up && i < db->nr; i++)
-		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
-				   (unsigned long long)atomic64_read(&db->handled[i]));
-	mutex_unlock(&db->lock);
-	n += sysfs_emit_at(buf, n, "\n");
-	return n;
+	return epf_db_counts(dev, buf, true);
 }
 static DEVICE_ATTR_RO(rings_all);
 
