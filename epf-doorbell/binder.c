@@ -124,6 +124,9 @@ static int epf_db_add_one(void)
 	/* the controller may have come up before this function existed */
 	pci_epc_notify_pending_init(binder.epc, epf);
 	binder.epf[binder.nr++] = epf;
+	/* that notice cannot fail, so ask (epf_db_up() said why) */
+	if (binder.epc->init_complete && !epf_db_function_up(epf))
+		return -EIO;
 	return 0;
 }
 

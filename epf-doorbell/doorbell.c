@@ -76,6 +76,9 @@ static const char *epf_db_window(struct epf_db *db)
 	if (!is_power_of_2(db->win_size) || db->win_size < SZ_4K ||
 	    !IS_ALIGNED(db->win_base, db->win_size))
 		return "the MSI doorbell frame cannot be a BAR";
+	if (db->features->bar[db->db_bar].type == BAR_FIXED &&
+	    db->features->bar[db->db_bar].fixed_size != db->win_size)
+		return "the controller's free BAR has a fixed size other than the doorbell frame's";
 	return NULL;
 }
 
@@ -161,8 +164,10 @@ static void epf_db_polled_bell(struct epf_db *db, struct epf_db_bell *bell)
 
 /*
  * A host ring sets the register; the poller takes it back to zero and
- * counts one ring. The exchange makes a ring that lands between the read
- * and the clear count at the next poll instead of vanishing.
+ * counts one ring. A plain read and clear, no atomic exchange: the BAR's
+ * memory may be non-cacheable, where atomics are not to be had. A ring
+ * that lands between the two is lost only for a host that rings again
+ * before HANDLED moved, which the protocol rules out.
  */
 static int epf_db_poll(void *data)
 {
@@ -172,17 +177,21 @@ static int epf_db_poll(void *data)
 	u32 v;
 
 	while (!kthread_should_stop()) {
+		spin_lock(&db->poll_lock);
 		for (i = 0; i < db->nr; i++) {
-			bell = &READ_ONCE(db->cur)->bells[i];
-			v = xchg((u32 __force *)&db->reg[bell->offset / 4], 0);
-			v = le32_to_cpu((__force __le32)v);
+			bell = &db->cur->bells[i];
+			v = epf_db_reg_read(db, bell->offset);
+			if (!v)
+				continue;
+			epf_db_reg_write(db, bell->offset, 0);
 			if (v == bell->data) {
 				atomic64_inc(&bell->rings);
 				epf_db_handled(db, i);
-			} else if (v) {
+			} else {
 				atomic64_inc(&db->stale);
 			}
 		}
+		spin_unlock(&db->poll_lock);
 		usleep_range(epf_db_poll_us, epf_db_poll_us + epf_db_poll_us / 4 + 1);
 	}
 	return 0;
@@ -297,11 +306,18 @@ int epf_db_bells_renew(struct epf_db *db)
 
 	if (db->old)
 		return -EBUSY;
+	if (db->polled) {
+		/* polled bells only change their data; the poller reads them */
+		spin_lock(&db->poll_lock);
+		epf_db_set_alloc(db, next, db->generation + 1);
+		db->cur = next;
+		spin_unlock(&db->poll_lock);
+		return 0;
+	}
 	rc = epf_db_set_alloc(db, next, db->generation + 1);
 	if (rc)
 		return rc;
-	if (!db->polled)
-		db->old = db->cur;
+	db->old = db->cur;
 	db->old_acked = 0;
 	WRITE_ONCE(db->cur, next);
 	return 0;

@@ -64,6 +64,8 @@ static int epf_db_set_db_bar(struct epf_db *db)
 	bar->size = db->win_size;
 	bar->barno = db->db_bar;
 	bar->flags = PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32;
+	if (db->features->bar[db->db_bar].only_64bit)
+		bar->flags |= PCI_BASE_ADDRESS_MEM_TYPE_64;
 	return pci_epc_set_bar(epf->epc, epf->func_no, epf->vfunc_no, bar);
 }
 
@@ -86,6 +88,9 @@ static int epf_db_up(struct epf_db *db)
 
 	if (db->up)
 		return 0;
+	/* a controller may announce itself to a function it has not bound yet */
+	if (!db->reg)
+		return -ENODEV;
 	rc = pci_epc_write_header(epc, epf->func_no, epf->vfunc_no, &db->header);
 	if (rc)
 		goto err;
@@ -142,8 +147,10 @@ static int epf_db_republish(struct epf_db *db)
 {
 	int rc;
 
-	if (!db->up)
+	if (!db->up) {
+		dev_warn(&db->epf->dev, "msikit: republish: the function is not up\n");
 		return -ENODEV;
+	}
 	if (db->old) {
 		dev_warn(&db->epf->dev, "msikit: generation %u is still retiring: the host has not taken generation %u yet\n",
 			 db->old->generation, db->generation);
@@ -239,6 +246,32 @@ static void epf_db_unbind(struct pci_epf *epf)
 	cancel_delayed_work_sync(&db->reaper);
 }
 
+/*
+ * The driver leaves a function (configfs unbinds it, or this module goes
+ * while configfs still holds one): undo what bind did, and leave the
+ * function nothing that points into this module.
+ */
+static void epf_db_remove(struct pci_epf *epf)
+{
+	epf_db_unbind(epf);
+	mutex_lock(&epf->lock);
+	epf->event_ops = NULL;
+	epf->header = NULL;
+	mutex_unlock(&epf->lock);
+}
+
+/* binder.c: did the controller's init notice bring the function up? */
+bool epf_db_function_up(struct pci_epf *epf)
+{
+	struct epf_db *db = epf_get_drvdata(epf);
+	bool up;
+
+	mutex_lock(&db->lock);
+	up = db->up;
+	mutex_unlock(&db->lock);
+	return up;
+}
+
 static const struct pci_epf_ops epf_db_ops = {
 	.bind = epf_db_bind,
 	.unbind = epf_db_unbind,
@@ -255,6 +288,7 @@ static int epf_db_probe(struct pci_epf *epf, const struct pci_epf_device_id *id)
 	db->nr = epf_db_doorbells;
 	db->db_bar = NO_BAR;
 	mutex_init(&db->lock);
+	spin_lock_init(&db->poll_lock);
 	INIT_DELAYED_WORK(&db->reaper, epf_db_reaper);
 	db->header.vendorid = epf_db_vendor;
 	db->header.deviceid = epf_db_device;
@@ -379,8 +413,11 @@ struct pci_epf_driver epf_db_driver = {
 	.driver = {
 		.name = "msikit_epf_db",
 		.dev_groups = epf_db_groups,
+		/* functions come and go with bind and unbind, not driver rebinding */
+		.suppress_bind_attrs = true,
 	},
 	.probe = epf_db_probe,
+	.remove = epf_db_remove,
 	.id_table = epf_db_ids,
 	.ops = &epf_db_ops,
 };

@@ -105,7 +105,11 @@ static int epf_db_host_check(struct epf_db_host *h, struct epf_db_host_bell *b,
 	bad->value = b->bar;
 	if (b->bar >= PCI_STD_NUM_BARS || !h->bar[b->bar])
 		return -EINVAL;
-	if (b->kind == MSIKIT_EPF_DB_KIND_POLLED && b->bar != reg_bar)
+	/*
+	 * Polled doorbells live in the register BAR, MSI ones never: a ring
+	 * there would write the function's own registers (HOST_GEN, say).
+	 */
+	if (b->kind == MSIKIT_EPF_DB_KIND_POLLED ? b->bar != reg_bar : b->bar == reg_bar)
 		return -EINVAL;
 	bad->field = "OFFSET";
 	bad->value = b->offset;
@@ -394,12 +398,17 @@ static ssize_t ring_store(struct device *dev, struct device_attribute *attr,
 	int rc;
 
 	if (epf_db_host_parse(buf, count, false, EPF_DB_HOST_RING_MAX, &req)) {
-		dev_dbg(dev, "ring: want \"I [N]\" or \"all [N]\", N 1..%u\n",
-			EPF_DB_HOST_RING_MAX);
+		dev_warn_ratelimited(dev, "msikit: ring: want \"I [N]\" or \"all [N]\", N 1..%u\n",
+				     EPF_DB_HOST_RING_MAX);
 		return -EINVAL;
 	}
-	if (!req.all)
-		return epf_db_host_ring_n(h, req.idx, req.n, &st) ?: count;
+	if (!req.all) {
+		rc = epf_db_host_ring_n(h, req.idx, req.n, &st);
+		if (rc == -EINVAL)
+			dev_warn_ratelimited(dev, "msikit: ring: no doorbell %u in the table\n",
+					     req.idx);
+		return rc ?: count;
+	}
 	mutex_lock(&h->lock);
 	rc = epf_db_host_refresh(h);
 	nr = h->count;
@@ -454,8 +463,8 @@ static ssize_t ring_loop_store(struct device *dev, struct device_attribute *attr
 	int rc;
 
 	if (epf_db_host_parse(buf, count, true, EPF_DB_HOST_LOOP_MS_MAX, &req)) {
-		dev_dbg(dev, "ring_loop: want \"I MS\" or \"all MS\", MS 1..%u\n",
-			EPF_DB_HOST_LOOP_MS_MAX);
+		dev_warn_ratelimited(dev, "msikit: ring_loop: want \"I MS\" or \"all MS\", MS 1..%u\n",
+				     EPF_DB_HOST_LOOP_MS_MAX);
 		return -EINVAL;
 	}
 	rc = epf_db_host_loop(h, &req, &st);

@@ -9,6 +9,7 @@
 
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/pci-epc.h>
 #include <linux/pci-epf.h>
 #include <linux/types.h>
@@ -74,6 +75,7 @@ struct epf_db {
 	/* rings handled per table index, whatever generation they reached */
 	atomic64_t handled[MSIKIT_EPF_DB_MAX];
 	struct task_struct *poller;
+	spinlock_t poll_lock;		/* the poller's pass against a new set */
 };
 
 /* module parameters, binder.c */
@@ -92,6 +94,7 @@ void epf_db_bells_teardown(struct epf_db *db);
 
 /* function.c */
 extern struct pci_epf_driver epf_db_driver;
+bool epf_db_function_up(struct pci_epf *epf);
 
 static inline void epf_db_reg_write(struct epf_db *db, u32 off, u32 val)
 {

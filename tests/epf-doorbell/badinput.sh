@@ -98,6 +98,7 @@ lie "count 65" 8 65 "COUNT 0x41"
 lie "offset past the doorbell BAR" $((ent + 8)) 0x10000 "OFFSET 0x10000"
 lie "unknown kind" $ent 9 "KIND 0x9"
 lie "BAR 5, which the function lacks" $((ent + 4)) 5 "BAR 0x5"
+lie "an MSI doorbell in the register BAR" $((ent + 4)) 0 "BAR 0x0"
 h=$(host_dirs)
 ktap_result "the truth back: each doorbell rung once more, handled once" ring_each "$h" "$e" 8 1
 ktap_result "module unload" unload_epf

@@ -351,8 +351,10 @@ static int vepc_start(struct pci_epc *epc)
 	if (v->bus)
 		return 0;
 	rc = vepc_wins_add(v, &list);
-	if (rc)
+	if (rc) {
+		pci_free_resource_list(&list);
 		return rc;
+	}
 	v->busn.name = "msikit_vepc bus";
 	v->busn.start = 0;
 	v->busn.end = 0;
@@ -388,9 +390,16 @@ static void vepc_bus_remove(struct vepc *v)
 	vepc_wins_release(v);
 }
 
+/* the link is down: the next start shows the functions bound by then */
 static void vepc_stop(struct pci_epc *epc)
 {
-	vepc_bus_remove(epc_get_drvdata(epc));
+	struct vepc *v = epc_get_drvdata(epc);
+	unsigned long flags;
+
+	vepc_bus_remove(v);
+	raw_spin_lock_irqsave(&v->lock, flags);
+	memset(v->func, 0, sizeof(v->func));
+	raw_spin_unlock_irqrestore(&v->lock, flags);
 }
 
 static const struct pci_epc_ops vepc_ops = {
