@@ -20,37 +20,34 @@ ours() {
 	grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):"
 }
 
-# A build that fails fails the line, whatever its output looks like.
-stage
-if ! out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$K" M=$B MSIKIT_TESTS=y W=1 modules 2>&1); then
-	echo "fail lint/W=1 the build failed"
-	echo "$out" | tail -30 >&2
-elif w=$(echo "$out" | ours); then
-	echo "fail lint/W=1 $(echo "$w" | wc -l) warnings"
-	echo "$w" >&2
-else
-	echo "pass lint/W=1"
-fi
-# The endpoint half and its test controller build only where the kernel
-# has PCI_ENDPOINT: Debian's arm64 kernels. W=1 and sparse for those too,
-# with the cross compiler, against the arm64 headers of the same ABI that
-# foreign.sh puts into the root.
-FK=${K%-amd64}-arm64
-if [ ! -d "$ROOT/usr/src/linux-headers-$FK" ]; then
-	echo "skip lint/arm64 no $FK headers in the root (foreign.sh has not run)"
-else
+# w1 NAME HEADERS [MAKE ARGS...]: a W=1 build against
+# /usr/src/linux-headers-HEADERS, one result line. A build that fails
+# fails the line, whatever its output looks like.
+w1() {
+	local name=$1 hdr=$2 out w
+	shift 2
 	stage
-	arm=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-	if ! out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$FK" "${arm[@]}" M=$B \
+	if ! out=$(chroot_run "$ROOT" make -j"$(nproc)" -C "/usr/src/linux-headers-$hdr" "$@" M=$B \
 		MSIKIT_TESTS=y W=1 modules 2>&1); then
-		echo "fail lint/arm64-W=1 the build failed"
+		echo "fail lint/$name the build failed"
 		echo "$out" | tail -30 >&2
 	elif w=$(echo "$out" | ours); then
-		echo "fail lint/arm64-W=1 $(echo "$w" | wc -l) warnings"
+		echo "fail lint/$name $(echo "$w" | wc -l) warnings"
 		echo "$w" >&2
 	else
-		echo "pass lint/arm64-W=1"
+		echo "pass lint/$name"
 	fi
+}
+w1 W=1 "$K"
+# The endpoint half and its test controller build only where the kernel
+# has PCI_ENDPOINT: Debian's arm64 kernels. W=1 for those too, with the
+# cross compiler, against the arm64 headers of the same ABI that
+# foreign.sh puts into the root.
+FK=${K%-amd64}-arm64
+if [ -d "$ROOT/usr/src/linux-headers-$FK" ]; then
+	w1 arm64-W=1 "$FK" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+else
+	echo "skip lint/arm64 no $FK headers in the root (foreign.sh has not run)"
 fi
 # 7.x headers use __typeof_unqual__, which the suite's sparse may not
 # parse; the kernel's Makefile then drops C=2 silently. Say so instead.
