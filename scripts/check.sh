@@ -39,11 +39,13 @@ mkdir -p "$MSIKIT_CACHE"
 exec 9>"$MSIKIT_CACHE/.lock"
 flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
 if [ -z "$SUITES" ] && [ "$DEBUG" = 1 ]; then
-	SUITES="doe msi-lib"
+	SUITES="runner doe msi-lib"
 elif [ -z "$SUITES" ]; then
-	SUITES="lint"
+	# the test bed's own self-test first: its verdict decides whether any
+	# other can be believed
+	SUITES="lint runner"
 	for d in "$SRC"/tests/*/; do
-		[ -f "$d/machine" ] && SUITES="$SUITES $(basename "$d")"
+		[ -f "$d/machine" ] && [ "$(basename "$d")" != runner ] && SUITES="$SUITES $(basename "$d")"
 	done
 fi
 
@@ -64,11 +66,37 @@ expected_skip() {
 	done < "$SRC/tests/expected-skips"
 	return 1
 }
+# The runner's self-test (tests/runner) plants failures: its results are
+# held against tests/runner/verdicts ("TEST STATUS DETAIL-GLOB" lines, the
+# status and detail this line must have), and a line is a pass only if the
+# test bed turned it the colour the self-test planted. VERDICTS is set
+# while that suite runs; vseen counts which verdicts each boot matched.
+VERDICTS=""
+declare -A vseen
+verdict() {	# verdict STATUS NAME DETAIL: sets vst and vdt to report
+	local vt vs vd i=0 t=${2#* }
+	t=${t% \[*}
+	while read -r vt vs vd; do
+		i=$((i + 1))
+		case "$vt" in ''|'#'*) continue ;; esac
+		[ "$vt" = "$t" ] && [ "$vs" = "$1" ] || continue
+		# shellcheck disable=SC2254
+		case "$3" in $vd) ;; *) continue ;; esac
+		vseen[$i]=1
+		vst=pass vdt="turned $1 as planted${3:+: $3}"
+		return
+	done < "$VERDICTS"
+	vst=fail vdt="the self-test did not plant this: $1${3:+: $3}"
+}
 tap() {	# tap STATUS NAME [DETAIL [SECONDS]]
 	local secs=${4:+ ($4 s)}
 	n=$((n + 1))
 	if [ "$1" = skip ] && ! expected_skip "$2" "${3:-}"; then
 		set -- fail "$2" "unexpected skip: ${3:-no reason} (not in tests/expected-skips)" "${4:-}"
+	fi
+	if [ -n "$VERDICTS" ]; then
+		verdict "$1" "$2" "${3:-}"
+		set -- "$vst" "$2" "$vdt" "${4:-}"
 	fi
 	case "$1" in
 	pass) pass=$((pass + 1)); echo "ok $n $2$secs" ;;
@@ -121,6 +149,9 @@ for s in $SUITES; do
 	done
 done
 FOREIGN_SETUP=ok
+# lint.sh's arm64 W=1 line may skip only where foreign.sh never ran
+FOREIGN_RAN=""
+[ -n "$FARCHS" ] && FOREIGN_RAN=1
 if [ -n "$FARCHS" ] && ! KERNELS="$KERNELS" "$HERE/foreign.sh" $FARCHS > "$OUT/foreign.txt" 2>&1; then
 	sed 's/^/# /' "$OUT/foreign.txt" | tail -10
 	tap fail "setup/foreign" "see ${OUT#"$SRC/"}/foreign.txt"
@@ -224,7 +255,6 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
 		/msikit-plan /msikit-out > "$serial" 2>&1
-	spent[$s]=$(( ${spent[$s]:-0} + $(date +%s) - t1 ))
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
@@ -238,15 +268,70 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		set -- $line
 		rc=$3 secs=$4
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
+		# make soak's figures: each stress's and fuzz's own summary
+		[ "$SCALE" = soak ] && grep -a -E '^bench:|^# (scale|fuzz|calls|errno)' "$log"
 		case "$rc" in
 		0) tap pass "$k $name$tag" "" "$secs" ;;
 		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log" | sed 's/^SKIP *//')" "$secs" ;;
 		*)
-			tap fail "$k $name$tag" "exit $rc, see ${log#"$SRC/"}" "$secs"
+			klog=$(grep -a -m1 '^# kernel log: ' "$log" | cut -c3- | cut -c1-160)
+			tap fail "$k $name$tag" "exit $rc${klog:+: $klog}, see ${log#"$SRC/"}" "$secs"
 			grep -a -E '^not ok|^# (kernel log|expected|timed)|^Bail' "$log" | head -8 | sed 's/^/#   /'
 			;;
 		esac
+		# A check that skipped inside a test that ran is a skip too, with
+		# its own reason, held against tests/expected-skips like any other.
+		[ "$rc" = 4 ] && continue
+		while read -r what; do
+			tap skip "$k $name$tag" "$what"
+		done < <(inner_skips "$log")
 	done < "$plan"
+	boot_result "$k" "$s" "$tag" "$serial" "$out"
+}
+
+# inner_skips LOG: "DESCRIPTION: REASON" of each "ok N DESCRIPTION # SKIP
+# REASON" line of a test's KTAP output
+inner_skips() {
+	sed -n 's/^ok [0-9][0-9]* \(.*\) # SKIP \(.*\)$/\1: \2/p' "$1" | tr -d '\r'
+}
+
+# boot_result KERNEL SUITE TAG SERIAL OUT: the boot's own line. The guest
+# runner charges to it whatever the kernel reported before the first test
+# and after the last (MSIKIT-BOOT); what it printed while powering off
+# reaches only the console, which is scanned here from that line on.
+boot_result() {
+	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail
+	line=$(grep -a '^MSIKIT-BOOT ' "$serial" | tail -1 | tr -d '\r')
+	if [ -z "$line" ]; then
+		tap fail "$k $s/boot+shutdown$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
+	else
+		set -- $line
+		rc=$2 secs=$3
+		shift 3
+		why=$*
+		tail=$(sed -n '/^MSIKIT-BOOT /,$p' "$serial" | tr -d '\r' | sed 1d |
+		       awk -f "$SRC/tests/lib/kscan.awk")
+		if [ -n "$tail" ]; then
+			why=${why#clean}
+			rc=99 why="${why}${why:+; }while powering off: $tail"
+		fi
+		if [ "$rc" = 0 ]; then
+			tap pass "$k $s/boot+shutdown$tag" "" "$secs"
+		else
+			tap fail "$k $s/boot+shutdown$tag" "kernel log: $(echo "$why" | cut -c1-200), see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
+		fi
+	fi
+	# the self-test must have seen each of its planted verdicts in this boot
+	[ -n "$VERDICTS" ] || return 0
+	local i=0 vt vs vd save=$VERDICTS
+	VERDICTS=""
+	while read -r vt vs vd; do
+		i=$((i + 1))
+		case "$vt" in ''|'#'*) continue ;; esac
+		[ -n "${vseen[$i]:-}" ] || tap fail "$k $vt$tag" "the self-test planted \"$vs $vd\" and the test bed never reported it"
+	done < "$save"
+	VERDICTS=$save
+	vseen=()
 }
 
 declare -A spent
@@ -256,20 +341,46 @@ for s in $SUITES; do
 		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] || [ "$DEBUG" = 1 ] && continue
 		tl=$(date +%s) t1=$tl
 		for k in $KERNELS; do
+			# lint.sh's lines, then its exit status: a lint.sh that
+			# dies early adds no lines, and must not add no failure
+			KERNEL=$k MSIKIT_FOREIGN=$FOREIGN_RAN "$HERE/lint.sh" > "$OUT/lint-$k.tap" 2>"$OUT/lint-$k.txt"
+			rc=$?
 			while read -r st name detail; do
 				tap "$st" "$k $name" "$detail" "$(( $(date +%s) - t1 ))"
 				t1=$(date +%s)
-			done < <(KERNEL=$k "$HERE/lint.sh" 2>"$OUT/lint-$k.txt")
+			done < "$OUT/lint-$k.tap"
+			[ "$rc" = 0 ] || tap fail "$k lint/lint.sh" "exited $rc, see ${OUT#"$SRC/"}/lint-$k.txt"
 		done
 		spent[lint]=$(( $(date +%s) - tl ))
 		continue
 	fi
 	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
-	for k in $KERNELS; do
+	tl=$(date +%s)
+	ks=$KERNELS
+	VERDICTS=""
+	if [ "$s" = runner ]; then
+		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] && continue
+		# one boot per architecture is enough to test the test bed
+		ks=$(echo $KERNELS | cut -d' ' -f1)
+		# the host half: the report scanner and the log slicer against
+		# every report format and a stream that lost records
+		t1=$(date +%s)
+		"$SRC/tests/runner/scan-fixtures.sh" > "$OUT/scan-fixtures.tap" 2> "$OUT/scan-fixtures.txt"
+		rc=$?
+		while read -r st name detail; do
+			tap "$st" "$name" "$detail" "$(( $(date +%s) - t1 ))"
+		done < "$OUT/scan-fixtures.tap"
+		[ "$rc" = 0 ] || tap fail "runner/scan-fixtures.sh" "exited $rc, see ${OUT#"$SRC/"}/scan-fixtures.txt"
+		VERDICTS=$SRC/tests/runner/verdicts
+		[ "$DEBUG" = 1 ] && VERDICTS=$VERDICTS.debug
+	fi
+	for k in $ks; do
 		for m in $(suite_machines "$s"); do
 			run_suite "$k" "$s" "$m"
 		done
 	done
+	VERDICTS=""
+	spent[$s]=$(( $(date +%s) - tl ))
 done
 
 # Removing the package takes its modules with it, on every kernel (the
@@ -285,13 +396,21 @@ if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ] && [ "$DEBUG" = 0 ]; then
 		tap fail "package/remove" "dpkg -r exit $rc; left: $(echo $left)" "$(( $(date +%s) - t1 ))"
 	fi
 
-	# Seconds per suite against the budget of tests/budget (the README's
-	# table): growth shows before it breaks CI's limit.
+	# Seconds per suite against tests/budget, the one place they are
+	# written: growth shows before it breaks CI's limit, and a suite that
+	# took more than twice its budget (a hang no per-test timeout caught,
+	# a retry loop) fails; ordinary noise does not.
 	while read -r bs bsecs; do
 		case "$bs" in ''|'#'*) continue ;; esac
 		[ "$bs" = total ] && { budget_total=$bsecs; continue; }
-		[ -n "${spent[$bs]:-}" ] && echo "# budget: $bs ${spent[$bs]} s of $bsecs s"
+		[ -n "${spent[$bs]:-}" ] || continue
+		echo "# budget: $bs ${spent[$bs]} s of $bsecs s"
+		[ "${spent[$bs]}" -le $((2 * bsecs)) ] ||
+			tap fail "budget/$bs" "took ${spent[$bs]} s, more than twice its budget of $bsecs s (tests/budget)"
 	done < "$SRC/tests/budget"
+	for bs in "${!spent[@]}"; do
+		grep -q "^$bs[[:space:]]" "$SRC/tests/budget" || tap fail "budget/$bs" "no budget in tests/budget"
+	done
 	echo "# budget: whole check $(( $(date +%s) - t0 )) s of ${budget_total:-2700} s"
 fi
 echo "# elapsed $(( $(date +%s) - t0 )) s"

@@ -236,7 +236,7 @@ case "$K" in *-msikit-debug) kargs=" no5lvl" ;; esac
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \
-	-append 'console=$console panic=-1 oops=panic loglevel=4 no_hash_pointers$kargs' \
+	-append 'console=$console panic=-1 oops=panic loglevel=4 log_buf_len=4M no_hash_pointers$kargs' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
 	$serial"

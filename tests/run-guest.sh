@@ -1,36 +1,88 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the guest: every test script of the plan, one at a time, with
-# a kernel-log check after each. A WARN, BUG, oops, lockdep or refcount
-# report fails the test that was running, whatever the script said.
+# a kernel-log check after each. A kernel report (tests/lib/kscan.awk: a
+# WARN, BUG, oops, stack dump, lockup, stall, unhandled interrupt, lockdep,
+# KASAN, kmemleak or refcount report, in any of the matrix's three
+# architectures' spellings) fails the test that was running, whatever the
+# script said.
 #
 #   run-guest.sh PLAN OUTDIR
+#
+# Nothing the kernel prints goes unread. A reader copies /dev/kmsg for the
+# whole boot into $K (clearing the log, which tests rely on to read only
+# their own lines with dmesg, does not touch what a /dev/kmsg reader gets).
+# A test's log is every record after the previous test's end marker up to
+# its own: what printed between two tests is charged to the second. The
+# boot before the first test and what prints after the last one (a tail
+# wait, then a final marker) are charged to the boot's own result,
+# MSIKIT-BOOT, which check.sh reports as SUITE/boot+shutdown.
 PLAN=$1 OUT=$2
 T=/opt/msikit/tests
+L=$T/lib
+K=/tmp/msikit-kmsg
 mkdir -p "$OUT"
 export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
-
-SPLAT='WARNING:|BUG:|No irq handler for vector|spurious APIC|Oops|general protection fault|refcount_t:|UBSAN:|KASAN:|kmemleak|ODEBUG:|INFO: task .* blocked|INFO: rcu|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|Call Trace:'
 
 # The debug kernel of make check-debug has kmemleak and lockdep. A leak is
 # charged to the test that made it: scan before the test and forget what
 # that found, then after it, once kmemleak's minimum object age (5 s) has
 # passed, scan twice (an object written to since the last scan is not
-# reported yet). Lockdep turns itself off after its first report: a test
-# that starts with it off was not checked and cannot pass.
+# reported yet), before the test's log is cut. Lockdep turns itself off
+# after its first report: a test that starts with it off was not checked
+# and cannot pass.
 KML=/sys/kernel/debug/kmemleak
 LDS=/proc/lockdep_stats
 [ -w $KML ] || KML=""
 [ -r $LDS ] || LDS=""
-dmesg > "$OUT/boot.dmesg"
+# what is printed after the last test that the runner still waits for
+TAIL=${MSIKIT_TAIL:-2}
+
+# cat exits when the kernel overwrote records it had not read (EPIPE); the
+# next one starts again at the oldest record and kslice.awk drops what it
+# has seen and reports the gap.
+: > $K
+( while :; do cat /dev/kmsg; sleep 1; done ) >> $K 2>/dev/null &
+reader=$!
+
+seq=-1 nmark=0
+# cut NAME FILE: write a marker record, wait until the reader has it, and
+# put every record since the last cut into FILE. Fails if the reader is
+# gone or stuck (then this cut's records cannot be read).
+cut() {
+	nmark=$((nmark + 1))
+	echo "<6>msikit-run: $nmark $1" > /dev/kmsg
+	i=0
+	until grep -q "msikit-run: $nmark $1\$" $K; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "msikit-run: the kernel log reader lost marker $nmark" > "$2"; return 1; }
+		# busybox built without fractional sleep says so and takes 1 s
+		sleep 0.1 2>/dev/null || sleep 1
+	done
+	awk -v from=$seq -v marker="msikit-run: $nmark $1" -v seqfile=/tmp/msikit-seq -f $L/kslice.awk $K > "$2"
+	seq=$(cat /tmp/msikit-seq)
+}
+
+# scan LOG-DMESG WANT NOTE: the first report of the log that is not forgiven
+scan() {
+	rm -f "$3"
+	awk -v want="$2" -v known=$T/known-kernel-reports -v note="$3" -f $L/kscan.awk "$1"
+}
+
 # a report before the first test (the kernel's own boot) is named as such
-bootsplat=$(grep -E "$SPLAT" "$OUT/boot.dmesg" | head -1)
+if cut boot "$OUT/boot.dmesg"; then
+	bootsplat=$(scan "$OUT/boot.dmesg" "" "")
+else
+	bootsplat="the kernel log reader did not start"
+fi
 
 while read -r t; do
 	[ -n "$t" ] || continue
 	name=$(echo "$t" | sed 's|\.sh$||')
 	log=$OUT/$(echo "$name" | tr / _).log
-	# -c, not -C: busybox (the foreign guests' shell and tools) has no -C
+	# -c, not -C: busybox (the foreign guests' shell and tools) has no -C.
+	# The reader has every record already: this only gives the test a
+	# dmesg of its own.
 	dmesg -c > /dev/null
 	lockdep_off=""
 	[ -n "$LDS" ] && grep -q 'debug_locks: *0' $LDS && lockdep_off=1
@@ -41,54 +93,24 @@ while read -r t; do
 	# stdin is not the plan: a test's reader must not move the plan's offset
 	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" < /dev/null > "$log" 2>&1
 	rc=$?
-	dmesg > "$log.dmesg"
-	# A report is a splat unless the test expects it by design ("# expect-
-	# warn: FUNCTION" on its WARNING line) or it is a known report of the
-	# kernel's own with no msikit function or module in it (tests/known-
-	# kernel-reports).
-	want=$(sed -n 's/^# expect-warn: \(.*\)$/\1/p' "$T/$t" | head -1)
-	rm -f "$log.known"
-	splat=$(awk -v w="$want" -v known="$T/known-kernel-reports" -v note="$log.known" '
-		BEGIN {
-			while ((getline l < known) > 0)
-				if (l != "" && l !~ /^#/)
-					kn[++nk] = l
-		}
-		function is_known(   i, j, n, f) {
-			if (ours)
-				return 0
-			for (i = 1; i <= nk; i++) {
-				n = split(kn[i], f, "|")
-				for (j = 2; j <= n && index(blk, f[j]); j++)
-					;
-				if (j > n) {
-					print f[1] > note
-					return 1
-				}
-			}
-			return 0
-		}
-		function flush() {
-			if (inb && !(w != "" && index(first, "WARNING:") && index(first, w)) && !is_known())
-				printf "%s", blk
-			inb = ours = 0
-			blk = ""
-		}
-		/WARNING:|BUG:|INFO: / { flush(); inb = 1; first = $0 }
-		inb && /msikit_|\[msikit/ && !/Modules linked in:/ { ours = 1 }
-		inb { blk = blk $0 "\n"; if (/---\[ end trace|<\/TASK>/) flush(); next }
-		{ print }
-		END { flush() }' "$log.dmesg" | grep -E "$SPLAT" | head -1)
-	[ -s "$log.known" ] && echo "# kernel log: a known report of the kernel's own, not msikit's:" \
-		"$(sort -u "$log.known" | tr '\n' ' ')(tests/known-kernel-reports)" >> "$log"
 	if [ -n "$KML" ]; then
 		sleep 6
 		echo scan > $KML
 		echo scan > $KML
 		cat $KML > "$log.kmemleak"
-		[ -s "$log.kmemleak" ] && [ -z "$splat" ] &&
-			splat="kmemleak: $(grep -c unreferenced "$log.kmemleak") unreferenced objects, see $(basename "$log").kmemleak"
 	fi
+	splat=""
+	cut "end $name" "$log.dmesg" || splat=$(cat "$log.dmesg")
+	# A report is a splat unless the test expects it by design ("# expect-
+	# warn: FUNCTION" on its WARNING line) or it is a known report of the
+	# kernel's own with no msikit function or module in it (tests/known-
+	# kernel-reports).
+	want=$(sed -n 's/^# expect-warn: \(.*\)$/\1/p' "$T/$t" | head -1)
+	[ -n "$splat" ] || splat=$(scan "$log.dmesg" "$want" "$log.known")
+	[ -s "$log.known" ] && echo "# kernel log: a known report of the kernel's own, not msikit's:" \
+		"$(sort -u "$log.known" | tr '\n' ' ')(tests/known-kernel-reports)" >> "$log"
+	[ -s "$log.kmemleak" ] && [ -z "$splat" ] &&
+		splat="kmemleak: $(grep -c unreferenced "$log.kmemleak") unreferenced objects, see $(basename "$log").kmemleak"
 	[ -n "$lockdep_off" ] && [ -z "$splat" ] &&
 		splat="lockdep was off when this test started (${bootsplat:+the kernel reported while booting, before any test: $bootsplat; }an earlier report turned it off): not checked"
 	if [ -n "$splat" ]; then
@@ -99,4 +121,25 @@ while read -r t; do
 	case "$rc" in 124|143) echo "# timed out" >> "$log" ;; esac
 	echo "MSIKIT-RESULT $name $rc $(( $(date +%s) - start ))"
 done < "$PLAN"
+
+# The boot and the tail after the last test: deferred work, timers and RCU
+# callbacks of the last test print here.
+start=$(date +%s)
+sleep "$TAIL"
+[ -n "$KML" ] && { echo scan > $KML; echo scan > $KML; cat $KML > "$OUT/shutdown.kmemleak"; }
+if cut shutdown "$OUT/shutdown.dmesg"; then
+	splat=$(scan "$OUT/shutdown.dmesg" "" "")
+	[ -n "$splat" ] && splat="after the last test: $splat"
+else
+	splat=$(cat "$OUT/shutdown.dmesg")
+fi
+[ -n "$bootsplat" ] && splat="while booting: $bootsplat${splat:+; $splat}"
+[ -s "$OUT/shutdown.kmemleak" ] && [ -z "$splat" ] &&
+	splat="kmemleak: $(grep -c unreferenced "$OUT/shutdown.kmemleak") unreferenced objects after the last test"
+kill $reader 2>/dev/null
+# What the kernel prints while powering off reaches only the console:
+# every level goes there from now on, and check.sh scans the console after
+# the MSIKIT-BOOT line.
+echo 8 > /proc/sys/kernel/printk
+echo "MSIKIT-BOOT $([ -n "$splat" ] && echo 99 || echo 0) $(( $(date +%s) - start )) ${splat:-clean}"
 sync

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_report: TEST ONLY. Makes the kernel print a report on demand, so
+ * the test runner's self-test (tests/runner) can show that each kind of
+ * report turns the test that was running red. Nothing here is used by
+ * msikit's modules; never load it outside the test bed.
+ *
+ * Write a kind to /sys/module/msikit_report/parameters/report (or pass
+ * report= at load):
+ *   warn       a WARN() with its backtrace
+ *   stack      a bare dump_stack(), as drivers print for "cannot happen"
+ *   unhandled  an interrupt nobody handles, raised until the core's
+ *              spurious-interrupt detector reports "nobody cared" and
+ *              disables it
+ *   leak       a kmalloc() whose pointer is dropped: only kmemleak (the
+ *              debug kernel of make check-debug) can see it
+ *   none       nothing (the clean control)
+ * With delay_ms set first, the report comes from a delayed work that long
+ * after the write, to land between two tests or after the last one.
+ *
+ * The unhandled interrupt is a software one (descriptors of its own on the
+ * dummy chip, raised with generic_handle_irq_safe()), so every machine of
+ * the matrix has it; what reports it is the core's own note_interrupt().
+ */
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+/*
+ * note_interrupt() reports after 99,900 unhandled of 100,000, counting
+ * anew after a 100 ms pause: raise until the core disables the line, with
+ * room for a few pauses on a loaded host.
+ */
+#define REPORT_RAISES	1000000
+
+static unsigned int delay_ms;
+module_param(delay_ms, uint, 0644);
+MODULE_PARM_DESC(delay_ms, "report this long after the write, from a delayed work");
+
+static int report_irq = -1;
+static bool report_irq_requested;
+static char report_pending[16];
+static DEFINE_MUTEX(report_lock);
+
+static irqreturn_t report_nobody(int irq, void *data)
+{
+	return IRQ_NONE;
+}
+
+static int report_unhandled(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (report_irq < 0) {
+		report_irq = irq_alloc_desc(NUMA_NO_NODE);
+		if (report_irq < 0)
+			return report_irq;
+		irq_set_chip_and_handler_name(report_irq, &dummy_irq_chip,
+					      handle_simple_irq, "msikit_report");
+	}
+	if (!report_irq_requested) {
+		ret = request_irq(report_irq, report_nobody, 0, "msikit_report",
+				  &report_irq);
+		if (ret)
+			return ret;
+		report_irq_requested = true;
+	}
+	for (i = 0; i < REPORT_RAISES; i++) {
+		/* the core disables the line when it reports */
+		if (irqd_irq_disabled(irq_get_irq_data(report_irq)))
+			break;
+		ret = generic_handle_irq_safe(report_irq);
+		if (ret)
+			return ret;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	if (!irqd_irq_disabled(irq_get_irq_data(report_irq))) {
+		pr_warn("msikit_report: %u unhandled interrupts and no report\n", i);
+		return -EIO;
+	}
+	return 0;
+}
+
+static noinline void report_leak(void)
+{
+	void *p = kmalloc(96, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x5a, 96);
+	pr_info("msikit_report: leaked an object of 96 bytes\n");
+}
+
+static int report_do(const char *kind)
+{
+	if (sysfs_streq(kind, "none"))
+		return 0;
+	if (sysfs_streq(kind, "warn")) {
+		WARN(1, "msikit_report: planted WARN\n");
+		return 0;
+	}
+	if (sysfs_streq(kind, "stack")) {
+		pr_err("msikit_report: planted stack dump\n");
+		dump_stack();
+		return 0;
+	}
+	if (sysfs_streq(kind, "unhandled"))
+		return report_unhandled();
+	if (sysfs_streq(kind, "leak")) {
+		report_leak();
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void report_work_fn(struct work_struct *work)
+{
+	mutex_lock(&report_lock);
+	report_do(report_pending);
+	mutex_unlock(&report_lock);
+}
+static DECLARE_DELAYED_WORK(report_work, report_work_fn);
+
+static bool report_kind_valid(const char *kind)
+{
+	static const char * const kinds[] = {
+		"none", "warn", "stack", "unhandled", "leak",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (sysfs_streq(kind, kinds[i]))
+			return true;
+	return false;
+}
+
+static int report_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = 0;
+
+	if (!report_kind_valid(val)) {
+		pr_warn("msikit_report: unknown report kind '%.15s'\n", val);
+		return -EINVAL;
+	}
+	mutex_lock(&report_lock);
+	if (delay_ms) {
+		strscpy(report_pending, val, sizeof(report_pending));
+		strim(report_pending);
+		mod_delayed_work(system_wq, &report_work,
+				 msecs_to_jiffies(delay_ms));
+	} else {
+		ret = report_do(val);
+	}
+	mutex_unlock(&report_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops report_ops = {
+	.set = report_set,
+};
+module_param_cb(report, &report_ops, NULL, 0200);
+MODULE_PARM_DESC(report, "warn, stack, unhandled, leak or none: print that report");
+
+static int __init report_init(void)
+{
+	return 0;
+}
+
+static void __exit report_exit(void)
+{
+	cancel_delayed_work_sync(&report_work);
+	if (report_irq_requested)
+		free_irq(report_irq, &report_irq);
+	if (report_irq >= 0)
+		irq_free_desc(report_irq);
+}
+
+module_init(report_init);
+module_exit(report_exit);
+MODULE_DESCRIPTION("TEST ONLY: kernel reports on demand for the msikit test runner's self-test");
+MODULE_LICENSE("GPL");
