@@ -290,26 +290,33 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 }
 
 # inner_skips LOG: "DESCRIPTION: REASON" of each "ok N DESCRIPTION # SKIP
-# REASON" line of a test's KTAP output
+# REASON" line of a test's KTAP output (TAP's directive is any case, its
+# reason optional; a test program's "ok N - DESCRIPTION" too)
 inner_skips() {
-	sed -n 's/^ok [0-9][0-9]* \(.*\) # SKIP \(.*\)$/\1: \2/p' "$1" | tr -d '\r'
+	tr -d '\r' < "$1" |
+	sed -E -n 's/^ok [0-9]+ (- )?(.*[^ ]) *# *[Ss][Kk][Ii][Pp]( +(.*))?$/\2: \4/p' |
+	sed 's/: $/: no reason given/'
 }
 
 # boot_result KERNEL SUITE TAG SERIAL OUT: the boot's own line. The guest
 # runner charges to it whatever the kernel reported before the first test
-# and after the last (MSIKIT-BOOT); what it printed while powering off
-# reaches only the console, which is scanned here from that line on.
+# and after the last (MSIKIT-BOOT, with the time of its last record); what
+# the kernel printed after that, while powering off, reached only the
+# console: its lines stamped later than that are scanned here. (A console
+# may print late, after MSIKIT-BOOT, what the runner has charged already.)
 boot_result() {
-	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail
+	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs stamp why tail
 	line=$(grep -a '^MSIKIT-BOOT ' "$serial" | tail -1 | tr -d '\r')
 	if [ -z "$line" ]; then
 		tap fail "$k $s/boot+shutdown$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
 	else
 		set -- $line
-		rc=$2 secs=$3
-		shift 3
+		rc=$2 secs=$3 stamp=$4
+		shift 4
 		why=$*
-		tail=$(sed -n '/^MSIKIT-BOOT /,$p' "$serial" | tr -d '\r' | sed 1d |
+		tail=$(tr -d '\r' < "$serial" |
+		       awk -v t="$stamp" 'match($0, /^\[ *[0-9]+\.[0-9]+\]/) &&
+				substr($0, 2, RLENGTH - 2) + 0 > t + 0' |
 		       awk -f "$SRC/tests/lib/kscan.awk")
 		if [ -n "$tail" ]; then
 			why=${why#clean}

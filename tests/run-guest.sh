@@ -25,24 +25,37 @@ mkdir -p "$OUT"
 export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
 
 # The debug kernel of make check-debug has kmemleak and lockdep. A leak is
-# charged to the test that made it: scan before the test and forget what
-# that found, then after it, once kmemleak's minimum object age (5 s) has
-# passed, scan twice (an object written to since the last scan is not
-# reported yet), before the test's log is cut. Lockdep turns itself off
-# after its first report: a test that starts with it off was not checked
-# and cannot pass.
+# charged to the test that made it: kmemleak's own scanning thread is off
+# (its reports would land in whichever test runs then), what the boot
+# leaked is reported with the boot, and after each test, once kmemleak's
+# minimum object age (5 s) has passed, two scans (an object written to
+# since the last scan is not reported yet) report and then forget what the
+# test leaked, before its log is cut. Lockdep turns itself off after its
+# first report: a test that starts with it off was not checked and cannot
+# pass.
 KML=/sys/kernel/debug/kmemleak
 LDS=/proc/lockdep_stats
 [ -w $KML ] || KML=""
 [ -r $LDS ] || LDS=""
 # what is printed after the last test that the runner still waits for
-TAIL=${MSIKIT_TAIL:-2}
+TAIL=${MSIKIT_TAIL:-1}
+# A test may leave a command here for the runner to run just after the
+# test's log is cut: the runner's self-test plants a report between two
+# tests, and after the last one, with it.
+HOOK=/tmp/msikit-after-cut
 
 # cat exits when the kernel overwrote records it had not read (EPIPE); the
 # next one starts again at the oldest record and kslice.awk drops what it
 # has seen and reports the gap.
 : > $K
-( while :; do cat /dev/kmsg; sleep 1; done ) >> $K 2>/dev/null &
+(
+	while :; do
+		cat /dev/kmsg &
+		echo $! > $K.pid
+		wait $!
+		sleep 1
+	done
+) >> $K 2>/dev/null &
 reader=$!
 
 seq=-1 nmark=0
@@ -59,8 +72,19 @@ cut() {
 		# busybox built without fractional sleep says so and takes 1 s
 		sleep 0.1 2>/dev/null || sleep 1
 	done
-	awk -v from=$seq -v marker="msikit-run: $nmark $1" -v seqfile=/tmp/msikit-seq -f $L/kslice.awk $K > "$2"
-	seq=$(cat /tmp/msikit-seq)
+	awk -v from=$seq -v marker="msikit-run: $nmark $1" -v seqfile=$K.seq -f $L/kslice.awk $K > "$2"
+	# grep saw the marker: a slicer that did not would cut the next test
+	# from the start of the boot
+	[ "$(cat $K.seq)" -ge 0 ] || { echo "msikit-run: the slicer lost marker $nmark" >> "$2"; return 1; }
+	seq=$(cat $K.seq)
+}
+
+# kmemleak_report FILE: report what is unreferenced now, then forget it
+kmemleak_report() {
+	echo scan > $KML
+	echo scan > $KML
+	cat $KML > "$1"
+	echo clear > $KML
 }
 
 # scan LOG-DMESG WANT NOTE: the first report of the log that is not forgiven
@@ -69,12 +93,15 @@ scan() {
 	awk -v want="$2" -v known=$T/known-kernel-reports -v note="$3" -f $L/kscan.awk "$1"
 }
 
+[ -n "$KML" ] && { echo scan=off > $KML; kmemleak_report "$OUT/boot.kmemleak"; }
 # a report before the first test (the kernel's own boot) is named as such
 if cut boot "$OUT/boot.dmesg"; then
 	bootsplat=$(scan "$OUT/boot.dmesg" "" "")
 else
 	bootsplat="the kernel log reader did not start"
 fi
+[ -s "$OUT/boot.kmemleak" ] && [ -z "$bootsplat" ] &&
+	bootsplat="kmemleak: $(grep -c unreferenced "$OUT/boot.kmemleak") unreferenced objects, see boot.kmemleak"
 
 while read -r t; do
 	[ -n "$t" ] || continue
@@ -84,9 +111,9 @@ while read -r t; do
 	# The reader has every record already: this only gives the test a
 	# dmesg of its own.
 	dmesg -c > /dev/null
+	rm -f $HOOK
 	lockdep_off=""
 	[ -n "$LDS" ] && grep -q 'debug_locks: *0' $LDS && lockdep_off=1
-	[ -n "$KML" ] && { echo scan > $KML; echo clear > $KML; }
 	start=$(date +%s)
 	# a script may ask for more time with a "# timeout: SECONDS" line
 	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$T/$t" | head -1)
@@ -95,12 +122,11 @@ while read -r t; do
 	rc=$?
 	if [ -n "$KML" ]; then
 		sleep 6
-		echo scan > $KML
-		echo scan > $KML
-		cat $KML > "$log.kmemleak"
+		kmemleak_report "$log.kmemleak"
 	fi
 	splat=""
 	cut "end $name" "$log.dmesg" || splat=$(cat "$log.dmesg")
+	[ -f $HOOK ] && { sh $HOOK > /dev/null 2>&1; rm -f $HOOK; }
 	# A report is a splat unless the test expects it by design ("# expect-
 	# warn: FUNCTION" on its WARNING line) or it is a known report of the
 	# kernel's own with no msikit function or module in it (tests/known-
@@ -126,20 +152,23 @@ done < "$PLAN"
 # callbacks of the last test print here.
 start=$(date +%s)
 sleep "$TAIL"
-[ -n "$KML" ] && { echo scan > $KML; echo scan > $KML; cat $KML > "$OUT/shutdown.kmemleak"; }
+[ -n "$KML" ] && kmemleak_report "$OUT/shutdown.kmemleak"
+# What the kernel prints while powering off reaches only the console: every
+# level goes there from now on. check.sh scans the console for records
+# stamped after the shutdown marker, whose time MSIKIT-BOOT carries (a
+# console may print late: what it prints of earlier records was charged
+# here already).
+echo 8 > /proc/sys/kernel/printk
 if cut shutdown "$OUT/shutdown.dmesg"; then
 	splat=$(scan "$OUT/shutdown.dmesg" "" "")
 	[ -n "$splat" ] && splat="after the last test: $splat"
 else
 	splat=$(cat "$OUT/shutdown.dmesg")
 fi
+stamp=$(sed -n '$s/^\[ *\([0-9][0-9]*\.[0-9]*\)\].*/\1/p' "$OUT/shutdown.dmesg")
 [ -n "$bootsplat" ] && splat="while booting: $bootsplat${splat:+; $splat}"
 [ -s "$OUT/shutdown.kmemleak" ] && [ -z "$splat" ] &&
 	splat="kmemleak: $(grep -c unreferenced "$OUT/shutdown.kmemleak") unreferenced objects after the last test"
-kill $reader 2>/dev/null
-# What the kernel prints while powering off reaches only the console:
-# every level goes there from now on, and check.sh scans the console after
-# the MSIKIT-BOOT line.
-echo 8 > /proc/sys/kernel/printk
-echo "MSIKIT-BOOT $([ -n "$splat" ] && echo 99 || echo 0) $(( $(date +%s) - start )) ${splat:-clean}"
+kill $reader $(cat $K.pid) 2>/dev/null
+echo "MSIKIT-BOOT $([ -n "$splat" ] && echo 99 || echo 0) $(( $(date +%s) - start )) ${stamp:-0} ${splat:-clean}"
 sync

@@ -19,7 +19,7 @@
 # arm64's die() says "Internal error:". A line the runner itself writes
 # when records were lost is a report too: what was lost was not scanned.
 function is_report(l) {
-	return l ~ /WARNING:|BUG:|Oops|general protection fault|Unable to handle kernel|Internal error:|kernel BUG at|Kernel panic|[Cc]all [Tt]race:|refcount_t:|UBSAN:|KASAN:|ODEBUG:|kmemleak: [0-9]+ new suspected|unreferenced object|INFO: task .* blocked|blocked for more than [0-9]+ seconds|hung_task|INFO: rcu|rcu: INFO:|detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|nobody cared|Disabling IRQ #|No irq handler for vector|spurious APIC|Unexpected interrupt|list_(add|del) corruption|stack-protector|Bad page (state|map)|SError|Bad mode in|msikit-run: [0-9]+ kernel log records lost/
+	return l ~ /WARNING:|BUG:|Oops|general protection fault|Unable to handle kernel|Internal error:|kernel BUG at|Kernel panic|[Cc]all [Tt]race:|refcount_t:|UBSAN:|KASAN:|ODEBUG:|kmemleak: [0-9]+ new suspected|unreferenced object|INFO: task .* blocked|blocked for more than [0-9]+ seconds|hung_task|INFO: rcu|rcu: INFO:|detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|nobody cared|Disabling IRQ #|No irq handler for|[Ss]purious APIC interrupt|unexpected IRQ trap|Unexpected interrupt|list_(add|del) corruption|stack-protector|Bad page (state|map)|SError|Bad mode in|msikit-run: [0-9]+ kernel log records lost/
 }
 
 function is_known(   i, j, n, f) {

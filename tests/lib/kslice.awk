@@ -29,7 +29,13 @@ BEGIN { last = from + 0 }
 			int(us / 1000000), us % 1000000, seq - last - 1
 	last = seq
 	text = substr($0, i + 1)
-	printf "[%5d.%06d] %s\n", int(us / 1000000), us % 1000000, text
+	ts = sprintf("[%5d.%06d] ", int(us / 1000000), us % 1000000)
+	# one printk of several lines is one record, its newlines escaped:
+	# a line of its own each, as dmesg shows them (and a backslash is
+	# escaped too)
+	gsub(/\\x0a/, "\n" ts, text)
+	gsub(/\\x5c/, "\\", text)
+	printf "%s%s\n", ts, text
 	if (marker != "" && index(text, marker)) {
 		found = 1
 		exit

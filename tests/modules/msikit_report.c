@@ -15,8 +15,6 @@
  *   leak       a kmalloc() whose pointer is dropped: only kmemleak (the
  *              debug kernel of make check-debug) can see it
  *   none       nothing (the clean control)
- * With delay_ms set first, the report comes from a delayed work that long
- * after the write, to land between two tests or after the last one.
  *
  * The unhandled interrupt is a software one (descriptors of its own on the
  * dummy chip, raised with generic_handle_irq_safe()), so every machine of
@@ -26,7 +24,6 @@
 #include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 /*
  * note_interrupt() reports after 99,900 unhandled of 100,000, counting
@@ -35,13 +32,6 @@
  */
 #define REPORT_RAISES	1000000
 
-static unsigned int delay_ms;
-module_param(delay_ms, uint, 0644);
-MODULE_PARM_DESC(delay_ms, "report this long after the write, from a delayed work");
-
-static int report_irq = -1;
-static bool report_irq_requested;
-static char report_pending[16];
 static DEFINE_MUTEX(report_lock);
 
 static irqreturn_t report_nobody(int irq, void *data)
@@ -49,40 +39,42 @@ static irqreturn_t report_nobody(int irq, void *data)
 	return IRQ_NONE;
 }
 
+/*
+ * The descriptor has no owner module and is freed before returning: a
+ * request_irq() on a descriptor this module owned would pin the module,
+ * and each plant starts from a line the core has not disabled yet.
+ */
 static int report_unhandled(void)
 {
 	unsigned int i;
-	int ret;
+	int irq, ret;
 
-	if (report_irq < 0) {
-		report_irq = irq_alloc_desc(NUMA_NO_NODE);
-		if (report_irq < 0)
-			return report_irq;
-		irq_set_chip_and_handler_name(report_irq, &dummy_irq_chip,
-					      handle_simple_irq, "msikit_report");
-	}
-	if (!report_irq_requested) {
-		ret = request_irq(report_irq, report_nobody, 0, "msikit_report",
-				  &report_irq);
-		if (ret)
-			return ret;
-		report_irq_requested = true;
-	}
+	irq = __irq_alloc_descs(-1, 1, 1, NUMA_NO_NODE, NULL, NULL);
+	if (irq < 0)
+		return irq;
+	irq_set_chip_and_handler_name(irq, &dummy_irq_chip, handle_simple_irq,
+				      "msikit_report");
+	ret = request_irq(irq, report_nobody, 0, "msikit_report", &report_lock);
+	if (ret)
+		goto free_desc;
 	for (i = 0; i < REPORT_RAISES; i++) {
 		/* the core disables the line when it reports */
-		if (irqd_irq_disabled(irq_get_irq_data(report_irq)))
+		if (irqd_irq_disabled(irq_get_irq_data(irq)))
 			break;
-		ret = generic_handle_irq_safe(report_irq);
+		ret = generic_handle_irq_safe(irq);
 		if (ret)
-			return ret;
+			break;
 		if (!(i % 1024))
 			cond_resched();
 	}
-	if (!irqd_irq_disabled(irq_get_irq_data(report_irq))) {
+	if (!ret && !irqd_irq_disabled(irq_get_irq_data(irq))) {
 		pr_warn("msikit_report: %u unhandled interrupts and no report\n", i);
-		return -EIO;
+		ret = -EIO;
 	}
-	return 0;
+	free_irq(irq, &report_lock);
+free_desc:
+	irq_free_desc(irq);
+	return ret;
 }
 
 static noinline void report_leak(void)
@@ -116,14 +108,6 @@ static int report_do(const char *kind)
 	return -EINVAL;
 }
 
-static void report_work_fn(struct work_struct *work)
-{
-	mutex_lock(&report_lock);
-	report_do(report_pending);
-	mutex_unlock(&report_lock);
-}
-static DECLARE_DELAYED_WORK(report_work, report_work_fn);
-
 static bool report_kind_valid(const char *kind)
 {
 	static const char * const kinds[] = {
@@ -139,21 +123,14 @@ static bool report_kind_valid(const char *kind)
 
 static int report_set(const char *val, const struct kernel_param *kp)
 {
-	int ret = 0;
+	int ret;
 
 	if (!report_kind_valid(val)) {
 		pr_warn("msikit_report: unknown report kind '%.15s'\n", val);
 		return -EINVAL;
 	}
 	mutex_lock(&report_lock);
-	if (delay_ms) {
-		strscpy(report_pending, val, sizeof(report_pending));
-		strim(report_pending);
-		mod_delayed_work(system_wq, &report_work,
-				 msecs_to_jiffies(delay_ms));
-	} else {
-		ret = report_do(val);
-	}
+	ret = report_do(val);
 	mutex_unlock(&report_lock);
 	return ret;
 }
@@ -171,11 +148,6 @@ static int __init report_init(void)
 
 static void __exit report_exit(void)
 {
-	cancel_delayed_work_sync(&report_work);
-	if (report_irq_requested)
-		free_irq(report_irq, &report_irq);
-	if (report_irq >= 0)
-		irq_free_desc(report_irq);
 }
 
 module_init(report_init);

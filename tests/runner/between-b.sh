@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Waits while between-a's WARN prints: the runner must fail this test.
+# Runs after between-a's WARN printed, before this test began: the runner
+# must fail this test.
 . /opt/msikit/tests/lib/ktap.sh
 ktap_header
-sleep 6
-ktap_pass "waited 6 s"
+ktap_pass "nothing done here"
 ktap_finished

@@ -3,17 +3,25 @@
 #
 # Each test here plants one thing the test bed must catch; it passes on
 # its own, and tests/runner/verdicts says what make check must report for
-# it instead. The planting is done by msikit_report, a test-only module.
-R=/sys/module/msikit_report/parameters
+# it instead. The kernel's reports are made by msikit_report, a test-only
+# module.
+R=/sys/module/msikit_report/parameters/report
 
 load_report() {
 	[ -d /sys/module/msikit_report ] || modprobe msikit_report ||
 		ktap_bail "modprobe msikit_report failed"
 }
 
-# plant KIND [DELAY-MS]: make the kernel print that report, now or later
+# plant KIND: make the kernel print that report now
 plant() {
 	load_report
-	echo "${2:-0}" > $R/delay_ms
-	echo "$1" > $R/report
+	echo "$1" > $R
+}
+
+# plant_after_cut KIND: make it print that report just after the runner
+# has cut this test's log, before the next test starts (run-guest.sh's
+# after-cut command)
+plant_after_cut() {
+	load_report
+	echo "echo $1 > $R" > /tmp/msikit-after-cut
 }
