@@ -52,58 +52,7 @@ fi
 # MSIKIT_OUT: another place for the logs (two runs on two caches at once)
 OUT=${MSIKIT_OUT:-$SRC/out}
 rm -rf "$OUT" && mkdir -p "$OUT"
-n=0 pass=0 fail=0 skip=0
-# expected_skip NAME REASON: is this skip on tests/expected-skips? Lines
-# there are "KERNEL-GLOB TEST-GLOB REASON-GLOB" (# comments).
-expected_skip() {
-	local kg tg rg
-	while read -r kg tg rg; do
-		case "$kg" in ''|'#'*) continue ;; esac
-		# shellcheck disable=SC2254
-		case "${1%% *}" in $kg) ;; *) continue ;; esac
-		case "${1#* }" in $tg) ;; *) continue ;; esac
-		case "$2" in $rg) return 0 ;; esac
-	done < "$SRC/tests/expected-skips"
-	return 1
-}
-# The runner's self-test (tests/runner) plants failures: its results are
-# held against tests/runner/verdicts ("TEST STATUS DETAIL-GLOB" lines, the
-# status and detail this line must have), and a line is a pass only if the
-# test bed turned it the colour the self-test planted. VERDICTS is set
-# while that suite runs; vseen counts which verdicts each boot matched.
-VERDICTS=""
-declare -A vseen
-verdict() {	# verdict STATUS NAME DETAIL: sets vst and vdt to report
-	local vt vs vd i=0 t=${2#* }
-	t=${t% \[*}
-	while read -r vt vs vd; do
-		i=$((i + 1))
-		case "$vt" in ''|'#'*) continue ;; esac
-		[ "$vt" = "$t" ] && [ "$vs" = "$1" ] || continue
-		# shellcheck disable=SC2254
-		case "$3" in $vd) ;; *) continue ;; esac
-		vseen[$i]=1
-		vst=pass vdt="turned $1 as planted${3:+: $3}"
-		return
-	done < "$VERDICTS"
-	vst=fail vdt="the self-test did not plant this: $1${3:+: $3}"
-}
-tap() {	# tap STATUS NAME [DETAIL [SECONDS]]
-	local secs=${4:+ ($4 s)}
-	n=$((n + 1))
-	if [ "$1" = skip ] && ! expected_skip "$2" "${3:-}"; then
-		set -- fail "$2" "unexpected skip: ${3:-no reason} (not in tests/expected-skips)" "${4:-}"
-	fi
-	if [ -n "$VERDICTS" ]; then
-		verdict "$1" "$2" "${3:-}"
-		set -- "$vst" "$2" "$vdt" "${4:-}"
-	fi
-	case "$1" in
-	pass) pass=$((pass + 1)); echo "ok $n $2$secs" ;;
-	skip) skip=$((skip + 1)); echo "ok $n $2$secs # SKIP ${3:-}" ;;
-	*) fail=$((fail + 1)); echo "not ok $n $2$secs${3:+ # $3}" ;;
-	esac
-}
+. "$HERE/tap.sh"
 
 t0=$(date +%s)
 echo "TAP version 13"
@@ -289,14 +238,6 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 	boot_result "$k" "$s" "$tag" "$serial" "$out"
 }
 
-# inner_skips LOG: "DESCRIPTION: REASON" of each "ok N DESCRIPTION # SKIP
-# REASON" line of a test's KTAP output (TAP's directive is any case, its
-# reason optional; a test program's "ok N - DESCRIPTION" too)
-inner_skips() {
-	tr -d '\r' < "$1" |
-	sed -E -n 's/^ok [0-9]+ (- )?(.*[^ ]) *# *[Ss][Kk][Ii][Pp]( +(.*))?$/\2: \4/p' |
-	sed 's/: $/: no reason given/'
-}
 
 # boot_result KERNEL SUITE TAG SERIAL OUT: the boot's own line. The guest
 # runner charges to it whatever the kernel reported before the first test
@@ -329,16 +270,7 @@ boot_result() {
 		fi
 	fi
 	# the self-test must have seen each of its planted verdicts in this boot
-	[ -n "$VERDICTS" ] || return 0
-	local i=0 vt vs vd save=$VERDICTS
-	VERDICTS=""
-	while read -r vt vs vd; do
-		i=$((i + 1))
-		case "$vt" in ''|'#'*) continue ;; esac
-		[ -n "${vseen[$i]:-}" ] || tap fail "$k $vt$tag" "the self-test planted \"$vs $vd\" and the test bed never reported it"
-	done < "$save"
-	VERDICTS=$save
-	vseen=()
+	verdicts_missed "$k " "$tag"
 }
 
 declare -A spent
@@ -348,15 +280,7 @@ for s in $SUITES; do
 		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] || [ "$DEBUG" = 1 ] && continue
 		tl=$(date +%s) t1=$tl
 		for k in $KERNELS; do
-			# lint.sh's lines, then its exit status: a lint.sh that
-			# dies early adds no lines, and must not add no failure
-			KERNEL=$k MSIKIT_FOREIGN=$FOREIGN_RAN "$HERE/lint.sh" > "$OUT/lint-$k.tap" 2>"$OUT/lint-$k.txt"
-			rc=$?
-			while read -r st name detail; do
-				tap "$st" "$k $name" "$detail" "$(( $(date +%s) - t1 ))"
-				t1=$(date +%s)
-			done < "$OUT/lint-$k.tap"
-			[ "$rc" = 0 ] || tap fail "$k lint/lint.sh" "exited $rc, see ${OUT#"$SRC/"}/lint-$k.txt"
+			KERNEL=$k MSIKIT_FOREIGN=$FOREIGN_RAN tap_lines "$k " "$OUT/lint-$k" "$HERE/lint.sh"
 		done
 		spent[lint]=$(( $(date +%s) - tl ))
 		continue
@@ -372,12 +296,9 @@ for s in $SUITES; do
 		# the host half: the report scanner and the log slicer against
 		# every report format and a stream that lost records
 		t1=$(date +%s)
-		"$SRC/tests/runner/scan-fixtures.sh" > "$OUT/scan-fixtures.tap" 2> "$OUT/scan-fixtures.txt"
-		rc=$?
-		while read -r st name detail; do
-			tap "$st" "$name" "$detail" "$(( $(date +%s) - t1 ))"
-		done < "$OUT/scan-fixtures.tap"
-		[ "$rc" = 0 ] || tap fail "runner/scan-fixtures.sh" "exited $rc, see ${OUT#"$SRC/"}/scan-fixtures.txt"
+		tap_lines "" "$OUT/scan-fixtures" "$SRC/tests/runner/scan-fixtures.sh"
+		# and check.sh's own bookkeeping (tap.sh) against planted input
+		tap_lines "" "$OUT/check-self" "$SRC/tests/runner/check-self.sh"
 		VERDICTS=$SRC/tests/runner/verdicts
 		[ "$DEBUG" = 1 ] && VERDICTS=$VERDICTS.debug
 	fi
