@@ -14,6 +14,7 @@
 #   make deb             msikit-dkms and msikit-tools packages, in deb/
 #   make install         without dkms: the modules into the running kernel's
 #                        updates/msikit (or KVER=, KDIR=), the CLI into PREFIX
+#                        (DESTDIR= stages both)
 
 # kbuild reads Kbuild, never this file, when it descends into M=.
 
@@ -28,9 +29,12 @@ modules:
 	@test -d "$(KDIR)" || { echo "msikit: no kernel build tree at $(KDIR): install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# DESTDIR= stages everything, modules included, under DESTDIR; depmod is
+# then left to whoever installs the staged tree.
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates/msikit modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates/msikit \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(MAKE) -C tools
 	install -D -m 0755 tools/msikit-doe $(DESTDIR)$(PREFIX)/bin/msikit-doe
 	install -D -m 0644 tools/msikit-doe.1 $(DESTDIR)$(PREFIX)/share/man/man1/msikit-doe.1

@@ -128,6 +128,11 @@ done
 t1=$(date +%s)
 if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
 	for k in $KERNELS; do tap pass "$k build/dkms-install" "" "$(( $(date +%s) - t1 ))"; done
+	# build.sh's own checks: "pass KERNEL build/NAME SECONDS" (dkms-hook,
+	# make-install); a failed one stops build.sh and fails the lines above
+	while read -r st k name secs; do
+		tap "$st" "$k $name" "" "$secs"
+	done < <(grep -a '^pass [^ ]* build/' "$OUT/build.txt")
 else
 	cat "$OUT/build.txt" | sed 's/^/# /' | tail -30
 	tap fail "build/dkms-install" "see $MSIKIT_CACHE/build.log"

@@ -17,11 +17,11 @@ rm -rf "$ROOT$b" && mkdir -p "$ROOT$b/msikit-$VER"
 (cd "$SRC" && cp -a debian dkms.conf Makefile Kbuild include tools \
 	$(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$ROOT$b/msikit-$VER/")
 log=$MSIKIT_CACHE/deb.log
-# -d: the root has what debian/control asks for (mkroot.sh installs
-# debhelper and dh-dkms) but not build-essential, whose g++ nothing here
-# uses; dpkg-checkbuilddeps would insist on it.
-chroot_run "$ROOT" sh -c "cd $b/msikit-$VER && dpkg-buildpackage -b -us -uc -d" > "$log" 2>&1 ||
-	{ tail -20 "$log"; die "dpkg-buildpackage failed, see $log"; }
+# Build-Depends are checked: mkroot.sh installs them (and build-essential);
+# a root that lacks one says which here.
+chroot_run "$ROOT" sh -c "cd $b/msikit-$VER && dpkg-buildpackage -b -us -uc" > "$log" 2>&1 ||
+	{ tail -20 "$log"; die "dpkg-buildpackage failed, see $log$(grep -q 'nmet build dependencies' "$log" &&
+		echo "; the root lacks Build-Depends: scripts/mkroot.sh installs them")"; }
 rm -rf "$SRC/deb" && mkdir -p "$SRC/deb"
 cp "$ROOT$b"/*.deb "$SRC/deb/"
 rm -rf "$ROOT$b"

@@ -115,3 +115,29 @@ if [ -n "$out" ]; then
 else
 	echo "pass lint/checkpatch"
 fi
+
+# lintian, once: Debian's checks of the packages that build.sh made in this
+# run (deb/), info and pedantic tags included, overrides honoured (those
+# in debian/*.lintian-overrides ship with the package).
+debs=$(ls "$SRC"/deb/msikit-dkms_*.deb "$SRC"/deb/msikit-tools_*.deb 2>/dev/null)
+LT=/tmp/msikit-lintian
+if [ "$(grep -c . <<<"$debs")" != 2 ]; then
+	echo "fail lint/lintian no msikit-dkms and msikit-tools packages in deb/ (build.sh makes them)"
+elif ! chroot "$ROOT" sh -c 'command -v lintian' >/dev/null; then
+	echo "fail lint/lintian lintian missing from the root (mkroot.sh installs it)"
+else
+	rm -rf "$ROOT$LT" && mkdir -p "$ROOT$LT" && cp $debs "$ROOT$LT/"
+	out=$(chroot_run "$ROOT" sh -c "lintian --display-info --pedantic --fail-on none $LT/*.deb" 2>&1)
+	rc=$?
+	rm -rf "$ROOT$LT"
+	f=$(grep -E '^[EWIPX]: ' <<<"$out")
+	if [ "$rc" != 0 ]; then
+		echo "fail lint/lintian lintian exited $rc"
+		echo "$out" >&2
+	elif [ -n "$f" ]; then
+		echo "fail lint/lintian $(grep -c . <<<"$f") findings"
+		echo "$f" >&2
+	else
+		echo "pass lint/lintian"
+	fi
+fi

@@ -11,14 +11,17 @@ set -euo pipefail
 # The cross compilers and the arm/misc QEMUs serve the foreign machines
 # (arm64 GICv3-ITS, riscv64 AIA IMSIC): qemu-system-misc pulls in
 # qemu-system-riscv and with it opensbi, whose fw_dynamic.bin is QEMU's
-# default riscv64 -bios. debhelper and dh-dkms build msikit's packages;
-# device-tree-compiler edits the tree a virt machine boots (vm.sh mkdtb).
-PKGS="dkms kmod make gcc libc6-dev busybox-static pciutils sparse debhelper dh-dkms
+# default riscv64 -bios. build-essential, debhelper and dh-dkms build
+# msikit's packages with their Build-Depends checked, as a buildd would, and
+# lintian checks them (lint.sh); device-tree-compiler edits the tree a virt
+# machine boots (vm.sh mkdtb).
+PKGS="dkms kmod make gcc libc6-dev busybox-static pciutils sparse
+      build-essential debhelper dh-dkms lintian
       qemu-system-x86 qemu-utils ipxe-qemu procps
       gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-system-arm qemu-system-misc
       device-tree-compiler"
 # bump when the package set or the root layout changes
-ROOT_REV=6
+ROOT_REV=7
 
 [ "$(id -u)" = 0 ] || die "mkroot.sh must run as root (debootstrap, chroot, mounts)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap missing: run scripts/host-setup.sh"
