@@ -223,10 +223,20 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		rc=$3 secs=$4
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		# make soak's figures: each stress's and fuzz's own summary
-		[ "$SCALE" = soak ] && grep -a -E '^bench:|^# (scale|fuzz|calls|errno)' "$log"
+		[ "$SCALE" = soak ] && grep -a -E '^bench:|^# (scale|fuzz)' "$log"
 		case "$rc" in
 		0) tap pass "$k $name$tag" "" "$secs" ;;
-		4) tap skip "$k $name$tag" "$(grep -a -m1 -o 'SKIP.*' "$log" | sed 's/^SKIP *//')" "$secs" ;;
+		4)
+			# a test that skipped as a whole says why in its plan line;
+			# one that skipped every check it has, in each of them
+			if grep -a -q '^1\.\.0 # SKIP' "$log"; then
+				tap skip "$k $name$tag" "$(grep -a -m1 '^1\.\.0 # SKIP' "$log" | sed 's/^1\.\.0 # SKIP *//')" "$secs"
+			else
+				while read -r what; do
+					tap skip "$k $name$tag" "$what" "$secs"
+				done < <(inner_skips "$log")
+			fi
+			;;
 		*)
 			klog=$(grep -a -m1 '^# kernel log: ' "$log" | cut -c3- | cut -c1-160)
 			tap fail "$k $name$tag" "exit $rc${klog:+: $klog}, see ${log#"$SRC/"}" "$secs"
@@ -234,11 +244,17 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 			;;
 		esac
 		# A check that skipped inside a test that ran is a skip too, with
-		# its own reason, held against tests/expected-skips like any other.
+		# its own reason, held against tests/expected-skips like any other;
+		# and the script's own count of them must be what was found.
 		[ "$rc" = 4 ] && continue
+		found=0
 		while read -r what; do
 			tap skip "$k $name$tag" "$what"
+			found=$((found + 1))
 		done < <(inner_skips "$log")
+		said=$(sed -n 's/^# Totals: .* skip:\([0-9]*\).*/\1/p' "$log" | tail -1)
+		[ "${said:-0}" -le "$found" ] ||
+			tap fail "$k $name$tag" "its totals count $said skips and $found reached its log"
 	done < "$plan"
 	boot_result "$k" "$s" "$tag" "$serial" "$out"
 }
@@ -246,32 +262,31 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 
 # boot_result KERNEL SUITE TAG SERIAL OUT: the boot's own line. The guest
 # runner charges to it whatever the kernel reported before the first test
-# and after the last (MSIKIT-BOOT, with the time of its last record); what
-# the kernel printed after that, while powering off, reached only the
-# console: its lines stamped later than that are scanned here. (A console
-# may print late, after MSIKIT-BOOT, what the runner has charged already.)
+# and after the last (MSIKIT-BOOT); what the kernel printed after that,
+# while powering off, reached only the console, which printed every level
+# from the runner's shutdown marker on: everything after that marker is
+# scanned here. (Records print in order; what a late console prints before
+# the marker was charged already.)
 boot_result() {
-	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs stamp why tail
+	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail
 	line=$(grep -a '^MSIKIT-BOOT ' "$serial" | tail -1 | tr -d '\r')
 	if [ -z "$line" ]; then
 		tap fail "$k $s/boot+shutdown$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
 	else
 		set -- $line
-		rc=$2 secs=$3 stamp=$4
-		shift 4
+		rc=$2 secs=$3
+		shift 3
 		why=$*
-		tail=$(tr -d '\r' < "$serial" |
-		       awk -v t="$stamp" 'match($0, /^\[ *[0-9]+\.[0-9]+\]/) &&
-				substr($0, 2, RLENGTH - 2) + 0 > t + 0' |
+		tail=$(tr -d '\r' < "$serial" | sed -n '/msikit-run: [0-9]* shutdown$/,$p' | sed 1d |
 		       awk -f "$SRC/tests/lib/kscan.awk")
+		why=$(echo "${why#clean}" | cut -c1-200)
 		if [ -n "$tail" ]; then
-			why=${why#clean}
-			rc=99 why="${why}${why:+; }while powering off: $tail"
+			rc=99 why="${why}${why:+; }while powering off: $(echo "$tail" | cut -c1-120)"
 		fi
 		if [ "$rc" = 0 ]; then
 			tap pass "$k $s/boot+shutdown$tag" "" "$secs"
 		else
-			tap fail "$k $s/boot+shutdown$tag" "kernel log: $(echo "$why" | cut -c1-200), see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
+			tap fail "$k $s/boot+shutdown$tag" "kernel log: $why, see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
 		fi
 	fi
 	# the self-test must have seen each of its planted verdicts in this boot
@@ -285,7 +300,11 @@ for s in $SUITES; do
 		[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] || [ "$DEBUG" = 1 ] && continue
 		tl=$(date +%s) t1=$tl
 		for k in $KERNELS; do
-			KERNEL=$k MSIKIT_FOREIGN=$FOREIGN_RAN tap_lines "$k " "$OUT/lint-$k" "$HERE/lint.sh"
+			# checkpatch and lintian run once, with the run's first kernel
+			once=""
+			[ "$k" = "$(echo $KERNELS | cut -d' ' -f1)" ] && once=1
+			KERNEL=$k MSIKIT_FOREIGN=$FOREIGN_RAN MSIKIT_LINT_ONCE=$once \
+				tap_lines "$k " "$OUT/lint-$k" "$HERE/lint.sh"
 		done
 		spent[lint]=$(( $(date +%s) - tl ))
 		continue

@@ -83,8 +83,9 @@ fi
 rm -f "$ROOT/tmp/msikit-sparse.c"
 rm -rf "$ROOT$B"
 
-# checkpatch is the same for every kernel: run it with the first one.
-[ "$K" = "$(head -1 "$ROOT/.msikit-kernels")" ] || exit 0
+# checkpatch and lintian are the same for every kernel: check.sh asks for
+# them with the first kernel of its run (MSIKIT_LINT_ONCE)
+[ -n "${MSIKIT_LINT_ONCE:-}" ] || exit 0
 cp_dir=$MSIKIT_CACHE/checkpatch
 if [ ! -x "$cp_dir/checkpatch.pl" ]; then
 	aptx_update

@@ -16,10 +16,13 @@
 # The report formats are those of the three architectures of the matrix:
 # x86 spells its stack dump "Call Trace:", arm64 "Call trace:"; an arm64
 # or riscv64 fault says "Unable to handle kernel" before its Oops line and
-# arm64's die() says "Internal error:". A line the runner itself writes
+# arm64's die() says "Internal error:". The MSI parents' own complaints
+# are reports too: the x86 vector's spurious interrupt, the IMSIC's
+# unknown local ID, a VT-d or AMD-Vi interrupt-remapping fault. A line the
+# runner itself writes
 # when records were lost is a report too: what was lost was not scanned.
 function is_report(l) {
-	return l ~ /WARNING:|BUG:|Oops|general protection fault|Unable to handle kernel|Internal error:|kernel BUG at|Kernel panic|[Cc]all [Tt]race:|refcount_t:|UBSAN:|KASAN:|ODEBUG:|kmemleak: [0-9]+ new suspected|unreferenced object|INFO: task .* blocked|blocked for more than [0-9]+ seconds|hung_task|INFO: rcu|rcu: INFO:|detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|nobody cared|Disabling IRQ #|No irq handler for|[Ss]purious APIC interrupt|unexpected IRQ trap|Unexpected interrupt|list_(add|del) corruption|stack-protector|Bad page (state|map)|SError|Bad mode in|msikit-run: [0-9]+ kernel log records lost/
+	return l ~ /WARNING:|BUG:|Oops|general protection fault|Unable to handle kernel|Internal error:|kernel BUG at|Kernel panic|[Cc]all [Tt]race:|refcount_t:|UBSAN:|KASAN:|ODEBUG:|kmemleak: [0-9]+ new suspected|unreferenced object|INFO: task .* blocked|blocked for more than [0-9]+ seconds|hung_task|INFO: rcu|rcu: INFO:|detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP|circular locking|possible recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|nobody cared|Disabling IRQ #|No irq handler for|[Ss]purious APIC interrupt|Spurious interrupt \(vector|spurious 8259A|unexpected IRQ trap|vector not found for local ID|INTR-REMAP|DRHD: handling fault|AMD-Vi: Event logged|Unexpected interrupt|list_(add|del) corruption|stack-protector|Bad page (state|map)|SError|Bad mode in|msikit-run: [0-9]+ kernel log records lost/
 }
 
 function is_known(   i, j, n, f) {

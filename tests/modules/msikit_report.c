@@ -33,6 +33,8 @@
 #define REPORT_RAISES	1000000
 
 static DEFINE_MUTEX(report_lock);
+/* the dev_id of the unhandled interrupt's one handler */
+static int report_cookie;
 
 static irqreturn_t report_nobody(int irq, void *data)
 {
@@ -42,7 +44,9 @@ static irqreturn_t report_nobody(int irq, void *data)
 /*
  * The descriptor has no owner module and is freed before returning: a
  * request_irq() on a descriptor this module owned would pin the module,
- * and each plant starts from a line the core has not disabled yet.
+ * and each plant starts from a line the core has not disabled yet. (The
+ * core's poll timer for disabled spurious lines keeps running for the rest
+ * of the boot; it leaves a line with one unshared handler alone.)
  */
 static int report_unhandled(void)
 {
@@ -54,7 +58,7 @@ static int report_unhandled(void)
 		return irq;
 	irq_set_chip_and_handler_name(irq, &dummy_irq_chip, handle_simple_irq,
 				      "msikit_report");
-	ret = request_irq(irq, report_nobody, 0, "msikit_report", &report_lock);
+	ret = request_irq(irq, report_nobody, 0, "msikit_report", &report_cookie);
 	if (ret)
 		goto free_desc;
 	for (i = 0; i < REPORT_RAISES; i++) {
@@ -71,7 +75,7 @@ static int report_unhandled(void)
 		pr_warn("msikit_report: %u unhandled interrupts and no report\n", i);
 		ret = -EIO;
 	}
-	free_irq(irq, &report_lock);
+	free_irq(irq, &report_cookie);
 free_desc:
 	irq_free_desc(irq);
 	return ret;

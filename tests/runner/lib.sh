@@ -25,3 +25,11 @@ plant_after_cut() {
 	load_report
 	echo "echo $1 > $R" > /tmp/msikit-after-cut
 }
+
+# plant_after_shutdown KIND: make it print that report after the runner's
+# shutdown marker, while the guest powers off (only the console sees it)
+plant_after_shutdown() {
+	load_report
+	printf 'echo %s > %s\necho "echo %s > %s" > /tmp/msikit-after-cut\n' \
+		"$2" $R "$1" $R > /tmp/msikit-after-cut
+}
