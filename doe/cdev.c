@@ -19,6 +19,8 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
+#include <linux/moduleparam.h>
+#include <linux/panic.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/security.h>
@@ -31,6 +33,58 @@
 
 static dev_t doe_devt;
 static DEFINE_IDA(doe_minor_ida);
+
+/*
+ * Load time only: flipped at runtime, root could inject CMA/SPDM objects
+ * into a session that the kernel or a TSM already runs on the mailbox.
+ */
+static bool doe_param_allow_reserved;
+module_param_named(allow_reserved, doe_param_allow_reserved, bool, 0444);
+MODULE_PARM_DESC(allow_reserved, "Let user space exchange CMA/SPDM and Secured CMA/SPDM objects; taints the kernel, refused under lockdown (load time only, default: off)");
+
+static unsigned int doe_param_max_queued = 64;
+
+static int doe_set_max_queued(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int rc;
+
+	rc = kstrtouint(val, 0, &v);
+	if (rc || v < 1 || v > 4096) {
+		pr_warn("msikit_doe: max_queued=%.*s refused: must be 1..4096\n",
+			(int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(doe_param_max_queued, v);
+	return 0;
+}
+
+static const struct kernel_param_ops doe_max_queued_ops = {
+	.set = doe_set_max_queued,
+	.get = param_get_uint,
+};
+module_param_cb(max_queued, &doe_max_queued_ops, &doe_param_max_queued, 0644);
+MODULE_PARM_DESC(max_queued, "User-space exchanges a mailbox holds at most, queued or running; more get EBUSY (1..4096, default 64)");
+
+/*
+ * allow_reserved hands user space the protocols that authenticate devices
+ * and set up link encryption: a locked-down kernel must not offer that,
+ * and a kernel that does is marked, so that its bug reports say so. The
+ * mark comes before any node exists that could use it, and stays if the
+ * load fails later: the administrator asked for it either way.
+ */
+static int __init doe_check_allow_reserved(void)
+{
+	if (!doe_param_allow_reserved)
+		return 0;
+	if (security_locked_down(LOCKDOWN_PCI_ACCESS)) {
+		pr_err("msikit_doe: allow_reserved=1 refused: the kernel is locked down\n");
+		return -EPERM;
+	}
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+	pr_warn("msikit_doe: allow_reserved=1: user space may exchange CMA/SPDM and Secured CMA/SPDM objects, which can disturb device authentication and IDE key exchange run by the kernel or a TSM; kernel tainted\n");
+	return 0;
+}
 
 /*
  * A user exchange lives on the heap with two references, the caller's and
@@ -441,10 +495,13 @@ static const struct doe_mb_listener doe_cdev_listener = {
 	.remove = doe_cdev_remove,
 };
 
-int doe_cdev_init(void)
+int __init doe_cdev_init(void)
 {
 	int rc;
 
+	rc = doe_check_allow_reserved();
+	if (rc)
+		return rc;
 	/* a structure only grows: its first version stays the least argsz */
 	BUILD_BUG_ON(sizeof(struct msikit_doe_info) < MSIKIT_DOE_INFO_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct msikit_doe_features) < MSIKIT_DOE_FEATURES_SIZE_VER0);

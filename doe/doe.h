@@ -2,23 +2,28 @@
 /*
  * msikit_doe internals: one struct msikit_doe_mb per DOE capability.
  *
- * The mailbox (mailbox.c) is the core everything else depends on, so that
- * a new way of moving bytes or of offering mailboxes to user space needs
- * no change there:
+ * The mailbox (mailbox.c) is the core everything else depends on, and it
+ * depends on none of them, so that a new way of moving bytes or of
+ * offering mailboxes to user space needs no change there. Calls between
+ * files go one way, down this list, never back:
  *
- *   cdev.c ------> mailbox.c <------ engine.c   (doe_engine_{irq,poll}_ops)
- *   sysfs.c -----> mailbox.c <------ pci.c      (doe_routed_ops; creates
- *                                                 engine and routed mailboxes)
- *                  mailbox.c <------ backend.c  (creates software mailboxes)
- *   main.c: module parameters; init brings up cdev.c (which installs its
- *           listener), then the class, then pci.c; exit the other way
+ *   main.c ----> cdev.c, sysfs.c, pci.c, mailbox.c (module init and exit)
+ *   cdev.c ----> mailbox.c            (installs its doe_mb_listener)
+ *   sysfs.c ---> mailbox.c            (installs its attribute groups)
+ *   pci.c -----> mailbox.c, engine.c  (creates engine and routed mailboxes)
+ *   backend.c -> mailbox.c, engine.c  (creates software mailboxes)
+ *   engine.c                          (doe_engine_{irq,poll}_ops)
+ *   mailbox.c                         (objects, registry, queue, Discovery)
  *
  * mailbox.c reaches a transport only through mb->transport, chosen by
- * whoever creates the mailbox, and the character device only through the
- * doe_mb_listener that cdev.c installs; sysfs is the mailbox's own
- * attribute groups. The creators pick an engine flavour by naming its ops
- * table: that, and backend.c raising a software interrupt, is all they
- * take from engine.c.
+ * whoever creates the mailbox, and user space only through the listener
+ * and the attribute groups installed at init. A creator keeps no list of
+ * its mailboxes and never walks the registry: it looks one up with
+ * msikit_doe_get() and tears its own down with doe_mb_unregister_matching().
+ * The creators pick an engine flavour by naming its ops table (poll=1
+ * makes them pick the polled one): that, and backend.c raising a software
+ * interrupt, is all they take from engine.c. Each module parameter lives
+ * in a file that reads it.
  */
 #ifndef _MSIKIT_DOE_INTERNAL_H
 #define _MSIKIT_DOE_INTERNAL_H
@@ -131,7 +136,7 @@ struct doe_transport_ops {
 /**
  * struct doe_mb_listener - a user interface offering every mailbox
  * @add: the mailbox is about to become visible (its device not added yet,
- *	doe_list_lock held); an error fails the registration
+ *	the registry's lock held); an error fails the registration
  * @remove: the mailbox's device is gone; called once for each @add that
  *	succeeded, before the queue is drained
  */
@@ -143,41 +148,39 @@ struct doe_mb_listener {
 #define to_doe_mb(d) container_of(d, struct msikit_doe_mb, dev)
 #define doe_stat_inc(mb, s) atomic64_inc(&(mb)->stats[DOE_STAT_##s])
 
-/* module parameters */
-extern bool doe_param_poll;
-extern unsigned int doe_param_poll_max_us;
-extern bool doe_param_allow_reserved;
-extern unsigned int doe_param_max_queued;
-
 /* engine.c: the DOE protocol on the registers */
+extern bool doe_param_poll;
 extern const struct doe_transport_ops doe_engine_irq_ops;
 extern const struct doe_transport_ops doe_engine_poll_ops;
 irqreturn_t doe_irq_handler(int irq, void *data);
 
-/* mailbox.c: objects, queue, discovery */
+/* mailbox.c: objects, registry, queue, Discovery */
+typedef bool (*doe_mb_match_fn)(const struct msikit_doe_mb *mb, const void *data);
+
 extern const struct class doe_class;
 struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 				   u16 cap, const struct doe_transport_ops *transport);
 int doe_mb_register(struct msikit_doe_mb *mb);
-int doe_mb_register_locked(struct msikit_doe_mb *mb);
 int doe_mb_start(struct msikit_doe_mb *mb);
 void doe_mb_unregister(struct msikit_doe_mb *mb);
+void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
+				void (*gone)(struct msikit_doe_mb *mb));
 int doe_mb_discover(struct msikit_doe_mb *mb);
 int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user);
 bool doe_feature_reserved(u16 vid, u8 type);
 void doe_mb_set_listener(const struct doe_mb_listener *listener);
-extern struct mutex doe_list_lock;
-extern struct list_head doe_list;
+void doe_mb_set_groups(const struct attribute_group **groups);
 
 /* pci.c: ownership, routing, the PCI driver */
 int doe_pci_init(void);
 void doe_pci_exit(void);
 
-/* cdev.c */
+/* cdev.c: the character devices and the parameters guarding them */
 int doe_cdev_init(void);
 void doe_cdev_exit(void);
 
 /* sysfs.c */
-extern const struct attribute_group *doe_groups[];
+void doe_sysfs_init(void);
+void doe_sysfs_exit(void);
 
 #endif /* _MSIKIT_DOE_INTERNAL_H */

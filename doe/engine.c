@@ -26,11 +26,41 @@
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 
 #include "doe.h"
 
 #define DOE_IRQ_SLICE		(HZ / 10)
+
+/* which flavour the creators of engine mailboxes pick: see doe.h */
+bool doe_param_poll;
+module_param_named(poll, doe_param_poll, bool, 0444);
+MODULE_PARM_DESC(poll, "Never use DOE interrupts, poll instead (default: off)");
+
+static unsigned int doe_param_poll_max_us = 20;
+
+static int doe_set_poll_max_us(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int rc;
+
+	rc = kstrtouint(val, 0, &v);
+	if (rc || v < 1 || v > 10000) {
+		pr_warn("msikit_doe: poll_max_us=%.*s refused: must be 1..10000\n",
+			(int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(doe_param_poll_max_us, v);
+	return 0;
+}
+
+static const struct kernel_param_ops doe_poll_max_us_ops = {
+	.set = doe_set_poll_max_us,
+	.get = param_get_uint,
+};
+module_param_cb(poll_max_us, &doe_poll_max_us_ops, &doe_param_poll_max_us, 0644);
+MODULE_PARM_DESC(poll_max_us, "Longest sleep between two polls of DOE Status, in us (1..10000, default 20)");
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {

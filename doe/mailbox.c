@@ -11,7 +11,10 @@
  *
  * Nothing here knows how bytes move or how user space sees a mailbox:
  * exchanges go through mb->transport, the character device hears about
- * mailboxes through its doe_mb_listener.
+ * mailboxes through its doe_mb_listener, and sysfs hands its attribute
+ * groups in through doe_mb_set_groups(). Nor who creates mailboxes: a
+ * creator finds its own again with msikit_doe_get() or
+ * doe_mb_unregister_matching(), never by walking the registry.
  */
 
 #include <linux/bitfield.h>
@@ -26,16 +29,21 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* doe_list_lock protects doe_list; the listener's add runs under it */
-DEFINE_MUTEX(doe_list_lock);
-LIST_HEAD(doe_list);
+/*
+ * doe_list_lock protects doe_list, the registered mailboxes; the listener's
+ * add and the device's registration run under it, so that a lookup never
+ * finds a mailbox half added.
+ */
+static DEFINE_MUTEX(doe_list_lock);
+static LIST_HEAD(doe_list);
 static DEFINE_IDA(doe_sw_ida);
 
 /*
  * Set before the first mailbox can exist and cleared after the last is
- * gone (module init and exit), so it never changes under a mailbox.
+ * gone (module init and exit), so they never change under a mailbox.
  */
 static const struct doe_mb_listener *doe_listener;
+static const struct attribute_group **doe_mb_groups;
 
 /**
  * doe_mb_set_listener() - install the user interface told about mailboxes
@@ -45,6 +53,17 @@ void doe_mb_set_listener(const struct doe_mb_listener *listener)
 {
 	mutex_lock(&doe_list_lock);
 	doe_listener = listener;
+	mutex_unlock(&doe_list_lock);
+}
+
+/**
+ * doe_mb_set_groups() - install the attribute groups every mailbox gets
+ * @groups: NULL-terminated, or NULL to remove them
+ */
+void doe_mb_set_groups(const struct attribute_group **groups)
+{
+	mutex_lock(&doe_list_lock);
+	doe_mb_groups = groups;
 	mutex_unlock(&doe_list_lock);
 }
 
@@ -117,7 +136,6 @@ struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 	mb->dev.class = &doe_class;
 	mb->dev.parent = parent;
 	mb->dev.release = doe_mb_release;
-	mb->dev.groups = doe_groups;
 
 	if (pdev) {
 		rc = dev_set_name(&mb->dev, "doe-%s-%03x", pci_name(pdev), cap);
@@ -144,44 +162,54 @@ err:
 	return ERR_PTR(rc);
 }
 
-/**
- * doe_mb_register_locked() - make a mailbox visible: device node, sysfs, lookups
- * @mb: from doe_mb_alloc(), whatever its transport needs set up
- *
- * Called with doe_list_lock held, so that a caller can look up the
- * capability and register its mailbox as one step. The listener comes
- * first so that its device node is usable by the time the uevent is out.
- * On failure the caller still owns its reference.
- */
-int doe_mb_register_locked(struct msikit_doe_mb *mb)
+/* what names a mailbox under its parent: see msikit_doe_get() */
+static u16 doe_mb_key(const struct msikit_doe_mb *mb)
 {
-	int rc;
+	return mb->pdev ? mb->cap : mb->id;
+}
+
+static struct msikit_doe_mb *doe_mb_find_locked(struct device *parent, u16 key)
+{
+	struct msikit_doe_mb *mb;
 
 	lockdep_assert_held(&doe_list_lock);
-	rc = doe_listener_add(mb);
-	if (rc)
-		return rc;
-	rc = device_add(&mb->dev);
-	if (rc) {
-		doe_listener_remove(mb);
-		return rc;
-	}
-	list_add_tail(&mb->node, &doe_list);
-	return 0;
+	list_for_each_entry(mb, &doe_list, node)
+		if (mb->dev.parent == parent && doe_mb_key(mb) == key)
+			return mb;
+	return NULL;
 }
 
 /**
- * doe_mb_register() - doe_mb_register_locked() taking doe_list_lock
+ * doe_mb_register() - make a mailbox visible: device node, sysfs, lookups
  * @mb: from doe_mb_alloc(), whatever its transport needs set up
  *
- * On failure the caller still owns its reference.
+ * A capability has one mailbox at a time: two creators racing for it (a
+ * hot-add notification and module init's walk) get one mailbox, and the
+ * loser -EEXIST. The listener comes first so that its device node is
+ * usable by the time the uevent is out.
+ *
+ * Return: 0, or -errno with the caller still owning its reference.
  */
 int doe_mb_register(struct msikit_doe_mb *mb)
 {
 	int rc;
 
 	mutex_lock(&doe_list_lock);
-	rc = doe_mb_register_locked(mb);
+	if (doe_mb_find_locked(mb->dev.parent, doe_mb_key(mb))) {
+		rc = -EEXIST;
+		goto out;
+	}
+	mb->dev.groups = doe_mb_groups;
+	rc = doe_listener_add(mb);
+	if (rc)
+		goto out;
+	rc = device_add(&mb->dev);
+	if (rc) {
+		doe_listener_remove(mb);
+		goto out;
+	}
+	list_add_tail(&mb->node, &doe_list);
+out:
 	mutex_unlock(&doe_list_lock);
 	return rc;
 }
@@ -234,6 +262,49 @@ void doe_mb_unregister(struct msikit_doe_mb *mb)
 	if (mb->transport->stop)
 		mb->transport->stop(mb);
 	put_device(&mb->dev);
+}
+
+/* the first registered mailbox @match accepts, no longer registered */
+static struct msikit_doe_mb *doe_mb_take(doe_mb_match_fn match, const void *data)
+{
+	struct msikit_doe_mb *mb, *found = NULL;
+
+	mutex_lock(&doe_list_lock);
+	list_for_each_entry(mb, &doe_list, node) {
+		if (match(mb, data)) {
+			list_del_init(&mb->node);
+			found = mb;
+			break;
+		}
+	}
+	mutex_unlock(&doe_list_lock);
+	return found;
+}
+
+/**
+ * doe_mb_unregister_matching() - doe_mb_unregister() each mailbox @match accepts
+ * @match: called under the registry's lock: it must not call into mailbox.c
+ * @data: passed to @match
+ * @gone: called with each mailbox once it is unregistered (its transport
+ *	has let go), before its last reference can go; may be NULL
+ *
+ * For a creator that keeps no list of its own: it names its mailboxes by
+ * what they are. Each is taken off the registry before it is torn down,
+ * so two callers never tear one mailbox down twice; unregistering waits
+ * for exchanges, so it runs outside the lock, one mailbox at a time.
+ */
+void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
+				void (*gone)(struct msikit_doe_mb *mb))
+{
+	struct msikit_doe_mb *mb;
+
+	while ((mb = doe_mb_take(match, data))) {
+		get_device(&mb->dev);
+		doe_mb_unregister(mb);
+		if (gone)
+			gone(mb);
+		put_device(&mb->dev);
+	}
 }
 
 static void doe_task_work(struct work_struct *work)
@@ -519,19 +590,14 @@ EXPORT_SYMBOL_GPL(msikit_doe_find);
  */
 struct msikit_doe_mb *msikit_doe_get(struct device *dev, u16 cap)
 {
-	struct msikit_doe_mb *mb, *found = NULL;
+	struct msikit_doe_mb *mb;
 
 	mutex_lock(&doe_list_lock);
-	list_for_each_entry(mb, &doe_list, node) {
-		if (mb->dev.parent == dev &&
-		    (mb->pdev ? mb->cap : mb->id) == cap) {
-			get_device(&mb->dev);
-			found = mb;
-			break;
-		}
-	}
+	mb = doe_mb_find_locked(dev, cap);
+	if (mb)
+		get_device(&mb->dev);
 	mutex_unlock(&doe_list_lock);
-	return found;
+	return mb;
 }
 EXPORT_SYMBOL_GPL(msikit_doe_get);
 

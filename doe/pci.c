@@ -75,9 +75,9 @@ static struct pci_driver doe_pci_driver;
  * mailboxes seen leaving is remembered, with a reference, until its
  * device_del() is over (its kobject has left sysfs), and no mailbox is
  * created for a function that is remembered or no longer in sysfs.
- * Creation checks that, and the notification records it, under
- * doe_list_lock: a mailbox is either created before the notification and
- * unregistered by it, or not created at all.
+ * Creation checks that and registers, and the notification records it,
+ * under doe_pci_lock: a mailbox is either registered before the
+ * notification and unregistered by it, or not registered at all.
  *
  * A function the core found disconnected (pci_doe_disconnected()) keeps
  * its mailboxes until removal; exchanges on them just fail.
@@ -87,13 +87,15 @@ struct doe_dying {
 	struct pci_dev *pdev;		/* referenced */
 };
 
-static LIST_HEAD(doe_dying_list);	/* under doe_list_lock */
+/* orders mailbox creation against deletion; protects doe_dying_list */
+static DEFINE_MUTEX(doe_pci_lock);
+static LIST_HEAD(doe_dying_list);
 
 static bool doe_pci_dying(struct pci_dev *pdev)
 {
 	struct doe_dying *d;
 
-	lockdep_assert_held(&doe_list_lock);
+	lockdep_assert_held(&doe_pci_lock);
 	if (!device_is_registered(&pdev->dev))
 		return true;
 	list_for_each_entry(d, &doe_dying_list, node)
@@ -117,13 +119,13 @@ static void doe_pci_update_dying(struct pci_dev *pdev, bool all)
 		add->pdev = pci_dev_get(pdev);
 	}
 
-	mutex_lock(&doe_list_lock);
+	mutex_lock(&doe_pci_lock);
 	list_for_each_entry_safe(d, tmp, &doe_dying_list, node)
 		if (all || !device_is_registered(&d->pdev->dev))
 			list_move(&d->node, &done);
 	if (add)
 		list_add(&add->node, &doe_dying_list);
-	mutex_unlock(&doe_list_lock);
+	mutex_unlock(&doe_pci_lock);
 
 	list_for_each_entry_safe(d, tmp, &done, node) {
 		pci_dev_put(d->pdev);
@@ -131,15 +133,34 @@ static void doe_pci_update_dying(struct pci_dev *pdev, bool all)
 	}
 }
 
-static struct msikit_doe_mb *doe_mb_lookup(struct pci_dev *pdev, u16 cap)
+/*
+ * Register a mailbox of @pdev unless @pdev is being deleted (-ENODEV); a
+ * capability that has one already gets -EEXIST.
+ */
+static int doe_pci_register(struct pci_dev *pdev, struct msikit_doe_mb *mb)
+{
+	int rc;
+
+	mutex_lock(&doe_pci_lock);
+	rc = doe_pci_dying(pdev) ? -ENODEV : doe_mb_register(mb);
+	mutex_unlock(&doe_pci_lock);
+	return rc;
+}
+
+/* a cheap look before allocating: doe_pci_register() decides */
+static int doe_pci_may_add(struct pci_dev *pdev, u16 cap)
 {
 	struct msikit_doe_mb *mb;
+	bool dying;
 
-	lockdep_assert_held(&doe_list_lock);
-	list_for_each_entry(mb, &doe_list, node)
-		if (mb->pdev == pdev && mb->cap == cap)
-			return mb;
-	return NULL;
+	mutex_lock(&doe_pci_lock);
+	dying = doe_pci_dying(pdev);
+	mutex_unlock(&doe_pci_lock);
+	if (dying)
+		return -ENODEV;
+	mb = msikit_doe_get(&pdev->dev, cap);
+	msikit_doe_put(mb);
+	return mb ? -EEXIST : 0;
 }
 
 /**
@@ -199,40 +220,40 @@ static bool doe_pci_is_routed(const struct msikit_doe_mb *mb)
 	return mb->transport == &doe_routed_ops;
 }
 
+struct doe_pci_match {
+	struct pci_dev *pdev;		/* NULL: every PCI function */
+	bool engines_only;
+};
+
+static bool doe_pci_match(const struct msikit_doe_mb *mb, const void *data)
+{
+	const struct doe_pci_match *m = data;
+
+	if (!mb->pdev || (m->pdev && mb->pdev != m->pdev))
+		return false;
+	return !m->engines_only || !doe_pci_is_routed(mb);
+}
+
+/*
+ * The engine has let go of the registers: others may claim them. Through
+ * the mailbox's own function, which it still holds: the caller's @pdev is
+ * NULL at module exit.
+ */
+static void doe_pci_mb_gone(struct msikit_doe_mb *mb)
+{
+	if (!doe_pci_is_routed(mb))
+		pci_release_config_region(mb->pdev, mb->cap, PCI_DOE_CAP_SIZEOF);
+}
+
 /*
  * Unregister the mailboxes of @pdev (of every PCI function if NULL), only
- * the engine ones if @engines_only. Unregistering waits for exchanges, so
- * collect under the lock, tear down outside it. An engine mailbox's config
- * region is released once the engine has let go of the registers, through
- * the mailbox's own function: @pdev is NULL at module exit.
+ * the engine ones if @engines_only.
  */
 static void doe_pci_remove_mbs(struct pci_dev *pdev, bool engines_only)
 {
-	struct msikit_doe_mb *mb, *tmp;
-	LIST_HEAD(gone);
+	struct doe_pci_match m = { .pdev = pdev, .engines_only = engines_only };
 
-	mutex_lock(&doe_list_lock);
-	list_for_each_entry_safe(mb, tmp, &doe_list, node) {
-		if (!mb->pdev || (pdev && mb->pdev != pdev))
-			continue;
-		if (!engines_only || !doe_pci_is_routed(mb))
-			list_move_tail(&mb->node, &gone);
-	}
-	mutex_unlock(&doe_list_lock);
-
-	list_for_each_entry_safe(mb, tmp, &gone, node) {
-		struct pci_dev *owner = NULL;
-		u16 cap = mb->cap;
-
-		/* the last reference to @mb may go in doe_mb_unregister() */
-		if (!doe_pci_is_routed(mb))
-			owner = pci_dev_get(mb->pdev);
-		doe_mb_unregister(mb);
-		if (owner) {
-			pci_release_config_region(owner, cap, PCI_DOE_CAP_SIZEOF);
-			pci_dev_put(owner);
-		}
-	}
+	doe_mb_unregister_matching(doe_pci_match, &m, doe_pci_mb_gone);
 }
 
 static u8 doe_cap_version(struct pci_dev *pdev, u16 cap)
@@ -245,10 +266,9 @@ static u8 doe_cap_version(struct pci_dev *pdev, u16 cap)
 
 /*
  * Find or create the routed mailbox of @pdev at @cap. Module init's walk
- * and a hot-add notification may both get here for one function, so the
- * lookup and the registration are one step under doe_list_lock: the second
- * one finds the mailbox and does nothing (two would collide in sysfs).
- * The mailbox is allocated outside the lock, after a first look.
+ * and a hot-add notification may both get here for one function: the
+ * second one finds the mailbox, or loses the race to register it, and
+ * does nothing (two would collide in sysfs).
  *
  * Return: 0 when the mailbox exists (or the core has none to route to),
  * -ENODEV when @pdev is being deleted, else -errno.
@@ -257,14 +277,9 @@ static int doe_pci_add_routed_one(struct pci_dev *pdev, u16 cap)
 {
 	struct msikit_doe_mb *mb;
 	struct pci_doe_mb *core;
-	int rc = 0;
+	int rc;
 
-	mutex_lock(&doe_list_lock);
-	if (doe_pci_dying(pdev))
-		rc = -ENODEV;
-	else if (doe_mb_lookup(pdev, cap))
-		rc = -EEXIST;
-	mutex_unlock(&doe_list_lock);
+	rc = doe_pci_may_add(pdev, cap);
 	if (rc)
 		return rc == -EEXIST ? 0 : rc;
 
@@ -278,14 +293,7 @@ static int doe_pci_add_routed_one(struct pci_dev *pdev, u16 cap)
 	mb->core_mb = core;
 	mb->cap_ver = doe_cap_version(pdev, cap);
 
-	mutex_lock(&doe_list_lock);
-	if (doe_pci_dying(pdev))
-		rc = -ENODEV;
-	else if (doe_mb_lookup(pdev, cap))
-		rc = -EEXIST;
-	else
-		rc = doe_mb_register_locked(mb);
-	mutex_unlock(&doe_list_lock);
+	rc = doe_pci_register(pdev, mb);
 	if (rc)
 		put_device(&mb->dev);
 	return rc == -EEXIST ? 0 : rc;
@@ -351,24 +359,17 @@ static int doe_pci_add_engines(struct pci_dev *pdev, bool poll)
 		}
 		mb->irq = irq;
 		mb->cap_ver = doe_cap_version(pdev, cap);
-		mutex_lock(&doe_list_lock);
-		if (doe_pci_dying(pdev))
-			rc = -ENODEV;
-		else if (doe_mb_lookup(pdev, cap))
+		rc = doe_pci_register(pdev, mb);
+		if (rc == -EEXIST) {
+			pci_err(pdev, "DOE capability at %#x already has a mailbox\n", cap);
 			rc = -EBUSY;
-		else
-			rc = doe_mb_register_locked(mb);
-		mutex_unlock(&doe_list_lock);
+		} else if (rc == -ENODEV) {
+			pci_err(pdev, "DOE capability at %#x: function being removed\n", cap);
+		} else if (rc) {
+			pci_err(pdev, "DOE mailbox at %#x not registered: %pe\n",
+				cap, ERR_PTR(rc));
+		}
 		if (rc) {
-			if (rc == -EBUSY)
-				pci_err(pdev, "DOE capability at %#x already has a mailbox\n",
-					cap);
-			else if (rc == -ENODEV)
-				pci_err(pdev, "DOE capability at %#x: function being removed\n",
-					cap);
-			else
-				pci_err(pdev, "DOE mailbox at %#x not registered: %pe\n",
-					cap, ERR_PTR(rc));
 			pci_release_config_region(pdev, cap, PCI_DOE_CAP_SIZEOF);
 			put_device(&mb->dev);
 			goto err;

@@ -3,6 +3,9 @@
  * msikit_doe sysfs: /sys/class/msikit-doe/<mailbox>/, also reachable as
  * msikit-doe/<mailbox>/ under the PCI function on every kernel (the core's
  * own doe_features directory exists only from 6.15 on).
+ *
+ * The mailbox layer does not know these groups: init hands them to it for
+ * every mailbox registered from then on.
  */
 #include <linux/pci.h>
 #include <linux/sysfs.h>
@@ -120,8 +123,19 @@ static const struct attribute_group doe_stat_group = {
 	.attrs = doe_stat_attrs,
 };
 
-const struct attribute_group *doe_groups[] = {
+static const struct attribute_group *doe_groups[] = {
 	&doe_group,
 	&doe_stat_group,
 	NULL
 };
+
+/* before the first mailbox is registered, so that each has its groups */
+void doe_sysfs_init(void)
+{
+	doe_mb_set_groups(doe_groups);
+}
+
+void doe_sysfs_exit(void)
+{
+	doe_mb_set_groups(NULL);
+}

@@ -16,9 +16,8 @@
 #include "cdat.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
-#define __fmt_printf(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+/* the kernel's <linux/compiler_attributes.h> spelling, which user space lacks */
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 static void __printf(2, 3) cdat_err(FILE *f, const char *fmt, ...)
 {

@@ -52,9 +52,8 @@
 #define PCI_VENDOR_ID_PCI_SIG	0x0001
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
-#define __fmt_printf(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
+/* the kernel's <linux/compiler_attributes.h> spelling, which user space lacks */
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

@@ -14,12 +14,9 @@
 #include <msikit/doe.h>
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-/* the kernel's __printf(); two steps, or checkpatch asks for __printf() here */
-#define __fmt_printf(a, b)	format(printf, a, b)
-#define __printf(a, b)		__attribute__((__fmt_printf(a, b)))
-/* the kernel's __noreturn, in two steps like __printf() */
-#define __nr_attr		noreturn
-#define __noreturn		__attribute__((__nr_attr))
+/* the kernel's <linux/compiler_attributes.h> spellings, which user space lacks */
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#define __noreturn		__attribute__((noreturn))
 
 #define EXIT_FAIL		1
 #define EXIT_USAGE		2
