@@ -17,11 +17,13 @@
  * from it), and on the ITS a device prepared for the function's DeviceID
  * (parent.c).
  */
+#include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -30,6 +32,33 @@
 #include "compat.h"
 
 #define MSIKIT_MSI_MAX	2048
+
+/*
+ * Domains between create and the destroy that freed them, module-wide
+ * (a domain kept for its late free_irq() calls still counts). A consumer
+ * that forgets a domain holds no reference on this module once it is
+ * unloaded itself, so only the count shows the leak:
+ * /sys/module/msikit_msi/parameters/domains.
+ */
+static atomic_t msi_domains = ATOMIC_INIT(0);
+
+static int msi_domains_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&msi_domains));
+}
+
+/* a count, not a setting: never written, not even at load */
+static int msi_domains_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops msi_domains_ops = {
+	.set = msi_domains_set,
+	.get = msi_domains_get,
+};
+module_param_cb(domains, &msi_domains_ops, NULL, 0444);
+MODULE_PARM_DESC(domains, "live MSI domains (read-only)");
 
 struct msikit_msi_irq {
 	struct msikit_msi_domain *dom;
@@ -303,6 +332,7 @@ msikit_msi_domain_create_info(struct device *dev, const struct msikit_msi_domain
 		 info->name ? " " : "", info->name ?: "", size,
 		 msikit_parent_names[dom->p.kind], dom->p.immutable ? "immutable" : "mutable",
 		 dom->p.pinned ? ", affinity pinned" : "");
+	atomic_inc(&msi_domains);
 	return dom;
 err:
 	if (dom->fwnode)
@@ -397,6 +427,7 @@ void msikit_msi_domain_destroy(struct msikit_msi_domain *dom)
 	msikit_parent_fini(&dom->p);
 	put_device(dom->dev);
 	kfree(dom);
+	atomic_dec(&msi_domains);
 }
 EXPORT_SYMBOL_GPL(msikit_msi_domain_destroy);
 
