@@ -80,7 +80,6 @@ struct msikit_msi_domain {
 	const struct msikit_msi_ops *ops;
 	void *data;
 	struct mutex lock;		/* allocation state */
-	unsigned int nr_alloc;
 	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
 	unsigned int size;
@@ -381,7 +380,6 @@ static void msi_free_one(struct msikit_msi_irq *mi)
 	mutex_unlock(dom->p.lock);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));
-	dom->nr_alloc--;
 }
 
 /**
@@ -436,13 +434,14 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	struct msikit_msi_irq *mi = &dom->irqs[index];
 	int virq;
 
-	if (dom->p.max_alloc && dom->nr_alloc >= dom->p.max_alloc) {
-		dev_warn_ratelimited(dom->dev, "msikit: %s: %u interrupts is the most that leaves the function's own vectors their remapping entries\n",
+	mi->moved_from = -1;
+	mutex_lock(dom->p.lock);
+	if (msikit_parent_full(&dom->p)) {
+		mutex_unlock(dom->p.lock);
+		dev_warn_ratelimited(dom->dev, "msikit: %s: %u interrupts, over all of the function's msikit domains, is the most that leaves its own vectors their remapping entries\n",
 				     msikit_parent_names[dom->p.kind], dom->p.max_alloc);
 		return -ENOSPC;
 	}
-	mi->moved_from = -1;
-	mutex_lock(dom->p.lock);
 	virq = msikit_parent_prepare(&dom->p);
 	if (!virq)
 		virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
@@ -453,7 +452,6 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	if (virq < 0)
 		return virq;
 	mi->virq = virq;
-	dom->nr_alloc++;
 	return 0;
 }
 
