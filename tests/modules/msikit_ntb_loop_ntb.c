@@ -61,6 +61,41 @@ static unsigned int mw_size_max = SZ_1M;
 module_param(mw_size_max, uint, 0444);
 MODULE_PARM_DESC(mw_size_max, "largest inbound window (bytes)");
 
+/*
+ * The test of the test: drop_ring=N makes the Nth ring from then on a
+ * loss (counted, never written), so a check that must catch a loss can be
+ * shown to catch it. Each write rearms it.
+ */
+static atomic_t ln_drop_left = ATOMIC_INIT(0);
+
+static int ln_drop_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int rc = kstrtouint(val, 0, &n);
+
+	if (!rc)
+		atomic_set(&ln_drop_left, n);
+	return rc;
+}
+
+static int ln_drop_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&ln_drop_left));
+}
+
+static const struct kernel_param_ops ln_drop_ops = {
+	.set = ln_drop_set,
+	.get = ln_drop_get,
+};
+module_param_cb(drop_ring, &ln_drop_ops, NULL, 0644);
+MODULE_PARM_DESC(drop_ring, "test of the test: the Nth ring from now is lost (0: none)");
+
+/* the ring to drop: the one whose decrement reaches 0, exactly one */
+static bool ln_drop_this(void)
+{
+	return atomic_dec_if_positive(&ln_drop_left) == 0;
+}
+
 struct ln_side {
 	struct ntb_dev ntb;
 	struct loop_edu edu;
@@ -397,7 +432,10 @@ static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
 			smp_mb__after_atomic();
 		}
 		/* the write itself finds the peer again, or not */
-		rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
+		if (p && ln_drop_this())
+			rc = 0;
+		else
+			rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
 		if (p && rc)
 			atomic_inc(&p->db_failed[bit]);
 		/* the MSI is raised inside the write: heartbeats from here on count */

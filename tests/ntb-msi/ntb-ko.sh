@@ -93,6 +93,28 @@ ktap_result "ntb_pingpong, 5 s at 20 ms: A's doorbell saw every ring, merges wit
 ktap_result "ntb_pingpong: B's doorbell saw every ring, merges within the rings that could merge, each event reached it" \
 	pp_check B "$B" 1 "$b_row" "$b_ev" "$pb"
 
+# The test of the test: the double loses one ring mid-run (counted, never
+# written). The checks above must turn red: LIVE when a later ring covers
+# the loss, or an unseen ring once quiet when none does.
+a_row=$(db_row "$A" 0) b_row=$(db_row "$B" 1)
+a_ev=$(cat "$A/db_events") b_ev=$(cat "$B/db_events")
+insmod "$D/ko/ntb_pingpong.ko" delay_ms=20 || ktap_bail "insmod ntb_pingpong failed"
+sleep 1
+echo 10 > /sys/module/msikit_ntb_loop_ntb/parameters/drop_ring
+sleep 3
+echo 100000 > /sys/module/ntb_pingpong/parameters/delay_ms
+sleep 1
+pa=$(cat "$PP/$ABDF/count") pb=$(cat "$PP/$BBDF/count")
+rmmod ntb_pingpong
+dropped=$(cat /sys/module/msikit_ntb_loop_ntb/parameters/drop_ring)
+echo 0 > /sys/module/msikit_ntb_loop_ntb/parameters/drop_ring
+log "a ring lost on purpose (drop_ring left at $dropped): the checks, which must fail:"
+ktap_expect "the double dropped one ring mid-run" 0 "$dropped"
+caught() {
+	! { pp_check A "$A" 0 "$a_row" "$a_ev" "$pa" && pp_check B "$B" 1 "$b_row" "$b_ev" "$pb"; }
+}
+ktap_result "a ring lost mid-run fails the ntb_pingpong checks (test of the test)" caught
+
 # upstream's ntb_tool: doorbells and scratchpads through its debugfs
 insmod "$D/ko/ntb_tool.ko" || ktap_bail "insmod ntb_tool failed"
 TA=/sys/kernel/debug/ntb_tool/$ABDF TB=/sys/kernel/debug/ntb_tool/$BBDF
