@@ -961,15 +961,11 @@ static int mt_capprobe(struct mt_dev *mt)
 		}
 	}
 	rc = 0;
+	/* N1 and N2 stay as filled: the swap moves one interrupt on the side */
 	if (mt->cap_n[0] && mt->cap_err[1]) {
-		msikit_msi_free(dom[0], --mt->cap_n[0]);
-		if (msikit_msi_alloc(dom[1], mt->cap_n[1]) >= 0) {
-			mt->cap_n[1]++;
-			if (msikit_msi_alloc(dom[1], mt->cap_n[1]) >= 0)
-				mt->cap_n[1]++;
-			else
-				mt->cap_swap = 1;
-		}
+		msikit_msi_free(dom[0], mt->cap_n[0] - 1);
+		if (msikit_msi_alloc(dom[1], mt->cap_n[1]) >= 0)
+			mt->cap_swap = msikit_msi_alloc(dom[1], mt->cap_n[1] + 1) < 0;
 	}
 out:
 	/* destroy frees what is allocated: nothing here has a handler */
