@@ -26,6 +26,7 @@
 
 struct device;
 struct msikit_its_share;
+struct msikit_amd_share;
 
 enum msikit_parent_kind {
 	MSIKIT_PARENT_UNKNOWN,
@@ -41,8 +42,8 @@ enum msikit_parent_kind {
  * interrupt's old target before a remote writer can switch, so affinity
  * is fixed once the message is out. @fasteoi: the flow is EOI-driven (GIC).
  * @lock serialises allocations and frees with the parent state they need:
- * the domain's own mutex, or on the ITS the one of every domain sharing
- * the DeviceID.
+ * the domain's own mutex, or the one of every domain sharing the device
+ * at the parent: its DeviceID on the ITS, its remapping table on AMD-Vi.
  */
 struct msikit_parent {
 	struct irq_domain *domain;
@@ -52,7 +53,8 @@ struct msikit_parent {
 	bool immutable;
 	bool pinned;
 	bool fasteoi;
-	unsigned int max_alloc;		/* 0, or what the parent lets us take */
+	/* 0, or what the parent lets all of the function's domains take */
+	unsigned int max_alloc;
 	struct mutex own_lock;		/* @lock where nothing is shared */
 	struct mutex *lock;
 	/* IMSIC: waits for a hart to retire moved targets, see parent.c */
@@ -61,6 +63,8 @@ struct msikit_parent {
 #ifndef CONFIG_X86
 	u32 dev_id;
 	struct msikit_its_share *share;	/* the ITS device of the DeviceID */
+#else
+	struct msikit_amd_share *amd;	/* AMD-Vi: the requester's remapping table */
 #endif
 };
 
@@ -70,6 +74,7 @@ int msikit_parent_init(struct msikit_parent *p, struct device *dev, struct irq_d
 		       const struct msikit_msi_domain_info *info);
 void msikit_parent_fini(struct msikit_parent *p);
 int msikit_parent_prepare(struct msikit_parent *p);
+bool msikit_parent_full(struct msikit_parent *p);
 void msikit_parent_account(struct msikit_parent *p, int delta);
 int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq);
 void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu);

@@ -17,11 +17,13 @@
  * from it), and on the ITS a device prepared for the function's DeviceID
  * (parent.c).
  */
+#include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -30,6 +32,33 @@
 #include "compat.h"
 
 #define MSIKIT_MSI_MAX	2048
+
+/*
+ * Domains between create and the destroy that freed them, module-wide
+ * (a domain kept for its late free_irq() calls still counts). A consumer
+ * that forgets a domain holds no reference on this module once it is
+ * unloaded itself, so only the count shows the leak:
+ * /sys/module/msikit_msi/parameters/domains.
+ */
+static atomic_t msi_domains = ATOMIC_INIT(0);
+
+static int msi_domains_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&msi_domains));
+}
+
+/* a count, not a setting: never written, not even at load */
+static int msi_domains_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops msi_domains_ops = {
+	.set = msi_domains_set,
+	.get = msi_domains_get,
+};
+module_param_cb(domains, &msi_domains_ops, NULL, 0444);
+MODULE_PARM_DESC(domains, "live MSI domains (read-only)");
 
 struct msikit_msi_irq {
 	struct msikit_msi_domain *dom;
@@ -51,7 +80,6 @@ struct msikit_msi_domain {
 	const struct msikit_msi_ops *ops;
 	void *data;
 	struct mutex lock;		/* allocation state */
-	unsigned int nr_alloc;
 	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
 	unsigned int size;
@@ -303,6 +331,7 @@ msikit_msi_domain_create_info(struct device *dev, const struct msikit_msi_domain
 		 info->name ? " " : "", info->name ?: "", size,
 		 msikit_parent_names[dom->p.kind], dom->p.immutable ? "immutable" : "mutable",
 		 dom->p.pinned ? ", affinity pinned" : "");
+	atomic_inc(&msi_domains);
 	return dom;
 err:
 	if (dom->fwnode)
@@ -351,7 +380,6 @@ static void msi_free_one(struct msikit_msi_irq *mi)
 	mutex_unlock(dom->p.lock);
 	mi->virq = 0;
 	memset(&mi->msg, 0, sizeof(mi->msg));
-	dom->nr_alloc--;
 }
 
 /**
@@ -397,6 +425,7 @@ void msikit_msi_domain_destroy(struct msikit_msi_domain *dom)
 	msikit_parent_fini(&dom->p);
 	put_device(dom->dev);
 	kfree(dom);
+	atomic_dec(&msi_domains);
 }
 EXPORT_SYMBOL_GPL(msikit_msi_domain_destroy);
 
@@ -405,13 +434,14 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	struct msikit_msi_irq *mi = &dom->irqs[index];
 	int virq;
 
-	if (dom->p.max_alloc && dom->nr_alloc >= dom->p.max_alloc) {
-		dev_warn_ratelimited(dom->dev, "msikit: %s: %u interrupts is the most that leaves the function's own vectors their remapping entries\n",
+	mi->moved_from = -1;
+	mutex_lock(dom->p.lock);
+	if (msikit_parent_full(&dom->p)) {
+		mutex_unlock(dom->p.lock);
+		dev_warn_ratelimited(dom->dev, "msikit: %s: %u interrupts, over all of the function's msikit domains, is the most that leaves its own vectors their remapping entries\n",
 				     msikit_parent_names[dom->p.kind], dom->p.max_alloc);
 		return -ENOSPC;
 	}
-	mi->moved_from = -1;
-	mutex_lock(dom->p.lock);
 	virq = msikit_parent_prepare(&dom->p);
 	if (!virq)
 		virq = __irq_domain_alloc_irqs(dom->domain, -1, 1, dev_to_node(dom->dev),
@@ -422,7 +452,6 @@ static int msi_alloc_one(struct msikit_msi_domain *dom, unsigned int index)
 	if (virq < 0)
 		return virq;
 	mi->virq = virq;
-	dom->nr_alloc++;
 	return 0;
 }
 

@@ -281,21 +281,77 @@ static int msikit_its_prepare(struct msikit_parent *p)
 }
 #endif
 
+#ifdef CONFIG_X86
 /*
  * AMD-Vi gives each requester ID one interrupt remapping table, 512
  * entries on every kernel of the matrix (7.x may size it 2048), and
  * msikit's interrupts take theirs from the function's own table: left
- * alone, a large domain could leave the function's MSI-X without entries.
- * So a domain keeps its total below what the function's own vectors need.
+ * alone, msikit could leave the function's MSI-X without entries. The
+ * table is the function's, not a domain's, so the cap is on what all of
+ * the function's msikit domains hold together: they share one count, and
+ * its lock serialises their allocations and frees. Not covered: functions
+ * behind a PCI bridge, whose table the IOMMU keys by the bridge's alias
+ * and so shares between them, are counted apart (the kernel's alias walk,
+ * pci_for_each_dma_alias(), is not exported).
  */
 #define MSIKIT_AMD_IRTE_MIN	512
 
-static void msikit_amd_cap(struct msikit_parent *p, struct pci_dev *pdev)
+struct msikit_amd_share {
+	struct list_head node;
+	struct irq_domain *ir;		/* the IOMMU's remapping domain */
+	u32 rid;			/* segment << 16 | the function's requester ID */
+	unsigned int users;		/* domains */
+	unsigned int active;		/* their allocated interrupts */
+	struct mutex lock;		/* allocations and frees of all users */
+};
+
+static LIST_HEAD(msikit_amd_shares);
+static DEFINE_MUTEX(msikit_amd_shares_lock);
+
+static int msikit_amd_cap(struct msikit_parent *p, struct pci_dev *pdev)
 {
 	int own = max3(pci_msi_vec_count(pdev), pci_msix_vec_count(pdev), 0);
+	struct msikit_amd_share *s;
+	u32 rid = (u32)pci_domain_nr(pdev->bus) << 16 | pci_dev_id(pdev);
 
+	mutex_lock(&msikit_amd_shares_lock);
+	list_for_each_entry(s, &msikit_amd_shares, node) {
+		if (s->ir == p->domain && s->rid == rid) {
+			s->users++;
+			goto out;
+		}
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (s) {
+		s->ir = p->domain;
+		s->rid = rid;
+		s->users = 1;
+		mutex_init(&s->lock);
+		list_add(&s->node, &msikit_amd_shares);
+	}
+out:
+	mutex_unlock(&msikit_amd_shares_lock);
+	if (!s)
+		return -ENOMEM;
+	p->amd = s;
+	p->lock = &s->lock;
 	p->max_alloc = MSIKIT_AMD_IRTE_MIN - min(own, MSIKIT_AMD_IRTE_MIN / 2);
+	return 0;
 }
+
+static void msikit_amd_put(struct msikit_amd_share *s)
+{
+	mutex_lock(&msikit_amd_shares_lock);
+	if (--s->users) {
+		mutex_unlock(&msikit_amd_shares_lock);
+		return;
+	}
+	list_del(&s->node);
+	mutex_unlock(&msikit_amd_shares_lock);
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+#endif
 
 /*
  * The ITS is recognised by its parent ops' "ITS-" prefix, which is a
@@ -374,8 +430,10 @@ static int msikit_parent_check(struct msikit_parent *p, struct device *dev, u32 
 			 name);
 		return -EOPNOTSUPP;
 	}
+#ifdef CONFIG_X86
 	if (p->kind == MSIKIT_PARENT_AMD_IR)
-		msikit_amd_cap(p, to_pci_dev(dev));
+		return msikit_amd_cap(p, to_pci_dev(dev));
+#endif
 	return 0;
 }
 
@@ -516,6 +574,10 @@ void msikit_parent_fini(struct msikit_parent *p)
 	if (p->share)
 		msikit_its_share_put(p->share);
 	p->share = NULL;
+#else
+	if (p->amd)
+		msikit_amd_put(p->amd);
+	p->amd = NULL;
 #endif
 	kfree(p->desc);
 	p->desc = NULL;
@@ -538,6 +600,23 @@ int msikit_parent_prepare(struct msikit_parent *p)
 }
 
 /**
+ * msikit_parent_full() - may the device's domains take no more interrupts?
+ * @p: parent state, its lock held (the count it reads is the device's)
+ *
+ * Return: true when a cap of the parent's (AMD-Vi's, on the function's
+ * remapping table) is reached by all of the device's domains together.
+ */
+bool msikit_parent_full(struct msikit_parent *p)
+{
+	lockdep_assert_held(p->lock);
+#ifdef CONFIG_X86
+	if (p->amd)
+		return p->amd->active >= p->max_alloc;
+#endif
+	return false;
+}
+
+/**
  * msikit_parent_account() - @delta interrupts were allocated (or freed)
  * @p: parent state, its lock held
  * @delta: +1 or -1
@@ -549,7 +628,10 @@ int msikit_parent_prepare(struct msikit_parent *p)
 void msikit_parent_account(struct msikit_parent *p, int delta)
 {
 	lockdep_assert_held(p->lock);
-#ifndef CONFIG_X86
+#ifdef CONFIG_X86
+	if (p->amd)
+		p->amd->active += delta;
+#else
 	if (!p->share)
 		return;
 	p->share->active += delta;

@@ -21,9 +21,37 @@
  */
 #include <linux/device.h>
 #include <linux/interrupt.h>
+#include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include "internal.h"
+
+/*
+ * Contexts between init and exit, module-wide. A client that never calls
+ * msikit_ntb_msi_exit() holds no reference on this module (its symbols
+ * do, and rmmod of the client drops them), so without a count nothing
+ * would show the leak: /sys/module/msikit_ntb_msi/parameters/contexts.
+ */
+static atomic_t nm_contexts = ATOMIC_INIT(0);
+
+static int nm_contexts_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&nm_contexts));
+}
+
+/* a count, not a setting: never written, not even at load */
+static int nm_contexts_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops nm_contexts_ops = {
+	.set = nm_contexts_set,
+	.get = nm_contexts_get,
+};
+module_param_cb(contexts, &nm_contexts_ops, NULL, 0444);
+MODULE_PARM_DESC(contexts, "live peer-interrupt contexts (read-only)");
 
 /*
  * msikit_msi reports here, with interrupts off: note which interrupt, and
@@ -171,6 +199,7 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 	rc = nm_map_peers(nm);
 	if (rc)
 		goto destroy;
+	atomic_inc(&nm_contexts);
 	return nm;
 destroy:
 	msikit_msi_domain_destroy(nm->dom);
@@ -468,6 +497,7 @@ void msikit_ntb_msi_exit(struct msikit_ntb_msi *nm)
 	msikit_msi_domain_destroy(nm->dom);
 	nm_unmap_peers(nm);
 	kfree(nm);
+	atomic_dec(&nm_contexts);
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_exit);
 

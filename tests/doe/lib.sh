@@ -77,6 +77,20 @@ wait_gone() {
 	[ ! -e "/sys/bus/pci/devices/$1" ]
 }
 
+# stress_each LOG WHEN: every client of a doe-stress run with -p had an
+# exchange succeed WHEN (before, after or both) the phase file appeared;
+# one client shut out on either side is a failure the totals would hide
+stress_each() {
+	local bad
+	[ "$(grep -c ' ok_before=' "$1")" -gt 0 ] || { log "no per-client counts in $1"; return 1; }
+	case $2 in
+	before) bad=$(grep ' ok_before=0 ' "$1") ;;
+	after) bad=$(grep ' ok_after=0$' "$1") ;;
+	*) bad=$(grep -e ' ok_before=0 ' -e ' ok_after=0$' "$1") ;;
+	esac
+	[ -z "$bad" ] || { log "clients shut out: $(echo "$bad" | sed 's/^# doe-stress: //' | tr '\n' ';')"; return 1; }
+}
+
 # stress_verdict LOG RC ERRNO...: a doe-stress run with -k passed when the
 # client exited 0, some exchanges succeeded, none returned wrong data, and
 # every failed exchange had one of the errnos the situation allows.

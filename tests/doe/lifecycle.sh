@@ -12,21 +12,30 @@ load_doe
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
 MB=$(mb_of "$BDF")
 
-# unbind from msikit while 8 clients run: the engine stops, routing resumes
-doe-stress -k -d 4 -m cdat "/dev/msikit/$MB" > /tmp/s1.log 2>&1 &
+# unbind from msikit while 8 clients run: the engine stops, routing resumes.
+# The clients run until told to stop, 2 s after the rebind (60 s at most),
+# and count their successes apart from the rebind on: each of them must
+# get through before the unbind and after the rebind.
+rm -f /tmp/s1.after /tmp/s1.stop
+doe-stress -k -d 60 -s /tmp/s1.stop -p /tmp/s1.after -m cdat "/dev/msikit/$MB" > /tmp/s1.log 2>&1 &
 pid=$!
 sleep 2
 unbind_msikit "$BDF"
 ktap_expect "unbind mid-run: routed again" routed "$(mb_attr "$MB" mode)"
 bind_msikit "$BDF"
 ktap_expect "rebind mid-run: engine again" irq "$(mb_attr "$MB" mode)"
+touch /tmp/s1.after
+sleep 2
+touch /tmp/s1.stop
 wait $pid
 rc=$?
-grep '^#' /tmp/s1.log | tail -3
+grep '^#' /tmp/s1.log | tail -12
 # an unbind fails the exchanges in flight with ENODEV; the client then
 # reopens, which fails with ENOENT until the node is back
-ktap_result "unbind/rebind mid-run: exchanges before and after, no wrong data, only ENODEV or ENOENT (node gone while reopening)" \
+ktap_result "unbind/rebind mid-run: no wrong data, only ENODEV or ENOENT (node gone while reopening)" \
 	stress_verdict /tmp/s1.log $rc ENODEV ENOENT
+ktap_result "each of the 8 clients had exchanges succeed before the unbind and after the rebind" \
+	stress_each /tmp/s1.log both
 ktap_result "mailbox works after rebind" sh -c "msikit-doe cdat $BDF | grep -q '(valid)'"
 
 # unbind/rebind in a loop under load
@@ -54,15 +63,19 @@ unbind_msikit "$BDF"
 modprobe msikit_doe_swmb
 SW=$(swmb_mb)
 echo 2000 > "$(swmb_dev)/delay_us"
-doe-stress -k -d 4 -m echo "/dev/msikit/$SW" > /tmp/s3.log 2>&1 &
+rm -f /tmp/s3.gone
+doe-stress -k -d 4 -p /tmp/s3.gone -m echo "/dev/msikit/$SW" > /tmp/s3.log 2>&1 &
 pid=$!
 sleep 1
+touch /tmp/s3.gone
 ktap_result "software mailbox module unloads mid-run" rmmod msikit_doe_swmb
 wait $pid
 rc=$?
-grep '^#' /tmp/s3.log | tail -3
-ktap_result "its clients: exchanges before the unload, then only ENODEV (and ENOENT reopening a node that is gone), no wrong data" \
+grep '^#' /tmp/s3.log | tail -12
+ktap_result "its clients: then only ENODEV (and ENOENT reopening a node that is gone), no wrong data" \
 	stress_verdict /tmp/s3.log $rc ENODEV ENOENT
+ktap_result "each of the 8 clients had exchanges succeed before the unload" \
+	stress_each /tmp/s3.log before
 ktap_result "its clients saw ENODEV" grep -q '^# errno ENODEV' /tmp/s3.log
 
 # load/unload cycles leak nothing we can see: the class goes away

@@ -1,10 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # 10,000 affinity changes of the doorbells' interrupts while the host
-# rings them all: on the ITS a message names the device and event, not a
-# CPU, so the published doorbells stay right (msikit reports no changed
-# message, the table is the one the host took) and every ring is handled,
-# counted per doorbell.
+# rings them all: every ring is handled by its own doorbell, counted per
+# doorbell, so the ITS's moves (MOVI) lose and misroute no ring.
+#
+# What the "message never changed" checks show, and what they do not: on
+# the ITS a message names the device and event, not a CPU, and an affinity
+# change never recomposes it, so msikit has nothing to report and those
+# checks cannot fail here. They show only that msikit reports no change
+# where there is none (no spurious "moved" warning, the published table
+# stands). They do not show that a changed message would be caught: the
+# function refuses parents whose messages change (mutable ones) before it
+# publishes anything, and msikit's reporting of real changes is checked
+# where they happen (msi-lib/stress and ntb-msi on the x86 vector).
 # timeout: 300
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -47,9 +55,10 @@ log "each doorbell rung $rounds times meanwhile"
 want=$(awk -v r=$rounds 'BEGIN { for (i = 0; i < 8; i++) printf "%s%d", i ? " " : "", r }')
 ktap_result "every ring handled by its own doorbell ($rounds each, 0 lost)" \
 	wait_value "$e/rings_all" "$want"
-ktap_expect "the messages never changed (msikit reported none)" "moved 0" \
+ktap_expect "no message change reported (the ITS recomposes none: this cannot fail here, see above)" "moved 0" \
 	"$(awk '{ print $(NF - 1), $NF }' "$e/status")"
-ktap_expect "the function's doorbells are the ones it published" "$before" "$(cat "$e/doorbells")"
+ktap_expect "the function's doorbells are the ones it published (the ITS keeps messages: a consistency check)" \
+	"$before" "$(cat "$e/doorbells")"
 ktap_expect "the host's table is the one it took" "$table" "$(cat "$h/doorbells")"
 ktap_result "module unload" unload_epf
 ktap_finished

@@ -44,6 +44,15 @@
  *		 errno that stopped it and how many delivered exactly once
  *   range_all   write anything: msikit_msi_alloc_range() of a whole
  *		 2048 domain; read: "RC ALLOCATED" (all or nothing)
+ *   capprobe    write anything: two more domains of 2048 on the function,
+ *		 the first allocated until refused, then the second; then
+ *		 one freed in the first and the second tried twice more.
+ *		 Allocation only (no vector is assigned before request_irq).
+ *		 read: "N1 ERR1 N2 ERR2 SWAP OWN": how many each took and the
+ *		 errno that stopped it, SWAP 1 when the free let the second
+ *		 take exactly one more, OWN the function's own MSI/MSI-X
+ *		 vector count. Where a parent's cap is per function (AMD-Vi)
+ *		 N1 is the cap, N2 0 and SWAP 1
  *   restore_race  write N: N rounds of a write and msikit_msi_restore()
  *		 while the stress changer moves interrupts; read: "ROUNDS
  *		 CHANGES REFUSED STALE", STALE counting interrupts whose last
@@ -132,6 +141,7 @@ struct mt_dev {
 	u64 bench_ratio, bench_ratio_min, bench_ratio_max;
 	int max_count, max_errno, max_delivered;
 	int range_rc, range_left;
+	int cap_n[2], cap_err[2], cap_swap, cap_own;
 	unsigned int movefree_n, movefree_cross;
 	unsigned long race_rounds;
 	unsigned int race_stale;
@@ -921,6 +931,71 @@ static ssize_t range_all_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RW(range_all);
 
 /*
+ * A cap on the function's total, not on each domain's, shows as a second
+ * domain that gets nothing while the first holds the cap, and that gets
+ * exactly the one interrupt the first frees.
+ */
+static int mt_capprobe(struct mt_dev *mt)
+{
+	struct msikit_msi_domain *dom[2] = { };
+	int i, rc = 0;
+
+	mt->cap_swap = 0;
+	mt->cap_own = max3(pci_msi_vec_count(mt->pdev), pci_msix_vec_count(mt->pdev), 0);
+	for (i = 0; i < 2; i++) {
+		dom[i] = msikit_msi_domain_create(&mt->pdev->dev, MT_PROBE, &mt_probe_ops, mt);
+		if (IS_ERR(dom[i])) {
+			rc = PTR_ERR(dom[i]);
+			dom[i] = NULL;
+			goto out;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		mt->cap_err[i] = 0;
+		for (mt->cap_n[i] = 0; mt->cap_n[i] < MT_PROBE; mt->cap_n[i]++) {
+			rc = msikit_msi_alloc(dom[i], mt->cap_n[i]);
+			if (rc < 0) {
+				mt->cap_err[i] = rc;
+				break;
+			}
+		}
+	}
+	rc = 0;
+	/* N1 and N2 stay as filled: the swap moves one interrupt on the side */
+	if (mt->cap_n[0] && mt->cap_err[1]) {
+		msikit_msi_free(dom[0], mt->cap_n[0] - 1);
+		if (msikit_msi_alloc(dom[1], mt->cap_n[1]) >= 0)
+			mt->cap_swap = msikit_msi_alloc(dom[1], mt->cap_n[1] + 1) < 0;
+	}
+out:
+	/* destroy frees what is allocated: nothing here has a handler */
+	for (i = 0; i < 2; i++)
+		msikit_msi_domain_destroy(dom[i]);
+	return rc;
+}
+
+static ssize_t capprobe_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	int rc;
+
+	mutex_lock(&mt->lock);
+	rc = mt->nirqs ? -EBUSY : mt_capprobe(mt);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+
+static ssize_t capprobe_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d %d %d %d %d %d\n", mt->cap_n[0], mt->cap_err[0],
+			  mt->cap_n[1], mt->cap_err[1], mt->cap_swap, mt->cap_own);
+}
+static DEVICE_ATTR_RW(capprobe);
+
+/*
  * Move and free at once, the way a consumer that places an interrupt and
  * then fails its setup does. A move made from a CPU other than the old one
  * leaves that CPU to retire the old target later; the free must not leave
@@ -1296,6 +1371,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_bench.attr,
 	&dev_attr_maxprobe.attr,
 	&dev_attr_range_all.attr,
+	&dev_attr_capprobe.attr,
 	&dev_attr_movefree.attr,
 	&dev_attr_restore_race.attr,
 	NULL

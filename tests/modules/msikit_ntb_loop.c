@@ -60,9 +60,11 @@
  *		 interrupt 0 to another CPU, each timed until desc_changed
  *		 has put the new descriptor in the channel. read:
  *		 "MSIKIT_NS PLAIN_NS RATIO RATIO_MIN RATIO_MAX ROUNDS
- *		 REPUBLISH_NS": ns per round trip (median round), the
- *		 ratio msikit/plain in thousandths, the median move's ns
- *		 (0: not applicable)
+ *		 REPUBLISH_NS KIT_WRITES OWN_WRITES OWN_COUNTED": ns per
+ *		 round trip (median round), the ratio msikit/plain in
+ *		 thousandths, the median move's ns (0: not applicable), the
+ *		 writes B sent to A's interrupt 0 (round trips and moves),
+ *		 those A's own vector was sent and the ones it counted
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each;
  *		 this side must not be set up, the peer should be (its
  *		 window refuses out-of-window triggers)
@@ -145,6 +147,8 @@ struct nl_stress {
 struct nl_bench {
 	u64 kit_ns, own_ns, ratio, ratio_min, ratio_max, republish_ns;
 	unsigned int rounds;
+	/* writes sent to interrupt 0 and to the own vector, and what the latter counted */
+	unsigned long kit_writes, own_writes, own_counted;
 };
 
 struct nl_side {
@@ -1233,21 +1237,27 @@ static int nl_raise_own(struct nl_bench_run *b)
 	rc = loop_edu_write(&rx->edu, (u64)b->msg.address_hi << 32 | b->msg.address_lo,
 			    b->msg.data);
 	raw_spin_unlock_irqrestore(&rx->win_lock, flags);
-	return rc ?: nl_counted(b->tx, rx, &b->own, want, total, &shot);
+	if (rc)
+		return rc;
+	rx->bench.own_writes++;
+	return nl_counted(b->tx, rx, &b->own, want, total, &shot);
 }
 
 /* @n round trips through A's own vector or through msikit; ns each */
 static int nl_round_trips(struct nl_bench_run *b, bool own, unsigned int n, u64 *ns)
 {
-	struct nl_shot shot;
+	struct nl_shot shot = { };
 	unsigned int k;
 	int rc = 0;
 	u64 t0;
 
 	t0 = ktime_get_ns();
-	for (k = 0; k < n && !rc; k++)
+	for (k = 0; k < n && !rc; k++) {
 		rc = own ? nl_raise_own(b) :
 		     nl_deliver(b->tx, b->rx, &b->rx->irqs[0], &b->d, &shot);
+		if (!own && shot.sent)
+			b->rx->bench.kit_writes++;
+	}
 	*ns = div_u64(ktime_get_ns() - t0, n);
 	return rc;
 }
@@ -1316,6 +1326,7 @@ static int nl_bench_delivery(struct nl_side *s, struct nl_side *peer,
 	}
 	/* the core's own message back before it tears its vector down */
 	nl_edu_put_msg(s, &b.msg);
+	s->bench.own_counted = atomic_read(&b.own.count);
 	if (!rc) {
 		s->bench.kit_ns = nl_median(kit, NL_ROUNDS);
 		s->bench.own_ns = nl_median(own, NL_ROUNDS);
@@ -1357,6 +1368,7 @@ static int nl_republish_one(struct nl_side *s, struct nl_side *peer, struct irq_
 			break;
 		/* the last move waits for a first interrupt on its new vector */
 		rc = nl_deliver_chan(peer, s, 0, &shot);
+		s->bench.kit_writes += shot.sent;
 		if (rc)
 			return rc;
 		usleep_range(20, 50);
@@ -1377,6 +1389,7 @@ static int nl_republish_one(struct nl_side *s, struct nl_side *peer, struct irq_
 		 */
 		if (irqd_is_setaffinity_pending(irqd)) {
 			rc = nl_deliver_chan(peer, s, 0, &shot);
+			s->bench.kit_writes += shot.sent;
 			if (rc)
 				return rc;
 			wrote = true;
@@ -1389,7 +1402,9 @@ static int nl_republish_one(struct nl_side *s, struct nl_side *peer, struct irq_
 	spin_unlock(&s->chan_lock);
 	*deferred += wrote;
 	/* B writes the new descriptor: it must deliver, and it retires the old vector */
-	return nl_deliver_chan(peer, s, 0, &shot);
+	rc = nl_deliver_chan(peer, s, 0, &shot);
+	s->bench.kit_writes += shot.sent;
+	return rc;
 }
 
 /* @r moves of A's interrupt 0 between the first two online CPUs; the median's ns. */
@@ -1478,8 +1493,9 @@ static ssize_t bench_show(struct device *dev, struct device_attribute *attr, cha
 {
 	struct nl_bench *b = &((struct nl_side *)dev_get_drvdata(dev))->bench;
 
-	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu\n", b->kit_ns, b->own_ns,
-			  b->ratio, b->ratio_min, b->ratio_max, b->rounds, b->republish_ns);
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu %lu %lu %lu\n", b->kit_ns,
+			  b->own_ns, b->ratio, b->ratio_min, b->ratio_max, b->rounds,
+			  b->republish_ns, b->kit_writes, b->own_writes, b->own_counted);
 }
 static DEVICE_ATTR_RW(bench);
 

@@ -21,25 +21,34 @@
  *	       through ntb_peer_db_set(), each waited for at the peer's
  *	       doorbell interrupt for BIT; -ETIMEDOUT if lost, -EIO if
  *	       another doorbell interrupt counted instead
- *   db_counts "BIT IRQS RINGS SEEN FAILED" per doorbell of this side: the
- *	       doorbell interrupts it took, the rings the peer sent it, the
- *	       rings its latest interrupt had seen, and the rings whose
- *	       write failed. A ring is counted before its write, and an
+ *   db_counts "BIT IRQS RINGS SEEN FAILED OVERLAPS LIVE" per doorbell of
+ *	       this side: the doorbell interrupts it took, the rings the
+ *	       peer sent it, the rings its latest interrupt had seen, the
+ *	       rings whose write failed, and the rings sent while an earlier
+ *	       one was still unseen, split by what the doorbell's CPU did
+ *	       meanwhile (see ln_note_ring()): OVERLAPS while it may have had
+ *	       the earlier one pending, LIVE while it provably had not (so
+ *	       that one was lost). A ring is counted before its write, and an
  *	       interrupt notes the count when it runs, so once the doorbells
  *	       are quiet SEEN equals RINGS unless a ring was lost. IRQS may
  *	       be below RINGS: an MSI that arrives while the same vector is
  *	       still pending at the CPU merges with it (x86 IRR, GIC and IMSIC
- *	       pending bits alike), which a doorbell, a level, tolerates.
+ *	       pending bits alike), which a doorbell, a level, tolerates; a
+ *	       merge needs an overlap, so RINGS - IRQS <= OVERLAPS.
  *   db_events the ntb_db_event() calls this side made: a client sees one
  *	       per doorbell interrupt, except for rings that arrive while it
  *	       has the doorbell masked and that it clears before unmasking
  *	       (absorbed by the level, not lost)
  *   info      the adapter's view: parent, window, doorbell interrupts
  */
+#include <linux/cpu.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
+#include <linux/percpu.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <msikit/ntb_msi.h>
 
@@ -51,6 +60,41 @@
 static unsigned int mw_size_max = SZ_1M;
 module_param(mw_size_max, uint, 0444);
 MODULE_PARM_DESC(mw_size_max, "largest inbound window (bytes)");
+
+/*
+ * The test of the test: drop_ring=N makes the Nth ring from then on a
+ * loss (counted, never written), so a check that must catch a loss can be
+ * shown to catch it. Each write rearms it.
+ */
+static atomic_t ln_drop_left = ATOMIC_INIT(0);
+
+static int ln_drop_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int rc = kstrtouint(val, 0, &n);
+
+	if (!rc)
+		atomic_set(&ln_drop_left, n);
+	return rc;
+}
+
+static int ln_drop_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&ln_drop_left));
+}
+
+static const struct kernel_param_ops ln_drop_ops = {
+	.set = ln_drop_set,
+	.get = ln_drop_get,
+};
+module_param_cb(drop_ring, &ln_drop_ops, NULL, 0644);
+MODULE_PARM_DESC(drop_ring, "test of the test: the Nth ring from now is lost (0: none)");
+
+/* the ring to drop: the one whose decrement reaches 0, exactly one */
+static bool ln_drop_this(void)
+{
+	return atomic_dec_if_positive(&ln_drop_left) == 0;
+}
 
 struct ln_side {
 	struct ntb_dev ntb;
@@ -73,6 +117,11 @@ struct ln_side {
 	atomic_t db_rings[LN_DBS];
 	atomic_t db_seen[LN_DBS];
 	atomic_t db_failed[LN_DBS];
+	atomic_t db_overlaps[LN_DBS];
+	atomic_t db_live[LN_DBS];
+	/* at the last ring, after its write: its doorbell's CPU and heartbeat */
+	unsigned int db_hb_cpu[LN_DBS];
+	long db_hb[LN_DBS];
 	atomic_t db_events;
 	atomic_t db_last;
 	wait_queue_head_t wq;
@@ -274,6 +323,95 @@ static int ln_db_clear_mask(struct ntb_dev *ntb, u64 bits)
 	return 0;
 }
 
+/*
+ * A heartbeat per CPU, a pinned timer each jiffy. Timers run in softirq
+ * context with interrupts enabled, so a CPU that runs its heartbeat takes
+ * every MSI pending there too, at the latest before its next heartbeat:
+ * a doorbell ring that is still unseen after two heartbeats of its CPU,
+ * counted from when its write returned (QEMU raises the MSI inside the
+ * write), was never pending there.
+ */
+struct ln_hb {
+	struct timer_list timer;
+	atomic_long_t count;
+	bool on;
+};
+
+static DEFINE_PER_CPU(struct ln_hb, ln_hb);
+
+static void ln_hb_fn(struct timer_list *t)
+{
+	struct ln_hb *hb = container_of(t, struct ln_hb, timer);
+
+	/* a doorbell handler that ran here before is visible with the count */
+	smp_mb__before_atomic();
+	atomic_long_inc(&hb->count);
+	mod_timer(t, jiffies + 1);
+}
+
+static void ln_hb_start(void)
+{
+	struct ln_hb *hb;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		hb = per_cpu_ptr(&ln_hb, cpu);
+		timer_setup(&hb->timer, ln_hb_fn, TIMER_PINNED);
+		hb->timer.expires = jiffies + 1;
+		add_timer_on(&hb->timer, cpu);
+		hb->on = true;
+	}
+	cpus_read_unlock();
+}
+
+static void ln_hb_stop(void)
+{
+	struct ln_hb *hb;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		hb = per_cpu_ptr(&ln_hb, cpu);
+		if (hb->on)
+			timer_shutdown_sync(&hb->timer);
+		hb->on = false;
+	}
+}
+
+/* The CPU @irq is delivered to, or nr_cpu_ids; and its heartbeat count. */
+static unsigned int ln_irq_cpu(int irq, long *hb)
+{
+	struct irq_data *irqd = irq > 0 ? irq_get_irq_data(irq) : NULL;
+	unsigned int cpu = irqd ? cpumask_first(irq_data_get_effective_affinity_mask(irqd)) :
+			   nr_cpu_ids;
+
+	*hb = cpu < nr_cpu_ids ? atomic_long_read(&per_cpu_ptr(&ln_hb, cpu)->count) : 0;
+	/* the count before the doorbell state it vouches for */
+	smp_rmb();
+	return cpu;
+}
+
+/*
+ * Before a ring of @p's doorbell @bit is counted: an earlier ring still
+ * unseen is either pending at the doorbell's CPU, and this ring may merge
+ * with it, or lost. If that CPU ran two heartbeats since the earlier
+ * ring's write returned, it would have taken a pending one: lost (LIVE).
+ * Otherwise the CPU may have stalled all along: a possible merge. A loss
+ * the next ring covers while the CPU stalls still reads as a merge.
+ */
+static void ln_note_ring(struct ln_side *p, int bit)
+{
+	long hb;
+	unsigned int cpu = ln_irq_cpu(p->db_irq[bit], &hb);
+
+	if (atomic_read(&p->db_seen[bit]) >= atomic_read(&p->db_rings[bit]))
+		return;
+	if (cpu < nr_cpu_ids && cpu == p->db_hb_cpu[bit] && hb - p->db_hb[bit] >= 2)
+		atomic_inc(&p->db_live[bit]);
+	else
+		atomic_inc(&p->db_overlaps[bit]);
+}
+
 /* Ring the peer's doorbells: one peer interrupt per bit. */
 static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
 {
@@ -288,14 +426,21 @@ static int ln_peer_db_set(struct ntb_dev *ntb, u64 bits)
 		p = ln_peer(s);
 		if (p) {
 			desc = READ_ONCE(p->db_desc[bit]);
+			ln_note_ring(p, bit);
 			atomic_inc(&p->db_rings[bit]);
 			/* counted before the write: the interrupt it raises sees it */
 			smp_mb__after_atomic();
 		}
 		/* the write itself finds the peer again, or not */
-		rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
+		if (p && ln_drop_this())
+			rc = 0;
+		else
+			rc = p ? msikit_ntb_msi_peer_trigger(READ_ONCE(s->nm), 0, &desc) : -ENOLINK;
 		if (p && rc)
 			atomic_inc(&p->db_failed[bit]);
+		/* the MSI is raised inside the write: heartbeats from here on count */
+		if (p && !rc)
+			p->db_hb_cpu[bit] = ln_irq_cpu(p->db_irq[bit], &p->db_hb[bit]);
 		rcu_read_unlock();
 		if (rc)
 			break;
@@ -503,11 +648,13 @@ static ssize_t db_counts_show(struct device *dev, struct device_attribute *attr,
 	int bit, len = 0;
 
 	for (bit = 0; bit < LN_DBS; bit++)
-		len += sysfs_emit_at(buf, len, "%d %d %d %d %d\n", bit,
+		len += sysfs_emit_at(buf, len, "%d %d %d %d %d %d %d\n", bit,
 				     atomic_read(&s->db_count[bit]),
 				     atomic_read(&s->db_rings[bit]),
 				     atomic_read(&s->db_seen[bit]),
-				     atomic_read(&s->db_failed[bit]));
+				     atomic_read(&s->db_failed[bit]),
+				     atomic_read(&s->db_overlaps[bit]),
+				     atomic_read(&s->db_live[bit]));
 	return len;
 }
 static DEVICE_ATTR_RO(db_counts);
@@ -620,7 +767,26 @@ static struct pci_driver ln_driver = {
 	.remove = ln_remove,
 	.dev_groups = ln_groups,
 };
-module_pci_driver(ln_driver);
+
+/* the heartbeats run from before the first side binds until after the last goes */
+static int __init ln_init(void)
+{
+	int rc;
+
+	ln_hb_start();
+	rc = pci_register_driver(&ln_driver);
+	if (rc)
+		ln_hb_stop();
+	return rc;
+}
+module_init(ln_init);
+
+static void __exit ln_exit(void)
+{
+	pci_unregister_driver(&ln_driver);
+	ln_hb_stop();
+}
+module_exit(ln_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("msikit test-only: loopback NTB over two edu functions as an ntb.ko device");

@@ -53,7 +53,14 @@ ktap_result "msikit_msi refuses to unload under a consumer" test "$rc" != 0
 ktap_result "it stays loaded, held by the consumer" test -e /sys/module/msikit_msi/holders/msikit_msi_test
 # the refusal changed nothing: every interrupt still delivers to itself
 ktap_result "the consumer's 16 interrupts still deliver, each exactly once" fire_each fire 16 1
+# one domain per edu function the test driver bound (the e1000e it binds
+# has none): counted by msikit_msi itself
+bound=$(cat /sys/bus/pci/drivers/msikit_msi_test/*:*/vendor | grep -c 0x1234)
+ktap_expect "msikit_msi counts the consumer's $bound live domains" "$bound" \
+	"$(cat /sys/module/msikit_msi/parameters/domains)"
 ktap_result "consumer unloads with 16 interrupts allocated" rmmod msikit_msi_test
 ktap_expect "its interrupts are gone" "$base" "$(ls /sys/kernel/irq | wc -l)"
+ktap_expect "no domain left behind (a leaked one survives the consumer's rmmod)" 0 \
+	"$(cat /sys/module/msikit_msi/parameters/domains)"
 ktap_result "msikit_msi unloads" rmmod msikit_msi
 ktap_finished

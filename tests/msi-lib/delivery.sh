@@ -4,7 +4,8 @@
 # MSI capability sends each composed message with edu's requester ID (VT-d
 # checks it against the IRTE msikit's domain programmed, the ITS uses it as
 # the DeviceID). Every write must arrive exactly once at its own interrupt,
-# for 1, 8 and 256 interrupts.
+# for 1, 8 and 256 interrupts. On AMD-Vi, the cap on msikit's interrupts
+# is the function's, over all its domains.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -74,6 +75,30 @@ if echo 1 > "$T/maxprobe"; then
 	ktap_expect "each of the $1 delivered one write exactly once" "$1" "$3"
 else
 	ktap_fail "maximum probe: $(cat "$T/maxprobe")"
+fi
+
+# AMD-Vi: msikit's interrupts take entries from the function's one
+# remapping table (512), so all of the function's domains together stop at
+# 512 minus its own vectors: per function, not per domain. A per-domain cap
+# would give the second domain as much as the first.
+if [ "$(cut -d' ' -f1 "$T/parent")" = amd-ir ]; then
+	capmsg='msikit: amd-ir: .* over all of the function.s msikit domains'
+	n=$(dmesg | grep -c "$capmsg")
+	if echo 1 > "$T/capprobe"; then
+		set -- $(cat "$T/capprobe")
+		cap=$((512 - ($6 < 256 ? $6 : 256)))
+		log "capprobe: $*: first domain $1 (errno ${2#-}), second $3 (errno ${4#-}), own vectors $6"
+		ktap_expect "AMD-Vi: the first domain stops at the function's cap, 512 - $6 own vectors, with ENOSPC" \
+			"$cap -28" "$1 $2"
+		ktap_expect "AMD-Vi: a second domain of the function gets none (ENOSPC): the cap is per function" \
+			"0 -28" "$3 $4"
+		ktap_expect "AMD-Vi: an interrupt freed in the first domain is one the second can take, and only one" \
+			1 "$5"
+		ktap_result "AMD-Vi: msikit's cap refused, and said so (not the IOMMU's table)" \
+			test "$(dmesg | grep -c "$capmsg")" -gt "$n"
+	else
+		ktap_fail "AMD-Vi cap probe: $(cat "$T/capprobe")"
+	fi
 fi
 ktap_result "unload" unload_msi
 ktap_finished

@@ -34,14 +34,21 @@ r=$(cat "$T/stress_result")
 log "scale ${MSIKIT_SCALE:-ci}; writer: edu MSI capability; $(cat "$T/parent"); $r; $(( $(date +%s) - t0 )) s"
 set -- $r
 ktap_result "$WRITES writes, $CHANGES affinity changes: stress ran" test "$rc" = 0
-ktap_expect "every write arrived" "$WRITES" "$2"
+# what the writer sent; whether they arrived is the per-interrupt check
+ktap_expect "writes sent" "$WRITES" "$2"
 ktap_expect "lost" 0 "$4"
 ktap_expect "spurious" 0 "$6"
 ktap_expect "misrouted to a sibling interrupt" 0 "${20}"
 per=$((WRITES / 8))
-# interrupt 0 also has the first write above
-ktap_expect "each of the 8 interrupts counted exactly its own $per writes" 8 \
-	"$(awk -v w=$per '$2 == w + ($1 == 0) { n++ } END { print n + 0 }' "$T/counts")"
+# interrupt 0 also has the first write above; a write that landed on a
+# sibling leaves one interrupt short and another over
+bad=$(awk -v w=$per '$2 != w + ($1 == 0) { printf "%s ", $0 }' "$T/counts")
+ktap_result "each write arrived: each of the 8 interrupts counted exactly its own $per writes" \
+	sh -c "test 8 = $(wc -l < "$T/counts") && test -z '$bad'"
+[ -z "$bad" ] || log "interrupts off their count: $bad"
+# EBUSY (a move still waiting for its first interrupt) is retried and EPERM
+# (pinned) expected; any other refusal is msikit's set_affinity failing
+ktap_expect "affinity changes that failed" 0 "${12}"
 case "$(cat "$T/parent")" in
 *pinned)
 	ktap_expect "pinned parent: affinity changes refused with EPERM" "$CHANGES" "${18}"

@@ -67,6 +67,15 @@ teardown_both() {
 	return 0
 }
 
+# live_is CONTEXTS DOMAINS: msikit_ntb_msi's live contexts and msikit_msi's
+# live domains, as the modules count them (a leaked context or domain
+# survives its client's rmmod: only these counts show it)
+live_is() {
+	local got
+	got="$(cat /sys/module/msikit_ntb_msi/parameters/contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
+	[ "$got" = "$1 $2" ] || { log "live contexts and domains: '$got', not '$1 $2'"; return 1; }
+}
+
 # write_err FILE VALUE: write VALUE to FILE; on failure print why. An
 # external echo names the errno (dash's builtin says "I/O error" for all).
 write_err() {

@@ -4,8 +4,10 @@
 # simulated peer reset, after which msikit_ntb_msi_restore() republishes
 # every descriptor and all deliver; one side unbound, and the module
 # unloaded, while the other side writes to it: the writer fails cleanly
-# with ENODEV, nothing hangs, and a fresh side works. Writer: edu MSI
-# capability, requester ID of the receiving function.
+# with ENODEV, nothing hangs, and a fresh side works; msikit's own counts
+# of live contexts and domains follow each step, and are zero before the
+# modules go (rmmod alone would succeed with a context leaked). Writer:
+# edu MSI capability, requester ID of the receiving function.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +34,9 @@ stopped() {
 ktap_header
 need_ntb_loop
 load_ntb
+ktap_result "no context or domain before any setup" live_is 0 0
 echo 0 > "$A/ntb/setup" && echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 failed"
+ktap_result "in use: a context and a domain per side" live_is 2 2
 
 lines=$(wc -l < /proc/interrupts)
 descs=$(ls /sys/kernel/irq | wc -l)
@@ -47,7 +51,9 @@ ktap_result "restore after a simulated reset of B's copies" sh -c "echo 1 > $B/n
 ktap_expect "restore republished all 8 of A's descriptors" 8 "$(cat "$B/ntb/restore")"
 ktap_expect "A's channel holds all 8 again" 8 "$(wc -l < "$A/ntb/descs")"
 ktap_result "all 8 deliver afterwards, each exactly once" fire_all_ok "$B" "$A" 8 1
+ktap_result "still one context and one domain per side" live_is 2 2
 teardown_both
+ktap_result "teardown of both sides leaves no context and no domain" live_is 0 0
 
 # unbind A while B writes to it
 echo 0 > "$B/ntb/setup" && echo 4 > "$A/ntb/setup" || ktap_bail "setup before unbind failed"
@@ -57,6 +63,7 @@ pid=$!
 sleep 1
 echo "$ABDF" > "$DRV/unbind"
 ktap_result "A unbound while B wrote to it" test ! -e "$A/ntb"
+ktap_result "A's context and domain went with the unbind, B's stay" live_is 1 1
 stopped "B's writer stopped once A was gone (no hang)" $pid
 ktap_expect "B's write failed cleanly" "No such device" "$(cat /tmp/ntb-fire.err 2>/dev/null)"
 echo "$ABDF" > "$DRV/bind"
@@ -73,6 +80,7 @@ sleep 1
 ktap_result "rmmod msikit_ntb_loop while B writes to A: no hang" timeout 60 rmmod msikit_ntb_loop
 stopped "B's writer stopped" $pid
 log "B's last write: $(cat /tmp/ntb-fire.err 2>/dev/null)"
-ktap_result "msikit_ntb_msi unloads: no nm left behind" rmmod msikit_ntb_msi
+ktap_result "no nm and no domain left behind by the loopback's unload" live_is 0 0
+ktap_result "msikit_ntb_msi unloads" rmmod msikit_ntb_msi
 ktap_result "msikit_msi unloads" rmmod msikit_msi
 ktap_finished

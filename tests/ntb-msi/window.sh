@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The inbound window: every descriptor msikit publishes is a 4-aligned
 # offset inside it, and its base meets the port's address alignment. A
-# port that cannot hold the window msikit plans (size_max too small, an
-# address alignment the base cannot meet, a non-power-of-two alignment)
-# is refused by msikit itself, cleanly: the setup write fails, nothing is
-# requested and the port never sees a bad translation. Writer of the
-# final check: edu MSI capability, requester ID of the receiving function.
+# port that cannot hold the window msikit plans is refused by msikit
+# itself, cleanly, with the errno and the log line of its reason: too
+# small a size_max, or an address alignment so coarse that the base
+# aligned down needs more (ENOSPC), a non-power-of-two alignment (EINVAL).
+# The setup write fails, nothing is requested and the port never sees a
+# bad translation. A coarse alignment the port's size allows is met: the
+# window opens below the interrupt range and delivers. Writer: edu MSI
+# capability, requester ID of the receiving function.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -35,33 +38,77 @@ ktap_result "every offset is 4-aligned and inside the window of $size bytes" \
 ktap_result "window base $base is aligned to mw_addr_align $align" test $((base % align)) = 0
 teardown_both
 
-# setup_refused WHAT: a setup of A fails and A holds nothing
+# setup_refused WHAT ERRNO PATTERN: a setup of A fails with ERRNO (as
+# echo spells it), msikit logs one line matching PATTERN (the reason:
+# which check refused), and A holds nothing
 setup_refused() {
-	ktap_result "$1: setup refused" refused "$A/ntb/setup" 8
+	local n err
+	n=$(dmesg | grep -cE "$3")
+	if err=$(write_err "$A/ntb/setup" 8); then
+		ktap_fail "$1: setup refused"
+		echo 1 > "$A/ntb/teardown" 2>/dev/null
+		return
+	fi
+	ktap_expect "$1: setup refused with $2" "$2" "${err##*: }"
+	ktap_expect "$1: one log line gives the reason" $((n + 1)) "$(dmesg | grep -cE "$3")"
 	ktap_expect "$1: nothing requested" 0 "$(info_field "$A" nr_irqs)"
 	echo 1 > "$A/ntb/teardown" 2>/dev/null
 }
+TOO_BIG='msikit: peer 0: the window must cover'
+BAD_RULES='msikit: peer 0: window rules refused'
 
 case "$parent" in
 x86-vector|intel-ir) small=4096 ;;	# the window is the 1 MiB at 0xfee00000
 *) small=$((size / 2)) ;;
 esac
 echo "$small" > "$PARAMS/mw_size_max"
-setup_refused "mw_size_max $small, below the window of $size"
+setup_refused "mw_size_max $small, below the window of $size" "No space left on device" "$TOO_BIG"
 echo 1048576 > "$PARAMS/mw_size_max"
 
+# A base the port's alignment cannot meet does not exist: msikit aligns
+# the base down, and pays in window size. So 1 GiB alignment is refused
+# for the size that costs (ENOSPC, "must cover"), never with a rules error,
+# and taken where the port allows that size.
 echo 1073741824 > "$PARAMS/mw_addr_align"
-setup_refused "mw_addr_align 0x40000000, which the window base cannot meet"
+setup_refused "mw_addr_align 0x40000000, mw_size_max 1 MiB: the base aligned down to 1 GiB needs a larger window than the port allows" \
+	"No space left on device" "$TOO_BIG"
 echo 3000 > "$PARAMS/mw_addr_align"
-setup_refused "mw_addr_align 3000, not a power of two"
+setup_refused "mw_addr_align 3000, not a power of two" "Invalid argument" \
+	"$BAD_RULES: address alignment 0xbb8"
 echo 4096 > "$PARAMS/mw_addr_align"
 echo 3000 > "$PARAMS/mw_size_align"
-setup_refused "mw_size_align 3000, not a power of two"
+setup_refused "mw_size_align 3000, not a power of two" "Invalid argument" \
+	"$BAD_RULES: .* size alignment 0xbb8"
 echo 4096 > "$PARAMS/mw_size_align"
 ktap_expect "msikit refused them itself: the port never saw a bad translation" 0 \
 	"$(dmesg | grep -c 'inbound window .* refused')"
 
 echo 0 > "$B/ntb/setup"
+# the same 1 GiB alignment with a port that allows a 1 GiB window: the base
+# meets it (on a 1 GiB boundary, below the interrupt range, logged) and the
+# descriptors still deliver
+below='msikit: the port.s alignment opens the window'
+n=$(dmesg | grep -c "$below")
+echo 1073741824 > "$PARAMS/mw_size_max"
+echo 1073741824 > "$PARAMS/mw_addr_align"
+if echo 8 > "$A/ntb/setup"; then
+	gbase=$(info_field "$A" win_base)
+	log "1 GiB alignment: $(cat "$A/ntb/info")"
+	ktap_result "mw_addr_align 0x40000000, mw_size_max 1 GiB: window base $gbase on a 1 GiB boundary" \
+		test $((gbase % 1073741824)) = 0
+	ktap_expect "the window opened below the interrupt range, one log line says so" \
+		$((n + 1)) "$(dmesg | grep -c "$below")"
+	ktap_result "every offset is 4-aligned and inside the 1 GiB-aligned window" \
+		descs_in_window "$A" "$(info_field "$A" win_size)"
+	ktap_result "B -> A through the 1 GiB-aligned window: 8 interrupts x 1 write, each delivered exactly once" \
+		fire_all_ok "$B" "$A" 8 1
+else
+	ktap_fail "mw_addr_align 0x40000000, mw_size_max 1 GiB: setup of 8 on A"
+fi
+echo 1 > "$A/ntb/teardown" 2>/dev/null
+echo 4096 > "$PARAMS/mw_addr_align"
+echo 1048576 > "$PARAMS/mw_size_max"
+
 ktap_result "defaults restored: setup of 8 works again" sh -c "echo 8 > $A/ntb/setup"
 ktap_result "B -> A: 8 interrupts x 1 write, each delivered exactly once (writer: edu MSI capability, requester ID of the receiving function)" \
 	fire_all_ok "$B" "$A" 8 1

@@ -4,7 +4,7 @@
  * node at once, every response checked against what it must be.
  *
  *   doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k]
- *              [-s STOPFILE] DEV
+ *              [-s STOPFILE] [-p PHASEFILE] DEV
  *
  * echo   1234:01 of the software mailbox: a unique request of 1..64 dwords
  *        per exchange, the response must be the request.
@@ -18,8 +18,12 @@
  * (device unbound), the client reopens it; the run then fails only if wrong
  * data came back as a success. With -s the clients also stop once STOPFILE
  * exists, so a test can keep them running until an event it waits for (a
- * removal whose timing it does not control) has happened. Summary lines go
- * to stdout, prefixed "# ".
+ * removal whose timing it does not control) has happened. With -p each
+ * client's successes are also counted apart before and after PHASEFILE
+ * appears (by when the exchange started), one line per client, so a test
+ * can tell that every client got through on both sides of an event, not
+ * just that some exchange did somewhere. Summary lines go to stdout,
+ * prefixed "# ".
  *
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
@@ -72,6 +76,7 @@ struct stats {
 	unsigned long long ok;
 	unsigned long long mismatched;
 	unsigned long long errors;
+	unsigned long long ok_after;	/* with -p: of ok, started once PHASEFILE existed */
 	unsigned long long err[ERRNO_SLOTS + 1];	/* see errno_slot() */
 };
 
@@ -89,6 +94,7 @@ static unsigned long long count = 1000;
 static unsigned int duration;
 static bool keep_going;
 static const char *stop_file;
+static const char *phase_file;
 static int64_t deadline;	/* ms, with -d */
 static struct cdat_entry cdat[CDAT_MAX_ENT];
 static unsigned int ncdat;
@@ -335,20 +341,24 @@ static int client_main(struct client *c)
 		c->order[i] = i;
 
 	for (seq = 0; duration ? now_ms() < deadline : seq < count; seq++) {
+		bool after;
 		int rc;
 
 		if (stop_file && !access(stop_file, F_OK))
 			break;
+		after = phase_file && !access(phase_file, F_OK);
 
 		if (c->fd < 0)
 			c->fd = open(dev, O_RDWR | O_CLOEXEC);
 		rc = c->fd < 0 ? -errno : one_exchange(c, seq);
-		if (rc > 0)
+		if (rc > 0) {
 			st->mismatched++;
-		else if (!rc)
+		} else if (!rc) {
 			st->ok++;
-		else
+			st->ok_after += after;
+		} else {
 			count_error(c, seq, c->fd < 0 ? "open" : "exchange", -rc);
+		}
 		__atomic_store_n(&st->done, seq + 1, __ATOMIC_RELAXED);
 		if (rc < 0 && !keep_going)
 			break;
@@ -366,10 +376,11 @@ static int client_main(struct client *c)
 
 static const char usage_text[] =
 	"usage: doe-stress [-c CLIENTS] [-n EXCHANGES | -d SECONDS] [-m echo|cdat|sized] [-k]\n"
-	"                  [-s STOPFILE] DEV\n"
+	"                  [-s STOPFILE] [-p PHASEFILE] DEV\n"
 	"  -c processes (8), -n exchanges each (1000), -d run for SECONDS instead,\n"
 	"  -m echo (1234:01), sized (1234:02) or cdat (1e98:02), -k keep going on errors,\n"
-	"  -s stop early once STOPFILE exists\n";
+	"  -s stop early once STOPFILE exists,\n"
+	"  -p count each client's successes before and after PHASEFILE appears\n";
 
 static unsigned long parse_num(const char *s, unsigned long min, unsigned long max)
 {
@@ -395,7 +406,7 @@ int main(int argc, char **argv)
 	bool stalled = false;
 	int opt, fd, status;
 
-	while ((opt = getopt(argc, argv, "c:n:d:m:ks:h")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:d:m:ks:p:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			nclients = parse_num(optarg, 1, MAX_CLIENTS);
@@ -417,6 +428,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			stop_file = optarg;
+			break;
+		case 'p':
+			phase_file = optarg;
 			break;
 		case 'h':
 			usage_exit(usage_text, 0);
@@ -518,6 +532,9 @@ int main(int argc, char **argv)
 	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors);
 	printf(" elapsed_ms=%lld\n", (long long)(now_ms() - start));
 	print_errno_counts("# errno ", sum.err);
+	for (i = 0; phase_file && i < nclients; i++)
+		printf("# " PROG ": client %u ok_before=%llu ok_after=%llu\n", i,
+		       stats[i].ok - stats[i].ok_after, stats[i].ok_after);
 	if (crashed || stalled)
 		printf("# " PROG ": %u clients died%s\n", crashed, stalled ? ", hung" : "");
 	if (sum.mismatched || crashed || stalled)
