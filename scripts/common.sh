@@ -148,6 +148,16 @@ chroot_busy() {
 
 # Unmount everything stacked on a mount point (a run killed before its
 # cleanup leaves its bind mount behind; the next one must not pile on).
+# umount_under DIR: every mount below DIR, deepest first. A run killed in
+# the middle of a chroot leaves its proc, sys and dev mounted in the root,
+# and rm --one-file-system would then leave the root half removed.
+umount_under() {
+	local m
+	for m in $(awk -v d="$1/" 'index($2 "/", d) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+}
+
 umount_all() {
 	local i
 	for i in $(seq 64); do
