@@ -83,18 +83,20 @@ inner_skips() {
 
 # tap_lines PREFIX LOG COMMAND...: COMMAND prints "pass|fail|skip NAME
 # [DETAIL]" lines (lint.sh, the self-test's host halves); each becomes a
-# TAP line named PREFIX NAME, and a COMMAND that exits non-zero fails too:
-# one that dies early adds no lines, and must not add no failure. Its
-# stderr goes to LOG.txt.
+# TAP line named PREFIX NAME with the seconds since the line before it
+# (read as they come), and a COMMAND that exits non-zero fails too: one
+# that dies early adds no lines, and must not add no failure. Its lines go
+# to LOG.tap, its stderr to LOG.txt.
 tap_lines() {
-	local prefix=$1 log=$2 rc t1 st name detail
+	local prefix=$1 log=$2 rc="" t1 st name detail
 	shift 2
 	t1=$(date +%s)
-	"$@" > "$log.tap" 2> "$log.txt"
-	rc=$?
+	: > "$log.tap"
 	while read -r st name detail; do
+		[ "$st" = MSIKIT-RC ] && { rc=$name; continue; }
+		echo "$st $name $detail" >> "$log.tap"
 		tap "$st" "$prefix$name" "$detail" "$(( $(date +%s) - t1 ))"
 		t1=$(date +%s)
-	done < "$log.tap"
-	[ "$rc" = 0 ] || tap fail "$prefix$(basename "$1")" "exited $rc, see ${log#"$SRC/"}.txt"
+	done < <("$@" 2> "$log.txt"; echo "MSIKIT-RC $?")
+	[ "$rc" = 0 ] || tap fail "$prefix$(basename "$1")" "exited ${rc:-without a status}, see ${log#"$SRC/"}.txt"
 }
