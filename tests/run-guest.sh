@@ -92,6 +92,12 @@ kmemleak_report() {
 	fi
 }
 
+# leaked FILE WHERE: the splat a kmemleak_report FILE amounts to, if any
+leaked() {
+	[ -s "$1" ] || return 0
+	echo "kmemleak: $(grep -c unreferenced "$1") unreferenced objects $2, see $(basename "$1"): $(head -1 "$1")"
+}
+
 # after_cut: the command a test left for just after its cut (it may leave
 # one for the next cut: the shutdown's)
 after_cut() {
@@ -114,8 +120,7 @@ if cut boot "$OUT/boot.dmesg"; then
 else
 	bootsplat="the kernel log reader did not start"
 fi
-[ -s "$OUT/boot.kmemleak" ] && [ -z "$bootsplat" ] &&
-	bootsplat="kmemleak: $(grep -c unreferenced "$OUT/boot.kmemleak") unreferenced objects, see boot.kmemleak"
+[ -n "$bootsplat" ] || bootsplat=$(leaked "$OUT/boot.kmemleak" "while booting")
 
 while read -r t; do
 	[ -n "$t" ] || continue
@@ -149,8 +154,7 @@ while read -r t; do
 	[ -n "$splat" ] || splat=$(scan "$log.dmesg" "$want" "$log.known")
 	[ -s "$log.known" ] && echo "# forgiven: a known report of the kernel's own, not msikit's:" \
 		"$(sort -u "$log.known" | tr '\n' ' ')(tests/known-kernel-reports)" >> "$log"
-	[ -s "$log.kmemleak" ] && [ -z "$splat" ] &&
-		splat="kmemleak: $(grep -c unreferenced "$log.kmemleak") unreferenced objects, see $(basename "$log").kmemleak: $(head -1 "$log.kmemleak")"
+	[ -n "$splat" ] || splat=$(leaked "$log.kmemleak" "after this test")
 	[ -n "$lockdep_off" ] && [ -z "$splat" ] &&
 		splat="lockdep was off when this test started (${bootsplat:+the kernel reported while booting, before any test: $bootsplat; }an earlier report turned it off): not checked"
 	if [ -n "$splat" ]; then
@@ -180,8 +184,7 @@ else
 	splat=$(cat "$OUT/shutdown.dmesg")
 fi
 [ -n "$bootsplat" ] && splat="while booting: $bootsplat${splat:+; $splat}"
-[ -s "$OUT/shutdown.kmemleak" ] && [ -z "$splat" ] &&
-	splat="kmemleak: $(grep -c unreferenced "$OUT/shutdown.kmemleak") unreferenced objects after the last test"
+[ -n "$splat" ] || splat=$(leaked "$OUT/shutdown.kmemleak" "after the last test")
 kill $reader $(cat $K.pid) 2>/dev/null
 after_cut
 echo "MSIKIT-BOOT $([ -n "$splat" ] && echo 99 || echo 0) $(( $(date +%s) - start )) ${splat:-clean}"
