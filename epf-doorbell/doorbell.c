@@ -64,21 +64,47 @@ static const struct msikit_msi_ops epf_db_msi_ops = {
 };
 
 /*
- * The doorbell BAR maps the MSI controller's doorbell frame, so the frame
- * must be something a BAR can be: a power of two, aligned to its size.
+ * The doorbell BAR is as small as the controller allows: 4 KiB, or more
+ * where its BARs are fixed-size or more coarsely aligned. Where it sits
+ * is known only from the first message (epf_db_window_fix()).
  */
-static const char *epf_db_window(struct epf_db *db)
+static const char *epf_db_bar_size(struct epf_db *db)
 {
+	const struct pci_epc_features *f = db->features;
+
 	if (!msikit_msi_immutable(db->dom))
 		return "its messages change with affinity, and a published doorbell cannot";
-	if (msikit_msi_msg_window(db->dom, &db->win_base, &db->win_size))
+	if (f->bar[db->db_bar].type == BAR_FIXED) {
+		db->win_size = f->bar[db->db_bar].fixed_size;
+		if (!is_power_of_2(db->win_size) || db->win_size < SZ_4K)
+			return "the controller's free BAR has a fixed size no doorbell frame can have";
+	} else {
+		db->win_size = roundup_pow_of_two(max_t(size_t, SZ_4K, f->align));
+	}
+	return NULL;
+}
+
+/*
+ * Fix the doorbell BAR on the first message the parent composed: the
+ * BAR-sized block that holds its address. That address is what an
+ * inbound write must target, physical or, behind an IOMMU that remaps MSI
+ * writes, an I/O virtual address (as upstream's endpoint MSI code does).
+ * A physical block must not reach past the MSI controller's doorbell
+ * frame, or the host could write whatever registers lie beyond it.
+ */
+static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
+{
+	u64 fb, fs;
+
+	db->win_base = ALIGN_DOWN(addr, db->win_size);
+	if (msikit_msi_msg_window(db->dom, &fb, &fs))
 		return "the MSI parent does not say where its messages point";
-	if (!is_power_of_2(db->win_size) || db->win_size < SZ_4K ||
-	    !IS_ALIGNED(db->win_base, db->win_size))
-		return "the MSI doorbell frame cannot be a BAR";
-	if (db->features->bar[db->db_bar].type == BAR_FIXED &&
-	    db->features->bar[db->db_bar].fixed_size != db->win_size)
-		return "the controller's free BAR has a fixed size other than the doorbell frame's";
+	if (addr < fb || addr >= fb + fs) {
+		db->iova = true;
+		return NULL;
+	}
+	if (db->win_base < fb || db->win_base + db->win_size > fb + fs)
+		return "a doorbell BAR of that size would reach past the MSI doorbell frame";
 	return NULL;
 }
 
@@ -91,9 +117,14 @@ static int epf_db_msi_domain(struct epf_db *db)
 		/* room for a retired generation next to the current one */
 		.size = 2 * db->nr,
 		.dev_size = 2 * db->nr * epf_db_functions_max,
+		/* what an msi-map on the controller's node translates */
+		.map_id = EPF_DB_RID(epf->func_no, epf->vfunc_no),
 	};
 	const char *why;
 
+	db->win_base = 0;
+	db->win_size = 0;
+	db->iova = false;
 	db->dom = msikit_msi_domain_create_info(ctrl, &info, &epf_db_msi_ops, db);
 	if (IS_ERR(db->dom)) {
 		/* msikit said why in one line */
@@ -102,7 +133,7 @@ static int epf_db_msi_domain(struct epf_db *db)
 		db->dom = NULL;
 		return -EOPNOTSUPP;
 	}
-	why = epf_db_window(db);
+	why = epf_db_bar_size(db);
 	if (why) {
 		dev_info(&epf->dev, "msikit: doorbells are polled: %s parent refused: %s\n",
 			 msikit_msi_parent_name(db->dom), why);
@@ -131,9 +162,17 @@ static int epf_db_msi_bell(struct epf_db *db, struct epf_db_bell *bell)
 	if (rc)
 		goto err_irq;
 	addr = (u64)msg.address_hi << 32 | msg.address_lo;
+	if (!db->win_base) {
+		const char *why = epf_db_window_fix(db, addr);
+
+		if (why) {
+			db->why = why;
+			rc = -ERANGE;
+			goto err_irq;
+		}
+	}
 	if (addr < db->win_base || addr + 4 > db->win_base + db->win_size) {
-		dev_warn(&db->epf->dev, "msikit: doorbell %u: message at %#llx outside the doorbell frame\n",
-			 bell->index, addr);
+		db->why = "its message lies outside the doorbell BAR";
 		rc = -ERANGE;
 		goto err_irq;
 	}
@@ -213,7 +252,10 @@ static void epf_db_set_free(struct epf_db *db, struct epf_db_set *set)
 	}
 }
 
-/* every doorbell of @set, for generation @gen, or none */
+/*
+ * Every doorbell of @set, for generation @gen, or none: then db->why_index
+ * is the one that failed, and db->why says why when the errno cannot.
+ */
 static int epf_db_set_alloc(struct epf_db *db, struct epf_db_set *set, u32 gen)
 {
 	struct epf_db_bell *bell;
@@ -221,6 +263,7 @@ static int epf_db_set_alloc(struct epf_db *db, struct epf_db_set *set, u32 gen)
 	int rc;
 
 	set->generation = gen;
+	db->why = NULL;
 	for (i = 0; i < db->nr; i++) {
 		bell = &set->bells[i];
 		memset(bell, 0, sizeof(*bell));
@@ -234,7 +277,7 @@ static int epf_db_set_alloc(struct epf_db *db, struct epf_db_set *set, u32 gen)
 		}
 		rc = epf_db_msi_bell(db, bell);
 		if (rc) {
-			dev_warn(&db->epf->dev, "msikit: doorbell %u: %pe\n", i, ERR_PTR(rc));
+			db->why_index = i;
 			epf_db_set_free(db, set);
 			return rc;
 		}
@@ -245,29 +288,44 @@ static int epf_db_set_alloc(struct epf_db *db, struct epf_db_set *set, u32 gen)
 /**
  * epf_db_bells_setup() - allocate and arm every doorbell of @db
  * @db: the function, not yet published
+ * @msi: try MSI doorbells (false: the controller refused their BAR)
  *
  * MSI doorbells where the controller's MSI parent serves them, polled
- * ones otherwise. Every MSI doorbell has its handler when this returns.
+ * ones otherwise, with one line saying why. Every MSI doorbell has its handler when this returns.
  *
  * Return: 0, or -errno with nothing left allocated.
  */
-int epf_db_bells_setup(struct epf_db *db)
+int epf_db_bells_setup(struct epf_db *db, bool msi)
 {
 	int rc;
 
 	db->polled = true;
-	if (db->db_bar == NO_BAR)
+	if (msi && db->db_bar == NO_BAR)
 		dev_info(&db->epf->dev, "msikit: doorbells are polled: no BAR left to map an MSI doorbell frame\n");
-	else if (!epf_db_msi_domain(db))
+	else if (msi && !epf_db_msi_domain(db))
 		db->polled = false;
-	if (db->polled)
-		db->db_bar = NO_BAR;
 	db->sets[0].base = 0;
 	db->sets[1].base = db->nr;
 	db->old = NULL;
-	rc = epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
-	if (rc)
-		goto err;
+	rc = db->polled ? 0 : epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
+	if (rc) {
+		/* nothing of the set is left: poll instead, saying why once */
+		if (db->why)
+			dev_info(&db->epf->dev, "msikit: doorbells are polled: MSI doorbell %u: %s\n",
+				 db->why_index, db->why);
+		else
+			dev_info(&db->epf->dev, "msikit: doorbells are polled: MSI doorbell %u: %pe\n",
+				 db->why_index, ERR_PTR(rc));
+		msikit_msi_domain_destroy(db->dom);
+		db->dom = NULL;
+		db->polled = true;
+	}
+	if (db->polled) {
+		db->db_bar = NO_BAR;
+		rc = epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
+		if (rc)
+			goto err;
+	}
 	WRITE_ONCE(db->cur, &db->sets[0]);
 	if (db->polled) {
 		db->poller = kthread_run(epf_db_poll, db, "msikit-epf-db/%s",

@@ -95,10 +95,18 @@ static int epf_db_up(struct epf_db *db)
 	if (rc)
 		goto err;
 	db->db_bar = pci_epc_get_next_free_bar(db->features, db->reg_bar + 1);
-	rc = epf_db_bells_setup(db);
+	rc = epf_db_bells_setup(db, true);
 	if (rc)
 		goto err;
 	rc = epf_db_set_db_bar(db);
+	if (rc && !db->polled) {
+		/* a controller may refuse what its features did not rule out */
+		dev_info(&epf->dev, "msikit: doorbells are polled: %s refused the doorbell BAR (%pe)\n",
+			 dev_name(&epc->dev), ERR_PTR(rc));
+		epf_db_bells_teardown(db);
+		db->db_bar = NO_BAR;
+		rc = epf_db_bells_setup(db, false);
+	}
 	if (rc)
 		goto err_bells;
 	rc = pci_epc_set_bar(epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
@@ -157,8 +165,15 @@ static int epf_db_republish(struct epf_db *db)
 		return -EBUSY;
 	}
 	rc = epf_db_bells_renew(db);
-	if (rc)
+	if (rc) {
+		if (db->why)
+			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %s\n",
+				 db->why_index, db->why);
+		else
+			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %pe\n",
+				 db->why_index, ERR_PTR(rc));
 		return rc;
+	}
 	epf_db_unpublish(db);
 	epf_db_publish(db);
 	if (db->old)
@@ -379,6 +394,33 @@ static ssize_t status_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(status);
 
+/*
+ * "DEVICEID own", or "DEVICEID shared N" when N msikit domains (other
+ * functions of the controller, say) have the same DeviceID at the ITS: a
+ * host that can write to one of them can then ring any of them, since
+ * nothing but the data tells their doorbells apart. "none" where the
+ * doorbells are polled or the parent knows no DeviceID. Whether a
+ * function gets an ID of its own is the device tree's doing: "msi-parent"
+ * gives the controller one ID, an "msi-map" may give each function its
+ * own (EPF_DB_RID()).
+ */
+static ssize_t deviceid_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	u32 id = 0;
+	int n;
+
+	mutex_lock(&db->lock);
+	n = db->dom ? msikit_msi_device_id(db->dom, &id) : -ENODEV;
+	mutex_unlock(&db->lock);
+	if (n < 0)
+		return sysfs_emit(buf, "none\n");
+	if (n == 1)
+		return sysfs_emit(buf, "%#x own\n", id);
+	return sysfs_emit(buf, "%#x shared %d\n", id, n);
+}
+static DEVICE_ATTR_RO(deviceid);
+
 /* any write: a new generation of doorbells (see epf_db_republish()) */
 static ssize_t republish_store(struct device *dev, struct device_attribute *attr,
 			       const char *buf, size_t count)
@@ -400,6 +442,7 @@ static struct attribute *epf_db_attrs[] = {
 	&dev_attr_status.attr,
 	&dev_attr_stale.attr,
 	&dev_attr_republish.attr,
+	&dev_attr_deviceid.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(epf_db);

@@ -61,6 +61,9 @@ struct epf_db {
 	struct msikit_msi_domain *dom;
 	u64 win_base;			/* the MSI target the doorbell BAR maps */
 	u64 win_size;
+	bool iova;			/* win_base is an I/O virtual address */
+	const char *why;		/* why the last set could not be had */
+	unsigned int why_index;		/* and at which doorbell */
 	unsigned int nr;
 	bool polled;
 	bool up;			/* published: BARs set, READY */
@@ -78,6 +81,13 @@ struct epf_db {
 	spinlock_t poll_lock;		/* the poller's pass against a new set */
 };
 
+/*
+ * The requester ID a function's writes carry, as the controller's
+ * "msi-map" sees it: the encoding upstream proposes for endpoint
+ * functions (virtual function above, physical function below).
+ */
+#define EPF_DB_RID(func, vfunc)	((u32)(vfunc) << 3 | (func))
+
 /* module parameters, binder.c */
 extern unsigned int epf_db_doorbells;
 extern unsigned int epf_db_poll_us;
@@ -87,7 +97,7 @@ extern ushort epf_db_vendor;
 extern ushort epf_db_device;
 
 /* doorbell.c */
-int epf_db_bells_setup(struct epf_db *db);
+int epf_db_bells_setup(struct epf_db *db, bool msi);
 int epf_db_bells_renew(struct epf_db *db);
 bool epf_db_bells_reap(struct epf_db *db);
 void epf_db_bells_teardown(struct epf_db *db);

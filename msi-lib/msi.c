@@ -277,10 +277,12 @@ msikit_msi_domain_create_info(struct device *dev, const struct msikit_msi_domain
 		return ERR_PTR(-EINVAL);
 	}
 	parent = dev_get_msi_domain(dev);
-	if (!parent) {
+	if (!parent && !dev_is_pci(dev))
+		parent = msikit_parent_from_map(dev, info->map_id);
+	else if (!parent)
 		dev_warn(dev, "msikit: no MSI parent domain\n");
+	if (!parent)
 		return ERR_PTR(-EOPNOTSUPP);
-	}
 
 	dom = kzalloc(struct_size(dom, irqs, size), GFP_KERNEL);
 	if (!dom)
@@ -675,6 +677,26 @@ bool msikit_msi_pinned(struct msikit_msi_domain *dom)
 	return !IS_ERR_OR_NULL(dom) && dom->p.pinned;
 }
 EXPORT_SYMBOL_GPL(msikit_msi_pinned);
+
+/**
+ * msikit_msi_device_id() - the ID the MSI parent knows the device by
+ * @dom: the domain
+ * @dev_id: the GICv3 ITS DeviceID its writes must carry
+ *
+ * Domains that share a DeviceID share the parent's event table: a writer
+ * that can reach one of them can name an event of any other. An endpoint
+ * function tells its host whether its doorbells are its own this way.
+ *
+ * Return: how many msikit domains share the ID now (1: this one alone),
+ * or -EOPNOTSUPP where the parent knows devices by no such ID.
+ */
+int msikit_msi_device_id(struct msikit_msi_domain *dom, u32 *dev_id)
+{
+	if (!dom || !dev_id)
+		return -EINVAL;
+	return msikit_parent_dev_id(&dom->p, dev_id);
+}
+EXPORT_SYMBOL_GPL(msikit_msi_device_id);
 
 /**
  * msikit_msi_msg_window() - the address range every message lies in

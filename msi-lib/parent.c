@@ -565,6 +565,65 @@ int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size)
 }
 
 /**
+ * msikit_parent_from_map() - the MSI parent an "msi-map" names for @dev
+ * @dev: a device the device tree describes, with no "msi-parent"
+ * @map_id: the ID its writes carry, before translation
+ *
+ * The kernel sets a platform device's MSI domain from "msi-parent" only,
+ * and the lookup that follows "msi-map" for it is not exported: find the
+ * controller the map names for @map_id and its MSI parent domain here.
+ * Nothing is set on @dev, which msikit does not own.
+ *
+ * Return: the parent domain, or NULL after one log line.
+ */
+struct irq_domain *msikit_parent_from_map(struct device *dev, u32 map_id)
+{
+	struct device_node *msi_np;
+	struct irq_domain *d;
+	u32 id;
+
+	if (!dev->of_node || msikit_of_msi_map_node(dev->of_node, map_id, &msi_np, &id)) {
+		dev_warn(dev, "msikit: no MSI parent domain: no msi-parent, and no msi-map entry for %#x\n",
+			 map_id);
+		return NULL;
+	}
+	d = irq_find_matching_host(msi_np, DOMAIN_BUS_PLATFORM_MSI);
+	if (!d || !(d->flags & IRQ_DOMAIN_FLAG_MSI_PARENT)) {
+		dev_warn(dev, "msikit: no MSI parent domain: msi-map names %pOF for %#x, which has none\n",
+			 msi_np, map_id);
+		d = NULL;
+	}
+	of_node_put(msi_np);
+	return d;
+}
+
+/**
+ * msikit_parent_dev_id() - the ID the parent knows @p's device by
+ * @p: parent state
+ * @dev_id: the ITS DeviceID
+ *
+ * Return: how many msikit domains share the ID (a write any of them can
+ * be made to take, any of them can receive), or -EOPNOTSUPP for parents
+ * that know no such ID.
+ */
+int msikit_parent_dev_id(struct msikit_parent *p, u32 *dev_id)
+{
+#ifndef CONFIG_X86
+	int users;
+
+	if (!p->share)
+		return -EOPNOTSUPP;
+	mutex_lock(&msikit_its_shares_lock);
+	users = p->share->users;
+	mutex_unlock(&msikit_its_shares_lock);
+	*dev_id = p->dev_id;
+	return users;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/**
  * msikit_parent_fini() - undo msikit_parent_init(), all interrupts freed
  * @p: parent state
  */

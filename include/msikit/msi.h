@@ -12,10 +12,11 @@
  *
  * @dev is usually a PCI function. It may also be a device that the device
  * tree describes (an endpoint controller, say), whose node names its MSI
- * parent: "msi-parent" with the ID its writes carry, or "msi-map". Several
- * domains of one such device (one per endpoint function) share the ID and
- * whatever the parent keeps per ID: create them with
- * msikit_msi_domain_create_info() and distinct names.
+ * parent: "msi-parent" with the ID its writes carry, or "msi-map", which
+ * translates the ID the domain names (@map_id). Several domains of one
+ * such device (one per endpoint function) are created with
+ * msikit_msi_domain_create_info() and distinct names; those that end up
+ * with one ID share whatever the parent keeps per ID.
  *
  * The message of an interrupt is valid from request_irq() (activation) on:
  * request the interrupt, then publish the message, then tell the writer.
@@ -61,7 +62,10 @@ struct msikit_msi_ops {
  *	0 means @size. The GICv3 ITS sizes one event table per device ID
  *	when the first of its domains allocates, and the table never grows.
  * @map_id: the input ID an "msi-map" on the device's node translates,
- *	for a device whose node has no "msi-parent" (ignored for PCI)
+ *	for a device whose node has no "msi-parent": both the MSI parent
+ *	and the DeviceID come from the entry that covers it (ignored for
+ *	PCI). An endpoint function passes its own requester ID, so that
+ *	functions the map tells apart get DeviceIDs of their own.
  */
 struct msikit_msi_domain_info {
 	const char *name;
@@ -86,6 +90,7 @@ int msikit_msi_get_msg(struct msikit_msi_domain *dom, unsigned int index,
 		       struct msi_msg *msg);
 int msikit_msi_restore(struct msikit_msi_domain *dom);
 int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size);
+int msikit_msi_device_id(struct msikit_msi_domain *dom, u32 *dev_id);
 
 bool msikit_msi_immutable(struct msikit_msi_domain *dom);
 bool msikit_msi_pinned(struct msikit_msi_domain *dom);

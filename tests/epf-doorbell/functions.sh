@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Two functions on one controller, each with its own doorbells (an msikit
 # domain per function; both share the ITS device of the controller's
-# DeviceID): a ring of one function's doorbell is handled by that
-# doorbell only, and the other function counts nothing.
+# DeviceID, which msi-parent names, and say so): a ring of one function's
+# doorbell is handled by that doorbell only, and the other function counts
+# nothing. msimap.sh has functions with DeviceIDs of their own.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +31,9 @@ ktap_expect "function 0: 8 MSI doorbells" "ready generation 1 msi 8" "$(cut -d' 
 ktap_expect "function 1: 8 MSI doorbells" "ready generation 1 msi 8" "$(cut -d' ' -f1-5 "$e1/status")"
 d=$( (awk '{ print $5 }' "$h0/doorbells"; awk '{ print $5 }' "$h1/doorbells") | sort | uniq -d | wc -l)
 ktap_expect "the two functions' doorbells are 16 distinct events" 0 "$d"
+# msi-parent gives the controller one DeviceID: the functions say so
+ktap_expect "function 0 says its DeviceID is shared" "0 shared 2" "$(cat "$e0/deviceid")"
+ktap_expect "function 1 says its DeviceID is shared" "0 shared 2" "$(cat "$e1/deviceid")"
 ktap_result "function 0's doorbells: each handled once by itself, function 1 counts nothing" \
 	ring_all_of "$h0" "$e0" "$e1" 8
 ktap_result "function 1's doorbells: each handled once by itself, function 0 counts nothing" \

@@ -20,6 +20,8 @@
  *   dma_dev0    write "N W": on a domain of the function at 00:00.0,
  *		 whose requester ID (0) is what edu's DMA carries, N
  *		 interrupts get W DMA writes each, exactly once each
+ *   send        write "ADDRESS DATA" (hex): edu sends that message once
+ *		 as its MSI, with its requester ID, to whatever it targets
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
  *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
@@ -1171,6 +1173,32 @@ static ssize_t dma_fire_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(dma_fire);
 
+/*
+ * A write that is not one of ours: "ADDRESS DATA" goes out once as edu's
+ * MSI, with edu's requester ID, whatever it targets (an endpoint
+ * function's doorbell, say). Nothing here waits for it: the receiver
+ * counts.
+ */
+static ssize_t send_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct msi_msg msg = { };
+	u64 addr;
+	u32 data;
+
+	if (sscanf(buf, "%llx %x", &addr, &data) != 2 || !addr)
+		return -EINVAL;
+	msg.address_lo = lower_32_bits(addr);
+	msg.address_hi = upper_32_bits(addr);
+	msg.data = data;
+	mutex_lock(&mt->lock);
+	mt_edu_send(mt, &msg);
+	mutex_unlock(&mt->lock);
+	return len;
+}
+static DEVICE_ATTR_WO(send);
+
 static ssize_t counts_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
@@ -1355,6 +1383,7 @@ static ssize_t selftest_handlers_show(struct device *dev, struct device_attribut
 static DEVICE_ATTR_RO(selftest_handlers);
 
 static struct attribute *mt_attrs[] = {
+	&dev_attr_send.attr,
 	&dev_attr_alloc.attr,
 	&dev_attr_free_all.attr,
 	&dev_attr_fire.attr,

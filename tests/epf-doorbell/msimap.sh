@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# An endpoint controller described as upstream's endpoint MSI code and
+# real boards describe it: "msi-map" and no "msi-parent" (msikit-vepc2 in
+# arm64-its.dtsi). The kernel gives such a platform device no MSI domain;
+# msikit finds the ITS through the map and gives each function the
+# DeviceID the map has for its requester ID. A write that carries one
+# function's requester ID then reaches that function's doorbells and
+# nothing of the other's, whatever data it carries.
+#
+# The map: function 0 -> DeviceID 0, which a CPU store carries in QEMU
+# (the host driver's rings), function 1 -> DeviceID 8, which edu carries
+# on its own MSI writes (edu is 00:01.0; msikit_msi_test's "send").
+EPC=msikit-vepc2
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../msi-lib/lib.sh"
+
+N=4
+
+# edu_ring_each H E OTHER F: for each doorbell of host device H (function
+# F), edu sends its data to its address: function E counts it once on that
+# doorbell and nothing else, and function OTHER counts nothing
+edu_ring_each() {
+	local h=$1 e=$2 o=$3 f=$4 i kind bar off data base before other want
+	while read -r i kind bar off data; do
+		base=$(vepc_bar "$f" "$bar")
+		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
+		before=$(cat "$e/rings_all") other=$(cat "$o/rings_all")
+		echo "$(printf '%x' $((base + off))) ${data#0x}" > "$T/send" || return 1
+		want=$(echo "$before" | awk -v n="$i" '{ $(n + 1) += 1; print }')
+		wait_value "$e/rings_all" "$want" || { log "doorbell $i: edu's write"; return 1; }
+		[ "$(cat "$o/rings_all")" = "$other" ] ||
+			{ log "doorbell $i: the other function counted: $other -> $(cat "$o/rings_all")"; return 1; }
+	done <<TABLE
+$(cat "$h/doorbells")
+TABLE
+}
+
+# cross F H E: each doorbell's data of host device H (function E), written
+# at the same offset of function F's doorbell BAR by a CPU store (DeviceID
+# 0): function E counts none of them
+cross() {
+	local f=$1 h=$2 e=$3 i kind bar off data base before
+	before=$(cat "$e/rings_all")
+	while read -r i kind bar off data; do
+		base=$(vepc_bar "$f" "$bar")
+		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
+		poke $((base + off)) $((data)) || return 1
+	done <<TABLE
+$(cat "$h/doorbells")
+TABLE
+	sleep 0.2
+	[ "$(cat "$e/rings_all")" = "$before" ] && return 0
+	log "function of $h counted writes that carried another requester ID: $before -> $(cat "$e/rings_all")"
+	return 1
+}
+
+# edu_cross F H E: each doorbell's data of host device H (function E),
+# sent by edu (DeviceID 8) to the same offset of function F's doorbell
+# BAR: function E counts none of them
+edu_cross() {
+	local f=$1 h=$2 e=$3 i kind bar off data base before
+	before=$(cat "$e/rings_all")
+	while read -r i kind bar off data; do
+		base=$(vepc_bar "$f" "$bar")
+		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
+		echo "$(printf '%x' $((base + off))) ${data#0x}" > "$T/send" || return 1
+	done <<TABLE
+$(cat "$h/doorbells")
+TABLE
+	sleep 0.2
+	[ "$(cat "$e/rings_all")" = "$before" ] && return 0
+	log "function of $h counted edu's writes: $before -> $(cat "$e/rings_all")"
+	return 1
+}
+
+ktap_header
+need_vepc
+need_edu
+load_msi
+l0=$(dmesg | wc -l)
+load_epf doorbells=$N functions=2
+set -- $(epf_dirs)
+e0=$1 e1=$2
+set -- $(host_dirs)
+h0=$1 h1=$2
+[ -n "$e1" ] && [ -n "$h1" ] || ktap_bail "two functions and two host devices expected"
+ktap_expect "function 0: MSI doorbells through msi-map" "ready generation 1 msi $N parent gic-its" \
+	"$(cut -d' ' -f1-7 "$e0/status")"
+ktap_expect "function 1: MSI doorbells through msi-map" "ready generation 1 msi $N parent gic-its" \
+	"$(cut -d' ' -f1-7 "$e1/status")"
+ktap_expect "function 0: DeviceID 0, its own" "0 own" "$(cat "$e0/deviceid")"
+ktap_expect "function 1: DeviceID 8, its own" "0x8 own" "$(cat "$e1/deviceid")"
+ktap_expect "no polled fallback or refusal was logged" 0 \
+	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -e 'doorbells are polled' -e 'no MSI parent')"
+ktap_result "function 0: each doorbell rung by the host (DeviceID 0) counts once, on itself" \
+	ring_each "$h0" "$e0" $N 2
+ktap_expect "function 1 counted none of function 0's rings" "0 0 0 0" "$(cat "$e1/rings_all")"
+ktap_result "function 1: each doorbell rung by edu's MSI (DeviceID 8) counts once, on itself; function 0 nothing" \
+	edu_ring_each "$h1" "$e1" "$e0" 1
+ktap_result "function 1's doorbells written with function 0's requester ID: function 1 counts none" \
+	cross 0 "$h1" "$e1"
+ktap_result "function 0's doorbells written with function 1's requester ID (edu): function 0 counts none" \
+	edu_cross 1 "$h0" "$e0"
+ktap_result "module unload" unload_epf
+unload_msi
+ktap_finished
