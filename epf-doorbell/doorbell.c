@@ -14,12 +14,21 @@
 
 #include "internal.h"
 
-/* count a handled ring where the host can see it move (epf_db.h: HANDLED) */
+/*
+ * Count a handled ring where the host can see it move (epf_db.h: HANDLED).
+ * A retired doorbell and its successor share the index and may run on two
+ * CPUs at once: the count and its store go together, or HANDLED could
+ * step back under a host that waits for it to pass a value.
+ */
 static void epf_db_handled(struct epf_db *db, unsigned int index)
 {
-	u64 n = atomic64_inc_return(&db->handled[index]);
+	unsigned long flags;
+	u64 n;
 
+	raw_spin_lock_irqsave(&db->handled_lock, flags);
+	n = atomic64_inc_return(&db->handled[index]);
 	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_HANDLED + 4 * index, (u32)n);
+	raw_spin_unlock_irqrestore(&db->handled_lock, flags);
 }
 
 /* a ring that reaches a retired doorbell is a stale one, not a ring */
@@ -223,11 +232,20 @@ static int epf_db_poll(void *data)
 			if (!v)
 				continue;
 			epf_db_reg_write(db, bell->offset, 0);
+			/*
+			 * The clear lands before HANDLED moves: a host that
+			 * sees HANDLED move may ring again at once, and a
+			 * late clear would erase that ring.
+			 */
+			wmb();
 			if (v == bell->data) {
 				atomic64_inc(&bell->rings);
 				epf_db_handled(db, i);
 			} else {
+				/* old data for this index: stale, but seen */
 				atomic64_inc(&db->stale);
+				if ((v & 0xff) == i + 1)
+					epf_db_handled(db, i);
 			}
 		}
 		spin_unlock(&db->poll_lock);

@@ -164,7 +164,15 @@ static int epf_db_republish(struct epf_db *db)
 			 db->old->generation, db->generation);
 		return -EBUSY;
 	}
+	/*
+	 * Not-ready first: polled doorbells change their data in place, and
+	 * a host still shown READY with the old table would ring with data
+	 * the poller no longer takes for a ring. On failure the old table
+	 * is published again.
+	 */
+	epf_db_unpublish(db);
 	rc = epf_db_bells_renew(db);
+	epf_db_publish(db);
 	if (rc) {
 		if (db->why)
 			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %s\n",
@@ -174,8 +182,6 @@ static int epf_db_republish(struct epf_db *db)
 				 db->why_index, ERR_PTR(rc));
 		return rc;
 	}
-	epf_db_unpublish(db);
-	epf_db_publish(db);
 	if (db->old)
 		schedule_delayed_work(&db->reaper, msecs_to_jiffies(10));
 	return 0;
@@ -304,6 +310,7 @@ static int epf_db_probe(struct pci_epf *epf, const struct pci_epf_device_id *id)
 	db->db_bar = NO_BAR;
 	mutex_init(&db->lock);
 	spin_lock_init(&db->poll_lock);
+	raw_spin_lock_init(&db->handled_lock);
 	INIT_DELAYED_WORK(&db->reaper, epf_db_reaper);
 	db->header.vendorid = epf_db_vendor;
 	db->header.deviceid = epf_db_device;

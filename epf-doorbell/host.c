@@ -33,7 +33,7 @@
 
 static unsigned int vendor = 0x1234;
 module_param(vendor, uint, 0444);
-MODULE_PARM_DESC(vendor, "PCI vendor ID to bind, as msikit_epf_db's vendor (default 0x1234)");
+MODULE_PARM_DESC(vendor, "PCI vendor ID to bind as well as 1234:4d4b, as msikit_epf_db's vendor (default 0x1234)");
 
 static unsigned int device = 0x4d4b;
 module_param(device, uint, 0444);
@@ -492,17 +492,38 @@ static ssize_t loop_stats_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(loop_stats);
 
-/* the current table; nothing while the function is not ready */
+/*
+ * Whether the function is ready, without taking a table: taking one
+ * acknowledges it (HOST_GEN), which only a ring or "sync" may do, never a
+ * read. 0: ready; -EAGAIN: not ready; -ENODEV: gone.
+ */
+static int epf_db_host_peek(struct epf_db_host *h, u32 *gen)
+{
+	u32 status;
+
+	if (h->gone)
+		return -ENODEV;
+	status = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS);
+	if (status == ~0U)
+		return -ENODEV;
+	if (!(status & MSIKIT_EPF_DB_READY))
+		return -EAGAIN;
+	*gen = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_GENERATION);
+	return 0;
+}
+
+/* the table held; nothing while none is, or the function is not ready */
 static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct epf_db_host *h = dev_get_drvdata(dev);
 	struct epf_db_host_bell *b;
 	unsigned int i;
 	int n = 0, rc;
+	u32 gen;
 
 	mutex_lock(&h->lock);
-	rc = epf_db_host_refresh(h);
-	for (i = 0; !rc && i < h->count; i++) {
+	rc = epf_db_host_peek(h, &gen);
+	for (i = 0; !rc && h->valid && i < h->count; i++) {
 		b = &h->bells[i];
 		n += sysfs_emit_at(buf, n, "%u %s %u 0x%x 0x%x\n", i,
 				   b->kind == MSIKIT_EPF_DB_KIND_MSI ? "msi" : "polled",
@@ -515,14 +536,13 @@ static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(doorbells);
 
-/* the generation of the table held, 0 for none */
+/* the generation of the table held, 0 for none (a read takes none) */
 static ssize_t generation_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct epf_db_host *h = dev_get_drvdata(dev);
 	ssize_t n;
 
 	mutex_lock(&h->lock);
-	epf_db_host_refresh(h);
 	n = sysfs_emit(buf, "%u\n", h->valid ? h->gen : 0);
 	mutex_unlock(&h->lock);
 	return n;
@@ -533,12 +553,16 @@ static ssize_t status_show(struct device *dev, struct device_attribute *attr, ch
 {
 	struct epf_db_host *h = dev_get_drvdata(dev);
 	ssize_t n;
+	u32 gen;
 
 	mutex_lock(&h->lock);
-	if (epf_db_host_refresh(h))
+	if (epf_db_host_peek(h, &gen))
 		n = sysfs_emit(buf, "notready\n");
+	else if (!h->valid)
+		n = sysfs_emit(buf, "ready generation 0 doorbells 0 function %u\n", gen);
 	else
-		n = sysfs_emit(buf, "ready generation %u doorbells %u\n", h->gen, h->count);
+		n = sysfs_emit(buf, "ready generation %u doorbells %u function %u\n",
+			       h->gen, h->count, gen);
 	mutex_unlock(&h->lock);
 	return n;
 }
@@ -628,10 +652,10 @@ static int epf_db_host_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -ENOMEM;
 	h->pdev = pdev;
 	mutex_init(&h->lock);
+	/* memory space only: the host rings, the function never masters */
 	rc = pcim_enable_device(pdev);
 	if (rc)
 		return rc;
-	pci_set_master(pdev);
 	rc = epf_db_host_map(h);
 	if (rc)
 		return rc;
@@ -678,8 +702,16 @@ static void epf_db_host_remove(struct pci_dev *pdev)
 	mutex_unlock(&h->lock);
 }
 
-/* filled in at init from the parameters, hence no module alias either */
-static struct pci_device_id epf_db_host_ids[2];
+/*
+ * The IDs msikit_epf_db shows by default, so the module loads when such a
+ * function appears; the parameters add one more pair at init, as new_id
+ * does at run time.
+ */
+static const struct pci_device_id epf_db_host_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x4d4b) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, epf_db_host_ids);
 
 static struct pci_driver epf_db_host_driver = {
 	.name = "msikit_epf_db_host",
@@ -716,16 +748,24 @@ static int __init epf_db_host_init(void)
 		       vendor, device, reg_bar);
 		return -EINVAL;
 	}
-	epf_db_host_ids[0].vendor = vendor;
-	epf_db_host_ids[0].device = device;
-	epf_db_host_ids[0].subvendor = PCI_ANY_ID;
-	epf_db_host_ids[0].subdevice = PCI_ANY_ID;
 	rc = bus_register_notifier(&pci_bus_type, &epf_db_host_nb);
 	if (rc)
 		return rc;
 	rc = pci_register_driver(&epf_db_host_driver);
 	if (rc)
-		bus_unregister_notifier(&pci_bus_type, &epf_db_host_nb);
+		goto err;
+	if (vendor != epf_db_host_ids[0].vendor || device != epf_db_host_ids[0].device) {
+		rc = pci_add_dynid(&epf_db_host_driver, vendor, device, PCI_ANY_ID, PCI_ANY_ID,
+				   0, 0, 0);
+		if (rc) {
+			pr_err("cannot add %04x:%04x: %pe\n", vendor, device, ERR_PTR(rc));
+			pci_unregister_driver(&epf_db_host_driver);
+			goto err;
+		}
+	}
+	return 0;
+err:
+	bus_unregister_notifier(&pci_bus_type, &epf_db_host_nb);
 	return rc;
 }
 module_init(epf_db_host_init);

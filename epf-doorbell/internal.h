@@ -77,6 +77,7 @@ struct epf_db {
 	atomic64_t moved;		/* published messages that changed */
 	/* rings handled per table index, whatever generation they reached */
 	atomic64_t handled[MSIKIT_EPF_DB_MAX];
+	raw_spinlock_t handled_lock;	/* a count and its HANDLED store */
 	struct task_struct *poller;
 	spinlock_t poll_lock;		/* the poller's pass against a new set */
 };

@@ -26,8 +26,12 @@ ktap_result "8 rings with generation 1's data before the host took generation 2"
 	ring_table "$old"
 ktap_result "each reached its retired doorbell (8 stale)" wait_value "$e/stale" 8
 ktap_expect "no generation-2 doorbell moved" "0 0 0 0 0 0 0 0" "$(cat "$e/rings")"
+cat "$h/doorbells" "$h/status" "$h/generation" > /dev/null
+ktap_expect "reading the host's files takes no table (and acknowledges none)" \
+	"ready generation 1 doorbells 8 function 2" "$(cat "$h/status")"
+echo 1 > "$h/sync" || ktap_bail "the host's sync failed"
 new=$(cat "$h/doorbells")
-ktap_expect "the host took generation 2" 2 "$(cat "$h/generation")"
+ktap_expect "the host took generation 2 on sync" 2 "$(cat "$h/generation")"
 same=$(printf '%s\n%s\n' "$old" "$new" | awk '{ print $5 }' | sort | uniq -d | wc -l)
 ktap_expect "no generation-2 doorbell reuses a generation-1 event" 0 "$same"
 ktap_result "generation 2: each rung once by the host, handled once by itself" \

@@ -12,6 +12,8 @@ ktap_header
 edu=$(grep -l '^0x1234$' /sys/bus/pci/devices/*/vendor 2>/dev/null |
 	while read -r f; do d=${f%/vendor}; [ "$(cat "$d/device")" = 0x11e8 ] && basename "$d"; done | head -1)
 [ -n "$edu" ] || ktap_skip_all "no edu device"
+ktap_result "it loads by itself for the function's default IDs (1234:4d4b)" \
+	sh -c "modinfo -F alias msikit_epf_db_host | grep -qx 'pci:v00001234d00004D4Bsv\*sd\*bc\*sc\*i\*'"
 ktap_result "the host driver loads" modprobe msikit_epf_db_host
 ktap_result "and registers its PCI driver" test -d "$HOSTDRV"
 ktap_expect "it binds nothing it was not told to" "" "$(host_dirs)"

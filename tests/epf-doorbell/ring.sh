@@ -18,6 +18,9 @@ for n in 1 8 64; do
 	ktap_expect "$n doorbells: published as MSI doorbells on the ITS" \
 		"ready generation 1 msi $n parent gic-its" "$(cut -d" " -f1-7 "$e/status")"
 	ktap_expect "$n doorbells: the host sees all of them" "$n" "$(wc -l < "$h/doorbells")"
+	# PCI_COMMAND (offset 4): memory space on, bus mastering off
+	ktap_expect "$n doorbells: the host driver enabled memory space, not bus mastering" 2 \
+		"$(( 0x$(od -An -tx1 -j4 -N1 "$(readlink -f "$h")/config" | tr -d ' ') & 6 ))"
 	ktap_result "$n doorbells: each rung 3 times, each handled exactly 3 times by itself" \
 		ring_each "$h" "$e" "$n" 3
 	ktap_result "$n doorbells: module unload" unload_epf
