@@ -325,7 +325,7 @@ int epf_db_bells_setup(struct epf_db *db, bool msi)
 	db->sets[0].base = 0;
 	db->sets[1].base = db->nr;
 	db->old = NULL;
-	rc = db->polled ? 0 : epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
+	rc = db->polled ? 0 : epf_db_set_alloc(db, &db->sets[0], epf_db_next_gen(db->generation));
 	if (rc) {
 		/* nothing of the set is left: poll instead, saying why once */
 		if (db->why)
@@ -340,7 +340,7 @@ int epf_db_bells_setup(struct epf_db *db, bool msi)
 	}
 	if (db->polled) {
 		db->db_bar = NO_BAR;
-		rc = epf_db_set_alloc(db, &db->sets[0], db->generation + 1);
+		rc = epf_db_set_alloc(db, &db->sets[0], epf_db_next_gen(db->generation));
 		if (rc)
 			goto err;
 	}
@@ -385,12 +385,12 @@ int epf_db_bells_renew(struct epf_db *db)
 	if (db->polled) {
 		/* polled bells only change their data; the poller reads them */
 		spin_lock(&db->poll_lock);
-		epf_db_set_alloc(db, next, db->generation + 1);
+		epf_db_set_alloc(db, next, epf_db_next_gen(db->generation));
 		db->cur = next;
 		spin_unlock(&db->poll_lock);
 		return 0;
 	}
-	rc = epf_db_set_alloc(db, next, db->generation + 1);
+	rc = epf_db_set_alloc(db, next, epf_db_next_gen(db->generation));
 	if (rc)
 		return rc;
 	db->old = db->cur;
@@ -417,7 +417,7 @@ bool epf_db_bells_reap(struct epf_db *db)
 	if (!db->old)
 		return false;
 	acked = epf_db_reg_read(db, MSIKIT_EPF_DB_REG_HOST_GEN);
-	if ((s32)(acked - db->cur->generation) < 0)
+	if (acked != db->cur->generation)
 		return true;
 	if (!db->old_acked)
 		db->old_acked = jiffies ?: 1;

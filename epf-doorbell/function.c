@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/pci_regs.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <msikit/msi.h>
@@ -306,6 +307,7 @@ static int epf_db_probe(struct pci_epf *epf, const struct pci_epf_device_id *id)
 	if (!db)
 		return -ENOMEM;
 	db->epf = epf;
+	db->generation = get_random_u32();
 	db->nr = epf_db_doorbells;
 	db->db_bar = NO_BAR;
 	mutex_init(&db->lock);

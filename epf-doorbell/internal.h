@@ -8,6 +8,7 @@
 #define _MSIKIT_EPF_DB_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/limits.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/pci-epc.h>
@@ -88,6 +89,18 @@ struct epf_db {
  * functions (virtual function above, physical function below).
  */
 #define EPF_DB_RID(func, vfunc)	((u32)(vfunc) << 3 | (func))
+
+/*
+ * Generations run on from a random start per function, so a host that
+ * kept its device across a rebind sees a generation it never took, and
+ * takes the new table before it rings. 0 (no table) and all-ones (what a
+ * gone device reads as) are never used.
+ */
+static inline u32 epf_db_next_gen(u32 gen)
+{
+	gen++;
+	return gen && gen != U32_MAX ? gen : 1;
+}
 
 /* module parameters, binder.c */
 extern unsigned int epf_db_doorbells;

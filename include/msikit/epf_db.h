@@ -16,7 +16,10 @@
  * All registers are 32-bit, little-endian. The host may read the table
  * only while STATUS has MSIKIT_EPF_DB_READY and GENERATION reads the same
  * before and after: the function clears READY before it changes anything
- * and bumps GENERATION with every new table. A host that took a table
+ * and bumps GENERATION with every new table (from an arbitrary start per
+ * function, so a host that kept its device across a rebind of the
+ * function finds a generation it never took; never 0 or all-ones).
+ * A host that took a table
  * writes its generation to HOST_GEN; the function keeps doorbells it
  * retired allocated (and their rings harmless) until the host has
  * acknowledged a newer generation, so a ring with stale data never lands

@@ -27,8 +27,8 @@ e0=$1 e1=$2
 set -- $(host_dirs)
 h0=$1 h1=$2
 [ -n "$e1" ] && [ -n "$h1" ] || ktap_bail "two functions and two host devices expected"
-ktap_expect "function 0: 8 MSI doorbells" "ready generation 1 msi 8" "$(cut -d' ' -f1-5 "$e0/status")"
-ktap_expect "function 1: 8 MSI doorbells" "ready generation 1 msi 8" "$(cut -d' ' -f1-5 "$e1/status")"
+ktap_expect "function 0: 8 MSI doorbells" "ready generation G msi 8" "$(status_g "$e0" 5)"
+ktap_expect "function 1: 8 MSI doorbells" "ready generation G msi 8" "$(status_g "$e1" 5)"
 d=$( (awk '{ print $5 }' "$h0/doorbells"; awk '{ print $5 }' "$h1/doorbells") | sort | uniq -d | wc -l)
 ktap_expect "the two functions' doorbells are 16 distinct events" 0 "$d"
 # msi-parent gives the controller one DeviceID: the functions say so

@@ -102,6 +102,23 @@ $1
 TABLE
 }
 
+# gen_of EPFDIR: the function's generation; next_gen G: the one after G,
+# as the function counts (never 0 or all-ones)
+gen_of() {
+	awk '{ print $3 }' "$1/status"
+}
+next_gen() {
+	local n=$(( ($1 + 1) & 0xffffffff ))
+	[ "$n" = 0 ] || [ "$n" = 4294967295 ] && n=1
+	echo "$n"
+}
+
+# status_g EPFDIR [FIELDS]: the function's status (its first FIELDS
+# fields) with the generation, which starts anywhere, spelt G
+status_g() {
+	awk -v n="${2:-0}" '{ $3 = "G"; if (n) NF = n; print }' "$1/status"
+}
+
 # wait_status EPFDIR PATTERN: the function's status matches within 5 s
 wait_status() {
 	local i=0

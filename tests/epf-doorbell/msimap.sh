@@ -86,10 +86,10 @@ e0=$1 e1=$2
 set -- $(host_dirs)
 h0=$1 h1=$2
 [ -n "$e1" ] && [ -n "$h1" ] || ktap_bail "two functions and two host devices expected"
-ktap_expect "function 0: MSI doorbells through msi-map" "ready generation 1 msi $N parent gic-its" \
-	"$(cut -d' ' -f1-7 "$e0/status")"
-ktap_expect "function 1: MSI doorbells through msi-map" "ready generation 1 msi $N parent gic-its" \
-	"$(cut -d' ' -f1-7 "$e1/status")"
+ktap_expect "function 0: MSI doorbells through msi-map" "ready generation G msi $N parent gic-its" \
+	"$(status_g "$e0" 7)"
+ktap_expect "function 1: MSI doorbells through msi-map" "ready generation G msi $N parent gic-its" \
+	"$(status_g "$e1" 7)"
 ktap_expect "function 0: DeviceID 0, its own" "0 own" "$(cat "$e0/deviceid")"
 ktap_expect "function 1: DeviceID 8, its own" "0x8 own" "$(cat "$e1/deviceid")"
 ktap_expect "no polled fallback or refusal was logged" 0 \

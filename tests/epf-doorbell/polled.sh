@@ -24,7 +24,7 @@ e=$(epf_dirs)
 h=$(host_dirs)
 [ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
 ktap_expect "the function fell back to polled doorbells" \
-	"ready generation 1 polled 8 parent none" "$(cut -d" " -f1-7 "$e/status")"
+	"ready generation G polled 8 parent none" "$(status_g "$e" 7)"
 ktap_expect "one line says why the MSI path was refused" 1 \
 	"$(dmesg | grep -c "$why")"
 ktap_expect "one line says the doorbells are polled" 1 \

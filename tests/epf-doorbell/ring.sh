@@ -16,7 +16,7 @@ for n in 1 8 64; do
 	h=$(host_dirs)
 	[ -n "$e" ] && [ -n "$h" ] || ktap_bail "$n doorbells: function or host device missing"
 	ktap_expect "$n doorbells: published as MSI doorbells on the ITS" \
-		"ready generation 1 msi $n parent gic-its" "$(cut -d" " -f1-7 "$e/status")"
+		"ready generation G msi $n parent gic-its" "$(status_g "$e" 7)"
 	ktap_expect "$n doorbells: the host sees all of them" "$n" "$(wc -l < "$h/doorbells")"
 	# PCI_COMMAND (offset 4): memory space on, bus mastering off
 	ktap_expect "$n doorbells: the host driver enabled memory space, not bus mastering" 2 \

@@ -34,6 +34,10 @@ static unsigned int max_functions = 4;
 module_param(max_functions, uint, 0444);
 MODULE_PARM_DESC(max_functions, "functions per controller, 1..8 (default 4)");
 
+static bool keep_link;
+module_param(keep_link, bool, 0644);
+MODULE_PARM_DESC(keep_link, "stopping the controller keeps the host's PCI devices, as a link that stays up does (default N)");
+
 struct vepc_bar {
 	u64 phys;		/* 0: not set */
 	u64 size;
@@ -341,6 +345,40 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 	}
 }
 
+static void vepc_bus_remove(struct vepc *v);
+
+/*
+ * A bus kept across a stop (keep_link) still shows the BARs of the
+ * functions bound before. Bus address is CPU address here, so the host's
+ * devices remain right only if every BAR came back where it was; where
+ * one did not, the host must see the link go down after all.
+ */
+static bool vepc_bus_still_right(struct vepc *v)
+{
+	struct pci_dev *pdev;
+	struct vepc_bar *b;
+	struct resource *r;
+	unsigned int fn;
+	int i;
+
+	list_for_each_entry(pdev, &v->bus->devices, bus_list) {
+		fn = PCI_FUNC(pdev->devfn);
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			r = pci_resource_n(pdev, i);
+			b = &v->func[fn].bar[i];
+			if (!(r->flags & IORESOURCE_MEM) && !b->size)
+				continue;
+			if (!(r->flags & IORESOURCE_MEM) || r->start != b->phys ||
+			    resource_size(r) != b->size) {
+				dev_info(v->dev, "msikit_vepc: keep_link: function %u BAR %d moved to %#llx: the link goes down\n",
+					 fn, i, b->phys);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static int vepc_start(struct pci_epc *epc)
 {
 	struct vepc *v = epc_get_drvdata(epc);
@@ -348,8 +386,9 @@ static int vepc_start(struct pci_epc *epc)
 	LIST_HEAD(list);
 	int rc;
 
-	if (v->bus)
+	if (v->bus && vepc_bus_still_right(v))
 		return 0;
+	vepc_bus_remove(v);
 	rc = vepc_wins_add(v, &list);
 	if (rc) {
 		pci_free_resource_list(&list);
@@ -390,13 +429,18 @@ static void vepc_bus_remove(struct vepc *v)
 	vepc_wins_release(v);
 }
 
-/* the link is down: the next start shows the functions bound by then */
+/*
+ * The link is down: the next start shows the functions bound by then.
+ * With keep_link the host keeps its devices, as over a link that stays
+ * up while the endpoint rebinds its functions.
+ */
 static void vepc_stop(struct pci_epc *epc)
 {
 	struct vepc *v = epc_get_drvdata(epc);
 	unsigned long flags;
 
-	vepc_bus_remove(v);
+	if (!READ_ONCE(keep_link))
+		vepc_bus_remove(v);
 	raw_spin_lock_irqsave(&v->lock, flags);
 	memset(v->func, 0, sizeof(v->func));
 	raw_spin_unlock_irqrestore(&v->lock, flags);
