@@ -12,6 +12,7 @@
  */
 #include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/iopoll.h>
 #include <linux/pci_regs.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -127,22 +128,53 @@ err:
 	return rc;
 }
 
-static void epf_db_down(struct epf_db *db)
+/*
+ * What a ring that passed the controller before its doorbell BAR was
+ * cleared needs to reach the MSI controller: the interconnect's latency,
+ * microseconds, with room to spare.
+ */
+#define EPF_DB_DRAIN_MS		10
+/* the longest a function going away waits for its host */
+#define EPF_DB_STOP_WAIT_MS	1000
+
+/*
+ * Wait, bounded, until the host says it holds no table (HOST_GEN reads
+ * STOPPED: it took none, or it saw READY clear and stopped ringing). A
+ * host that is idle, or gone, costs the bound and one line.
+ */
+static void epf_db_wait_host(struct epf_db *db)
+{
+	unsigned int ms = min(epf_db_grace_ms, EPF_DB_STOP_WAIT_MS);
+	u32 v;
+
+	if (!read_poll_timeout(epf_db_reg_read, v, v == MSIKIT_EPF_DB_HOST_STOPPED,
+			       USEC_PER_MSEC, ms * USEC_PER_MSEC, false, db,
+			       MSIKIT_EPF_DB_REG_HOST_GEN))
+		return;
+	dev_info(&db->epf->dev, "msikit: the host did not say it stopped ringing within %u ms: freeing the doorbells it may hold\n",
+		 ms);
+}
+
+/*
+ * Down: READY cleared, then the doorbell BAR, so that nothing more can
+ * pass the controller onto the MSI controller; then, with the link up, the
+ * host's word that it stopped (bounded) and a drain for what was already
+ * past the BAR; then the handlers. With the link down (@link_down: the
+ * controller's deinit, PERST#) no host can write: no wait at all.
+ */
+static void epf_db_down(struct epf_db *db, bool link_down)
 {
 	struct pci_epf *epf = db->epf;
 
 	if (!db->up)
 		return;
 	epf_db_unpublish(db);
-	/*
-	 * A host checks READY and rings with preemption off, so a ring it
-	 * started before READY cleared lands within microseconds: give it the
-	 * grace period (10 ms at least) to reach its handler, rather than an
-	 * LPI the GIC no longer maps or an event the ITS hands to another.
-	 */
-	msleep(epf_db_grace_ms);
-	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
 	epf_db_clear_db_bar(db);
+	if (!link_down) {
+		epf_db_wait_host(db);
+		msleep(EPF_DB_DRAIN_MS);
+	}
+	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
 	epf_db_bells_teardown(db);
 	db->up = false;
 }
@@ -183,18 +215,31 @@ static int epf_db_republish(struct epf_db *db)
 				 db->why_index, ERR_PTR(rc));
 		return rc;
 	}
-	if (db->old)
+	if (db->old) {
+		db->renewed = jiffies;
+		db->late = false;
 		schedule_delayed_work(&db->reaper, msecs_to_jiffies(10));
+	}
 	return 0;
 }
 
 static void epf_db_reaper(struct work_struct *work)
 {
 	struct epf_db *db = container_of(to_delayed_work(work), struct epf_db, reaper);
+	unsigned long next = msecs_to_jiffies(10);
 
 	mutex_lock(&db->lock);
-	if (db->up && epf_db_bells_reap(db))
-		schedule_delayed_work(&db->reaper, msecs_to_jiffies(10));
+	if (db->up && epf_db_bells_reap(db)) {
+		/* a host that does not take the table is looked at less often */
+		if (time_after(jiffies, db->renewed + HZ)) {
+			if (!db->late)
+				dev_info(&db->epf->dev, "msikit: the host has not taken generation %u within 1 s: generation %u stays allocated until it does\n",
+					 db->generation, db->old->generation);
+			db->late = true;
+			next = HZ;
+		}
+		schedule_delayed_work(&db->reaper, next);
+	}
 	mutex_unlock(&db->lock);
 }
 
@@ -214,7 +259,7 @@ static void epf_db_epc_deinit(struct pci_epf *epf)
 	struct epf_db *db = epf_get_drvdata(epf);
 
 	mutex_lock(&db->lock);
-	epf_db_down(db);
+	epf_db_down(db, true);
 	mutex_unlock(&db->lock);
 	cancel_delayed_work_sync(&db->reaper);
 }
@@ -260,7 +305,7 @@ static void epf_db_unbind(struct pci_epf *epf)
 	struct epf_db *db = epf_get_drvdata(epf);
 
 	mutex_lock(&db->lock);
-	epf_db_down(db);
+	epf_db_down(db, false);
 	if (db->reg)
 		pci_epf_free_space(epf, db->reg, db->reg_bar, PRIMARY_INTERFACE);
 	db->reg = NULL;

@@ -229,6 +229,19 @@ static int epf_db_host_sync(struct epf_db_host *h)
 	return 0;
 }
 
+/*
+ * The function cleared READY: drop the table and say so (HOST_GEN 0), so
+ * a function tearing down knows this host has stopped ringing it.
+ */
+static void epf_db_host_release(struct epf_db_host *h)
+{
+	lockdep_assert_held(&h->lock);
+	if (!h->valid)
+		return;
+	h->valid = false;
+	iowrite32(MSIKIT_EPF_DB_HOST_STOPPED, h->reg + MSIKIT_EPF_DB_REG_HOST_GEN);
+}
+
 /* the table is current, taken again if the function published a new one */
 static int epf_db_host_refresh(struct epf_db_host *h)
 {
@@ -239,8 +252,10 @@ static int epf_db_host_refresh(struct epf_db_host *h)
 	status = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS);
 	if (status == ~0U)
 		return -ENODEV;
-	if (!(status & MSIKIT_EPF_DB_READY))
+	if (!(status & MSIKIT_EPF_DB_READY)) {
+		epf_db_host_release(h);
 		return -EAGAIN;
+	}
 	if (h->valid && epf_db_host_rd(h, MSIKIT_EPF_DB_REG_GENERATION) == h->gen)
 		return 0;
 	return epf_db_host_sync(h);
@@ -309,6 +324,8 @@ static int epf_db_host_ring_locked(struct epf_db_host *h, unsigned int idx,
 		rc = epf_db_host_ring_once(h, idx, st, &handled);
 		if (!rc)
 			return epf_db_host_seen(h, idx, handled, st);
+		if (rc == -EAGAIN)
+			epf_db_host_release(h);
 		if (rc < 0)
 			return rc;
 		before = h->resyncs;

@@ -73,6 +73,8 @@ struct epf_db {
 	struct epf_db_set *cur;
 	struct epf_db_set *old;		/* retired, still allocated, or NULL */
 	unsigned long old_acked;	/* jiffies the host took the new table */
+	unsigned long renewed;		/* jiffies the new table was published */
+	bool late;			/* the host was told late, once */
 	struct delayed_work reaper;
 	atomic64_t stale;		/* rings that reached a retired doorbell */
 	atomic64_t moved;		/* published messages that changed */

@@ -39,6 +39,12 @@
 #define  MSIKIT_EPF_DB_READY		0x1
 #define MSIKIT_EPF_DB_REG_GENERATION	0x10	/* new with every table */
 #define MSIKIT_EPF_DB_REG_HOST_GEN	0x14	/* written by the host */
+/*
+ * HOST_GEN is STOPPED when the host holds no table: it took none yet, or
+ * it saw READY clear and has stopped ringing. A function that clears
+ * READY to go away waits for this (bounded) before it frees doorbells.
+ */
+#define  MSIKIT_EPF_DB_HOST_STOPPED	0
 #define MSIKIT_EPF_DB_REG_BAR_SIZE	0x18	/* bytes of this BAR */
 #define MSIKIT_EPF_DB_REG_POLL_US	0x1c	/* polled doorbells: interval */
 

@@ -71,6 +71,8 @@ struct vepc {
 	struct vepc_win win[VEPC_FUNCS * PCI_STD_NUM_BARS];
 	unsigned int nr_win;
 	struct resource busn;
+	bool started;		/* the link was started and not stopped */
+	bool perst;		/* PERST# asserted: the controller is reset */
 };
 
 static const struct pci_epc_features vepc_features = {
@@ -386,6 +388,9 @@ static int vepc_start(struct pci_epc *epc)
 	LIST_HEAD(list);
 	int rc;
 
+	v->started = true;
+	if (v->perst)
+		return 0;	/* the link comes up when PERST# is released */
 	if (v->bus && vepc_bus_still_right(v))
 		return 0;
 	vepc_bus_remove(v);
@@ -412,6 +417,7 @@ static int vepc_start(struct pci_epc *epc)
 	vepc_claim(v, bus);
 	pci_bus_add_devices(bus);
 	v->bus = bus;
+	v->started = true;
 	pci_unlock_rescan_remove();
 	dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n", pci_domain_nr(bus));
 	return 0;
@@ -439,6 +445,7 @@ static void vepc_stop(struct pci_epc *epc)
 	struct vepc *v = epc_get_drvdata(epc);
 	unsigned long flags;
 
+	v->started = false;
 	if (!READ_ONCE(keep_link))
 		vepc_bus_remove(v);
 	raw_spin_lock_irqsave(&v->lock, flags);
@@ -476,8 +483,55 @@ static ssize_t bars_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(bars);
 
+/*
+ * PERST# from the host: write 1 to assert it, 0 to release it. Asserted,
+ * the link goes down at once (the host's devices go, as on a host whose
+ * slot lost its link) and then the controller tells its functions it was
+ * reset (pci_epc_deinit_notify: they must let go of everything without
+ * waiting for a host). Released, it tells them it is ready again
+ * (pci_epc_init_notify) and, if the link had been started, brings it up.
+ */
+static ssize_t perst_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct vepc *v = dev_get_drvdata(dev);
+	bool assert;
+	int rc = 0;
+
+	if (kstrtobool(buf, &assert))
+		return -EINVAL;
+	mutex_lock(&v->epc->lock);
+	if (assert == v->perst) {
+		mutex_unlock(&v->epc->lock);
+		return count;
+	}
+	v->perst = assert;
+	if (assert)
+		vepc_bus_remove(v);
+	mutex_unlock(&v->epc->lock);
+	if (assert) {
+		pci_epc_deinit_notify(v->epc);
+		return count;
+	}
+	pci_epc_init_notify(v->epc);
+	mutex_lock(&v->epc->lock);
+	if (v->started)
+		rc = vepc_start(v->epc);
+	mutex_unlock(&v->epc->lock);
+	return rc ?: count;
+}
+
+static ssize_t perst_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vepc *v = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(v->perst));
+}
+static DEVICE_ATTR_RW(perst);
+
 static struct attribute *vepc_attrs[] = {
 	&dev_attr_bars.attr,
+	&dev_attr_perst.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(vepc);
