@@ -62,10 +62,24 @@ static struct {
 
 static atomic_t epf_db_ids = ATOMIC_INIT(0);
 
+/*
+ * pci_epf_bind() pins the driver's module for as long as the function is
+ * bound, which is right for a function configfs made: the module cannot
+ * go while configfs holds it. A function made here is this module's own,
+ * and unbound by its exit: pinned, the module could never be unloaded.
+ * So the binder hands back the reference bind took, and takes one again
+ * for the unbind that drops it.
+ */
+static void epf_db_unbind_own(struct pci_epf *epf)
+{
+	__module_get(THIS_MODULE);
+	pci_epf_unbind(epf);
+}
+
 static void epf_db_drop_one(struct pci_epf *epf, bool bound)
 {
 	if (bound)
-		pci_epf_unbind(epf);
+		epf_db_unbind_own(epf);
 	pci_epc_remove_epf(binder.epc, epf, PRIMARY_INTERFACE);
 	pci_epf_destroy(epf);
 }
@@ -82,7 +96,7 @@ static void epf_db_unbind_all(void)
 	if (!binder.epc)
 		return;
 	for (i = binder.nr; i--; )
-		pci_epf_unbind(binder.epf[i]);
+		epf_db_unbind_own(binder.epf[i]);
 	if (binder.started)
 		pci_epc_stop(binder.epc);
 	binder.started = false;
@@ -100,7 +114,8 @@ static int epf_db_add_one(void)
 	char *name;
 	int rc;
 
-	name = kasprintf(GFP_KERNEL, "msikit_epf_db.%d", atomic_inc_return(&epf_db_ids));
+	/* configfs names its functions "<driver>.<number>": never the same */
+	name = kasprintf(GFP_KERNEL, "msikit_epf_db.bind%d", atomic_inc_return(&epf_db_ids));
 	if (!name)
 		return -ENOMEM;
 	epf = pci_epf_create(name);
@@ -121,6 +136,7 @@ static int epf_db_add_one(void)
 		epf_db_drop_one(epf, false);
 		return rc;
 	}
+	module_put(THIS_MODULE);	/* see epf_db_unbind_own() */
 	/* the controller may have come up before this function existed */
 	pci_epc_notify_pending_init(binder.epc, epf);
 	binder.epf[binder.nr++] = epf;
@@ -240,11 +256,7 @@ static int __init epf_db_init(void)
 	rc = epf_db_check_params();
 	if (rc)
 		return rc;
-	/*
-	 * No owner: pci_epf_bind() would pin this module with it, and the
-	 * functions it created could then never be unbound by unloading it.
-	 */
-	rc = __pci_epf_register_driver(&epf_db_driver, NULL);
+	rc = pci_epf_register_driver(&epf_db_driver);
 	if (rc)
 		return rc;
 	mutex_lock(&binder.lock);

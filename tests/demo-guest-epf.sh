@@ -15,7 +15,7 @@ echo
 echo "# create, bind and start 4 doorbells on msikit-vepc0, no configfs"
 run modprobe msikit_epf_db_host
 run modprobe msikit_epf_db epc=msikit-vepc0 doorbells=4
-e=$(ls -d /sys/bus/pci-epf/devices/msikit_epf_db.* | head -1)
+e=$(ls -d /sys/bus/pci-epf/devices/msikit_epf_db.bind* | head -1)
 h=$(ls -d /sys/bus/pci/drivers/msikit_epf_db_host/[0-9]* | head -1)
 run cat "$e/status"
 echo "# the endpoint's doorbells (index kind BAR offset data virq):"

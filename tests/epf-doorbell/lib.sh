@@ -35,7 +35,8 @@ unload_epf() {
 
 # the functions msikit_epf_db created, one sysfs directory per line
 epf_dirs() {
-	ls -d /sys/bus/pci-epf/devices/msikit_epf_db.* 2>/dev/null | sort -t. -k2 -n
+	ls -d /sys/bus/pci-epf/devices/msikit_epf_db.bind* 2>/dev/null |
+		awk -F'[.]bind' '{ print $2, $0 }' | sort -n | cut -d' ' -f2
 }
 
 # the host side's devices, one sysfs directory per line, in function order
