@@ -106,6 +106,7 @@ static int epf_db_up(struct epf_db *db)
 		dev_info(&epf->dev, "msikit: doorbells are polled: %s refused the doorbell BAR (%pe)\n",
 			 dev_name(&epc->dev), ERR_PTR(rc));
 		epf_db_bells_teardown(db);
+		memset(&epf->bar[db->db_bar], 0, sizeof(epf->bar[db->db_bar]));
 		db->db_bar = NO_BAR;
 		rc = epf_db_bells_setup(db, false);
 	}

@@ -71,13 +71,13 @@ struct vepc {
 	struct vepc_win win[VEPC_FUNCS * PCI_STD_NUM_BARS];
 	unsigned int nr_win;
 	struct resource busn;
+	/* its BARs, as the node describes them (vepc_bars_of()) */
+	struct pci_epc_features features;
+	u8 refuse;		/* BARs whose set_bar it refuses, a mask */
 	bool started;		/* the link was started and not stopped */
 	bool perst;		/* PERST# asserted: the controller is reset */
 };
 
-static const struct pci_epc_features vepc_features = {
-	.align = SZ_4K,
-};
 
 static struct vepc_func *vepc_func(struct vepc *v, u8 func_no, u8 vfunc_no)
 {
@@ -129,6 +129,14 @@ static int vepc_set_bar(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	if (!f)
 		return -EINVAL;
 	rc = vepc_check_bar(v, b);
+	if (!rc && b->barno < PCI_STD_NUM_BARS && (v->refuse & BIT(b->barno)))
+		rc = -EIO;	/* a controller that says more than it can do */
+	if (!rc && v->features.bar[b->barno].type == BAR_FIXED &&
+	    b->size != v->features.bar[b->barno].fixed_size)
+		rc = -EINVAL;
+	if (!rc && v->features.bar[b->barno].only_64bit &&
+	    !(b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64))
+		rc = -EINVAL;
 	if (rc) {
 		dev_warn(v->dev, "msikit_vepc: function %u BAR %d refused: %pa size %#zx flags %#x: %pe\n",
 			 func_no, b->barno, &b->phys_addr, b->size, b->flags, ERR_PTR(rc));
@@ -163,7 +171,49 @@ static void vepc_clear_bar(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 static const struct pci_epc_features *
 vepc_get_features(struct pci_epc *epc, u8 func_no, u8 vfunc_no)
 {
-	return &vepc_features;
+	struct vepc *v = epc_get_drvdata(epc);
+
+	return &v->features;
+}
+
+/*
+ * Programmable 32- and 64-bit BARs at 4 KiB alignment, unless the node
+ * says otherwise, as real controllers' drivers do in their features:
+ *   msikit,bar-fixed-size = <BAR SIZE>, ...;	fixed-size BARs
+ *   msikit,bar-only-64bit = <BAR>, ...;		64-bit only (takes BAR + 1)
+ *   msikit,bar-refuse = <BAR>, ...;		set_bar fails anyway
+ */
+static int vepc_bars_of(struct vepc *v)
+{
+	struct device_node *np = v->dev->of_node;
+	u32 cells[2 * PCI_STD_NUM_BARS];
+	int n, i;
+
+	v->features.align = SZ_4K;
+	n = of_property_read_variable_u32_array(np, "msikit,bar-fixed-size", cells, 1,
+						ARRAY_SIZE(cells));
+	for (i = 0; n > 0 && i + 1 < n; i += 2) {
+		if (cells[i] >= PCI_STD_NUM_BARS || !is_power_of_2(cells[i + 1]))
+			return -EINVAL;
+		v->features.bar[cells[i]].type = BAR_FIXED;
+		v->features.bar[cells[i]].fixed_size = cells[i + 1];
+	}
+	n = of_property_read_variable_u32_array(np, "msikit,bar-only-64bit", cells, 1,
+						ARRAY_SIZE(cells));
+	for (i = 0; i < n; i++) {
+		if (cells[i] >= PCI_STD_NUM_BARS - 1)
+			return -EINVAL;
+		v->features.bar[cells[i]].only_64bit = true;
+		v->features.bar[cells[i] + 1].type = BAR_RESERVED;
+	}
+	n = of_property_read_variable_u32_array(np, "msikit,bar-refuse", cells, 1,
+						ARRAY_SIZE(cells));
+	for (i = 0; i < n; i++) {
+		if (cells[i] >= PCI_STD_NUM_BARS)
+			return -EINVAL;
+		v->refuse |= BIT(cells[i]);
+	}
+	return 0;
 }
 
 /*
@@ -557,6 +607,11 @@ static int vepc_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	v->dev = dev;
 	raw_spin_lock_init(&v->lock);
+	rc = vepc_bars_of(v);
+	if (rc) {
+		dev_err(dev, "msikit_vepc: a msikit,bar-* property names no BAR it can describe\n");
+		return rc;
+	}
 	/* the BARs' memory: no-map, so the host side can ioremap() it */
 	rc = of_reserved_mem_device_init(dev);
 	if (rc) {
