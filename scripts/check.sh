@@ -191,10 +191,11 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		cp "$plan" "$plan.all"
 		grep -v -x -F -f <(sed "s|^|$s/|" "$own") "$plan.all" > "$plan"
 		boot_plan "$fk" "$s" "$machine" "$tag" ""
-		while read -r name; do
+		# not a read loop: the boot's QEMU would eat the list on stdin
+		for name in $(cat "$own"); do
 			grep -x -F "$s/$name" "$plan.all" > "$plan" || continue
 			boot_plan "$fk" "$s" "$machine" "$tag" "-${name%.sh}"
-		done < "$own"
+		done
 	else
 		boot_plan "$fk" "$s" "$machine" "$tag" ""
 	fi
