@@ -212,7 +212,7 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 	[ -f "$dtsi" ] || dtsi=""
 	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
-		/msikit-plan /msikit-out > "$serial" 2>&1
+		/msikit-plan /msikit-out < /dev/null > "$serial" 2>&1
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
