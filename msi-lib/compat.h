@@ -8,8 +8,6 @@
  *   MSIKIT_HAVE_MSI_IMMUTABLE	IRQ_DOMAIN_FLAG_MSI_IMMUTABLE (7.x)
  *   MSIKIT_HAVE_MSI_TEARDOWN	msi_domain_ops.msi_teardown (7.x): the ITS
  *				keeps a prepared device until teardown
- *   MSIKIT_HAVE_OF_MAP_MSI_ID	of_map_msi_id() (7.x), where 6.12 has the
- *				older of_map_id() signature
  */
 #ifndef _MSIKIT_MSI_COMPAT_H
 #define _MSIKIT_MSI_COMPAT_H
@@ -81,63 +79,5 @@ void msikit_parent_settle(struct msikit_parent *p, unsigned int cpu);
 int msikit_parent_window(struct msikit_parent *p, u64 *base, u64 *size);
 struct irq_domain *msikit_parent_from_map(struct device *dev, u32 map_id);
 int msikit_parent_dev_id(struct msikit_parent *p, u32 *dev_id);
-
-/*
- * Translate @id through @np's "msi-map": the MSI controller node of the
- * entry that covers it (a reference for the caller to put) and the ID
- * there. Both kernels' lookups report an ID no entry covers as success,
- * untranslated and with no node; that must not pass for a DeviceID, so
- * it is -ENODEV here, like a node without the property.
- */
-static inline int msikit_of_msi_map_node(struct device_node *np, u32 id,
-					 struct device_node **msi_np, u32 *id_out)
-{
-	struct device_node *any = NULL;
-#ifdef MSIKIT_HAVE_OF_MAP_MSI_ID
-	struct of_phandle_args args = { };
-	int rc;
-
-	if (!of_property_present(np, "msi-map"))
-		return -ENODEV;
-	rc = of_map_msi_id(np, id, &any, &args);
-	if (rc)
-		return rc;
-	if (!args.np)
-		return -ENODEV;
-	*msi_np = args.np;
-	*id_out = args.args[0];
-	return 0;
-#else
-	int rc;
-
-	if (!of_property_present(np, "msi-map"))
-		return -ENODEV;
-	rc = of_map_id(np, id, "msi-map", "msi-map-mask", &any, id_out);
-	if (rc)
-		return rc;
-	if (!any)
-		return -ENODEV;
-	*msi_np = any;
-	return 0;
-#endif
-}
-
-/* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
-static inline int msikit_of_msi_map(struct device_node *np, u32 rid,
-				    struct device_node *target, u32 *id)
-{
-	struct device_node *msi_np;
-	u32 out;
-	int rc;
-
-	rc = msikit_of_msi_map_node(np, rid, &msi_np, &out);
-	if (rc)
-		return rc;
-	of_node_put(msi_np);
-	if (msi_np != target)
-		return -ENODEV;
-	*id = out;
-	return 0;
-}
 
 #endif /* _MSIKIT_MSI_COMPAT_H */

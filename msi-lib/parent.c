@@ -93,7 +93,62 @@ static bool msikit_parent_immutable(struct irq_domain *parent)
 	return false;
 }
 
+/*
+ * Translate @id through @np's "msi-map" (entries "ID-BASE &CONTROLLER
+ * OUT-BASE LENGTH", "msi-map-mask" applied first): the controller of the
+ * first entry that covers it, if @want is NULL or that controller, and
+ * the ID there. Walked here rather than through the kernel's of_map_id(),
+ * whose signature changed after 6.12 and which reports an ID no entry
+ * covers as success, untranslated, after a log line of its own: here that
+ * is -ENODEV, for the caller to say once what it means.
+ */
+static int msikit_of_msi_map_node(struct device_node *np, u32 id, struct device_node *want,
+				  struct device_node **msi_np, u32 *id_out)
+{
+	const __be32 *map;
+	u32 mask = ~0U, masked;
+	int len;
+
+	map = of_get_property(np, "msi-map", &len);
+	if (!map || !len || len % (4 * sizeof(*map)))
+		return -ENODEV;
+	of_property_read_u32(np, "msi-map-mask", &mask);
+	masked = id & mask;
+	for (; len > 0; len -= 4 * sizeof(*map), map += 4) {
+		u32 base = be32_to_cpup(map), out = be32_to_cpup(map + 2);
+		u32 n = be32_to_cpup(map + 3);
+		struct device_node *node;
+
+		if (masked < base || masked - base >= n)
+			continue;
+		node = of_find_node_by_phandle(be32_to_cpup(map + 1));
+		if (!node)
+			continue;
+		if (want && node != want) {
+			of_node_put(node);
+			continue;
+		}
+		*msi_np = node;
+		*id_out = masked - base + out;
+		return 0;
+	}
+	return -ENODEV;
+}
+
 #ifndef CONFIG_X86
+/* Translate @rid through @np's "msi-map" to a DeviceID of @target. */
+static int msikit_of_msi_map(struct device_node *np, u32 rid, struct device_node *target,
+			     u32 *id)
+{
+	struct device_node *msi_np;
+	int rc;
+
+	rc = msikit_of_msi_map_node(np, rid, target, &msi_np, id);
+	if (!rc)
+		of_node_put(msi_np);
+	return rc;
+}
+
 /*
  * The ITS knows a device only by its DeviceID, which for a PCI function
  * is the requester ID translated by the host bridge's "msi-map". The
@@ -582,7 +637,7 @@ struct irq_domain *msikit_parent_from_map(struct device *dev, u32 map_id)
 	struct irq_domain *d;
 	u32 id;
 
-	if (!dev->of_node || msikit_of_msi_map_node(dev->of_node, map_id, &msi_np, &id)) {
+	if (!dev->of_node || msikit_of_msi_map_node(dev->of_node, map_id, NULL, &msi_np, &id)) {
 		dev_warn(dev, "msikit: no MSI parent domain: no msi-parent, and no msi-map entry for %#x\n",
 			 map_id);
 		return NULL;

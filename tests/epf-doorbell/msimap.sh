@@ -9,8 +9,10 @@
 # nothing of the other's, whatever data it carries.
 #
 # The map: function 0 -> DeviceID 0, which a CPU store carries in QEMU
-# (the host driver's rings), function 1 -> DeviceID 8, which edu carries
-# on its own MSI writes (edu is 00:01.0; msikit_msi_test's "send").
+# (the host driver's rings) and edu's DMA engine (a bus-master write that
+# QEMU sends without a requester ID; msikit_msi_test's "dma_send"), and
+# function 1 -> DeviceID 8, which edu carries on its own MSI writes (edu
+# is 00:01.0; msikit_msi_test's "send").
 EPC=msikit-vepc2
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -18,16 +20,16 @@ EPC=msikit-vepc2
 
 N=4
 
-# edu_ring_each H E OTHER F: for each doorbell of host device H (function
+# edu_ring_each H E OTHER F [HOW]: for each doorbell of host device H (function
 # F), edu sends its data to its address: function E counts it once on that
 # doorbell and nothing else, and function OTHER counts nothing
 edu_ring_each() {
-	local h=$1 e=$2 o=$3 f=$4 i kind bar off data base before other want
+	local h=$1 e=$2 o=$3 f=$4 how=${5:-send} i kind bar off data base before other want
 	while read -r i kind bar off data; do
 		base=$(vepc_bar "$f" "$bar")
 		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
 		before=$(cat "$e/rings_all") other=$(cat "$o/rings_all")
-		echo "$(printf '%x' $((base + off))) ${data#0x}" > "$T/send" || return 1
+		echo "$(printf '%x' $((base + off))) ${data#0x}" > "$T/$how" || return 1
 		want=$(echo "$before" | awk -v n="$i" '{ $(n + 1) += 1; print }')
 		wait_value "$e/rings_all" "$want" || { log "doorbell $i: edu's write"; return 1; }
 		[ "$(cat "$o/rings_all")" = "$other" ] ||
@@ -97,6 +99,8 @@ ktap_expect "no polled fallback or refusal was logged" 0 \
 ktap_result "function 0: each doorbell rung by the host (DeviceID 0) counts once, on itself" \
 	ring_each "$h0" "$e0" $N 2
 ktap_expect "function 1 counted none of function 0's rings" "0 0 0 0" "$(cat "$e1/rings_all")"
+ktap_result "function 0: each doorbell rung by edu's DMA engine (a bus-master write, DeviceID 0) counts once, on itself; function 1 nothing" \
+	edu_ring_each "$h0" "$e0" "$e1" 0 dma_send
 ktap_result "function 1: each doorbell rung by edu's MSI (DeviceID 8) counts once, on itself; function 0 nothing" \
 	edu_ring_each "$h1" "$e1" "$e0" 1
 ktap_result "function 1's doorbells written with function 0's requester ID: function 1 counts none" \

@@ -22,6 +22,8 @@
  *		 interrupts get W DMA writes each, exactly once each
  *   send        write "ADDRESS DATA" (hex): edu sends that message once
  *		 as its MSI, with its requester ID, to whatever it targets
+ *   dma_send    the same, by edu's DMA engine (no requester ID), waited
+ *		 for the engine to finish
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
  *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
@@ -97,6 +99,17 @@
 #define EDU_DMA_COUNT	0x90
 #define EDU_DMA_CMD	0x98
 #define EDU_DMA_RUN	0x01
+/*
+ * bare: no msikit domain on edu. Its only use is then "send" and
+ * "dma_send", writes for somebody else's interrupts: with a domain, edu's
+ * requester ID would be one more user of whatever the MSI parent keeps
+ * per ID (the ITS DeviceID), which an endpoint function given the same ID
+ * would then share.
+ */
+static bool bare;
+module_param(bare, bool, 0444);
+MODULE_PARM_DESC(bare, "only send and dma_send: no msikit domain on edu (default N)");
+
 #define EDU_DMA_TO_BUS	0x02		/* from edu's buffer to a bus address */
 #define EDU_DMA_BUF	0x40000		/* edu's buffer, as its DMA engine sees it */
 #define MT_SIZE		256
@@ -1179,25 +1192,43 @@ static DEVICE_ATTR_WO(dma_fire);
  * function's doorbell, say). Nothing here waits for it: the receiver
  * counts.
  */
-static ssize_t send_store(struct device *dev, struct device_attribute *attr,
-			  const char *buf, size_t len)
+static ssize_t mt_send_store(struct device *dev, const char *buf, size_t len, bool dma)
 {
 	struct mt_dev *mt = dev_get_drvdata(dev);
 	struct msi_msg msg = { };
 	u64 addr;
 	u32 data;
+	int rc = 0;
 
 	if (sscanf(buf, "%llx %x", &addr, &data) != 2 || !addr)
 		return -EINVAL;
+	if (dma && !mt->dma_buf)
+		return -EOPNOTSUPP;
 	msg.address_lo = lower_32_bits(addr);
 	msg.address_hi = upper_32_bits(addr);
 	msg.data = data;
 	mutex_lock(&mt->lock);
-	mt_edu_send(mt, &msg);
+	if (dma)
+		rc = mt_edu_dma_send(mt, &msg);
+	else
+		mt_edu_send(mt, &msg);
 	mutex_unlock(&mt->lock);
-	return len;
+	return rc ?: len;
+}
+
+static ssize_t send_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	return mt_send_store(dev, buf, len, false);
 }
 static DEVICE_ATTR_WO(send);
+
+static ssize_t dma_send_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	return mt_send_store(dev, buf, len, true);
+}
+static DEVICE_ATTR_WO(dma_send);
 
 static ssize_t counts_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -1384,6 +1415,7 @@ static DEVICE_ATTR_RO(selftest_handlers);
 
 static struct attribute *mt_attrs[] = {
 	&dev_attr_send.attr,
+	&dev_attr_dma_send.attr,
 	&dev_attr_alloc.attr,
 	&dev_attr_free_all.attr,
 	&dev_attr_fire.attr,
@@ -1453,7 +1485,12 @@ static bool mt_is_edu(struct kobject *kobj)
 
 static umode_t mt_edu_visible(struct kobject *kobj, struct attribute *attr, int n)
 {
-	return mt_is_edu(kobj) ? attr->mode : 0;
+	if (!mt_is_edu(kobj))
+		return 0;
+	/* bare: edu only writes for others, and has no domain to name */
+	if (bare && attr != &dev_attr_send.attr && attr != &dev_attr_dma_send.attr)
+		return 0;
+	return attr->mode;
 }
 
 static umode_t mt_msix_visible(struct kobject *kobj, struct attribute *attr, int n)
@@ -1533,6 +1570,10 @@ static int mt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32)))
 		mt->dma_buf = dmam_alloc_coherent(&pdev->dev, sizeof(*mt->dma_buf),
 						  &mt->dma_addr, GFP_KERNEL);
+	if (bare) {
+		pci_set_drvdata(pdev, mt);
+		return 0;
+	}
 	mt->dom = msikit_msi_domain_create(&pdev->dev, MT_SIZE, &mt_ops, mt);
 	if (IS_ERR(mt->dom))
 		return PTR_ERR(mt->dom);
