@@ -403,7 +403,8 @@ int epf_db_bells_renew(struct epf_db *db)
  * epf_db_bells_reap() - free the retired generation once nobody rings it
  * @db: the function
  *
- * The host acknowledges a table by writing its generation to HOST_GEN;
+ * The host acknowledges a table by writing its generation to HOST_GEN,
+ * or says it holds none (STOPPED);
  * rings it made with the old table before that may still be on their
  * way (posted writes from other CPUs of the host), hence the grace period
  * (parameter stale_grace_ms) that starts when the host acknowledges.
@@ -416,8 +417,12 @@ bool epf_db_bells_reap(struct epf_db *db)
 
 	if (!db->old)
 		return false;
+	/*
+	 * Taken, or no table held at all: a host without one takes the
+	 * current table before it rings, never a retired one.
+	 */
 	acked = epf_db_reg_read(db, MSIKIT_EPF_DB_REG_HOST_GEN);
-	if (acked != db->cur->generation)
+	if (acked != db->cur->generation && acked != MSIKIT_EPF_DB_HOST_STOPPED)
 		return true;
 	if (!db->old_acked)
 		db->old_acked = jiffies ?: 1;

@@ -112,6 +112,8 @@ static int epf_db_up(struct epf_db *db)
 	}
 	if (rc)
 		goto err_bells;
+	/* what a host said before the controller was reset is not news */
+	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_HOST_GEN, MSIKIT_EPF_DB_HOST_STOPPED);
 	rc = pci_epc_set_bar(epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
 	if (rc)
 		goto err_db_bar;

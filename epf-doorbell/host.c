@@ -29,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 #include <msikit/epf_db.h>
 
 static unsigned int vendor = 0x1234;
@@ -87,7 +88,16 @@ struct epf_db_host {
 	struct epf_db_host_stats loop;	/* of the last ring_loop */
 	u32 told_gen;			/* the invalid table last reported */
 	bool told;
+	struct delayed_work watch;	/* READY, while a table is held */
 };
+
+/*
+ * How often a host that holds a table looks at READY when it is not
+ * ringing: a function going away waits for the host's word (HOST_GEN
+ * STOPPED), and an idle host should give it within this, for one read of
+ * the register BAR each time.
+ */
+#define EPF_DB_HOST_WATCH_MS	10
 
 static u32 epf_db_host_rd(struct epf_db_host *h, u32 off)
 {
@@ -226,6 +236,8 @@ static int epf_db_host_sync(struct epf_db_host *h)
 	h->taken = true;
 	h->valid = true;
 	iowrite32(h->gen, h->reg + MSIKIT_EPF_DB_REG_HOST_GEN);
+	if (!READ_ONCE(h->removing))
+		mod_delayed_work(system_wq, &h->watch, msecs_to_jiffies(EPF_DB_HOST_WATCH_MS));
 	return 0;
 }
 
@@ -294,14 +306,32 @@ static int epf_db_host_ring_once(struct epf_db_host *h, unsigned int idx,
  * A ring made while the doorbell is still pending merges into it, so ring
  * again only once the function has counted this one (epf_db.h: HANDLED).
  */
+/* 1: HANDLED of @idx moved past @before; -EAGAIN: READY cleared; 0: neither */
+static int epf_db_host_progress(struct epf_db_host *h, unsigned int idx, u32 before)
+{
+	if (epf_db_host_rd(h, MSIKIT_EPF_DB_REG_HANDLED + 4 * idx) != before)
+		return 1;
+	if (!(epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS) & MSIKIT_EPF_DB_READY))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * A function that clears READY may have cleared its doorbell BAR too, and
+ * a ring it dropped is never counted: stop waiting then, so as to say at
+ * once that this host stopped (the caller releases the table).
+ */
 static int epf_db_host_seen(struct epf_db_host *h, unsigned int idx, u32 before,
 			    struct epf_db_host_stats *st)
 {
-	u32 now;
-	int rc;
+	int rc, r;
 
-	rc = read_poll_timeout(ioread32, now, now != before, 2, EPF_DB_HOST_SEEN_US, false,
-			       h->reg + MSIKIT_EPF_DB_REG_HANDLED + 4 * idx);
+	rc = read_poll_timeout(epf_db_host_progress, r, r, 2, EPF_DB_HOST_SEEN_US, false,
+			       h, idx, before);
+	if (!rc && r < 0) {
+		st->notready++;
+		return r;
+	}
 	if (rc) {
 		st->unseen++;
 		dev_warn_ratelimited(&h->pdev->dev, "msikit: doorbell %u: ring not handled within %u ms\n",
@@ -323,10 +353,10 @@ static int epf_db_host_ring_locked(struct epf_db_host *h, unsigned int idx,
 			return -ENODEV;
 		rc = epf_db_host_ring_once(h, idx, st, &handled);
 		if (!rc)
-			return epf_db_host_seen(h, idx, handled, st);
+			rc = epf_db_host_seen(h, idx, handled, st);
 		if (rc == -EAGAIN)
 			epf_db_host_release(h);
-		if (rc < 0)
+		if (rc <= 0)
 			return rc;
 		before = h->resyncs;
 		rc = epf_db_host_sync(h);
@@ -529,6 +559,24 @@ static int epf_db_host_peek(struct epf_db_host *h, u32 *gen)
 	return 0;
 }
 
+/* An idle host's look at READY: gone, it releases the table (STOPPED). */
+static void epf_db_host_watch(struct work_struct *work)
+{
+	struct epf_db_host *h = container_of(to_delayed_work(work), struct epf_db_host, watch);
+	u32 gen;
+	int rc;
+
+	mutex_lock(&h->lock);
+	if (h->valid && !READ_ONCE(h->removing)) {
+		rc = epf_db_host_peek(h, &gen);
+		if (rc == -EAGAIN)
+			epf_db_host_release(h);
+		else if (!rc)
+			schedule_delayed_work(&h->watch, msecs_to_jiffies(EPF_DB_HOST_WATCH_MS));
+	}
+	mutex_unlock(&h->lock);
+}
+
 /* the table held; nothing while none is, or the function is not ready */
 static ssize_t doorbells_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -669,6 +717,7 @@ static int epf_db_host_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -ENOMEM;
 	h->pdev = pdev;
 	mutex_init(&h->lock);
+	INIT_DELAYED_WORK(&h->watch, epf_db_host_watch);
 	/* memory space only: the host rings, the function never masters */
 	rc = pcim_enable_device(pdev);
 	if (rc)
@@ -713,7 +762,12 @@ static void epf_db_host_remove(struct pci_dev *pdev)
 {
 	struct epf_db_host *h = pci_get_drvdata(pdev);
 
+	/* @removing keeps it from being armed again */
+	cancel_delayed_work_sync(&h->watch);
 	mutex_lock(&h->lock);
+	/* a function still there learns that this host rings no more */
+	if (h->valid && epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS) != ~0U)
+		iowrite32(MSIKIT_EPF_DB_HOST_STOPPED, h->reg + MSIKIT_EPF_DB_REG_HOST_GEN);
 	h->gone = true;
 	h->valid = false;
 	mutex_unlock(&h->lock);

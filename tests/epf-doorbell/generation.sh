@@ -15,7 +15,7 @@
 
 ktap_header
 need_vepc
-load_epf doorbells=8 stale_grace_ms=2000
+load_epf doorbells=8 stale_grace_ms=6000
 e=$(epf_dirs)
 h=$(host_dirs)
 [ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
@@ -32,8 +32,10 @@ ktap_result "8 rings with generation 1's data before the host took generation 2"
 ktap_result "each reached its retired doorbell (8 stale)" wait_value "$e/stale" 8
 ktap_expect "no generation-2 doorbell moved" "0 0 0 0 0 0 0 0" "$(cat "$e/rings")"
 cat "$h/doorbells" "$h/status" "$h/generation" > /dev/null
-ktap_expect "reading the host's files takes no table (and acknowledges none)" \
-	"ready generation $g1 doorbells 8 function $g2" "$(cat "$h/status")"
+# (the host's own look at READY may have dropped generation 1 when the
+# republish cleared READY: none held is right too, generation 2 is not)
+ktap_result "reading the host's files takes no table (and acknowledges none)" \
+	test "$(cat "$h/generation")" != "$g2" -a "$(awk '{ print $NF }' "$h/status")" = "$g2"
 echo 1 > "$h/sync" || ktap_bail "the host's sync failed"
 new=$(cat "$h/doorbells")
 ktap_expect "the host took generation 2 on sync" "$g2" "$(cat "$h/generation")"
@@ -45,7 +47,7 @@ ktap_result "generation 1's data again within the grace period" ring_table "$old
 ktap_result "still stale (16), never a generation-2 doorbell" wait_value "$e/stale" 16
 ktap_expect "generation-2 counts unchanged" "1 1 1 1 1 1 1 1" "$(cat "$e/rings")"
 ktap_result "generation 1 freed after the host's ack and the grace period" \
-	wait_status "$e" "*retiring 0 *"
+	wait_status "$e" "*retiring 0 *" 15
 ring_table "$old"
 sleep 0.2
 ktap_expect "generation 1's data after it was freed: dropped, no doorbell moved" \

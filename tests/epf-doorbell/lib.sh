@@ -120,10 +120,11 @@ status_g() {
 	awk -v n="${2:-0}" '{ $3 = "G"; if (n) NF = n; print }' "$1/status"
 }
 
-# wait_status EPFDIR PATTERN: the function's status matches within 5 s
+# wait_status EPFDIR PATTERN [SECONDS]: the function's status matches
+# within SECONDS (5)
 wait_status() {
-	local i=0
-	while [ $i -lt 500 ]; do
+	local i=0 n=$(( ${3:-5} * 100 ))
+	while [ $i -lt $n ]; do
 		case "$(cat "$1/status")" in $2) return 0 ;; esac
 		i=$((i + 1))
 		sleep 0.01
