@@ -7,11 +7,13 @@
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
+#include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/msi.h>
 #include <linux/sizes.h>
 #include <msikit/msi.h>
 
+#include "compat.h"
 #include "internal.h"
 
 /*
@@ -80,13 +82,14 @@ static const struct msikit_msi_ops epf_db_msi_ops = {
 static const char *epf_db_bar_size(struct epf_db *db)
 {
 	const struct pci_epc_features *f = db->features;
+	u64 min = epf_db_bar_min(f, db->db_bar);
 
 	if (!msikit_msi_immutable(db->dom))
 		return "its messages change with affinity, and a published doorbell cannot";
-	if (f->bar[db->db_bar].type == BAR_FIXED) {
-		db->win_size = f->bar[db->db_bar].fixed_size;
+	if (min) {
+		db->win_size = min;
 		if (!is_power_of_2(db->win_size) || db->win_size < SZ_4K)
-			return "the controller's free BAR has a fixed size no doorbell frame can have";
+			return "the controller's free BAR has a size no doorbell frame can have";
 	} else {
 		db->win_size = roundup_pow_of_two(max_t(size_t, SZ_4K, f->align));
 	}
@@ -103,12 +106,25 @@ static const char *epf_db_bar_size(struct epf_db *db)
  */
 static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 {
+	struct iommu_domain *iommu;
 	u64 fb, fs;
 
 	db->win_base = ALIGN_DOWN(addr, db->win_size);
 	if (msikit_msi_msg_window(db->dom, &fb, &fs))
 		return "the MSI parent does not say where its messages point";
 	if (addr < fb || addr >= fb + fs) {
+		/*
+		 * Only an IOMMU that remaps the controller's writes may move
+		 * the message out of the frame, and then the BAR must not
+		 * reach past the page that maps the doorbell: what lies
+		 * next to it in the I/O address space is not the host's to
+		 * write.
+		 */
+		iommu = iommu_get_domain_for_dev(db->epf->epc->dev.parent);
+		if (!iommu || !iommu_is_dma_domain(iommu))
+			return "its message lies outside the MSI doorbell frame, and no IOMMU remaps it";
+		if (db->win_size > BIT(__ffs(iommu->pgsize_bitmap)))
+			return "a doorbell BAR of that size would reach past the IOMMU page that maps the doorbell";
 		db->iova = true;
 		return NULL;
 	}
