@@ -35,8 +35,8 @@ ktap_expect "the two functions' doorbells are 16 distinct events" 0 "$d"
 # it could never be unloaded (configfs's, which Debian lacks, would)
 ktap_expect "the module's own bound functions do not pin it" 0 "$(cat /sys/module/msikit_epf_db/refcnt)"
 # msi-parent gives the controller one DeviceID: the functions say so
-ktap_expect "function 0 says its DeviceID is shared" "0 shared 2" "$(cat "$e0/deviceid")"
-ktap_expect "function 1 says its DeviceID is shared" "0 shared 2" "$(cat "$e1/deviceid")"
+ktap_expect "function 0 says its DeviceID is shared" "0x0 shared 2" "$(cat "$e0/deviceid")"
+ktap_expect "function 1 says its DeviceID is shared" "0x0 shared 2" "$(cat "$e1/deviceid")"
 ktap_result "function 0's doorbells: each handled once by itself, function 1 counts nothing" \
 	ring_all_of "$h0" "$e0" "$e1" 8
 ktap_result "function 1's doorbells: each handled once by itself, function 0 counts nothing" \
