@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/iopoll.h>
+#include <linux/module.h>
 #include <linux/pci_regs.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -520,4 +521,6 @@ struct pci_epf_driver epf_db_driver = {
 	.remove = epf_db_remove,
 	.id_table = epf_db_ids,
 	.ops = &epf_db_ops,
+	/* what pci_epf_bind() pins: registering sets only driver.owner */
+	.owner = THIS_MODULE,
 };
