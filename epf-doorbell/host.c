@@ -94,10 +94,20 @@ struct epf_db_host {
 /*
  * How often a host that holds a table looks at READY when it is not
  * ringing: a function going away waits for the host's word (HOST_GEN
- * STOPPED), and an idle host should give it within this, for one read of
- * the register BAR each time.
+ * STOPPED), and an idle host gives it within this, for one read of the
+ * register BAR each time. 0: never (the function then waits its bound).
  */
-#define EPF_DB_HOST_WATCH_MS	10
+static unsigned int watch_ms = 10;
+module_param(watch_ms, uint, 0644);
+MODULE_PARM_DESC(watch_ms, "how often an idle host looks for READY to clear, ms, 0 (never)..1000 (default 10)");
+
+static void epf_db_host_watch_arm(struct epf_db_host *h)
+{
+	unsigned int ms = READ_ONCE(watch_ms);
+
+	if (ms && !READ_ONCE(h->removing))
+		mod_delayed_work(system_wq, &h->watch, msecs_to_jiffies(min(ms, 1000U)));
+}
 
 static u32 epf_db_host_rd(struct epf_db_host *h, u32 off)
 {
@@ -236,8 +246,7 @@ static int epf_db_host_sync(struct epf_db_host *h)
 	h->taken = true;
 	h->valid = true;
 	iowrite32(h->gen, h->reg + MSIKIT_EPF_DB_REG_HOST_GEN);
-	if (!READ_ONCE(h->removing))
-		mod_delayed_work(system_wq, &h->watch, msecs_to_jiffies(EPF_DB_HOST_WATCH_MS));
+	epf_db_host_watch_arm(h);
 	return 0;
 }
 
@@ -572,7 +581,7 @@ static void epf_db_host_watch(struct work_struct *work)
 		if (rc == -EAGAIN)
 			epf_db_host_release(h);
 		else if (!rc)
-			schedule_delayed_work(&h->watch, msecs_to_jiffies(EPF_DB_HOST_WATCH_MS));
+			epf_db_host_watch_arm(h);
 	}
 	mutex_unlock(&h->lock);
 }
