@@ -204,7 +204,7 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
 	local k=$1 s=$2 machine=$3 tag=$4 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi
 	[ -s "$plan" ] || return 0
-	out=$OUT/$k/$machine
+	out=$OUT/$k/$machine$5
 	serial=$OUT/serial-$k-$s-$machine$5.log
 	rm -rf "$ROOT/msikit-out"
 	t1=$(date +%s)
@@ -228,17 +228,24 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		# make soak's figures: each stress's and fuzz's own summary
 		[ "$SCALE" = soak ] && grep -a -E '^bench:|^# (scale|fuzz)' "$log"
+		# a zero exit is not trusted over the test's own lines
+		[ "$rc" = 0 ] && grep -a -q -E '^not ok|^Bail out!|^# Totals: .*fail:[1-9]' "$log" && rc=1
 		case "$rc" in
 		0) tap pass "$k $name$tag" "" "$secs" ;;
 		4)
 			# a test that skipped as a whole says why in its plan line;
-			# one that skipped every check it has, in each of them
+			# one that skipped every check it has, in each of them; one
+			# that says neither skipped nothing it could name
 			if grep -a -q '^1\.\.0 # SKIP' "$log"; then
 				tap skip "$k $name$tag" "$(grep -a -m1 '^1\.\.0 # SKIP' "$log" | sed 's/^1\.\.0 # SKIP *//')" "$secs"
 			else
+				found=0
 				while read -r what; do
 					tap skip "$k $name$tag" "$what" "$secs"
+					found=1
 				done < <(inner_skips "$log")
+				[ "$found" = 1 ] || tap fail "$k $name$tag" \
+					"exit 4 (skip) with no skip line saying why, see ${log#"$SRC/"}" "$secs"
 			fi
 			;;
 		*)
@@ -287,10 +294,16 @@ boot_result() {
 		if [ -n "$tail" ]; then
 			rc=99 why="${why}${why:+; }while powering off: $(echo "$tail" | cut -c1-120)"
 		fi
+		# the console must show the whole power-off: a hang or a lost
+		# console there is not a clean one
+		if ! grep -a -q 'msikit-run: [0-9]* shutdown' "$serial"; then
+			rc=99 why="${why}${why:+; }the console never showed the shutdown marker"
+		elif ! tr -d '\r' < "$serial" | sed -n '/msikit-run: [0-9]* shutdown$/,$p' |
+		     grep -a -q 'reboot: Power down'; then
+			rc=99 why="${why}${why:+; }the console never showed the kernel power down"
+		fi
 		if [ "$rc" = 0 ]; then
 			tap pass "$k $s/boot+shutdown$tag" "" "$secs"
-		elif [ "$rc" = 4 ]; then
-			tap skip "$k $s/boot+shutdown$tag" "$why" "$secs"
 		else
 			tap fail "$k $s/boot+shutdown$tag" "kernel log: $why, see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
 		fi

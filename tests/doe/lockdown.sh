@@ -7,7 +7,9 @@
 # level, through securityfs, so this runs last in the suite: the rest of
 # the boot stays locked down. Loading a module under lockdown needs a
 # signature the kernel trusts, which the test build may not have: then the
-# allow_reserved check is skipped, saying so.
+# allow_reserved check is skipped, saying so. On the debug kernel the
+# runner has kmemleak's own thread scan, since lockdown closes debugfs:
+# locks-down
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 

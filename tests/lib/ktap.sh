@@ -63,6 +63,8 @@ ktap_finished() {
 	echo "1..$ktap_n"
 	echo "# Totals: pass:$ktap_passes fail:$ktap_fails skip:$ktap_skips"
 	[ "$ktap_fails" = 0 ] || exit $KSFT_FAIL
+	# a test that checked nothing did not pass, nor skip anything it named
+	[ "$ktap_n" -gt 0 ] || exit $KSFT_FAIL
 	[ "$ktap_passes" -gt 0 ] || exit $KSFT_SKIP
 	exit $KSFT_PASS
 }
