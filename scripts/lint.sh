@@ -15,9 +15,10 @@ stage() {
 	(cd "$SRC" && cp -a Kbuild Makefile include tests $(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$ROOT$B/")
 }
 
-# Warnings from our sources only, not from the kernel's headers.
+# Warnings from our sources only, not from the kernel's headers, and
+# modpost's about our modules (a section mismatch, a missing description).
 ours() {
-	grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):"
+	grep -E "^($B/)?(doe|msi-lib|ntb-msi|epf-doorbell|tests|include)/.*(warning|error):|^WARNING: modpost: .*($B/|msikit)"
 }
 
 # w1 NAME HEADERS [MAKE ARGS...]: a W=1 build against
