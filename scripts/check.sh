@@ -133,6 +133,15 @@ if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
 	while read -r st k name secs; do
 		tap "$st" "$k $name" "" "$secs"
 	done < <(grep -a '^pass [^ ]* build/' "$OUT/build.txt")
+	if [ "$DEBUG" = 1 ]; then
+		for k in $KERNELS; do
+			if n=$("$HERE/debug-kernel.sh" sign "$k" 2>> "$OUT/debug-kernel.txt"); then
+				tap pass "$k build/sign" "$n modules"
+			else
+				tap fail "$k build/sign" "see ${OUT#"$SRC/"}/debug-kernel.txt"
+			fi
+		done
+	fi
 else
 	cat "$OUT/build.txt" | sed 's/^/# /' | tail -30
 	tap fail "build/dkms-install" "see $MSIKIT_CACHE/build.log"
