@@ -104,6 +104,11 @@ static const char *epf_db_bar_size(struct epf_db *db)
  * A physical block must not reach past the MSI controller's doorbell
  * frame, or the host could write whatever registers lie beyond it.
  */
+#define EPF_DB_NO_IOMMU \
+	"its message lies outside the MSI doorbell frame, and no IOMMU remaps it"
+#define EPF_DB_PAST_PAGE \
+	"a doorbell BAR of that size would reach past the IOMMU page that maps the doorbell"
+
 static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 {
 	struct iommu_domain *iommu;
@@ -122,9 +127,9 @@ static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 		 */
 		iommu = iommu_get_domain_for_dev(db->epf->epc->dev.parent);
 		if (!iommu || !iommu_is_dma_domain(iommu))
-			return "its message lies outside the MSI doorbell frame, and no IOMMU remaps it";
+			return EPF_DB_NO_IOMMU;
 		if (db->win_size > BIT(__ffs(iommu->pgsize_bitmap)))
-			return "a doorbell BAR of that size would reach past the IOMMU page that maps the doorbell";
+			return EPF_DB_PAST_PAGE;
 		db->iova = true;
 		return NULL;
 	}

@@ -78,7 +78,6 @@ struct vepc {
 	bool perst;		/* PERST# asserted: the controller is reset */
 };
 
-
 static struct vepc_func *vepc_func(struct vepc *v, u8 func_no, u8 vfunc_no)
 {
 	if (vfunc_no || func_no >= v->epc->max_functions) {
