@@ -263,8 +263,12 @@ static void epf_db_host_release(struct epf_db_host *h)
 	iowrite32(MSIKIT_EPF_DB_HOST_STOPPED, h->reg + MSIKIT_EPF_DB_REG_HOST_GEN);
 }
 
-/* the table is current, taken again if the function published a new one */
-static int epf_db_host_refresh(struct epf_db_host *h)
+/*
+ * Whether the function is ready, without taking a table: taking one
+ * acknowledges it (HOST_GEN), which only a ring or "sync" may do, never a
+ * read. 0: ready; -EAGAIN: not ready; -ENODEV: gone.
+ */
+static int epf_db_host_peek(struct epf_db_host *h, u32 *gen)
 {
 	u32 status;
 
@@ -273,11 +277,24 @@ static int epf_db_host_refresh(struct epf_db_host *h)
 	status = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS);
 	if (status == ~0U)
 		return -ENODEV;
-	if (!(status & MSIKIT_EPF_DB_READY)) {
-		epf_db_host_release(h);
+	if (!(status & MSIKIT_EPF_DB_READY))
 		return -EAGAIN;
-	}
-	if (h->valid && epf_db_host_rd(h, MSIKIT_EPF_DB_REG_GENERATION) == h->gen)
+	*gen = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_GENERATION);
+	return 0;
+}
+
+/* the table is current, taken again if the function published a new one */
+static int epf_db_host_refresh(struct epf_db_host *h)
+{
+	u32 gen;
+	int rc;
+
+	rc = epf_db_host_peek(h, &gen);
+	if (rc == -EAGAIN)
+		epf_db_host_release(h);
+	if (rc)
+		return rc;
+	if (h->valid && gen == h->gen)
 		return 0;
 	return epf_db_host_sync(h);
 }
@@ -548,25 +565,6 @@ static ssize_t loop_stats_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(loop_stats);
 
-/*
- * Whether the function is ready, without taking a table: taking one
- * acknowledges it (HOST_GEN), which only a ring or "sync" may do, never a
- * read. 0: ready; -EAGAIN: not ready; -ENODEV: gone.
- */
-static int epf_db_host_peek(struct epf_db_host *h, u32 *gen)
-{
-	u32 status;
-
-	if (h->gone)
-		return -ENODEV;
-	status = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_STATUS);
-	if (status == ~0U)
-		return -ENODEV;
-	if (!(status & MSIKIT_EPF_DB_READY))
-		return -EAGAIN;
-	*gen = epf_db_host_rd(h, MSIKIT_EPF_DB_REG_GENERATION);
-	return 0;
-}
 
 /* An idle host's look at READY: gone, it releases the table (STOPPED). */
 static void epf_db_host_watch(struct work_struct *work)
