@@ -565,7 +565,6 @@ static ssize_t loop_stats_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(loop_stats);
 
-
 /* An idle host's look at READY: gone, it releases the table (STOPPED). */
 static void epf_db_host_watch(struct work_struct *work)
 {
