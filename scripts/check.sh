@@ -135,8 +135,9 @@ if KERNELS="$KERNELS" "$HERE/build.sh" > "$OUT/build.txt" 2>&1; then
 	done < <(grep -a '^pass [^ ]* build/' "$OUT/build.txt")
 	if [ "$DEBUG" = 1 ]; then
 		for k in $KERNELS; do
-			if n=$("$HERE/debug-kernel.sh" sign "$k" 2>> "$OUT/debug-kernel.txt"); then
-				tap pass "$k build/sign" "$n modules"
+			# (not "n": that is tap.sh's count of lines)
+			if signed=$("$HERE/debug-kernel.sh" sign "$k" 2>> "$OUT/debug-kernel.txt"); then
+				tap pass "$k build/sign" "$signed modules"
 			else
 				tap fail "$k build/sign" "see ${OUT#"$SRC/"}/debug-kernel.txt"
 			fi
