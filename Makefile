@@ -4,7 +4,8 @@
 # and endpoint doorbells for stock distribution kernels.
 #
 #   make                 build the modules for the running kernel (or KDIR=)
-#   make check [T=] [K=] every test on every kernel of the matrix, in VMs
+#   make check [T=] [K=] [M=]  every test on every kernel of the matrix, in
+#                        VMs (M= narrows the machines: M="arm64-its-smmu q35")
 #   make bench T=suite   benchmark figures
 #   make soak [T=] [K=]  the full-scale stress and fuzz figures
 #   make check-debug [T=] doe and msi-lib under lockdep, KASAN and kmemleak
@@ -48,16 +49,16 @@ clean:
 	$(MAKE) -C tests/progs clean
 
 check:
-	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
 
 bench:
-	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
 
 check-debug:
 	@$(SUDO) scripts/check.sh --debug $(if $(T),-t $(T))
 
 soak:
-	@$(SUDO) scripts/check.sh --soak $(if $(T),-t $(T)) $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh --soak $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
 
 demo:
 	@$(SUDO) scripts/demo.sh $(if $(K),-k $(K))

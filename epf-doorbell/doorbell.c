@@ -7,7 +7,6 @@
  */
 #include <linux/delay.h>
 #include <linux/interrupt.h>
-#include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/msi.h>
 #include <linux/sizes.h>
@@ -99,42 +98,24 @@ static const char *epf_db_bar_size(struct epf_db *db)
 /*
  * Fix the doorbell BAR on the first message the parent composed: the
  * BAR-sized block that holds its address. That address is what an
- * inbound write must target, physical or, behind an IOMMU that remaps MSI
- * writes, an I/O virtual address (as upstream's endpoint MSI code does).
- * A physical block must not reach past the MSI controller's doorbell
- * frame, or the host could write whatever registers lie beyond it.
+ * inbound write must target: physical, or behind an IOMMU that remaps MSI
+ * writes the I/O virtual page mapping the doorbell for the controller (as
+ * upstream's endpoint MSI code does), which msikit_msi announces as the
+ * range of its messages. The block must not reach past that range, or the
+ * host could write whatever lies beyond: the MSI controller's other
+ * registers, or the controller's other DMA mappings.
  */
-#define EPF_DB_NO_IOMMU \
-	"its message lies outside the MSI doorbell frame, and no IOMMU remaps it"
-#define EPF_DB_PAST_PAGE \
-	"a doorbell BAR of that size would reach past the IOMMU page that maps the doorbell"
-
 static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 {
-	struct iommu_domain *iommu;
 	u64 fb, fs;
 
 	db->win_base = ALIGN_DOWN(addr, db->win_size);
 	if (msikit_msi_msg_window(db->dom, &fb, &fs))
 		return "the MSI parent does not say where its messages point";
-	if (addr < fb || addr >= fb + fs) {
-		/*
-		 * Only an IOMMU that remaps the controller's writes may move
-		 * the message out of the frame, and then the BAR must not
-		 * reach past the page that maps the doorbell: what lies
-		 * next to it in the I/O address space is not the host's to
-		 * write.
-		 */
-		iommu = iommu_get_domain_for_dev(db->epf->epc->dev.parent);
-		if (!iommu || !iommu_is_dma_domain(iommu))
-			return EPF_DB_NO_IOMMU;
-		if (db->win_size > BIT(__ffs(iommu->pgsize_bitmap)))
-			return EPF_DB_PAST_PAGE;
-		db->iova = true;
-		return NULL;
-	}
+	if (addr < fb || addr >= fb + fs)
+		return "its message lies outside the range the MSI parent announced";
 	if (db->win_base < fb || db->win_base + db->win_size > fb + fs)
-		return "a doorbell BAR of that size would reach past the MSI doorbell frame";
+		return "a doorbell BAR of that size would reach past the MSI doorbell frame (or the IOMMU page mapping it)";
 	return NULL;
 }
 
@@ -154,7 +135,6 @@ static int epf_db_msi_domain(struct epf_db *db)
 
 	db->win_base = 0;
 	db->win_size = 0;
-	db->iova = false;
 	db->dom = msikit_msi_domain_create_info(ctrl, &info, &epf_db_msi_ops, db);
 	if (IS_ERR(db->dom)) {
 		/* msikit said why in one line */

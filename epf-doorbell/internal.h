@@ -62,7 +62,6 @@ struct epf_db {
 	struct msikit_msi_domain *dom;
 	u64 win_base;			/* the MSI target the doorbell BAR maps */
 	u64 win_size;
-	bool iova;			/* win_base is an I/O virtual address */
 	const char *why;		/* why the last set could not be had */
 	unsigned int why_index;		/* and at which doorbell */
 	unsigned int nr;

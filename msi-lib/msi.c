@@ -21,6 +21,7 @@
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/iommu.h>
 #include <linux/irqdomain.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -82,6 +83,7 @@ struct msikit_msi_domain {
 	struct mutex lock;		/* allocation state */
 	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
+	u64 iova_base, iova_size;	/* the doorbell's IOVA page, once learned */
 	unsigned int size;
 	struct msikit_msi_irq irqs[] __counted_by(size);
 };
@@ -698,6 +700,53 @@ int msikit_msi_device_id(struct msikit_msi_domain *dom, u32 *dev_id)
 }
 EXPORT_SYMBOL_GPL(msikit_msi_device_id);
 
+/*
+ * Behind an IOMMU whose DMA domain remaps MSI writes (the SMMU on arm64),
+ * the parent's message does not hold the doorbell's physical address but
+ * an I/O virtual page that the IOMMU code mapped over it in this device's
+ * IOMMU domain, at the device's first interrupt, for the IOMMU domain's
+ * life. Compose one message to learn that page: an interrupt of the domain
+ * if there is one, else one allocated for the purpose and freed again.
+ * A message inside @phys_base..+@phys_size means the IOMMU leaves MSI
+ * writes alone (a hardware MSI region): then the physical range stands.
+ */
+static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *iommu,
+			  u64 phys_base, u64 phys_size)
+{
+	unsigned long granule = BIT(__ffs(iommu->pgsize_bitmap));
+	struct msikit_msi_irq *mi = NULL;
+	bool temp = false;
+	struct msi_msg msg;
+	unsigned int i;
+	u64 addr;
+	int rc;
+
+	for (i = 0; i < dom->size && !mi; i++)
+		if (dom->irqs[i].virq)
+			mi = &dom->irqs[i];
+	if (!mi) {
+		rc = msi_alloc_one(dom, 0);
+		if (rc)
+			return rc;
+		mi = &dom->irqs[0];
+		temp = true;
+	}
+	msi_compose(irq_get_irq_data(mi->virq), &msg);
+	if (temp)
+		msi_free_one(mi);
+	addr = (u64)msg.address_hi << 32 | msg.address_lo;
+	if (addr >= phys_base && addr < phys_base + phys_size) {
+		dom->iova_base = phys_base;
+		dom->iova_size = phys_size;
+	} else {
+		dom->iova_base = ALIGN_DOWN(addr, granule);
+		dom->iova_size = granule;
+		dev_info(dom->dev, "msikit: %s doorbell mapped by the IOMMU at %#llx (%#lx bytes)\n",
+			 msikit_parent_names[dom->p.kind], dom->iova_base, granule);
+	}
+	return 0;
+}
+
 /**
  * msikit_msi_msg_window() - the address range every message lies in
  * @dom: domain
@@ -705,19 +754,40 @@ EXPORT_SYMBOL_GPL(msikit_msi_device_id);
  * @size: its length
  *
  * For a consumer that must map the messages before it knows them, such as
- * an NTB inbound window: every message the parent can compose for this
- * domain, now or after any affinity change, has its address in the range.
- * With an IOMMU that remaps MSI writes (arm64 SMMU) the message holds an
- * I/O virtual address instead; the consumer should still check each
- * message against the range.
+ * an NTB inbound window or an endpoint's doorbell BAR: every message the
+ * parent can compose for this domain, now or after any affinity change,
+ * has its address in the range. Behind an IOMMU that remaps MSI writes
+ * (arm64 SMMU) that is the I/O virtual page mapping the ITS doorbell for
+ * this device, which a write must then carry this device's stream to
+ * reach. The first call there allocates and frees one interrupt when the
+ * domain has none, to learn the page.
  *
- * Return: 0, or -EOPNOTSUPP when the parent gives no such range, -EINVAL.
+ * Return: 0, or -EOPNOTSUPP when the parent gives no such range, -EINVAL,
+ * or -ENOSPC/the parent's error when no interrupt could be composed.
  */
 int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size)
 {
+	struct iommu_domain *iommu;
+	int rc;
+
 	if (IS_ERR_OR_NULL(dom) || !base || !size)
 		return -EINVAL;
-	return msikit_parent_window(&dom->p, base, size);
+	rc = msikit_parent_window(&dom->p, base, size);
+	if (rc || dom->p.kind != MSIKIT_PARENT_GIC_ITS)
+		return rc;
+	/* of msikit's parents, only the ITS has the IOMMU's DMA domain map it */
+	iommu = iommu_get_domain_for_dev(dom->dev);
+	if (!iommu || !iommu_is_dma_domain(iommu) || !iommu->pgsize_bitmap)
+		return 0;
+	mutex_lock(&dom->lock);
+	if (!dom->iova_size)
+		rc = msi_learn_iova(dom, iommu, *base, *size);
+	if (!rc) {
+		*base = dom->iova_base;
+		*size = dom->iova_size;
+	}
+	mutex_unlock(&dom->lock);
+	return rc;
 }
 EXPORT_SYMBOL_GPL(msikit_msi_msg_window);
 

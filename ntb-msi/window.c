@@ -15,7 +15,20 @@
  */
 #include <linux/device.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include "internal.h"
+
+/*
+ * A window wider than the interrupt range hands the peer whatever lies
+ * around it: the ITS's control frame, the IOAPIC and HPET below the x86
+ * interrupt range, or another of this device's DMA mappings behind an
+ * IOMMU. Refused unless the administrator says the platform stops peers'
+ * writes there (an IOMMU on the bridge's inbound path, say).
+ */
+static bool wide_window;
+module_param(wide_window, bool, 0644);
+MODULE_PARM_DESC(wide_window,
+		 "open inbound windows wider than the interrupt range when the port's alignment requires it; only where the platform keeps peers' writes from what lies around it (default N)");
 
 static u64 msg_addr(const struct msi_msg *msg)
 {
@@ -52,8 +65,8 @@ static int window_rules(struct msikit_ntb_msi *nm, int peer, resource_size_t *ad
  * start down to the largest serves every peer with one base, and one
  * descriptor serves every peer.
  *
- * Return: 0, or -EINVAL/-ENOSPC after one log line saying which peer and
- * why.
+ * Return: 0, or -EINVAL/-ENOSPC/-EPERM (a window wider than the range,
+ * without wide_window) after one log line saying which peer and why.
  */
 int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 		resource_size_t *sizes)
@@ -61,7 +74,7 @@ int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 	resource_size_t addr_align, size_align[MSIKIT_NTB_MAX_PEERS];
 	resource_size_t size_max[MSIKIT_NTB_MAX_PEERS], amax = 1;
 	struct device *dev = nm->port->dev;
-	u64 b, end = nm->msg_base + nm->msg_size;
+	u64 b, top = 0, end = nm->msg_base + nm->msg_size;
 	int peer, rc;
 
 	for (peer = 0; peer < nm->port->peers; peer++) {
@@ -84,15 +97,17 @@ int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 				 (u64)size_max[peer]);
 			return -ENOSPC;
 		}
+		if ((b < nm->msg_base || b + sizes[peer] > end) && !READ_ONCE(wide_window)) {
+			dev_warn(dev, "msikit: peer %d: the port's alignment would open %#llx..%#llx to the peer, beyond the interrupt range %#llx..%#llx: refused (wide_window=1 if the platform guards it)\n",
+				 peer, b, b + sizes[peer] - 1, nm->msg_base, end - 1);
+			return -EPERM;
+		}
+		top = max(top, b + sizes[peer]);
 	}
-	/*
-	 * Alignment can open the window below the interrupt range: there a
-	 * peer's write reaches whatever the address is (only an IOMMU keeps it
-	 * from memory). Say so, once per setup.
-	 */
-	if (b < nm->msg_base)
-		dev_info(dev, "msikit: the port's alignment opens the window %#llx bytes below the interrupt range at %#llx\n",
-			 nm->msg_base - b, nm->msg_base);
+	/* allowed: say so, once per setup */
+	if (b < nm->msg_base || top > end)
+		dev_info(dev, "msikit: wide_window: the windows open %#llx..%#llx around the interrupt range %#llx..%#llx\n",
+			 b, top - 1, nm->msg_base, end - 1);
 	*base = b;
 	*size = end - b;
 	return 0;

@@ -19,17 +19,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
-SUITES="" KSEL="" BENCH=0 SCALE=ci DEBUG=0
+SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0
 # the machines a debug kernel (amd64 only) runs on
 DEBUG_MACHINES="q35 q35-ir cxl"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) SUITES=$2; shift ;;
 	-k) KSEL=$2; shift ;;
+	-m) MSEL=$2; shift ;;
 	--bench) BENCH=1 ;;
 	--soak) SCALE=soak ;;
 	--debug) DEBUG=1 ;;
-	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [--bench | --soak | --debug]" ;;
+	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [-m MACHINE] [--bench | --soak | --debug]" ;;
 	esac
 	shift
 done
@@ -88,6 +89,7 @@ suite_machines() {
 	local m
 	for m in $(cat "$SRC/tests/$1/machine" 2>/dev/null); do
 		[ "$DEBUG" = 1 ] && case " $DEBUG_MACHINES " in *" $m "*) ;; *) continue ;; esac
+		[ -n "$MSEL" ] && case " $MSEL " in *" $m "*) ;; *) continue ;; esac
 		echo "$m"
 	done
 }
@@ -169,6 +171,10 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		grep '^bench-' "$SRC/tests/$s/plan.$machine" | sed "s|^|$s/|" > "$plan"
 	elif [ "$BENCH" = 1 ]; then
 		(cd "$SRC/tests" && ls "$s"/bench-*.sh 2>/dev/null) > "$plan"
+	elif [ "$SCALE" = soak ] && [ -f "$SRC/tests/$s/plan.$machine" ]; then
+		# and only the soak tests it lists
+		grep -x -F -f "$SRC/tests/$s/plan.$machine" "$SRC/tests/$s/soak" 2>/dev/null |
+			sed "s|^|$s/|" > "$plan"
 	elif [ "$SCALE" = soak ]; then
 		sed "s|^|$s/|" "$SRC/tests/$s/soak" 2>/dev/null > "$plan"
 	elif [ -f "$SRC/tests/$s/plan.$machine" ]; then

@@ -151,6 +151,13 @@ machine_args() {
 	arm64-its)
 		echo "-M virt,gic-version=3,its=on" \
 		     "-device edu,dma_mask=0xffffffff -device e1000e,romfile=" ;;
+	# the same behind QEMU's SMMUv3, which translates every PCI function's
+	# DMA and MSI writes (stream ID = requester ID): the ITS doorbell is
+	# then an I/O virtual address in each device's IOMMU domain. edu is
+	# placed at 00:01.0 (requester ID 8), as on arm64-its.
+	arm64-its-smmu)
+		echo "-M virt,gic-version=3,its=on,iommu=smmuv3" \
+		     "-device edu,dma_mask=0xffffffff,addr=01.0 -device e1000e,romfile=" ;;
 	# GICv2 with its GICv2m MSI frame: an MSI parent msikit does not serve
 	arm64-gicv2)
 		echo "-M virt,gic-version=2" \
@@ -182,8 +189,9 @@ extra_args() {
 # (MSIKIT_DTS_EXTRA, a dts fragment: tests/SUITE/MACHINE.dtsi): QEMU dumps
 # its own tree for these very arguments, dtc appends the fragment, and the
 # guest boots the result. The fragment can name the MSI controllers by the
-# labels "its" (GICv3 ITS) and "v2m" (GICv2m frame), which the dumped tree
-# lacks: they are added to the first node of that compatible.
+# labels "its" (GICv3 ITS) and "v2m" (GICv2m frame), and the SMMU by
+# "smmu", which the dumped tree lacks: they are added to the first node of
+# that compatible.
 mkdtb() {
 	local dts=$run/virt.dts
 	[ -n "${MSIKIT_DTS_EXTRA:-}" ] || return 0
@@ -196,10 +204,12 @@ mkdtb() {
 		     { line[NR] = $0 }
 		     /compatible = "arm,gic-v3-its"/ && !its { its = node }
 		     /compatible = "arm,gic-v2m-frame"/ && !v2m { v2m = node }
+		     /compatible = "arm,smmu-v3"/ && !smmu { smmu = node }
 		     END { for (i = 1; i <= NR; i++) {
 				l = line[i]
 				if (i == its) sub(/[^ \t]/, "its: &", l)
 				if (i == v2m) sub(/[^ \t]/, "v2m: &", l)
+				if (i == smmu) sub(/[^ \t]/, "smmu: &", l)
 				print l } }' > "$dts"
 	cat "$MSIKIT_DTS_EXTRA" >> "$dts"
 	chroot "$ROOT" dtc -q -I dts -O dtb -o /msikit-run/virt.dtb /msikit-run/virt.dts ||

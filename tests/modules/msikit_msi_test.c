@@ -19,13 +19,19 @@
  *		 that QEMU sends with no requester ID (100 ms each)
  *   dma_dev0    write "N W": on a domain of the function at 00:00.0,
  *		 whose requester ID (0) is what edu's DMA carries, N
- *		 interrupts get W DMA writes each, exactly once each
+ *		 interrupts get W DMA writes each, exactly once each;
+ *		 behind an IOMMU edu's DMA targets its own mapping of
+ *		 that function's doorbell page
  *   send        write "ADDRESS DATA" (hex): edu sends that message once
  *		 as its MSI, with its requester ID, to whatever it targets
  *   dma_send    the same, by edu's DMA engine (no requester ID), waited
  *		 for the engine to finish
+ *   dma_copy    write "SRC DST" (hex): edu's DMA engine copies a 32-bit
+ *		 word from bus address SRC to DST, waited for
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
+ *   window      msikit_msi_msg_window(): "BASE SIZE phys", or behind an
+ *		 IOMMU "BASE SIZE iova PHYS", PHYS what BASE maps to
  *   parent      MSI parent, "immutable"/"mutable", and "pinned" where
  *		 affinity is fixed once requested
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each
@@ -80,6 +86,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/iommu.h>
 #include <linux/io.h>
 #include <linux/iopoll.h>
 #include <linux/kthread.h>
@@ -138,6 +145,9 @@ struct mt_dev {
 	u8 msi_cap;
 	__le32 *dma_buf;		/* what edu's DMA engine fetches */
 	dma_addr_t dma_addr;
+	/* another device's doorbell page, as edu's own IOMMU mapping of it */
+	u64 remap_from, remap_size;
+	dma_addr_t remap_to;
 	struct msikit_msi_domain *dom;
 	struct mutex lock;		/* alloc/free/fire */
 	unsigned int nirqs;
@@ -301,12 +311,16 @@ static int mt_edu_dma_send(struct mt_dev *mt, const struct msi_msg *msg)
 {
 	int rc;
 
-	if (msg->address_hi)
+	u64 addr = (u64)msg->address_hi << 32 | msg->address_lo;
+
+	if (mt->remap_size && addr >= mt->remap_from && addr < mt->remap_from + mt->remap_size)
+		addr = addr - mt->remap_from + mt->remap_to;
+	if (upper_32_bits(addr))
 		return -EOPNOTSUPP;	/* edu's DMA addresses are 32 bits here */
 	WRITE_ONCE(*mt->dma_buf, cpu_to_le32(msg->data));
 	rc = mt_edu_dma(mt, mt->dma_addr, EDU_DMA_BUF, 0);
 	if (!rc)
-		rc = mt_edu_dma(mt, EDU_DMA_BUF, msg->address_lo, EDU_DMA_TO_BUS);
+		rc = mt_edu_dma(mt, EDU_DMA_BUF, addr, EDU_DMA_TO_BUS);
 	return rc;
 }
 
@@ -842,6 +856,50 @@ static int mt_maxprobe(struct mt_dev *mt)
 }
 
 /*
+ * Behind an IOMMU each message of @owner's domain holds an I/O virtual
+ * address of @owner's IOMMU domain, while edu's DMA crosses the IOMMU with
+ * edu's own stream: aim it at edu's own mapping of the doorbell page that
+ * address stands for (dma_map_resource(), as any bus master's driver maps
+ * a doorbell it must write). Nothing to do without an IOMMU, or for edu's
+ * own domain.
+ */
+static int mt_remap_doorbell(struct mt_dev *mt, struct msikit_msi_domain *dom,
+			     struct device *owner)
+{
+	struct iommu_domain *iommu = iommu_get_domain_for_dev(owner);
+	phys_addr_t phys;
+	u64 base, size;
+	dma_addr_t to;
+	int rc;
+
+	if (owner == &mt->pdev->dev || !iommu || !iommu_is_dma_domain(iommu))
+		return 0;
+	rc = msikit_msi_msg_window(dom, &base, &size);
+	if (rc)
+		return rc;
+	phys = iommu_iova_to_phys(iommu, base);
+	if (!phys)
+		return -EFAULT;
+	to = dma_map_resource(&mt->pdev->dev, phys, size, DMA_BIDIRECTIONAL, 0);
+	if (dma_mapping_error(&mt->pdev->dev, to))
+		return -ENOMEM;
+	dev_info(&mt->pdev->dev, "msikit_msi_test: %s's doorbell page %#llx (physical %pa) is %pad for edu's DMA\n",
+		 dev_name(owner), base, &phys, &to);
+	mt->remap_from = base;
+	mt->remap_size = size;
+	mt->remap_to = to;
+	return 0;
+}
+
+static void mt_unmap_doorbell(struct mt_dev *mt)
+{
+	if (!mt->remap_size)
+		return;
+	dma_unmap_resource(&mt->pdev->dev, mt->remap_to, mt->remap_size, DMA_BIDIRECTIONAL, 0);
+	mt->remap_size = 0;
+}
+
+/*
  * edu's DMA carries requester ID 0, as a CPU store does: on the ITS that
  * is DeviceID 0, which belongs to the function at 00:00.0 (the host
  * bridge on QEMU's virt). A domain for that function is what such a
@@ -865,11 +923,14 @@ static int mt_dma_dev0(struct mt_dev *mt, int n, int w)
 		return PTR_ERR(dom);
 	}
 	got = mt_probe_request(mt, dom, mis, n, &rc);
+	if (!rc)
+		rc = mt_remap_doorbell(mt, dom, &dev0->dev);
 	for (i = 0; i < got && !rc; i++)
 		for (j = 0; j < w && !rc; j++)
 			rc = mt_probe_fire(mt, dom, i, &mis[i], true);
 	if (!rc && mt_probe_exact(mis, got, w) != n)
 		rc = -EIO;
+	mt_unmap_doorbell(mt);
 	mt_probe_release(dom, mis, got);
 	pci_dev_put(dev0);
 	return rc;
@@ -1216,6 +1277,31 @@ static ssize_t mt_send_store(struct device *dev, const char *buf, size_t len, bo
 	return rc ?: len;
 }
 
+/*
+ * "SRC DST" (hex bus addresses): edu's DMA engine copies one 32-bit word
+ * from SRC to DST, both read and written as edu's bus-master accesses (a
+ * host's write that an endpoint controller forwards, with its data from
+ * memory the controller's stream may read). Waited for.
+ */
+static ssize_t dma_copy_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	u64 src, dst;
+	int rc;
+
+	if (sscanf(buf, "%llx %llx", &src, &dst) != 2 || !dst ||
+	    upper_32_bits(src) || upper_32_bits(dst))
+		return -EINVAL;
+	mutex_lock(&mt->lock);
+	rc = mt_edu_dma(mt, src, EDU_DMA_BUF, 0);
+	if (!rc)
+		rc = mt_edu_dma(mt, EDU_DMA_BUF, dst, EDU_DMA_TO_BUS);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(dma_copy);
+
 static ssize_t send_store(struct device *dev, struct device_attribute *attr,
 			  const char *buf, size_t len)
 {
@@ -1262,6 +1348,29 @@ static ssize_t msgs_show(struct device *dev, struct device_attribute *attr, char
 	return len;
 }
 static DEVICE_ATTR_RO(msgs);
+
+/*
+ * "BASE SIZE phys", or "BASE SIZE iova PHYS" where the device's IOMMU
+ * domain maps the range: msikit_msi_msg_window() and what it stands for.
+ */
+static ssize_t window_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct iommu_domain *iommu = iommu_get_domain_for_dev(dev);
+	u64 base, size;
+	int rc;
+
+	mutex_lock(&mt->lock);
+	rc = msikit_msi_msg_window(mt->dom, &base, &size);
+	mutex_unlock(&mt->lock);
+	if (rc)
+		return rc;
+	if (!iommu || !iommu_is_dma_domain(iommu))
+		return sysfs_emit(buf, "%#llx %#llx phys\n", base, size);
+	return sysfs_emit(buf, "%#llx %#llx iova %#llx\n", base, size,
+			  (u64)iommu_iova_to_phys(iommu, base));
+}
+static DEVICE_ATTR_RO(window);
 
 static ssize_t parent_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -1416,6 +1525,8 @@ static DEVICE_ATTR_RO(selftest_handlers);
 static struct attribute *mt_attrs[] = {
 	&dev_attr_send.attr,
 	&dev_attr_dma_send.attr,
+	&dev_attr_dma_copy.attr,
+	&dev_attr_window.attr,
 	&dev_attr_alloc.attr,
 	&dev_attr_free_all.attr,
 	&dev_attr_fire.attr,
@@ -1488,7 +1599,8 @@ static umode_t mt_edu_visible(struct kobject *kobj, struct attribute *attr, int 
 	if (!mt_is_edu(kobj))
 		return 0;
 	/* bare: edu only writes for others, and has no domain to name */
-	if (bare && attr != &dev_attr_send.attr && attr != &dev_attr_dma_send.attr)
+	if (bare && attr != &dev_attr_send.attr && attr != &dev_attr_dma_send.attr &&
+	    attr != &dev_attr_dma_copy.attr)
 		return 0;
 	return attr->mode;
 }

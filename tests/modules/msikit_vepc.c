@@ -16,6 +16,7 @@
  */
 #include <linux/ioport.h>
 #include <linux/log2.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
@@ -76,6 +77,9 @@ struct vepc {
 	u8 refuse;		/* BARs whose set_bar it refuses, a mask */
 	bool started;		/* the link was started and not stopped */
 	bool perst;		/* PERST# asserted: the controller is reset */
+	/* behind an IOMMU: a page its inbound writes can read (see scratch) */
+	__le32 *scratch;
+	dma_addr_t scratch_iova;
 };
 
 static struct vepc_func *vepc_func(struct vepc *v, u8 func_no, u8 vfunc_no)
@@ -578,9 +582,42 @@ static ssize_t perst_show(struct device *dev, struct device_attribute *attr, cha
 }
 static DEVICE_ATTR_RW(perst);
 
+/*
+ * Behind an IOMMU, a bus master that plays the host's inbound writes
+ * crosses it with the controller's stream, so what it reads must be
+ * mapped there too: "IOVA" of a page of 32-bit words (or "none" without
+ * an IOMMU DMA domain); write "INDEX VALUE" to set word INDEX.
+ */
+static ssize_t scratch_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vepc *v = dev_get_drvdata(dev);
+
+	if (!v->scratch)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#llx\n", (u64)v->scratch_iova);
+}
+
+static ssize_t scratch_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct vepc *v = dev_get_drvdata(dev);
+	unsigned int i;
+	u32 val;
+
+	if (!v->scratch)
+		return -ENODEV;
+	if (sscanf(buf, "%u %x", &i, &val) != 2 || i >= PAGE_SIZE / sizeof(u32))
+		return -EINVAL;
+	WRITE_ONCE(v->scratch[i], cpu_to_le32(val));
+	dma_sync_single_for_device(dev, v->scratch_iova, PAGE_SIZE, DMA_TO_DEVICE);
+	return count;
+}
+static DEVICE_ATTR_RW(scratch);
+
 static struct attribute *vepc_attrs[] = {
 	&dev_attr_bars.attr,
 	&dev_attr_perst.attr,
+	&dev_attr_scratch.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(vepc);
@@ -588,6 +625,34 @@ ATTRIBUTE_GROUPS(vepc);
 static void vepc_mem_release(void *dev)
 {
 	of_reserved_mem_device_release(dev);
+}
+
+static void vepc_scratch_release(void *data)
+{
+	struct vepc *v = data;
+
+	dma_unmap_single(v->dev, v->scratch_iova, PAGE_SIZE, DMA_TO_DEVICE);
+	free_page((unsigned long)v->scratch);
+}
+
+static int vepc_scratch(struct vepc *v)
+{
+	struct iommu_domain *iommu = iommu_get_domain_for_dev(v->dev);
+
+	if (!iommu || !iommu_is_dma_domain(iommu))
+		return 0;
+	v->scratch = (__le32 *)get_zeroed_page(GFP_KERNEL);
+	if (!v->scratch)
+		return -ENOMEM;
+	v->scratch_iova = dma_map_single(v->dev, v->scratch, PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(v->dev, v->scratch_iova)) {
+		free_page((unsigned long)v->scratch);
+		v->scratch = NULL;
+		return -ENOMEM;
+	}
+	dev_info(v->dev, "msikit_vepc: behind an IOMMU: inbound writes reach %s's I/O virtual addresses\n",
+		 dev_name(v->dev));
+	return devm_add_action_or_reset(v->dev, vepc_scratch_release, v);
 }
 
 static int vepc_probe(struct platform_device *pdev)
@@ -621,6 +686,9 @@ static int vepc_probe(struct platform_device *pdev)
 	if (rc)
 		return rc;
 	rc = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (rc)
+		return rc;
+	rc = vepc_scratch(v);
 	if (rc)
 		return rc;
 	v->epc = devm_pci_epc_create(dev, &vepc_ops);

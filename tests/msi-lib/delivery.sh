@@ -46,9 +46,22 @@ addr=$(awk '{print $2}' "$T/msgs")
 data=$(awk '{print $3}' "$T/msgs")
 case "$(cut -d' ' -f1 "$T/parent")" in
 gic-its)
-	# GITS_TRANSLATER (ITS base + 0x10040), data = the event in edu's ITT
-	ktap_result "ITS format: address $addr is a GITS_TRANSLATER, event $data" \
-		sh -c "test \$(( $addr & 0xffff )) = \$(( 0x0040 ))" ;;
+	# GITS_TRANSLATER (ITS base + 0x10040), data = the event in edu's ITT;
+	# behind the SMMU the address is an I/O virtual page of edu's IOMMU
+	# domain that maps it, and msikit's window is that page
+	set -- $(cat "$T/window")
+	log "window: $*"
+	if behind_smmu; then
+		ktap_result "ITS format through the SMMU: address $addr is in msikit's window, the IOVA page $1 ($2 bytes)" \
+			sh -c "test \$(( $addr )) -ge \$(( $1 )) && test \$(( $addr )) -lt \$(( $1 + $2 ))"
+		ktap_result "the SMMU maps that page over the ITS's translation frame: $addr stands for GITS_TRANSLATER $(printf %#x $(($4 + addr - $1)))" \
+			test "$3" = iova -a $((($4 + addr - $1) & 0xffff)) = $((0x40)) -a $(($4)) != $(($1))
+	else
+		ktap_result "ITS format: address $addr is a GITS_TRANSLATER, event $data" \
+			sh -c "test \$(( $addr & 0xffff )) = \$(( 0x0040 ))"
+		ktap_result "msikit's window is the ITS's translation frame: $1, $2 bytes" \
+			test "$3" = phys -a $(($1 & 0xffff)) = 0 -a $(($2)) = $((0x10000)) -a $((addr - $1)) = $((0x40))
+	fi ;;
 riscv-imsic)
 	# a hart's interrupt file page, data = its interrupt identity
 	ktap_result "IMSIC format: page-aligned address $addr, identity $data" \

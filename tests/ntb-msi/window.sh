@@ -5,11 +5,13 @@
 # port that cannot hold the window msikit plans is refused by msikit
 # itself, cleanly, with the errno and the log line of its reason: too
 # small a size_max, or an address alignment so coarse that the base
-# aligned down needs more (ENOSPC), a non-power-of-two alignment (EINVAL).
+# aligned down needs more (ENOSPC), a non-power-of-two alignment (EINVAL),
+# rules that would open the window beyond the interrupt range (EPERM).
 # The setup write fails, nothing is requested and the port never sees a
-# bad translation. A coarse alignment the port's size allows is met: the
-# window opens below the interrupt range and delivers. Writer: edu MSI
-# capability, requester ID of the receiving function.
+# bad translation. With wide_window=1 a coarse alignment the port's size
+# allows is met: the window opens below the interrupt range, says so, and
+# delivers. Writer: edu MSI capability, requester ID of the receiving
+# function.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -84,17 +86,35 @@ ktap_expect "msikit refused them itself: the port never saw a bad translation" 0
 	"$(dmesg | grep -c 'inbound window .* refused')"
 
 echo 0 > "$B/ntb/setup"
-# the same 1 GiB alignment with a port that allows a 1 GiB window: the base
-# meets it (on a 1 GiB boundary, below the interrupt range, logged) and the
-# descriptors still deliver
-below='msikit: the port.s alignment opens the window'
-n=$(dmesg | grep -c "$below")
+# Rules the port's size allows but that open the window beyond the
+# interrupt range (below it: the ITS's control frame, the IOAPIC and HPET
+# under 0xfee00000; above it; another DMA mapping behind an IOMMU) are
+# refused unless wide_window says the platform guards what lies there.
+WIDE_NO='msikit: peer 0: the port.s alignment would open .* beyond the interrupt range'
+WIDE='/sys/module/msikit_ntb_msi/parameters/wide_window'
 echo 1073741824 > "$PARAMS/mw_size_max"
+echo 1073741824 > "$PARAMS/mw_addr_align"
+setup_refused "mw_addr_align 0x40000000, mw_size_max 1 GiB: the window would open below the interrupt range" \
+	"Operation not permitted" "$WIDE_NO"
+echo 4096 > "$PARAMS/mw_addr_align"
+p=4096
+while [ $p -le $((size)) ]; do p=$((p * 2)); done
+echo $p > "$PARAMS/mw_size_align"
+setup_refused "mw_size_align $p, more than the range of $size: the window would reach above it" \
+	"Operation not permitted" "$WIDE_NO"
+echo 4096 > "$PARAMS/mw_size_align"
+
+# with wide_window=1, the same 1 GiB alignment: the base meets it (on a
+# 1 GiB boundary, below the interrupt range, logged) and the descriptors
+# still deliver
+below='msikit: wide_window: the windows open'
+n=$(dmesg | grep -c "$below")
+echo 1 > "$WIDE" || ktap_bail "cannot set wide_window"
 echo 1073741824 > "$PARAMS/mw_addr_align"
 if echo 8 > "$A/ntb/setup"; then
 	gbase=$(info_field "$A" win_base)
 	log "1 GiB alignment: $(cat "$A/ntb/info")"
-	ktap_result "mw_addr_align 0x40000000, mw_size_max 1 GiB: window base $gbase on a 1 GiB boundary" \
+	ktap_result "wide_window=1, mw_addr_align 0x40000000, mw_size_max 1 GiB: window base $gbase on a 1 GiB boundary" \
 		test $((gbase % 1073741824)) = 0
 	ktap_expect "the window opened below the interrupt range, one log line says so" \
 		$((n + 1)) "$(dmesg | grep -c "$below")"
@@ -103,8 +123,9 @@ if echo 8 > "$A/ntb/setup"; then
 	ktap_result "B -> A through the 1 GiB-aligned window: 8 interrupts x 1 write, each delivered exactly once" \
 		fire_all_ok "$B" "$A" 8 1
 else
-	ktap_fail "mw_addr_align 0x40000000, mw_size_max 1 GiB: setup of 8 on A"
+	ktap_fail "wide_window=1, mw_addr_align 0x40000000, mw_size_max 1 GiB: setup of 8 on A"
 fi
+echo 0 > "$WIDE"
 echo 1 > "$A/ntb/teardown" 2>/dev/null
 echo 4096 > "$PARAMS/mw_addr_align"
 echo 1048576 > "$PARAMS/mw_size_max"
