@@ -717,6 +717,7 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
 	struct msikit_msi_irq *mi = NULL;
 	bool temp = false;
 	struct msi_msg msg;
+	phys_addr_t phys;
 	unsigned int i;
 	u64 addr;
 	int rc;
@@ -739,6 +740,13 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
 		dom->iova_base = phys_base;
 		dom->iova_size = phys_size;
 	} else {
+		/* what the IOMMU maps there must be the doorbell, or nothing is promised */
+		phys = iommu_iova_to_phys(iommu, addr);
+		if (phys < phys_base || phys >= phys_base + phys_size) {
+			dev_warn(dom->dev, "msikit: %s message at %#llx, which the IOMMU maps to %pa, outside the doorbell frame: no window\n",
+				 msikit_parent_names[dom->p.kind], addr, &phys);
+			return -EOPNOTSUPP;
+		}
 		dom->iova_base = ALIGN_DOWN(addr, granule);
 		dom->iova_size = granule;
 		dev_info(dom->dev, "msikit: %s doorbell mapped by the IOMMU at %#llx (%#lx bytes)\n",

@@ -21,6 +21,7 @@ p=$(cut -d' ' -f1 "$T/parent")
 case "$p" in
 gic-its)
 	log "writer: edu DMA, requester ID 0, which the ITS takes for DeviceID 0: the domain is 00:00.0's (delivery/stress test edu's own DeviceID through its MSI capability)"
+	log "IOMMU domains: edu $(cat "$T/iommu_group/type" 2>/dev/null || echo none), 00:00.0 $(cat /sys/bus/pci/devices/0000:00:00.0/iommu_group/type 2>/dev/null || echo none)"
 	behind_smmu && log "behind the SMMU: edu's DMA crosses it with edu's stream, so it targets edu's own mapping of 00:00.0's doorbell page (dma_map_resource); delivery tests the message's IOVA itself, through edu's MSI capability"
 	remapped=$(dmesg | grep -c "msikit_msi_test: .*00:00.0's doorbell page")
 	t0=$(date +%s)
