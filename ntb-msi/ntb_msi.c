@@ -279,15 +279,27 @@ void msikit_ntb_msi_clear_mws(struct msikit_ntb_msi *nm)
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_clear_mws);
 
-/* Called with nm->lock held. */
+/*
+ * Called with nm->lock held, which it drops around free_irq(): that waits
+ * for a running threaded handler, and a handler may call info, restore or
+ * free_irq on this context. The interrupt leaves the table first (a
+ * second free finds nothing, the work item publishes nothing for it); its
+ * index stays allocated in the domain until free_irq() returned, so no
+ * request can take it meanwhile.
+ */
 static void nm_release(struct msikit_ntb_msi *nm, struct nm_irq *ni, unsigned int index)
 {
-	free_irq(ni->virq, ni->dev_id);
-	msikit_msi_free(nm->dom, index);
+	void *dev_id = ni->dev_id;
+	int virq = ni->virq;
+
 	ni->virq = 0;
 	ni->desc = NULL;
 	ni->dev_id = NULL;
 	nm->nr_irqs--;
+	mutex_unlock(&nm->lock);
+	free_irq(virq, dev_id);
+	mutex_lock(&nm->lock);
+	msikit_msi_free(nm->dom, index);
 }
 
 /**
@@ -389,6 +401,9 @@ static struct nm_irq *nm_find(struct msikit_ntb_msi *nm, unsigned int irq,
  *
  * Tell the peer to stop first: a write arriving after this is not this
  * interrupt's any more (clear the windows to make sure none arrives).
+ * Another interrupt's handler may call this (the context's lock is not
+ * held across free_irq()); the interrupt's own may not, since free_irq()
+ * would wait for it.
  *
  * Return: 0, -ENOENT for an interrupt not of this context (one log line),
  * -EINVAL for a @dev_id that does not match.
@@ -480,6 +495,11 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_info);
  * Closes the windows first, so no peer write arrives while the interrupts
  * the client left requested are freed, then destroys the domain. It waits
  * for a running @desc_changed: the same rule as msikit_ntb_msi_restore().
+ * It unmaps the outbound windows: no msikit_ntb_msi_peer_trigger() or
+ * msikit_ntb_msi_peer_addr() call may run or follow, which the client
+ * ensures (they take no lock). Handlers, threaded ones included, may call
+ * into this context until their interrupt is freed: free_irq() runs
+ * without the context's lock.
  */
 void msikit_ntb_msi_exit(struct msikit_ntb_msi *nm)
 {

@@ -89,7 +89,9 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
  * @peer: which peer, 0..peers-1
  * @desc: the descriptor the peer published
  *
- * May be called in any context, the port's peer_mw_write permitting.
+ * May be called in any context, the port's peer_mw_write permitting. It
+ * takes no lock: the client makes sure no call is running or made once it
+ * calls msikit_ntb_msi_exit(), which unmaps the outbound windows.
  *
  * Return: 0 once the write is posted, -EINVAL for a bad peer or descriptor,
  * -ERANGE for an offset beyond the outbound window, or the port's error.

@@ -856,30 +856,35 @@ static int mt_maxprobe(struct mt_dev *mt)
 }
 
 /*
- * Behind an IOMMU each message of @owner's domain holds an I/O virtual
- * address of @owner's IOMMU domain, while edu's DMA crosses the IOMMU with
- * edu's own stream: aim it at edu's own mapping of the doorbell page that
- * address stands for (dma_map_resource(), as any bus master's driver maps
- * a doorbell it must write). Nothing to do without an IOMMU, or for edu's
- * own domain.
+ * edu's DMA crosses the IOMMU with edu's own stream, so behind one it
+ * cannot write another device's message as it is: that is @owner's I/O
+ * virtual address (when @owner has an IOMMU domain of its own) or the
+ * doorbell's physical address (when it has none). Aim it at edu's own
+ * mapping of the doorbell page instead (dma_map_resource(), as any bus
+ * master's driver maps a doorbell it must write). Nothing to do without
+ * an IOMMU in front of edu, or for edu's own domain.
  */
 static int mt_remap_doorbell(struct mt_dev *mt, struct msikit_msi_domain *dom,
 			     struct device *owner)
 {
+	struct iommu_domain *mine = iommu_get_domain_for_dev(&mt->pdev->dev);
 	struct iommu_domain *iommu = iommu_get_domain_for_dev(owner);
 	phys_addr_t phys;
 	u64 base, size;
 	dma_addr_t to;
 	int rc;
 
-	if (owner == &mt->pdev->dev || !iommu || !iommu_is_dma_domain(iommu))
+	if (owner == &mt->pdev->dev || !mine || !iommu_is_dma_domain(mine))
 		return 0;
 	rc = msikit_msi_msg_window(dom, &base, &size);
 	if (rc)
 		return rc;
-	phys = iommu_iova_to_phys(iommu, base);
+	phys = base;
+	if (iommu && iommu_is_dma_domain(iommu))
+		phys = iommu_iova_to_phys(iommu, base);
 	if (!phys)
 		return -EFAULT;
+	size = min_t(u64, size, PAGE_SIZE);
 	to = dma_map_resource(&mt->pdev->dev, phys, size, DMA_BIDIRECTIONAL, 0);
 	if (dma_mapping_error(&mt->pdev->dev, to))
 		return -ENOMEM;

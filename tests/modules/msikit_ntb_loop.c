@@ -72,6 +72,7 @@
  * Module parameters mw_addr_align, mw_size_align and mw_size_max are what
  * the ports report; max_irqs sizes the nm setup creates.
  */
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
@@ -1577,6 +1578,53 @@ static u64 nl_peer_window(struct nl_side *s)
 	return size;
 }
 
+/* a threaded handler that calls back into its context */
+struct nl_thread_probe {
+	struct msikit_ntb_msi *nm;
+	struct msikit_ntb_msi_desc desc;
+	struct completion entered;
+	int info_rc;
+};
+
+static irqreturn_t nl_thread_info(int irq, void *data)
+{
+	struct nl_thread_probe *p = data;
+	struct msikit_ntb_msi_info info;
+
+	complete(&p->entered);
+	/* long enough for the free to be waiting in free_irq() */
+	msleep(50);
+	p->info_rc = msikit_ntb_msi_info(p->nm, &info);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Free an interrupt while its threaded handler runs and calls
+ * msikit_ntb_msi_info(): free_irq() waits for the handler, so a free
+ * that held the context's lock across it would never return.
+ */
+static void nl_selftest_thread(struct msikit_ntb_msi *nm, struct nl_tap *t)
+{
+	struct nl_thread_probe p = { .nm = nm, .info_rc = 1 };
+	int irq, rc;
+
+	init_completion(&p.entered);
+	irq = msikit_ntb_msi_request_threaded_irq(nm, NULL, nl_thread_info, "ntb-loop-selftest",
+						  &p, &p.desc);
+	nl_check(t, irq > 0, "request of a threaded-only interrupt");
+	if (irq <= 0)
+		return;
+	irq_wake_thread(irq, &p);
+	if (!wait_for_completion_timeout(&p.entered, HZ)) {
+		nl_check(t, false, "its threaded handler ran");
+		msikit_ntb_msi_free_irq(nm, irq, &p);
+		return;
+	}
+	rc = msikit_ntb_msi_free_irq(nm, irq, &p);
+	nl_check(t, !rc && !p.info_rc,
+		 "free while its threaded handler calls msikit_ntb_msi_info(): both return");
+}
+
 /* Misuse of one requested interrupt and of peer_trigger, on scratch nm @nm. */
 static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct nl_tap *t)
 {
@@ -1618,6 +1666,8 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 		nl_check(t, rc == -EINVAL || rc == -ENOENT, "double free -> EINVAL/ENOENT");
 		nl_check(t, nl_nr_irqs(nm) == 0, "nothing requested after the free");
 	}
+	nl_selftest_thread(nm, t);
+	nl_check(t, nl_nr_irqs(nm) == 0, "nothing requested after the threaded handler's free");
 
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, -1, &d) == -EINVAL,
 		 "peer_trigger peer -1 -> EINVAL");
