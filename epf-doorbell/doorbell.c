@@ -105,6 +105,9 @@ static const char *epf_db_bar_size(struct epf_db *db)
  * host could write whatever lies beyond: the MSI controller's other
  * registers, or the controller's other DMA mappings.
  */
+#define EPF_DB_PAST_RANGE \
+	"a doorbell BAR of that size would reach past the MSI doorbell frame (or the IOMMU page mapping it)"
+
 static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 {
 	u64 fb, fs;
@@ -115,7 +118,7 @@ static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
 	if (addr < fb || addr >= fb + fs)
 		return "its message lies outside the range the MSI parent announced";
 	if (db->win_base < fb || db->win_base + db->win_size > fb + fs)
-		return "a doorbell BAR of that size would reach past the MSI doorbell frame (or the IOMMU page mapping it)";
+		return EPF_DB_PAST_RANGE;
 	return NULL;
 }
 

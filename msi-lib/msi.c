@@ -26,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/msi.h>
+#include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <msikit/msi.h>
@@ -84,6 +85,7 @@ struct msikit_msi_domain {
 	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
 	u64 iova_base, iova_size;	/* the doorbell's IOVA page, once learned */
+	bool warned;			/* said its iommu-map is not in effect */
 	unsigned int size;
 	struct msikit_msi_irq irqs[] __counted_by(size);
 };
@@ -743,7 +745,7 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
 		/* what the IOMMU maps there must be the doorbell, or nothing is promised */
 		phys = iommu_iova_to_phys(iommu, addr);
 		if (phys < phys_base || phys >= phys_base + phys_size) {
-			dev_warn(dom->dev, "msikit: %s message at %#llx, which the IOMMU maps to %pa, outside the doorbell frame: no window\n",
+			dev_warn(dom->dev, "msikit: %s message at %#llx, which the IOMMU maps to %pa (0: nothing), outside the doorbell frame: no window\n",
 				 msikit_parent_names[dom->p.kind], addr, &phys);
 			return -EOPNOTSUPP;
 		}
@@ -768,7 +770,12 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
  * (arm64 SMMU) that is the I/O virtual page mapping the ITS doorbell for
  * this device, which a write must then carry this device's stream to
  * reach. The first call there allocates and frees one interrupt when the
- * domain has none, to learn the page.
+ * domain has none, to learn the page; it is kept for the domain's life,
+ * which assumes the device's IOMMU domain does not change while it is
+ * bound.
+ *
+ * Context: process; may sleep. Not from &msikit_msi_ops.write_msg, nor
+ * with the domain's own interrupts being allocated or freed by the caller.
  *
  * Return: 0, or -EOPNOTSUPP when the parent gives no such range, -EINVAL,
  * or -ENOSPC/the parent's error when no interrupt could be composed.
@@ -785,6 +792,16 @@ int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size)
 		return rc;
 	/* of msikit's parents, only the ITS has the IOMMU's DMA domain map it */
 	iommu = iommu_get_domain_for_dev(dom->dev);
+	if (!iommu && !dev_is_pci(dom->dev) &&
+	    of_property_present(dom->dev->of_node, "iommu-map")) {
+		/* an endpoint controller's inbound stream, say (i.MX95's LUT) */
+		mutex_lock(&dom->lock);
+		if (!dom->warned)
+			dev_warn(dom->dev, "msikit: %pOF has an iommu-map but the device is in no IOMMU domain: if its inbound writes are translated, the physical doorbell frame is not what they must target\n",
+				 dom->dev->of_node);
+		dom->warned = true;
+		mutex_unlock(&dom->lock);
+	}
 	if (!iommu || !iommu_is_dma_domain(iommu) || !iommu->pgsize_bitmap)
 		return 0;
 	mutex_lock(&dom->lock);

@@ -43,6 +43,8 @@ struct msikit_ntb_msi {
 	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];
 	phys_addr_t peer_mw_phys[MSIKIT_NTB_MAX_PEERS];
 	unsigned int nr_irqs;
+	bool closing;			/* in exit: nothing new is set up */
+	unsigned int releasing;		/* nm_release()s in free_irq() */
 	unsigned int max_irqs;
 	struct nm_irq irqs[] __counted_by(max_irqs);
 };

@@ -25,6 +25,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include "internal.h"
 
 /*
@@ -246,8 +247,10 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
  * say; msikit_ntb_msi_restore() does that and republishes).
  *
  * Return: 0, or -EINVAL (rules the window cannot meet), -ENOSPC (window
- * too small for the range), -EBUSY (the window would move under
+ * too small for the range), -EPERM (rules that open the window beyond the
+ * range, without wide_window), -EBUSY (the window would move under
  * descriptors already handed out), or the port's error; one log line each.
+ * -ESHUTDOWN once msikit_ntb_msi_exit() began.
  */
 int msikit_ntb_msi_setup_mws(struct msikit_ntb_msi *nm)
 {
@@ -256,7 +259,7 @@ int msikit_ntb_msi_setup_mws(struct msikit_ntb_msi *nm)
 	if (IS_ERR_OR_NULL(nm))
 		return -EINVAL;
 	mutex_lock(&nm->lock);
-	rc = nm_open_mws(nm);
+	rc = nm->closing ? -ESHUTDOWN : nm_open_mws(nm);
 	mutex_unlock(&nm->lock);
 	return rc;
 }
@@ -282,10 +285,10 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_clear_mws);
 /*
  * Called with nm->lock held, which it drops around free_irq(): that waits
  * for a running threaded handler, and a handler may call info, restore or
- * free_irq on this context. The interrupt leaves the table first (a
- * second free finds nothing, the work item publishes nothing for it); its
- * index stays allocated in the domain until free_irq() returned, so no
- * request can take it meanwhile.
+ * free another interrupt of this context. The interrupt leaves the table
+ * first (a second free finds nothing, the work item publishes nothing for
+ * it); its index stays allocated in the domain until free_irq() returned,
+ * so no request can take it meanwhile, and it counts until then.
  */
 static void nm_release(struct msikit_ntb_msi *nm, struct nm_irq *ni, unsigned int index)
 {
@@ -295,18 +298,29 @@ static void nm_release(struct msikit_ntb_msi *nm, struct nm_irq *ni, unsigned in
 	ni->virq = 0;
 	ni->desc = NULL;
 	ni->dev_id = NULL;
-	nm->nr_irqs--;
+	nm->releasing++;
 	mutex_unlock(&nm->lock);
 	free_irq(virq, dev_id);
 	mutex_lock(&nm->lock);
 	msikit_msi_free(nm->dom, index);
+	nm->nr_irqs--;
+	if (!--nm->releasing)
+		wake_up_var(&nm->releasing);
 }
 
+/* what a client may add: the rest is msikit's to choose for its own interrupts */
+#define NM_IRQF_ALLOWED	(IRQF_NOBALANCING | IRQF_ONESHOT)
+
 /**
- * msikit_ntb_msi_request_threaded_irq() - a peer interrupt and its descriptor
+ * msikit_ntb_msi_request_irq_flags() - a peer interrupt and its descriptor
  * @nm: context, windows set up
  * @handler: hard interrupt handler, as for request_threaded_irq()
  * @thread_fn: threaded handler, as for request_threaded_irq()
+ * @flags: IRQF_NOBALANCING (the interrupt stays where it is: no user or
+ *	balancer affinity change, so a mutable parent's descriptor does not
+ *	change under a peer that cannot republish) and IRQF_ONESHOT (with a
+ *	hard handler too: the interrupt stays masked until @thread_fn
+ *	returns); no other
  * @name: interrupt name
  * @dev_id: passed to the handlers; also identifies the interrupt to free
  * @desc: filled with the descriptor to send to the peer; on a mutable
@@ -316,14 +330,15 @@ static void nm_release(struct msikit_ntb_msi *nm, struct nm_irq *ni, unsigned in
  * The interrupt is live before this returns, so the descriptor can be
  * published at once (request, publish, then tell the peer).
  *
- * Return: the Linux interrupt number, or -EINVAL (bad arguments, windows
- * never set up), -ENOSPC (none left in the domain or the parent), -ERANGE
- * (the parent composed a message outside the window), or the error of
- * request_threaded_irq().
+ * Return: the Linux interrupt number, or -EINVAL (bad arguments or flags,
+ * windows never set up), -ENOSPC (none left in the domain or the parent),
+ * -ERANGE (the parent composed a message outside the window), -ESHUTDOWN
+ * (in msikit_ntb_msi_exit()), or the error of request_threaded_irq().
  */
-int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t handler,
-					irq_handler_t thread_fn, const char *name,
-					void *dev_id, struct msikit_ntb_msi_desc *desc)
+int msikit_ntb_msi_request_irq_flags(struct msikit_ntb_msi *nm, irq_handler_t handler,
+				     irq_handler_t thread_fn, unsigned long flags,
+				     const char *name, void *dev_id,
+				     struct msikit_ntb_msi_desc *desc)
 {
 	struct msikit_ntb_msi_desc d;
 	struct nm_irq *ni;
@@ -332,7 +347,19 @@ int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t
 
 	if (IS_ERR_OR_NULL(nm) || !desc || (!handler && !thread_fn))
 		return -EINVAL;
+	if (flags & ~NM_IRQF_ALLOWED) {
+		dev_warn(nm->port->dev, "msikit: peer interrupt flags %#lx refused: only IRQF_NOBALANCING and IRQF_ONESHOT\n",
+			 flags);
+		return -EINVAL;
+	}
+	/* msikit's chip is not oneshot-safe: a threaded-only request needs ONESHOT */
+	if (!handler)
+		flags |= IRQF_ONESHOT;
 	mutex_lock(&nm->lock);
+	if (nm->closing) {
+		rc = -ESHUTDOWN;
+		goto unlock;
+	}
 	if (!nm->planned) {
 		dev_warn(nm->port->dev, "msikit: peer interrupt requested before msikit_ntb_msi_setup_mws()\n");
 		rc = -EINVAL;
@@ -345,9 +372,7 @@ int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t
 	}
 	ni = &nm->irqs[index];
 	virq = msikit_msi_virq(nm->dom, index);
-	/* msikit's chip is not oneshot-safe: a threaded-only request needs ONESHOT */
-	rc = request_threaded_irq(virq, handler, thread_fn, handler ? 0 : IRQF_ONESHOT,
-				  name, dev_id);
+	rc = request_threaded_irq(virq, handler, thread_fn, flags, name, dev_id);
 	if (rc) {
 		msikit_msi_free(nm->dom, index);
 		goto unlock;
@@ -377,6 +402,26 @@ unlock:
 	mutex_unlock(&nm->lock);
 	return rc;
 }
+EXPORT_SYMBOL_GPL(msikit_ntb_msi_request_irq_flags);
+
+/**
+ * msikit_ntb_msi_request_threaded_irq() - msikit_ntb_msi_request_irq_flags()
+ *	without flags, in the shape of upstream's ntbm_msi_request_threaded_irq()
+ * @nm: context, windows set up
+ * @handler: hard interrupt handler
+ * @thread_fn: threaded handler
+ * @name: interrupt name
+ * @dev_id: passed to the handlers; also identifies the interrupt to free
+ * @desc: filled with the descriptor to send to the peer
+ *
+ * Return: as msikit_ntb_msi_request_irq_flags().
+ */
+int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t handler,
+					irq_handler_t thread_fn, const char *name,
+					void *dev_id, struct msikit_ntb_msi_desc *desc)
+{
+	return msikit_ntb_msi_request_irq_flags(nm, handler, thread_fn, 0, name, dev_id, desc);
+}
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_request_threaded_irq);
 
 static struct nm_irq *nm_find(struct msikit_ntb_msi *nm, unsigned int irq,
@@ -403,7 +448,7 @@ static struct nm_irq *nm_find(struct msikit_ntb_msi *nm, unsigned int irq,
  * interrupt's any more (clear the windows to make sure none arrives).
  * Another interrupt's handler may call this (the context's lock is not
  * held across free_irq()); the interrupt's own may not, since free_irq()
- * would wait for it.
+ * would wait for it, nor may two threaded handlers free each other's.
  *
  * Return: 0, -ENOENT for an interrupt not of this context (one log line),
  * -EINVAL for a @dev_id that does not match.
@@ -444,7 +489,8 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_free_irq);
  * returns, once they are all in place. It waits for @desc_changed: do not
  * call it from there, or holding a lock @desc_changed takes.
  *
- * Return: the number of interrupts republished, or -errno from the port.
+ * Return: the number of interrupts republished, -errno from the port or
+ * the window rules (as msikit_ntb_msi_setup_mws()), or -ESHUTDOWN in exit.
  */
 int msikit_ntb_msi_restore(struct msikit_ntb_msi *nm)
 {
@@ -453,7 +499,10 @@ int msikit_ntb_msi_restore(struct msikit_ntb_msi *nm)
 	if (IS_ERR_OR_NULL(nm))
 		return -EINVAL;
 	mutex_lock(&nm->lock);
-	rc = nm->mws_set ? nm_open_mws(nm) : 0;
+	if (nm->closing)
+		rc = -ESHUTDOWN;
+	else
+		rc = nm->mws_set ? nm_open_mws(nm) : 0;
 	mutex_unlock(&nm->lock);
 	if (rc)
 		return rc;
@@ -497,9 +546,10 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_info);
  * for a running @desc_changed: the same rule as msikit_ntb_msi_restore().
  * It unmaps the outbound windows: no msikit_ntb_msi_peer_trigger() or
  * msikit_ntb_msi_peer_addr() call may run or follow, which the client
- * ensures (they take no lock). Handlers, threaded ones included, may call
- * into this context until their interrupt is freed: free_irq() runs
- * without the context's lock.
+ * ensures (they take no lock). Meanwhile only the interrupts' handlers may
+ * call into the context (free_irq() runs without its lock): info, and
+ * free_irq of another interrupt, work; request, setup_mws and restore
+ * return -ESHUTDOWN.
  */
 void msikit_ntb_msi_exit(struct msikit_ntb_msi *nm)
 {
@@ -508,10 +558,17 @@ void msikit_ntb_msi_exit(struct msikit_ntb_msi *nm)
 	if (IS_ERR_OR_NULL(nm))
 		return;
 	mutex_lock(&nm->lock);
+	nm->closing = true;
 	nm_clear_mws(nm);
 	for (i = 0; i < nm->max_irqs; i++)
 		if (nm->irqs[i].virq)
 			nm_release(nm, &nm->irqs[i], i);
+	/* a handler's free of another interrupt may still be in free_irq() */
+	while (nm->releasing) {
+		mutex_unlock(&nm->lock);
+		wait_var_event(&nm->releasing, !READ_ONCE(nm->releasing));
+		mutex_lock(&nm->lock);
+	}
 	mutex_unlock(&nm->lock);
 	cancel_work_sync(&nm->work);
 	msikit_msi_domain_destroy(nm->dom);

@@ -21,14 +21,16 @@
 /*
  * A window wider than the interrupt range hands the peer whatever lies
  * around it: the ITS's control frame, the IOAPIC and HPET below the x86
- * interrupt range, or another of this device's DMA mappings behind an
- * IOMMU. Refused unless the administrator says the platform stops peers'
- * writes there (an IOMMU on the bridge's inbound path, say).
+ * interrupt range, or, behind an IOMMU DMA domain, the function's other
+ * DMA buffers mapped next to the doorbell page. Refused unless the
+ * administrator says that nothing the peer could reach there matters (the
+ * port itself limits its inbound writes, say). Intel's NTB reports its
+ * BAR size as the address alignment: its windows need this.
  */
 static bool wide_window;
 module_param(wide_window, bool, 0644);
 MODULE_PARM_DESC(wide_window,
-		 "open inbound windows wider than the interrupt range when the port's alignment requires it; only where the platform keeps peers' writes from what lies around it (default N)");
+		 "open inbound windows wider than the interrupt range when the port's rules require it, read at each setup and restore; only where nothing a peer reaches around the range matters (default N)");
 
 static u64 msg_addr(const struct msi_msg *msg)
 {
@@ -98,7 +100,7 @@ int nm_plan_mws(struct msikit_ntb_msi *nm, u64 *base, u64 *size,
 			return -ENOSPC;
 		}
 		if ((b < nm->msg_base || b + sizes[peer] > end) && !READ_ONCE(wide_window)) {
-			dev_warn(dev, "msikit: peer %d: the port's alignment would open %#llx..%#llx to the peer, beyond the interrupt range %#llx..%#llx: refused (wide_window=1 if the platform guards it)\n",
+			dev_warn(dev, "msikit: peer %d: the port's alignment would open %#llx..%#llx to the peer, beyond the interrupt range %#llx..%#llx: refused (msikit_ntb_msi.wide_window=1 opens it)\n",
 				 peer, b, b + sizes[peer] - 1, nm->msg_base, end - 1);
 			return -EPERM;
 		}

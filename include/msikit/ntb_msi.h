@@ -130,6 +130,10 @@ void msikit_ntb_msi_clear_mws(struct msikit_ntb_msi *nm);
 int msikit_ntb_msi_request_threaded_irq(struct msikit_ntb_msi *nm, irq_handler_t handler,
 					irq_handler_t thread_fn, const char *name,
 					void *dev_id, struct msikit_ntb_msi_desc *desc);
+int msikit_ntb_msi_request_irq_flags(struct msikit_ntb_msi *nm, irq_handler_t handler,
+				     irq_handler_t thread_fn, unsigned long flags,
+				     const char *name, void *dev_id,
+				     struct msikit_ntb_msi_desc *desc);
 int msikit_ntb_msi_free_irq(struct msikit_ntb_msi *nm, unsigned int irq, void *dev_id);
 int msikit_ntb_msi_restore(struct msikit_ntb_msi *nm);
 int msikit_ntb_msi_info(struct msikit_ntb_msi *nm, struct msikit_ntb_msi_info *info);

@@ -90,14 +90,15 @@ poke() {
 	busybox devmem "$(printf '0x%x' "$1")" 32 "$(printf '0x%x' "$2")"
 }
 
-# ring_table TABLE: one store per doorbell of TABLE (the host's doorbells
-# lines, "I KIND BAR OFFSET DATA") at function 0's BARs
+# ring_table TABLE [FUNCTION [WRITER]]: one write per doorbell of TABLE (the
+# host's doorbells lines, "I KIND BAR OFFSET DATA") at FUNCTION's BARs (0),
+# by WRITER ADDRESS DATA (poke: a CPU store)
 ring_table() {
-	local i kind bar off data base
+	local f=${2:-0} w=${3:-poke} i kind bar off data base
 	while read -r i kind bar off data; do
-		base=$(vepc_bar 0 "$bar")
+		base=$(vepc_bar "$f" "$bar")
 		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
-		poke $((base + off)) $((data)) || return 1
+		$w $((base + off)) $((data)) || return 1
 	done <<TABLE
 $1
 TABLE

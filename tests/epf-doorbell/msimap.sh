@@ -39,41 +39,22 @@ $(cat "$h/doorbells")
 TABLE
 }
 
-# cross F H E: each doorbell's data of host device H (function E), written
-# at the same offset of function F's doorbell BAR by a CPU store (DeviceID
-# 0): function E counts none of them
-cross() {
-	local f=$1 h=$2 e=$3 i kind bar off data base before
-	before=$(cat "$e/rings_all")
-	while read -r i kind bar off data; do
-		base=$(vepc_bar "$f" "$bar")
-		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
-		poke $((base + off)) $((data)) || return 1
-	done <<TABLE
-$(cat "$h/doorbells")
-TABLE
-	sleep 0.2
-	[ "$(cat "$e/rings_all")" = "$before" ] && return 0
-	log "function of $h counted writes that carried another requester ID: $before -> $(cat "$e/rings_all")"
-	return 1
+# edu_send ADDRESS DATA: edu sends it once as its MSI (requester ID 8)
+edu_send() {
+	echo "$(printf '%x %x' "$1" "$2")" > "$T/send"
 }
 
-# edu_cross F H E: each doorbell's data of host device H (function E),
-# sent by edu (DeviceID 8) to the same offset of function F's doorbell
-# BAR: function E counts none of them
-edu_cross() {
-	local f=$1 h=$2 e=$3 i kind bar off data base before
+# cross F H E [WRITER]: each doorbell's data of host device H (function E),
+# written at the same offset of function F's doorbell BAR by WRITER (poke:
+# a CPU store, DeviceID 0; edu_send: edu's MSI, DeviceID 8): function E
+# counts none of them
+cross() {
+	local e=$3 before
 	before=$(cat "$e/rings_all")
-	while read -r i kind bar off data; do
-		base=$(vepc_bar "$f" "$bar")
-		[ -n "$base" ] || { log "doorbell $i: BAR $bar is not set"; return 1; }
-		echo "$(printf '%x' $((base + off))) ${data#0x}" > "$T/send" || return 1
-	done <<TABLE
-$(cat "$h/doorbells")
-TABLE
+	ring_table "$(cat "$2/doorbells")" "$1" "${4:-poke}" || return 1
 	sleep 0.2
 	[ "$(cat "$e/rings_all")" = "$before" ] && return 0
-	log "function of $h counted edu's writes: $before -> $(cat "$e/rings_all")"
+	log "function of $2 counted writes that carried another requester ID: $before -> $(cat "$e/rings_all")"
 	return 1
 }
 
@@ -110,7 +91,7 @@ ktap_result "function 1: each doorbell rung by edu's MSI (DeviceID 8) counts onc
 ktap_result "function 1's doorbells written with function 0's requester ID: function 1 counts none" \
 	cross 0 "$h1" "$e1"
 ktap_result "function 0's doorbells written with function 1's requester ID (edu): function 0 counts none" \
-	edu_cross 1 "$h0" "$e0"
+	cross 1 "$h0" "$e0" edu_send
 ktap_result "module unload" unload_epf
 rmmod msikit_msi_test
 ktap_finished

@@ -28,6 +28,10 @@
  *		 for the engine to finish
  *   dma_copy    write "SRC DST" (hex): edu's DMA engine copies a 32-bit
  *		 word from bus address SRC to DST, waited for
+ *   bench_ext   write "N ADDRESS DATA COUNTER" (hex but N): N round trips
+ *		 of edu sending ADDRESS/DATA, each waited for at the 32-bit
+ *		 counter at physical COUNTER, against as many of edu's own
+ *		 PCI MSI vector waited for the same way; bench reads them
  *   counts      "INDEX COUNT" per allocated interrupt
  *   msgs        "INDEX ADDRESS DATA" per allocated interrupt
  *   window      msikit_msi_msg_window(): "BASE SIZE phys", or behind an
@@ -756,6 +760,109 @@ out:
 	return rc;
 }
 
+/*
+ * Round trips waited for by spinning on a 32-bit counter the handler
+ * moves: the plain vector's count, or another handler's (@ext, mapped as
+ * its owner maps it: an endpoint function's register BAR is coherent DMA
+ * memory, write-combined).
+ */
+static int mt_spin_roundtrips(struct mt_dev *mt, atomic_t *count, __le32 *ext,
+			      unsigned int n, u64 *ns)
+{
+	u64 t0 = ktime_get_ns(), limit;
+	unsigned int i;
+	u32 want;
+
+	for (i = 0; i < n; i++) {
+		want = (ext ? le32_to_cpu(READ_ONCE(*ext)) : atomic_read(count)) + 1;
+		limit = ktime_get_ns() + NSEC_PER_SEC;
+		iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+		while ((ext ? le32_to_cpu(READ_ONCE(*ext)) : (u32)atomic_read(count)) != want) {
+			if (ktime_get_ns() > limit)
+				return -ETIMEDOUT;
+			cpu_relax();
+		}
+	}
+	*ns = div_u64(ktime_get_ns() - t0, n);
+	return 0;
+}
+
+static int mt_ext_round(struct mt_dev *mt, const struct msi_msg *msg, atomic_t *count,
+			__le32 *ext, unsigned int n, u64 *ns)
+{
+	u64 warm;
+
+	mt_edu_program(mt, msg);
+	return mt_spin_roundtrips(mt, count, ext, 1, &warm) ?:
+	       mt_spin_roundtrips(mt, count, ext, n, ns);
+}
+
+/*
+ * Like with like against edu's own PCI MSI vector, for an interrupt that
+ * is not msikit_msi_test's (an endpoint function's doorbell, say): both
+ * raised by edu's MSI capability, which sends @msg or the vector's
+ * message with edu's requester ID through the same parent, and both
+ * waited for by spinning, on CPU 0, on a counter their handler moves
+ * (@counter: the physical address of the other handler's, such as a
+ * function's HANDLED register). Rounds alternate which goes first; the
+ * median round is the figure. The other interrupt's affinity is the
+ * caller's to set (CPU 0, like the vector's).
+ */
+static int mt_bench_ext(struct mt_dev *mt, unsigned int n, const struct msi_msg *msg,
+			phys_addr_t counter)
+{
+	u64 ext[MT_ROUNDS], ref[MT_ROUNDS], ratio[MT_ROUNDS], warm;
+	unsigned int i, per = max(n / MT_ROUNDS, 1U);
+	struct mt_irq plain = { .mt = mt };
+	struct msi_msg ref_msg;
+	__le32 *ctr;
+	int rc, virq;
+
+	ctr = memremap(counter, sizeof(u32), MEMREMAP_WC);
+	if (!ctr)
+		return -ENOMEM;
+	rc = set_cpus_allowed_ptr(current, cpumask_of(0));
+	if (rc)
+		goto out_unmap;
+	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
+	if (rc < 0)
+		goto out;
+	virq = pci_irq_vector(mt->pdev, 0);
+	rc = irq_set_affinity(virq, cpumask_of(0)) ?:
+	     request_irq(virq, mt_handler, 0, "msikit-test-plain", &plain);
+	if (rc)
+		goto out_vec;
+	rc = mt_roundtrips(mt, &plain.count, 10, &warm);
+	mt_edu_read_msg(mt, &ref_msg);
+	for (i = 0; i < MT_ROUNDS && !rc; i++) {
+		if (i & 1)
+			rc = mt_ext_round(mt, &ref_msg, &plain.count, NULL, per, &ref[i]) ?:
+			     mt_ext_round(mt, msg, NULL, ctr, per, &ext[i]);
+		else
+			rc = mt_ext_round(mt, msg, NULL, ctr, per, &ext[i]) ?:
+			     mt_ext_round(mt, &ref_msg, &plain.count, NULL, per, &ref[i]);
+		if (!rc)
+			ratio[i] = div64_u64(ext[i] * 1000, max(ref[i], 1ULL));
+	}
+	mt_edu_program(mt, &ref_msg);
+	if (!rc) {
+		mt->bench_msikit = mt_median(ext, MT_ROUNDS);
+		mt->bench_plain = mt_median(ref, MT_ROUNDS);
+		mt->bench_alloc = 0;
+		mt->bench_ratio = mt_median(ratio, MT_ROUNDS);
+		mt->bench_ratio_min = ratio[0];
+		mt->bench_ratio_max = ratio[MT_ROUNDS - 1];
+	}
+	free_irq(virq, &plain);
+out_vec:
+	pci_free_irq_vectors(mt->pdev);
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+out_unmap:
+	memunmap(ctr);
+	return rc;
+}
+
 static void mt_probe_write(struct msikit_msi_domain *dom, unsigned int index,
 			   const struct msi_msg *msg, void *data)
 {
@@ -1193,6 +1300,30 @@ static ssize_t bench_show(struct device *dev, struct device_attribute *attr, cha
 }
 static DEVICE_ATTR_RW(bench);
 
+/* "N ADDRESS DATA COUNTER" (hex but N): mt_bench_ext(); bench reads the figures */
+static ssize_t bench_ext_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct mt_dev *mt = dev_get_drvdata(dev);
+	struct msi_msg msg = { };
+	u64 addr, counter;
+	unsigned int n;
+	u32 data;
+	int rc;
+
+	if (sscanf(buf, "%u %llx %x %llx", &n, &addr, &data, &counter) != 4 || !n ||
+	    n > 10000000 || !addr || !counter || data > U16_MAX)
+		return -EINVAL;
+	msg.address_lo = lower_32_bits(addr);
+	msg.address_hi = upper_32_bits(addr);
+	msg.data = data;
+	mutex_lock(&mt->lock);
+	rc = mt_bench_ext(mt, n, &msg, counter);
+	mutex_unlock(&mt->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_WO(bench_ext);
+
 static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -1531,6 +1662,7 @@ static struct attribute *mt_attrs[] = {
 	&dev_attr_send.attr,
 	&dev_attr_dma_send.attr,
 	&dev_attr_dma_copy.attr,
+	&dev_attr_bench_ext.attr,
 	&dev_attr_window.attr,
 	&dev_attr_alloc.attr,
 	&dev_attr_free_all.attr,
@@ -1605,7 +1737,8 @@ static umode_t mt_edu_visible(struct kobject *kobj, struct attribute *attr, int 
 		return 0;
 	/* bare: edu only writes for others, and has no domain to name */
 	if (bare && attr != &dev_attr_send.attr && attr != &dev_attr_dma_send.attr &&
-	    attr != &dev_attr_dma_copy.attr)
+	    attr != &dev_attr_dma_copy.attr && attr != &dev_attr_bench_ext.attr &&
+	    attr != &dev_attr_bench.attr)
 		return 0;
 	return attr->mode;
 }

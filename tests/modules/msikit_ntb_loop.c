@@ -1588,12 +1588,14 @@ struct nl_thread_probe {
 
 static irqreturn_t nl_thread_info(int irq, void *data)
 {
+	unsigned long limit = jiffies + HZ;
 	struct nl_thread_probe *p = data;
 	struct msikit_ntb_msi_info info;
 
 	complete(&p->entered);
-	/* long enough for the free to be waiting in free_irq() */
-	msleep(50);
+	/* free_irq() unlinks the action before it waits for this thread */
+	while (irq_has_action(irq) && time_before(jiffies, limit))
+		usleep_range(100, 200);
 	p->info_rc = msikit_ntb_msi_info(p->nm, &info);
 	return IRQ_HANDLED;
 }
@@ -1666,6 +1668,17 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 		nl_check(t, rc == -EINVAL || rc == -ENOENT, "double free -> EINVAL/ENOENT");
 		nl_check(t, nl_nr_irqs(nm) == 0, "nothing requested after the free");
 	}
+	irq = msikit_ntb_msi_request_irq_flags(nm, nl_handler, NULL, IRQF_SHARED,
+					       "ntb-loop-selftest", &tmp, &tmp.desc);
+	nl_check(t, irq == -EINVAL, "request with IRQF_SHARED -> EINVAL");
+	if (irq > 0)
+		msikit_ntb_msi_free_irq(nm, irq, &tmp);
+	irq = msikit_ntb_msi_request_irq_flags(nm, nl_handler, NULL, IRQF_NOBALANCING,
+					       "ntb-loop-selftest", &tmp, &tmp.desc);
+	nl_check(t, irq > 0 && !irqd_can_balance(irq_get_irq_data(irq)),
+		 "request with IRQF_NOBALANCING: nobody may move the interrupt");
+	if (irq > 0)
+		msikit_ntb_msi_free_irq(nm, irq, &tmp);
 	nl_selftest_thread(nm, t);
 	nl_check(t, nl_nr_irqs(nm) == 0, "nothing requested after the threaded handler's free");
 

@@ -54,8 +54,10 @@ gic-its)
 	if behind_smmu; then
 		ktap_result "ITS format through the SMMU: address $addr is in msikit's window, the IOVA page $1 ($2 bytes)" \
 			sh -c "test \$(( $addr )) -ge \$(( $1 )) && test \$(( $addr )) -lt \$(( $1 + $2 ))"
+		# virt's ITS: control frame 0x08080000, translation frame 0x08090000
 		ktap_result "the SMMU maps that page over the ITS's translation frame: $addr stands for GITS_TRANSLATER $(printf %#x $(($4 + addr - $1)))" \
-			test "$3" = iova -a $((($4 + addr - $1) & 0xffff)) = $((0x40)) -a $(($4)) != $(($1))
+			test "$3" = iova -a $(($4 + addr - $1)) = $((0x08090040)) \
+				-a $((addr >> 17)) != $((0x08080000 >> 17))
 	else
 		ktap_result "ITS format: address $addr is a GITS_TRANSLATER, event $data" \
 			sh -c "test \$(( $addr & 0xffff )) = \$(( 0x0040 ))"

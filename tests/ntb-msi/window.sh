@@ -103,6 +103,8 @@ echo $p > "$PARAMS/mw_size_align"
 setup_refused "mw_size_align $p, more than the range of $size: the window would reach above it" \
 	"Operation not permitted" "$WIDE_NO"
 echo 4096 > "$PARAMS/mw_size_align"
+ktap_expect "msikit refused those itself too: the port never saw a bad translation" 0 \
+	"$(dmesg | grep -c 'inbound window .* refused')"
 
 # with wide_window=1, the same 1 GiB alignment: the base meets it (on a
 # 1 GiB boundary, below the interrupt range, logged) and the descriptors
