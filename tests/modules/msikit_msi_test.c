@@ -666,33 +666,146 @@ static u64 mt_median(u64 *v, unsigned int n)
 	return v[n / 2];
 }
 
-/* One round: edu's MSI capability holds @msg, one raise to warm, @n timed. */
-static int mt_bench_round(struct mt_dev *mt, const struct msi_msg *msg, atomic_t *count,
-			  unsigned int n, u64 *ns)
+/*
+ * One side of a benchmark: edu's MSI capability sends @msg; each round trip
+ * is waited for on @count, woken by mt_handler, or with @spin by spinning
+ * on @count or on the 32-bit counter @ext another handler moves.
+ */
+struct mt_side {
+	struct msi_msg msg;
+	atomic_t *count;
+	__le32 *ext;
+	bool spin;
+	u64 ns[MT_ROUNDS];
+};
+
+static u32 mt_side_read(const struct mt_side *side)
+{
+	return side->ext ? le32_to_cpu(READ_ONCE(*side->ext)) : atomic_read(side->count);
+}
+
+/*
+ * Round trips waited for by spinning on the counter the handler moves
+ * (@side->ext is mapped as its owner maps it: an endpoint function's
+ * register BAR is coherent DMA memory, write-combined).
+ */
+static int mt_spin_roundtrips(struct mt_dev *mt, const struct mt_side *side, unsigned int n,
+			      u64 *ns)
+{
+	u64 t0 = ktime_get_ns(), limit;
+	unsigned int i;
+	u32 want;
+
+	for (i = 0; i < n; i++) {
+		want = mt_side_read(side) + 1;
+		limit = ktime_get_ns() + NSEC_PER_SEC;
+		iowrite32(1, mt->bar + EDU_RAISE_IRQ);
+		while (mt_side_read(side) != want) {
+			if (ktime_get_ns() > limit)
+				return -ETIMEDOUT;
+			cpu_relax();
+		}
+	}
+	*ns = div_u64(ktime_get_ns() - t0, n);
+	return 0;
+}
+
+/* One round of @side: one raise to warm, @n timed. */
+static int mt_bench_round(struct mt_dev *mt, struct mt_side *side, unsigned int n, u64 *ns)
 {
 	u64 warm;
 
-	mt_edu_program(mt, msg);
-	return mt_roundtrips(mt, count, 1, &warm) ?: mt_roundtrips(mt, count, n, ns);
+	mt_edu_program(mt, &side->msg);
+	if (side->spin)
+		return mt_spin_roundtrips(mt, side, 1, &warm) ?:
+		       mt_spin_roundtrips(mt, side, n, ns);
+	return mt_roundtrips(mt, side->count, 1, &warm) ?: mt_roundtrips(mt, side->count, n, ns);
+}
+
+/*
+ * Rounds of @side and @ref alternate, each going first every other round,
+ * so the emulator's drift lands on both; the median round is the figure.
+ */
+static int mt_bench_rounds(struct mt_dev *mt, struct mt_side *side, struct mt_side *ref,
+			   unsigned int n)
+{
+	unsigned int i, per = max(n / MT_ROUNDS, 1U);
+	u64 ratio[MT_ROUNDS];
+	int rc = 0;
+
+	for (i = 0; i < MT_ROUNDS && !rc; i++) {
+		if (i & 1)
+			rc = mt_bench_round(mt, ref, per, &ref->ns[i]) ?:
+			     mt_bench_round(mt, side, per, &side->ns[i]);
+		else
+			rc = mt_bench_round(mt, side, per, &side->ns[i]) ?:
+			     mt_bench_round(mt, ref, per, &ref->ns[i]);
+		if (!rc)
+			ratio[i] = div64_u64(side->ns[i] * 1000, max(ref->ns[i], 1ULL));
+	}
+	/* the core's own message back before it tears its vector down */
+	mt_edu_program(mt, &ref->msg);
+	if (rc)
+		return rc;
+	mt->bench_msikit = mt_median(side->ns, MT_ROUNDS);
+	mt->bench_plain = mt_median(ref->ns, MT_ROUNDS);
+	mt->bench_ratio = mt_median(ratio, MT_ROUNDS);
+	mt->bench_ratio_min = ratio[0];
+	mt->bench_ratio_max = ratio[MT_ROUNDS - 1];
+	return 0;
+}
+
+/*
+ * The reference: edu's MSI capability in the PCI core's hands, one vector
+ * on CPU 0 counted by @plain. Return: its virq, or -errno.
+ */
+static int mt_plain_get(struct mt_dev *mt, struct mt_irq *plain, struct mt_side *ref)
+{
+	int rc, virq;
+	u64 warm;
+
+	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
+	if (rc < 0)
+		return rc;
+	virq = pci_irq_vector(mt->pdev, 0);
+	rc = irq_set_affinity(virq, cpumask_of(0)) ?:
+	     request_irq(virq, mt_handler, 0, "msikit-test-plain", plain);
+	if (rc)
+		goto out_vec;
+	/* the move's first interrupt retires the old vector; then it stands */
+	rc = mt_roundtrips(mt, &plain->count, 10, &warm);
+	if (rc)
+		goto out_irq;
+	mt_edu_read_msg(mt, &ref->msg);
+	ref->count = &plain->count;
+	return virq;
+out_irq:
+	free_irq(virq, plain);
+out_vec:
+	pci_free_irq_vectors(mt->pdev);
+	return rc;
+}
+
+static void mt_plain_put(struct mt_dev *mt, struct mt_irq *plain, int virq)
+{
+	free_irq(virq, plain);
+	pci_free_irq_vectors(mt->pdev);
 }
 
 /*
  * The same trigger (an edu raise) through the same parent, as msikit
- * interrupt 0 and as edu's own PCI MSI vector, in one boot. Rounds of the
- * two alternate, each side going first every other round, so the
- * emulator's drift lands on both; the median round is the figure. Both
+ * interrupt 0 and as edu's own PCI MSI vector, in one boot. Both
  * interrupts and the measuring thread are on CPU 0: a round trip to the
  * measuring CPU costs a few us on TCG, one to the other vCPU tens, which
  * would swamp the difference being measured.
  */
 static int mt_bench(struct mt_dev *mt, unsigned int n, unsigned int nalloc)
 {
-	u64 kit[MT_ROUNDS], ref[MT_ROUNDS], ratio[MT_ROUNDS], t0, warm;
-	unsigned int i, per = max(n / MT_ROUNDS, 1U);
+	struct mt_side kit = { .count = &mt->irqs[0].count }, ref = { };
 	struct mt_irq plain = { .mt = mt };
-	struct msi_msg kit_msg, ref_msg;
-	atomic_t *kc = &mt->irqs[0].count;
+	unsigned int i;
 	int rc, virq;
+	u64 t0;
 
 	if (mt->nirqs)
 		return -EBUSY;
@@ -715,86 +828,17 @@ static int mt_bench(struct mt_dev *mt, unsigned int n, unsigned int nalloc)
 		goto out;
 	flush_work(&mt->pub_work);
 	raw_spin_lock_irq(&mt->pub_lock);
-	kit_msg = mt->irqs[0].pub;
+	kit.msg = mt->irqs[0].pub;
 	raw_spin_unlock_irq(&mt->pub_lock);
 
-	/* the reference: edu's MSI capability in the PCI core's hands */
-	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
-	if (rc < 0)
-		goto out_free;
-	virq = pci_irq_vector(mt->pdev, 0);
-	rc = irq_set_affinity(virq, cpumask_of(0)) ?:
-	     request_irq(virq, mt_handler, 0, "msikit-test-plain", &plain);
-	if (rc)
-		goto out_vec;
-	/* the move's first interrupt retires the old vector; then it stands */
-	rc = mt_roundtrips(mt, &plain.count, 10, &warm);
-	mt_edu_read_msg(mt, &ref_msg);
-
-	for (i = 0; i < MT_ROUNDS && !rc; i++) {
-		if (i & 1)
-			rc = mt_bench_round(mt, &ref_msg, &plain.count, per, &ref[i]) ?:
-			     mt_bench_round(mt, &kit_msg, kc, per, &kit[i]);
-		else
-			rc = mt_bench_round(mt, &kit_msg, kc, per, &kit[i]) ?:
-			     mt_bench_round(mt, &ref_msg, &plain.count, per, &ref[i]);
-		if (!rc)
-			ratio[i] = div64_u64(kit[i] * 1000, max(ref[i], 1ULL));
-	}
-	/* the core's own message back before it tears its vector down */
-	mt_edu_program(mt, &ref_msg);
-	if (!rc) {
-		mt->bench_msikit = mt_median(kit, MT_ROUNDS);
-		mt->bench_plain = mt_median(ref, MT_ROUNDS);
-		mt->bench_ratio = mt_median(ratio, MT_ROUNDS);
-		mt->bench_ratio_min = ratio[0];
-		mt->bench_ratio_max = ratio[MT_ROUNDS - 1];
-	}
-	free_irq(virq, &plain);
-out_vec:
-	pci_free_irq_vectors(mt->pdev);
-out_free:
+	virq = mt_plain_get(mt, &plain, &ref);
+	rc = virq < 0 ? virq : mt_bench_rounds(mt, &kit, &ref, n);
+	if (virq >= 0)
+		mt_plain_put(mt, &plain, virq);
 	mt_free_all(mt);
 out:
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	return rc;
-}
-
-/*
- * Round trips waited for by spinning on a 32-bit counter the handler
- * moves: the plain vector's count, or another handler's (@ext, mapped as
- * its owner maps it: an endpoint function's register BAR is coherent DMA
- * memory, write-combined).
- */
-static int mt_spin_roundtrips(struct mt_dev *mt, atomic_t *count, __le32 *ext,
-			      unsigned int n, u64 *ns)
-{
-	u64 t0 = ktime_get_ns(), limit;
-	unsigned int i;
-	u32 want;
-
-	for (i = 0; i < n; i++) {
-		want = (ext ? le32_to_cpu(READ_ONCE(*ext)) : atomic_read(count)) + 1;
-		limit = ktime_get_ns() + NSEC_PER_SEC;
-		iowrite32(1, mt->bar + EDU_RAISE_IRQ);
-		while ((ext ? le32_to_cpu(READ_ONCE(*ext)) : (u32)atomic_read(count)) != want) {
-			if (ktime_get_ns() > limit)
-				return -ETIMEDOUT;
-			cpu_relax();
-		}
-	}
-	*ns = div_u64(ktime_get_ns() - t0, n);
-	return 0;
-}
-
-static int mt_ext_round(struct mt_dev *mt, const struct msi_msg *msg, atomic_t *count,
-			__le32 *ext, unsigned int n, u64 *ns)
-{
-	u64 warm;
-
-	mt_edu_program(mt, msg);
-	return mt_spin_roundtrips(mt, count, ext, 1, &warm) ?:
-	       mt_spin_roundtrips(mt, count, ext, n, ns);
 }
 
 /*
@@ -804,62 +848,33 @@ static int mt_ext_round(struct mt_dev *mt, const struct msi_msg *msg, atomic_t *
  * message with edu's requester ID through the same parent, and both
  * waited for by spinning, on CPU 0, on a counter their handler moves
  * (@counter: the physical address of the other handler's, such as a
- * function's HANDLED register). Rounds alternate which goes first; the
- * median round is the figure. The other interrupt's affinity is the
- * caller's to set (CPU 0, like the vector's).
+ * function's HANDLED register; the vector's is mt_handler's count). The other
+ * interrupt's affinity is the caller's to set (CPU 0, like the vector's).
  */
 static int mt_bench_ext(struct mt_dev *mt, unsigned int n, const struct msi_msg *msg,
 			phys_addr_t counter)
 {
-	u64 ext[MT_ROUNDS], ref[MT_ROUNDS], ratio[MT_ROUNDS], warm;
-	unsigned int i, per = max(n / MT_ROUNDS, 1U);
+	struct mt_side ext = { .msg = *msg, .spin = true }, ref = { .spin = true };
 	struct mt_irq plain = { .mt = mt };
-	struct msi_msg ref_msg;
-	__le32 *ctr;
 	int rc, virq;
 
-	ctr = memremap(counter, sizeof(u32), MEMREMAP_WC);
-	if (!ctr)
+	ext.ext = memremap(counter, sizeof(u32), MEMREMAP_WC);
+	if (!ext.ext)
 		return -ENOMEM;
 	rc = set_cpus_allowed_ptr(current, cpumask_of(0));
 	if (rc)
 		goto out_unmap;
-	rc = pci_alloc_irq_vectors(mt->pdev, 1, 1, PCI_IRQ_MSI);
-	if (rc < 0)
-		goto out;
-	virq = pci_irq_vector(mt->pdev, 0);
-	rc = irq_set_affinity(virq, cpumask_of(0)) ?:
-	     request_irq(virq, mt_handler, 0, "msikit-test-plain", &plain);
-	if (rc)
-		goto out_vec;
-	rc = mt_roundtrips(mt, &plain.count, 10, &warm);
-	mt_edu_read_msg(mt, &ref_msg);
-	for (i = 0; i < MT_ROUNDS && !rc; i++) {
-		if (i & 1)
-			rc = mt_ext_round(mt, &ref_msg, &plain.count, NULL, per, &ref[i]) ?:
-			     mt_ext_round(mt, msg, NULL, ctr, per, &ext[i]);
-		else
-			rc = mt_ext_round(mt, msg, NULL, ctr, per, &ext[i]) ?:
-			     mt_ext_round(mt, &ref_msg, &plain.count, NULL, per, &ref[i]);
-		if (!rc)
-			ratio[i] = div64_u64(ext[i] * 1000, max(ref[i], 1ULL));
-	}
-	mt_edu_program(mt, &ref_msg);
-	if (!rc) {
-		mt->bench_msikit = mt_median(ext, MT_ROUNDS);
-		mt->bench_plain = mt_median(ref, MT_ROUNDS);
+	virq = mt_plain_get(mt, &plain, &ref);
+	if (virq >= 0) {
+		rc = mt_bench_rounds(mt, &ext, &ref, n);
 		mt->bench_alloc = 0;
-		mt->bench_ratio = mt_median(ratio, MT_ROUNDS);
-		mt->bench_ratio_min = ratio[0];
-		mt->bench_ratio_max = ratio[MT_ROUNDS - 1];
+		mt_plain_put(mt, &plain, virq);
+	} else {
+		rc = virq;
 	}
-	free_irq(virq, &plain);
-out_vec:
-	pci_free_irq_vectors(mt->pdev);
-out:
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 out_unmap:
-	memunmap(ctr);
+	memunmap(ext.ext);
 	return rc;
 }
 
