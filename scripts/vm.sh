@@ -154,7 +154,9 @@ machine_args() {
 	# the same behind QEMU's SMMUv3, which translates every PCI function's
 	# DMA and MSI writes (stream ID = requester ID): the ITS doorbell is
 	# then an I/O virtual address in each device's IOMMU domain. edu is
-	# placed at 00:01.0 (requester ID 8), as on arm64-its.
+	# placed at 00:01.0 (requester ID 8), as on arm64-its. msikit_vepc
+	# takes a doorbell BAR there for a bus address (an IOVA just under
+	# 4 GiB): -m 2G keeps RAM (0x40000000-0xbfffffff) clear of it.
 	arm64-its-smmu)
 		echo "-M virt,gic-version=3,its=on,iommu=smmuv3" \
 		     "-device edu,dma_mask=0xffffffff,addr=01.0 -device e1000e,romfile=" ;;
