@@ -84,7 +84,7 @@ struct msikit_msi_domain {
 	struct mutex lock;		/* allocation state */
 	bool kept;			/* destroyed with handlers: see destroy */
 	raw_spinlock_t msg_lock;	/* cached messages, taken in irq context */
-	u64 iova_base, iova_size;	/* the doorbell's IOVA page, once learned */
+	u64 win_base, win_size;		/* msg_window behind an IOMMU, once learned */
 	bool warned;			/* said its iommu-map is not in effect */
 	unsigned int size;
 	struct msikit_msi_irq irqs[] __counted_by(size);
@@ -739,8 +739,8 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
 		msi_free_one(mi);
 	addr = (u64)msg.address_hi << 32 | msg.address_lo;
 	if (addr >= phys_base && addr < phys_base + phys_size) {
-		dom->iova_base = phys_base;
-		dom->iova_size = phys_size;
+		dom->win_base = phys_base;
+		dom->win_size = phys_size;
 	} else {
 		/* what the IOMMU maps there must be the doorbell, or nothing is promised */
 		phys = iommu_iova_to_phys(iommu, addr);
@@ -749,10 +749,10 @@ static int msi_learn_iova(struct msikit_msi_domain *dom, struct iommu_domain *io
 				 msikit_parent_names[dom->p.kind], addr, &phys);
 			return -EOPNOTSUPP;
 		}
-		dom->iova_base = ALIGN_DOWN(addr, granule);
-		dom->iova_size = granule;
+		dom->win_base = ALIGN_DOWN(addr, granule);
+		dom->win_size = granule;
 		dev_info(dom->dev, "msikit: %s doorbell mapped by the IOMMU at %#llx (%#lx bytes)\n",
-			 msikit_parent_names[dom->p.kind], dom->iova_base, granule);
+			 msikit_parent_names[dom->p.kind], dom->win_base, granule);
 	}
 	return 0;
 }
@@ -805,11 +805,11 @@ int msikit_msi_msg_window(struct msikit_msi_domain *dom, u64 *base, u64 *size)
 	if (!iommu || !iommu_is_dma_domain(iommu) || !iommu->pgsize_bitmap)
 		return 0;
 	mutex_lock(&dom->lock);
-	if (!dom->iova_size)
+	if (!dom->win_size)
 		rc = msi_learn_iova(dom, iommu, *base, *size);
 	if (!rc) {
-		*base = dom->iova_base;
-		*size = dom->iova_size;
+		*base = dom->win_base;
+		*size = dom->win_size;
 	}
 	mutex_unlock(&dom->lock);
 	return rc;

@@ -306,6 +306,13 @@ static int mt_edu_dma(struct mt_dev *mt, u32 src, u32 dst, u32 cmd)
 				 false, mt->bar + EDU_DMA_CMD);
 }
 
+/* edu's DMA engine copies a 32-bit word from bus address @src to @dst, via its buffer */
+static int mt_edu_dma_copy(struct mt_dev *mt, u32 src, u32 dst)
+{
+	return mt_edu_dma(mt, src, EDU_DMA_BUF, 0) ?:
+	       mt_edu_dma(mt, EDU_DMA_BUF, dst, EDU_DMA_TO_BUS);
+}
+
 /*
  * The other writer: edu's DMA engine stores the data at the address, as
  * a peer's write through a window would arrive. The data reaches edu's
@@ -313,8 +320,6 @@ static int mt_edu_dma(struct mt_dev *mt, u32 src, u32 dst, u32 cmd)
  */
 static int mt_edu_dma_send(struct mt_dev *mt, const struct msi_msg *msg)
 {
-	int rc;
-
 	u64 addr = (u64)msg->address_hi << 32 | msg->address_lo;
 
 	if (mt->remap_size && addr >= mt->remap_from && addr < mt->remap_from + mt->remap_size)
@@ -322,10 +327,7 @@ static int mt_edu_dma_send(struct mt_dev *mt, const struct msi_msg *msg)
 	if (upper_32_bits(addr))
 		return -EOPNOTSUPP;	/* edu's DMA addresses are 32 bits here */
 	WRITE_ONCE(*mt->dma_buf, cpu_to_le32(msg->data));
-	rc = mt_edu_dma(mt, mt->dma_addr, EDU_DMA_BUF, 0);
-	if (!rc)
-		rc = mt_edu_dma(mt, EDU_DMA_BUF, addr, EDU_DMA_TO_BUS);
-	return rc;
+	return mt_edu_dma_copy(mt, mt->dma_addr, addr);
 }
 
 /* Have edu send the published message of @index, by MSI or by DMA. */
@@ -1445,9 +1447,7 @@ static ssize_t dma_copy_store(struct device *dev, struct device_attribute *attr,
 	    upper_32_bits(src) || upper_32_bits(dst))
 		return -EINVAL;
 	mutex_lock(&mt->lock);
-	rc = mt_edu_dma(mt, src, EDU_DMA_BUF, 0);
-	if (!rc)
-		rc = mt_edu_dma(mt, EDU_DMA_BUF, dst, EDU_DMA_TO_BUS);
+	rc = mt_edu_dma_copy(mt, src, dst);
 	mutex_unlock(&mt->lock);
 	return rc ?: len;
 }

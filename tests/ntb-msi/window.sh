@@ -89,7 +89,7 @@ echo 0 > "$B/ntb/setup"
 # Rules the port's size allows but that open the window beyond the
 # interrupt range (below it: the ITS's control frame, the IOAPIC and HPET
 # under 0xfee00000; above it; another DMA mapping behind an IOMMU) are
-# refused unless wide_window says the platform guards what lies there.
+# refused unless wide_window says that nothing a peer reaches there matters.
 WIDE_NO='msikit: peer 0: the port.s alignment would open .* beyond the interrupt range'
 WIDE='/sys/module/msikit_ntb_msi/parameters/wide_window'
 echo 1073741824 > "$PARAMS/mw_size_max"
