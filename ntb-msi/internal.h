@@ -12,11 +12,31 @@
 #include <linux/msi.h>
 #include <linux/mutex.h>
 #include <linux/bitmap.h>
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/workqueue.h>
 #include <msikit/msi.h>
 #include <msikit/ntb_msi.h>
 
 #define NM_MAX_IRQS	2048
+
+/* descriptor formats, bits 1..0 of addr_offset (include/msikit/ntb_msi.h) */
+#define NM_DESC_FMT	GENMASK(1, 0)
+#define NM_DESC_NONE	0
+#define NM_DESC_SEALED	1
+#define NM_DESC_PLAIN	2
+#define NM_SEAL		GENMASK(31, 24)
+#define NM_SEAL_SPAN	SZ_16M		/* a sealed offset has 24 bits */
+
+/* the xor of a descriptor's seven bytes besides the seal */
+static inline u32 nm_seal(u32 word, u32 data)
+{
+	u32 x = (word & ~NM_SEAL) ^ data;
+
+	x ^= x >> 16;
+	x ^= x >> 8;
+	return x & 0xff;
+}
 
 struct nm_irq {
 	int virq;				/* 0: not requested */
@@ -38,6 +58,7 @@ struct msikit_ntb_msi {
 	/* the inbound window: offset 0 of every descriptor */
 	u64 win_base, win_size;
 	bool planned;			/* win_base is set */
+	bool sealed;			/* descriptors are sealed (can change) */
 	unsigned long mws_set;		/* peers whose translation is set */
 	void __iomem *peer_mw[MSIKIT_NTB_MAX_PEERS];
 	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];

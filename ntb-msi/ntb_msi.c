@@ -233,6 +233,12 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 		return rc;
 	nm->win_base = base;
 	nm->win_size = size;
+	/*
+	 * Seal what can change. An IMSIC whose files span more than a sealed
+	 * offset reaches changes only when a CPU goes offline, which loses
+	 * the old target's interrupts anyway: plain there.
+	 */
+	nm->sealed = !msikit_msi_immutable(nm->dom) && size <= NM_SEAL_SPAN;
 	nm->planned = true;
 	return 0;
 }

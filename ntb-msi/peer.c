@@ -4,6 +4,7 @@
  * port raises its peers' interrupts, and the trigger itself. A descriptor
  * comes from the peer, so it is checked like any input from outside.
  */
+#include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/io.h>
 #include "internal.h"
@@ -57,24 +58,75 @@ void nm_unmap_peers(struct msikit_ntb_msi *nm)
 	}
 }
 
+/**
+ * msikit_ntb_msi_desc_decode() - check a descriptor and take it apart
+ * @desc: a descriptor as the peer published it
+ * @offset: NULL, or where to put the offset in the outbound window
+ * @data: NULL, or where to put the data to write there
+ *
+ * Reads @desc once, as one 64-bit load: a client whose channel delivers
+ * the two halves separately calls this on its copy, and reads the channel
+ * again until it returns 0.
+ *
+ * Return: 0; -ENODATA for a descriptor not published (format 00, such as
+ * a zeroed one); -EBADMSG when a sealed descriptor's halves disagree (read
+ * from two different descriptors, or damaged); -EINVAL for the reserved
+ * format 11.
+ */
+int msikit_ntb_msi_desc_decode(const struct msikit_ntb_msi_desc *desc, u32 *offset, u32 *data)
+{
+	struct msikit_ntb_msi_desc d;
+	u32 word, val;
+	u64 v;
+
+	if (!desc)
+		return -EINVAL;
+	v = READ_ONCE(*(const u64 *)desc);
+	memcpy(&d, &v, sizeof(d));
+	word = le32_to_cpu(d.addr_offset);
+	val = le32_to_cpu(d.data);
+	switch (word & NM_DESC_FMT) {
+	case NM_DESC_SEALED:
+		if (FIELD_GET(NM_SEAL, word) != nm_seal(word, val))
+			return -EBADMSG;
+		word &= ~NM_SEAL;
+		break;
+	case NM_DESC_PLAIN:
+		break;
+	case NM_DESC_NONE:
+		return -ENODATA;
+	default:
+		return -EINVAL;
+	}
+	if (offset)
+		*offset = word & ~NM_DESC_FMT;
+	if (data)
+		*data = val;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(msikit_ntb_msi_desc_decode);
+
 /* One snapshot of the descriptor: the peer may be replacing it. */
 static int peer_check(struct msikit_ntb_msi *nm, int peer,
 		      const struct msikit_ntb_msi_desc *desc, u32 *off, u32 *data)
 {
 	struct msikit_ntb_msi_desc d;
 	u64 v;
+	int rc;
 
 	if (IS_ERR_OR_NULL(nm) || !desc || peer < 0 || peer >= nm->port->peers)
 		return -EINVAL;
 	v = READ_ONCE(*(const u64 *)desc);
 	memcpy(&d, &v, sizeof(d));
-	*off = le32_to_cpu(d.addr_offset);
-	*data = le32_to_cpu(d.data);
-	if (*off & (sizeof(u32) - 1)) {
-		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x is not 32-bit aligned\n",
-				     peer, *off);
-		return -EINVAL;
-	}
+	rc = msikit_ntb_msi_desc_decode(&d, off, data);
+	if (rc == -EBADMSG)
+		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor %#x:%#x fails its seal (halves of two descriptors?): read it again\n",
+				     peer, le32_to_cpu(d.addr_offset), le32_to_cpu(d.data));
+	else if (rc == -EINVAL)
+		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor %#x:%#x has the reserved format 11\n",
+				     peer, le32_to_cpu(d.addr_offset), le32_to_cpu(d.data));
+	if (rc)
+		return rc;
 	if (nm->peer_mw[peer] && *off > nm->peer_mw_size[peer] - sizeof(u32)) {
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x beyond the %#llx-byte window\n",
 				     peer, *off, (u64)nm->peer_mw_size[peer]);
@@ -93,8 +145,10 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
  * takes no lock: the client makes sure no call is running or made once it
  * calls msikit_ntb_msi_exit(), which unmaps the outbound windows.
  *
- * Return: 0 once the write is posted, -EINVAL for a bad peer or descriptor,
- * -ERANGE for an offset beyond the outbound window, or the port's error.
+ * Return: 0 once the write is posted; -ENODATA or -EBADMSG for a
+ * descriptor not published or torn (msikit_ntb_msi_desc_decode(): read it
+ * again and retry); -EINVAL for a bad peer or descriptor; -ERANGE for an
+ * offset beyond the outbound window; or the port's error.
  */
 int msikit_ntb_msi_peer_trigger(struct msikit_ntb_msi *nm, int peer,
 				const struct msikit_ntb_msi_desc *desc)
@@ -119,7 +173,7 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_peer_trigger);
  * @desc: the descriptor the peer published
  * @addr: the physical address to write @desc->data to (a DMA engine may)
  *
- * Return: 0, -EINVAL/-ERANGE as for msikit_ntb_msi_peer_trigger(), or
+ * Return: 0, the descriptor's errors of msikit_ntb_msi_peer_trigger(), or
  * -EOPNOTSUPP for a port without memory-mapped outbound windows.
  */
 int msikit_ntb_msi_peer_addr(struct msikit_ntb_msi *nm, int peer,

@@ -13,6 +13,7 @@
  * of the ITS, the IMSIC's interrupt files) and fits it to each port's
  * alignment rules, or refuses the port.
  */
+#include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
@@ -172,11 +173,19 @@ int nm_make_desc(struct msikit_ntb_msi *nm, const struct msi_msg *msg,
 		 struct msikit_ntb_msi_desc *desc)
 {
 	u64 addr = msg_addr(msg);
+	u32 word;
 
 	if (addr < nm->win_base || addr + sizeof(u32) > nm->win_base + nm->win_size ||
 	    addr & (sizeof(u32) - 1))
 		return -ERANGE;
-	desc->addr_offset = cpu_to_le32(addr - nm->win_base);
+	word = addr - nm->win_base;
+	if (nm->sealed) {
+		word |= NM_DESC_SEALED;
+		word |= FIELD_PREP(NM_SEAL, nm_seal(word, msg->data));
+	} else {
+		word |= NM_DESC_PLAIN;
+	}
+	desc->addr_offset = cpu_to_le32(word);
 	desc->data = cpu_to_le32(msg->data);
 	return 0;
 }

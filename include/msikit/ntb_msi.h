@@ -24,7 +24,9 @@
  * copy (one 64-bit store) in process context before @desc_changed is
  * called. The old one keeps working until the first interrupt arrives
  * with the new one, so nothing is lost when each interrupt has one writer
- * whose writes are ordered and who switches with one 64-bit store. Not
+ * whose writes are ordered and who switches with one 64-bit store; such
+ * descriptors are sealed, so a peer holding halves of two of them is
+ * refused rather than misrouted (struct msikit_ntb_msi_desc). Not
  * covered: several writers of one interrupt (the first to switch retires
  * the old message under the others), a resend of a pending interrupt
  * (enable_irq() after disable_irq()), and taking the old CPU offline: pin
@@ -42,13 +44,29 @@ struct msikit_ntb_msi;
 
 /**
  * struct msikit_ntb_msi_desc - what a peer needs to raise one interrupt
- * @addr_offset: offset of the write in the peer's outbound window
- * @data: the 32-bit value to write there
+ * @addr_offset: where in the peer's outbound window to write, and how to
+ *	check the descriptor (below)
+ * @data: the 32-bit value to write there, the message's data as it is
  *
  * Both little-endian, eight bytes, no padding: send it to the peer as it
- * is (two scratchpads, a message register, shared memory). Read and
- * replace it as one 64-bit unit: offset and data of two different
- * descriptors would raise the wrong interrupt.
+ * is (two scratchpads, a message register, shared memory). Offsets are
+ * multiples of four, so bits 1..0 of @addr_offset name the format:
+ *
+ *   00  none: never published, or zeroed while being rewritten
+ *   01  sealed: offset in bits 23..2, and bits 31..24 hold the xor of
+ *       the other seven bytes of the descriptor
+ *   10  plain: offset in bits 31..2
+ *   11  reserved
+ *
+ * Descriptors that can change while the interrupt is requested (x86
+ * vector, and the IMSIC when a CPU goes offline) are sealed, so that a peer
+ * reading the two halves at different times cannot act on the offset of
+ * one descriptor and the data of another: on the x86 vector two messages
+ * differ in one data byte (the vector), and every such mix fails the
+ * check. Descriptors of immutable parents, and of an IMSIC whose files
+ * span more than 16 MiB, are plain. msikit_ntb_msi_peer_trigger() refuses
+ * format 00 (-ENODATA), a broken seal (-EBADMSG) and format 11 (-EINVAL):
+ * on the first two, read the descriptor again and retry.
  */
 struct msikit_ntb_msi_desc {
 	__le32 addr_offset;
@@ -141,6 +159,7 @@ int msikit_ntb_msi_peer_trigger(struct msikit_ntb_msi *nm, int peer,
 				const struct msikit_ntb_msi_desc *desc);
 int msikit_ntb_msi_peer_addr(struct msikit_ntb_msi *nm, int peer,
 			     const struct msikit_ntb_msi_desc *desc, phys_addr_t *addr);
+int msikit_ntb_msi_desc_decode(const struct msikit_ntb_msi_desc *desc, u32 *offset, u32 *data);
 
 /*
  * Kernels with an NTB core (ntb.ko): the adapter, built where the target

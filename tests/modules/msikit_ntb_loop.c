@@ -28,7 +28,8 @@
  *		 max_irqs M nr_irqs N own_vectors V dropped D": V is the
  *		 function's own MSI vector count, D the peer's writes this
  *		 side's window dropped
- *   descs       "INDEX OFFSET DATA" per published descriptor
+ *   descs       "INDEX OFFSET DATA FORMAT" per published descriptor,
+ *		 decoded; FORMAT "sealed" or "plain" (include/msikit/ntb_msi.h)
  *   counts      "INDEX COUNT" per requested interrupt
  *   fire        write "INDEX COUNT": COUNT writes of the peer's interrupt
  *		 INDEX through this side's nm, each waited for; -ETIMEDOUT
@@ -37,13 +38,19 @@
  *   fire_all    write COUNT: the same for every published interrupt of
  *		 the peer; fire_result: "sent S delivered D lost L
  *		 misrouted M"
- *   stress      write "WRITES CHANGES": WRITES writes to the peer's
- *		 interrupts in turn, each waited for at its own interrupt,
- *		 while a thread on another CPU makes CHANGES affinity
- *		 changes of them; the writer always reads the channel
+ *   stress      write "WRITES CHANGES [LOSSES]": WRITES writes to the
+ *		 peer's interrupts in turn, each waited for at its own
+ *		 interrupt, while a thread on another CPU makes CHANGES
+ *		 affinity changes of them; the writer always reads the
+ *		 channel. Up to LOSSES (default 0) lost writes are counted
+ *		 and the run goes on (CPUs taken offline under it)
+ *   stress_stop write anything: a stress running on this side stops
+ *		 after its current write
  *   stress_result  "writes W changes C ebusy E lost L misrouted M
- *		 spurious S republished R refused F failed X ns T": T is the
- *		 writer's elapsed time
+ *		 spurious S republished R refused F failed X ns T torn N
+ *		 unpublished U": T is the writer's elapsed time; N and U count
+ *		 the writer's triggers refused with EBADMSG and ENODATA, each
+ *		 followed by a fresh read of the channel
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -70,7 +77,11 @@
  *		 window refuses out-of-window triggers)
  *
  * Module parameters mw_addr_align, mw_size_align and mw_size_max are what
- * the ports report; max_irqs sizes the nm setup creates.
+ * the ports report; max_irqs sizes the nm setup creates. tear_us, when
+ * not 0, makes the channel two scratchpads as upstream's ntb_transport uses
+ * them: a publish zeroes both, then writes the offset half, then the data
+ * half, tear_us apart; a reader takes the offset half, then tear_us later
+ * the data half. A peer can then hold halves of two descriptors.
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -114,6 +125,12 @@ MODULE_PARM_DESC(mw_size_max, "largest inbound window the ports report");
 static uint max_irqs = 256;
 module_param(max_irqs, uint, 0644);
 MODULE_PARM_DESC(max_irqs, "size of the nm that setup creates");
+static uint tear_us;
+module_param(tear_us, uint, 0644);
+MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written and read this many us apart");
+
+#define NL_TEAR_MAX_US	1000
+#define NL_REREADS	1000	/* a descriptor still torn after so many reads is an error */
 
 static const char * const nl_names[] = { "ntb-loop-A", "ntb-loop-B" };
 
@@ -127,6 +144,7 @@ struct nl_irq {
 	atomic_t count;
 	struct msikit_ntb_msi_desc desc;	/* the client's copy, which msikit rewrites */
 	unsigned int sent, base;	/* stress: writes aimed here, count before */
+	unsigned int lost;		/* stress: of those, lost and tolerated */
 };
 
 /* one scratchpad pair of the channel */
@@ -143,6 +161,7 @@ struct nl_stress {
 	unsigned long writes, changes, ebusy, lost, misrouted, spurious, republished;
 	unsigned long refused, failed;
 	u64 ns;
+	unsigned long torn, unpublished;	/* rereads after EBADMSG, ENODATA */
 };
 
 struct nl_bench {
@@ -159,6 +178,7 @@ struct nl_side {
 	struct msikit_ntb_port port;
 	atomic_t users;			/* references of the other side's paths */
 	bool dying;			/* remove() has begun */
+	bool stop;			/* stress_stop: end the running stress */
 	struct mutex lock;		/* nm, irqs[].irq; held by every store */
 	struct msikit_ntb_msi *nm;
 	struct nl_irq *irqs;		/* NL_MAX */
@@ -382,6 +402,35 @@ static irqreturn_t nl_handler(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* tear_us as the channel's writers and readers use it: never more than a ms */
+static unsigned int nl_tear_us(void)
+{
+	return min(READ_ONCE(tear_us), NL_TEAR_MAX_US);
+}
+
+/*
+ * Put @d in the channel slot @c, under chan_lock. Torn like two
+ * scratchpads if tear_us says so: zero, offset half, data half, the way
+ * ntb_transport republishes.
+ */
+static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
+{
+	unsigned int us = nl_tear_us();
+
+	if (!us || !c->valid) {
+		c->desc = *d;
+		/* a lockless reader that sees it valid sees the descriptor */
+		smp_store_release(&c->valid, true);
+		return;
+	}
+	WRITE_ONCE(c->desc.addr_offset, 0);
+	WRITE_ONCE(c->desc.data, 0);
+	udelay(us);
+	WRITE_ONCE(c->desc.addr_offset, d->addr_offset);
+	udelay(us);
+	WRITE_ONCE(c->desc.data, d->data);
+}
+
 /*
  * msikit rewrote descriptors (an x86 vector move, a restore): republish
  * every requested one on the channel, which is all the other side reads.
@@ -401,8 +450,7 @@ static void nl_desc_changed(void *ctx)
 		c = &s->chan[i];
 		if (c->valid && !memcmp(&c->desc, &s->irqs[i].desc, sizeof(c->desc)))
 			continue;
-		c->desc = s->irqs[i].desc;
-		c->valid = true;
+		nl_chan_put(c, &s->irqs[i].desc);
 		s->republished++;
 		changed = true;
 	}
@@ -421,8 +469,19 @@ static void nl_no_channel(void *ctx)
 
 static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi_desc *d)
 {
+	struct nl_chan *c = &s->chan[i];
+	unsigned int us = nl_tear_us();
 	int rc = -ENOENT;
 
+	if (us) {
+		/* one half, then the other, as a reader of two scratchpads */
+		if (!smp_load_acquire(&c->valid))
+			return -ENOENT;
+		d->addr_offset = READ_ONCE(c->desc.addr_offset);
+		udelay(us);
+		d->data = READ_ONCE(c->desc.data);
+		return 0;
+	}
 	spin_lock(&s->chan_lock);
 	if (s->chan[i].valid) {
 		*d = s->chan[i].desc;
@@ -436,7 +495,8 @@ static void nl_unpublish(struct nl_side *s, unsigned int i)
 {
 	spin_lock(&s->chan_lock);
 	s->irqs[i].requested = false;
-	memset(&s->chan[i], 0, sizeof(s->chan[i]));
+	WRITE_ONCE(s->chan[i].valid, false);
+	memset(&s->chan[i].desc, 0, sizeof(s->chan[i].desc));
 	spin_unlock(&s->chan_lock);
 }
 
@@ -463,8 +523,7 @@ static int nl_request(struct nl_side *s, unsigned int i)
 	ni->irq = irq;
 	spin_lock(&s->chan_lock);
 	ni->requested = true;
-	s->chan[i].desc = ni->desc;
-	s->chan[i].valid = true;
+	nl_chan_put(&s->chan[i], &ni->desc);
 	spin_unlock(&s->chan_lock);
 	return 0;
 }
@@ -555,8 +614,10 @@ static int nl_deliver(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
 		return -ENODEV;
 	rc = msikit_ntb_msi_peer_trigger(tx->nm, 0, d);
 	if (rc) {
-		dev_warn(&tx->pdev->dev, "trigger of interrupt %u (offset %#x data %#x): %d\n",
-			 ni->index, le32_to_cpu(d->addr_offset), le32_to_cpu(d->data), rc);
+		/* a torn or unpublished descriptor is read again by the caller */
+		if (rc != -EBADMSG && rc != -ENODATA)
+			dev_warn(&tx->pdev->dev, "trigger of interrupt %u (descriptor %#x:%#x): %d\n",
+				 ni->index, le32_to_cpu(d->addr_offset), le32_to_cpu(d->data), rc);
 		return rc;
 	}
 	shot->sent = true;
@@ -568,12 +629,25 @@ static int nl_deliver_chan(struct nl_side *tx, struct nl_side *rx, unsigned int 
 			   struct nl_shot *shot)
 {
 	struct msikit_ntb_msi_desc d;
+	unsigned int n;
+	int rc;
 
-	shot->sent = false;
-	shot->landed = NL_MAX;
-	if (nl_chan_read(rx, i, &d))
-		return -ENOENT;
-	return nl_deliver(tx, rx, &rx->irqs[i], &d, shot);
+	for (n = 0; n < NL_REREADS; n++) {
+		shot->sent = false;
+		shot->landed = NL_MAX;
+		if (nl_chan_read(rx, i, &d))
+			return -ENOENT;
+		rc = nl_deliver(tx, rx, &rx->irqs[i], &d, shot);
+		if (rc == -EBADMSG)
+			tx->st.torn++;
+		else if (rc == -ENODATA)
+			tx->st.unpublished++;
+		else
+			return rc;
+	}
+	dev_err(&tx->pdev->dev, "interrupt %u: descriptor still refused after %u reads (%d)\n",
+		i, NL_REREADS, rc);
+	return rc;
 }
 
 static int nl_setup(struct nl_side *s, unsigned int n)
@@ -691,14 +765,25 @@ static ssize_t descs_show(struct device *dev, struct device_attribute *attr, cha
 {
 	struct nl_side *s = dev_get_drvdata(dev);
 	unsigned int i;
-	int len = 0;
+	u32 off, data;
+	int len = 0, rc;
 
 	spin_lock(&s->chan_lock);
-	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 32; i++)
-		if (s->chan[i].valid)
-			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x\n", i,
+	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 48; i++) {
+		if (!s->chan[i].valid)
+			continue;
+		/* whole under chan_lock: one that does not decode is shown raw */
+		rc = msikit_ntb_msi_desc_decode(&s->chan[i].desc, &off, &data);
+		if (rc) {
+			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bad(%d)\n", i,
 					     le32_to_cpu(s->chan[i].desc.addr_offset),
-					     le32_to_cpu(s->chan[i].desc.data));
+					     le32_to_cpu(s->chan[i].desc.data), rc);
+			continue;
+		}
+		len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x %s\n", i, off, data,
+				     le32_to_cpu(s->chan[i].desc.addr_offset) & 1 ?
+				     "sealed" : "plain");
+	}
 	spin_unlock(&s->chan_lock);
 	return len;
 }
@@ -868,7 +953,8 @@ static int nl_change_thread(void *data)
  * write on. A write that lands on a sibling is misrouted, not delivered.
  */
 static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int *idx,
-		     unsigned int n, unsigned long writes, unsigned long changes)
+		     unsigned int n, unsigned long writes, unsigned long changes,
+		     unsigned long losses)
 {
 	struct nl_stress *st = &tx->st;
 	struct nl_changer ch = {
@@ -885,11 +971,13 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	u64 t0;
 
 	memset(st, 0, sizeof(*st));
+	WRITE_ONCE(tx->stop, false);
 	ch.cpu[0] = cpumask_first(cpu_online_mask);
 	ch.cpu[1] = cpumask_next(ch.cpu[0], cpu_online_mask);
 	for (j = 0; j < n; j++) {
 		ni = &rx->irqs[idx[j]];
 		ni->sent = 0;
+		ni->lost = 0;
 		ni->base = atomic_read(&ni->count);
 	}
 	spin_lock(&rx->chan_lock);
@@ -904,7 +992,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	}
 
 	t0 = ktime_get_ns();
-	for (w = 0; w < writes; w++) {
+	for (w = 0; w < writes && !READ_ONCE(tx->stop); w++) {
 		j = idx[w % n];
 		ni = &rx->irqs[j];
 		rc = nl_deliver_chan(tx, rx, j, &shot);
@@ -914,6 +1002,9 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 		}
 		if (rc == -ETIMEDOUT) {
 			st->lost++;
+			ni->lost++;
+			if (st->lost <= losses)
+				rc = 0;
 		} else if (rc == -EIO) {
 			st->misrouted++;
 			/* where it landed it is misrouted, not spurious */
@@ -934,15 +1025,16 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	for (j = 0; j < n; j++) {
 		ni = &rx->irqs[idx[j]];
 		got = atomic_read(&ni->count) - ni->base;
-		if (got > ni->sent)
-			st->spurious += got - ni->sent;
-		else if (got < ni->sent && !rc)
-			st->lost += ni->sent - got;
+		/* a write counted lost that arrived after all is spurious here */
+		if (got > ni->sent - ni->lost)
+			st->spurious += got - (ni->sent - ni->lost);
+		else if (got < ni->sent - ni->lost && !rc)
+			st->lost += ni->sent - ni->lost - got;
 	}
 	spin_lock(&rx->chan_lock);
 	st->republished = rx->republished - rep0;
 	spin_unlock(&rx->chan_lock);
-	if (!rc && (st->lost || st->misrouted || st->spurious || !st->writes))
+	if (!rc && (st->lost > losses || st->misrouted || st->spurious || !st->writes))
 		rc = -EIO;
 	return rc;
 }
@@ -951,14 +1043,14 @@ static ssize_t stress_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t len)
 {
 	struct nl_side *s = dev_get_drvdata(dev), *peer;
-	unsigned long writes, changes;
+	unsigned long writes, changes, losses = 0;
 	unsigned int *idx, i, n = 0;
 	int rc;
 
-	if (sscanf(buf, "%lu %lu", &writes, &changes) != 2 || !writes || writes > 100000000UL ||
-	    changes > writes)
+	rc = sscanf(buf, "%lu %lu %lu", &writes, &changes, &losses);
+	if (rc < 2 || !writes || writes > 100000000UL || changes > writes || losses > writes)
 		return nl_refuse(s, -EINVAL,
-				 "stress: want \"WRITES CHANGES\", CHANGES <= WRITES <= 10^8\n");
+				 "stress: want \"WRITES CHANGES [LOSSES]\", CHANGES and LOSSES <= WRITES <= 10^8\n");
 	if (changes && num_online_cpus() < 2)
 		return nl_refuse(s, -EOPNOTSUPP, "stress: affinity changes need two online CPUs\n");
 	idx = kvmalloc_array(NL_MAX, sizeof(*idx), GFP_KERNEL);
@@ -980,7 +1072,7 @@ static ssize_t stress_store(struct device *dev, struct device_attribute *attr,
 	else if (!n)
 		rc = nl_refuse(s, -ENOENT, "stress: the peer published nothing\n");
 	else
-		rc = nl_stress(s, peer, idx, n, writes, changes);
+		rc = nl_stress(s, peer, idx, n, writes, changes, losses);
 	nl_unlock_pair(s, peer);
 	kvfree(idx);
 	return rc ?: len;
@@ -992,11 +1084,23 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu unpublished %lu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
-			  st->spurious, st->republished, st->refused, st->failed, st->ns);
+			  st->spurious, st->republished, st->refused, st->failed, st->ns,
+			  st->torn, st->unpublished);
 }
 static DEVICE_ATTR_RO(stress_result);
+
+/* No lock: the stress it stops holds them all. */
+static ssize_t stress_stop_store(struct device *dev, struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+
+	WRITE_ONCE(s->stop, true);
+	return len;
+}
+static DEVICE_ATTR_WO(stress_stop);
 
 /*
  * A peer reset: its published descriptors, as this side sees them, are
@@ -1605,6 +1709,29 @@ static irqreturn_t nl_thread_info(int irq, void *data)
  * msikit_ntb_msi_info(): free_irq() waits for the handler, so a free
  * that held the context's lock across it would never return.
  */
+#define NL_SEALED	1
+#define NL_PLAIN	2
+
+/*
+ * A descriptor made by hand, in the format of include/msikit/ntb_msi.h;
+ * a sealed one gets its seal, the xor of its other seven bytes.
+ */
+static struct msikit_ntb_msi_desc nl_desc(u32 format, u32 offset, u32 data)
+{
+	struct msikit_ntb_msi_desc d;
+	u32 word = offset | format, x;
+
+	if (format == NL_SEALED) {
+		x = (word & 0xffffff) ^ data;
+		x ^= x >> 16;
+		x ^= x >> 8;
+		word |= (x & 0xff) << 24;
+	}
+	d.addr_offset = cpu_to_le32(word);
+	d.data = cpu_to_le32(data);
+	return d;
+}
+
 static void nl_selftest_thread(struct msikit_ntb_msi *nm, struct nl_tap *t)
 {
 	struct nl_thread_probe p = { .nm = nm, .info_rc = 1 };
@@ -1632,6 +1759,7 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 {
 	struct nl_irq tmp = { .side = s };
 	struct msikit_ntb_msi_desc d = { };
+	u32 off, data;
 	phys_addr_t pa;
 	u64 size;
 	int irq, rc;
@@ -1698,17 +1826,37 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 		nl_skip(t, "peer_trigger offsets outside the window -> ERANGE",
 			"the peer side has no inbound window: write 0 to its setup");
 	} else {
-		d.addr_offset = cpu_to_le32((u32)size);
+		d = nl_desc(NL_PLAIN, (u32)size, 0);
 		nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
 			 "peer_trigger offset at the end of the peer's window -> ERANGE");
-		d.addr_offset = cpu_to_le32(0xfffffffc);
+		d = nl_desc(NL_PLAIN, 0xfffffffc, 0);
 		nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
 			 "peer_trigger offset 0xfffffffc -> ERANGE");
 	}
-	d.addr_offset = cpu_to_le32(2);
+	d = nl_desc(3, 0, 0x41);
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -EINVAL,
-		 "peer_trigger unaligned offset -> EINVAL");
-	d.addr_offset = 0;
+		 "peer_trigger descriptor of the reserved format 11 -> EINVAL");
+	d = nl_desc(0, 0, 0);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ENODATA,
+		 "peer_trigger zeroed descriptor -> ENODATA");
+	/* ntb_transport's republish zeroes both scratchpads first: (0, data) */
+	d = nl_desc(0, 0, 0xa5);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ENODATA,
+		 "peer_trigger zeroed offset half with data 0xa5 -> ENODATA");
+	d = nl_desc(NL_SEALED, 0x1000, 0x41);
+	d.data = cpu_to_le32(0x42);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -EBADMSG,
+		 "peer_trigger sealed offset of vector 0x41 with the data of 0x42 -> EBADMSG");
+	d = nl_desc(NL_SEALED, 0x1000, 0x41);
+	d.addr_offset = cpu_to_le32(le32_to_cpu(d.addr_offset) ^ 0x2000);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -EBADMSG,
+		 "peer_trigger sealed data of 0x1000 with offset 0x3000 -> EBADMSG");
+	d = nl_desc(NL_SEALED, 0x1000, 0x41);
+	nl_check(t, !msikit_ntb_msi_desc_decode(&d, &off, &data) && off == 0x1000 && data == 0x41,
+		 "desc_decode of a well-sealed descriptor: offset 0x1000, data 0x41");
+	nl_check(t, msikit_ntb_msi_desc_decode(NULL, &off, &data) == -EINVAL,
+		 "desc_decode NULL -> EINVAL");
+	d = nl_desc(NL_PLAIN, 0, 0);
 	nl_check(t, msikit_ntb_msi_peer_addr(nm, 0, &d, &pa) == -EOPNOTSUPP,
 		 "peer_addr on a port without a mapped window -> EOPNOTSUPP");
 }
@@ -1775,6 +1923,7 @@ static struct attribute *nl_attrs[] = {
 	&dev_attr_free_some.attr,
 	&dev_attr_info.attr,
 	&dev_attr_descs.attr,
+	&dev_attr_stress_stop.attr,
 	&dev_attr_counts.attr,
 	&dev_attr_fire.attr,
 	&dev_attr_fire_all.attr,
