@@ -19,11 +19,6 @@ thousandths() {
 	printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
 }
 
-# result_field LINE NAME: the value after NAME in a "name value ..." line
-result_field() {
-	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }'
-}
-
 ktap_header
 need_ntb_loop
 load_ntb

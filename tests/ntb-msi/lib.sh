@@ -39,6 +39,49 @@ load_ntb() {
 		ktap_bail "$ABDF is not side A or $BBDF not side B"
 }
 
+# setup_eight [MODULE PARAMETERS]: load the loopback (with them), B with
+# an nm and nothing requested, A with 8 interrupts published; sets p (A's
+# parent) and kind (parent_kind). For the tests that write from B to A
+# while something moves A's interrupts: they need a second CPU.
+setup_eight() {
+	[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs 2 CPUs"
+	load_ntb "$@"
+	echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
+	echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
+	p=$(info_field "$A" parent)
+	kind=$(parent_kind "$A")
+}
+
+# result_field LINE NAME: the value after NAME in a "name value ..." line
+result_field() {
+	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }'
+}
+
+# run_stress WHAT NOTE: B writes A's 8 interrupts WRITES times, each write
+# waited for at its own interrupt, while CHANGES affinity changes move
+# them; WHAT ends the test names, NOTE the log line. Checks what every run
+# must show: it ran, every write was sent, none was lost, misrouted or
+# spurious, each interrupt counted exactly its own. The result line is
+# left in $res.
+run_stress() {
+	local rc t0
+	t0=$(date +%s)
+	echo "$WRITES $CHANGES" > "$B/ntb/stress"
+	rc=$?
+	res=$(cat "$B/ntb/stress_result")
+	log "scale ${MSIKIT_SCALE:-ci}; writer: edu MSI capability, requester ID of A; parent $p ($kind)$2; $res; $(( $(date +%s) - t0 )) s"
+	ktap_result "B -> A: $WRITES writes, $CHANGES affinity changes$1: stress ran" \
+		test "$rc" = 0
+	ktap_expect "writes sent" "$WRITES" "$(result_field "$res" writes)"
+	ktap_expect "lost" 0 "$(result_field "$res" lost)"
+	ktap_expect "misrouted to a sibling interrupt" 0 "$(result_field "$res" misrouted)"
+	ktap_expect "spurious" 0 "$(result_field "$res" spurious)"
+	ktap_expect "affinity changes that failed otherwise than EBUSY or EPERM" 0 \
+		"$(result_field "$res" failed)"
+	ktap_result "each of A's 8 interrupts counted exactly its own $((WRITES / 8)) writes" \
+		counts_are "$A" 8 $((WRITES / 8))
+}
+
 unload_ntb() {
 	rmmod msikit_ntb_loop && rmmod msikit_ntb_msi && rmmod msikit_msi
 }

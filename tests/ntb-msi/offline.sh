@@ -24,13 +24,8 @@ CPU1=/sys/devices/system/cpu/cpu1/online
 
 ktap_header
 need_ntb_loop
-[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs 2 CPUs"
 [ -w $CPU1 ] || ktap_skip_all "CPU 1 cannot be taken offline here (no $CPU1)"
-load_ntb
-echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
-echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
-p=$(info_field "$A" parent)
-kind=$(parent_kind "$A")
+setup_eight
 irqs=$(awk '/ntb-loop-A/ { sub(":", "", $1); print $1 }' /proc/interrupts)
 ktap_expect "A's 8 interrupts in /proc/interrupts" 8 "$(echo $irqs | wc -w)"
 

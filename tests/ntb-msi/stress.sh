@@ -22,29 +22,11 @@ esac
 
 ktap_header
 need_ntb_loop
-[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs 2 CPUs"
-load_ntb
-echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
-echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
-p=$(info_field "$A" parent)
-kind=$(parent_kind "$A")
+setup_eight
 [ $kind = mutable ] || { WRITES=2000 CHANGES=100; }
 
-t0=$(date +%s)
-echo "$WRITES $CHANGES" > "$B/ntb/stress"
-rc=$?
-r=$(cat "$B/ntb/stress_result")
-log "scale ${MSIKIT_SCALE:-ci}; writer: edu MSI capability, requester ID of A; parent $p ($kind); $r; $(( $(date +%s) - t0 )) s"
-set -- $r
-ktap_result "B -> A: $WRITES writes, $CHANGES affinity changes of A's interrupts: stress ran" \
-	test "$rc" = 0
-ktap_expect "writes sent" "$WRITES" "$2"
-ktap_expect "lost" 0 "$8"
-ktap_expect "misrouted to a sibling interrupt" 0 "${10}"
-ktap_expect "spurious" 0 "${12}"
-ktap_expect "affinity changes that failed otherwise than EBUSY or EPERM" 0 "${18}"
-ktap_result "each of A's 8 interrupts counted exactly its own $((WRITES / 8)) writes" \
-	counts_are "$A" 8 $((WRITES / 8))
+run_stress " of A's interrupts"
+set -- $res
 case $kind in
 mutable)
 	ktap_result "$p: affinity changes made: $4" test "$4" -gt 0

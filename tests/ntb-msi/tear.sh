@@ -24,12 +24,7 @@ esac
 
 ktap_header
 need_ntb_loop
-[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs 2 CPUs"
-load_ntb tear_us=20
-echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
-echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
-p=$(info_field "$A" parent)
-kind=$(parent_kind "$A")
+setup_eight tear_us=20
 case $kind in
 immutable) want=plain ;;
 *) want=sealed ;;
@@ -45,19 +40,8 @@ formats_are() {
 ktap_expect "8 descriptors published" 8 "$(wc -l < "$A/ntb/descs")"
 ktap_result "$p ($kind): every descriptor is $want" formats_are "$A" $want
 
-echo "$WRITES $CHANGES" > "$B/ntb/stress"
-rc=$?
-r=$(cat "$B/ntb/stress_result")
-log "scale ${MSIKIT_SCALE:-ci}; parent $p ($kind); channel torn 20 us apart; $r"
-set -- $r
-ktap_result "B -> A: $WRITES writes, $CHANGES affinity changes, two-scratchpad channel: stress ran" \
-	test "$rc" = 0
-ktap_expect "writes sent" "$WRITES" "$2"
-ktap_expect "lost" 0 "$8"
-ktap_expect "misrouted to a sibling interrupt" 0 "${10}"
-ktap_expect "spurious" 0 "${12}"
-ktap_result "each of A's 8 interrupts counted exactly its own $((WRITES / 8)) writes" \
-	counts_are "$A" 8 $((WRITES / 8))
+run_stress ", two-scratchpad channel" "; channel torn 20 us apart"
+set -- $res
 case $kind in
 mutable)
 	ktap_result "$p: descriptors republished through the torn channel: ${14}" \
