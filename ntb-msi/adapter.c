@@ -6,6 +6,8 @@
  * the highest memory window index of each peer, so a client can move from
  * ntb_msi to msikit without renumbering its windows.
  */
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -15,7 +17,7 @@ struct ntb_port_adapter {
 	struct msikit_ntb_port port;
 	struct msikit_ntb_port_ops ops;
 	struct ntb_dev *ntb;
-	int (*write)(struct ntb_dev *ntb, int peer, u32 offset, u32 data);
+	msikit_ntb_mw_write_t write;
 };
 
 static struct ntb_port_adapter *to_adapter(struct msikit_ntb_port *port)
@@ -87,8 +89,7 @@ static int adapter_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 off
  * msikit_ntb_port_free() after msikit_ntb_msi_exit(); or an ERR_PTR.
  */
 struct msikit_ntb_port *msikit_ntb_port_from_ntb(struct ntb_dev *ntb,
-						 int (*peer_mw_write)(struct ntb_dev *ntb, int peer,
-								      u32 offset, u32 data))
+						 msikit_ntb_mw_write_t peer_mw_write)
 {
 	struct ntb_port_adapter *ad;
 
@@ -122,3 +123,74 @@ void msikit_ntb_port_free(struct msikit_ntb_port *port)
 		kfree(to_adapter(port));
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_port_free);
+
+/*
+ * Writers of NTB devices whose outbound windows are not memory-mapped,
+ * for the clients that never name one (upstream's ntb_msi API, upstream.c):
+ * a software loopback registers its writer here while it is bound.
+ */
+struct ntb_mw_writer {
+	struct list_head node;
+	struct ntb_dev *ntb;
+	msikit_ntb_mw_write_t write;
+};
+
+static LIST_HEAD(ntb_mw_writers);
+static DEFINE_MUTEX(ntb_mw_writers_lock);
+
+/**
+ * msikit_ntb_set_mw_writer() - name the writer of an NTB device without
+ *	memory-mapped outbound windows
+ * @ntb: the device, registered with ntb.ko
+ * @write: its writer, or NULL to forget it (before the device goes away)
+ *
+ * Ports that msikit makes for @ntb on a client's behalf, without the
+ * client naming a writer (upstream's ntb_msi_init()), use it.
+ *
+ * Return: 0, -EBUSY if @ntb has a writer already, -ENOMEM.
+ */
+int msikit_ntb_set_mw_writer(struct ntb_dev *ntb, msikit_ntb_mw_write_t write)
+{
+	struct ntb_mw_writer *w, *found = NULL;
+	int rc = 0;
+
+	mutex_lock(&ntb_mw_writers_lock);
+	list_for_each_entry(w, &ntb_mw_writers, node)
+		if (w->ntb == ntb)
+			found = w;
+	if (!write) {
+		if (found) {
+			list_del(&found->node);
+			kfree(found);
+		}
+	} else if (found) {
+		rc = -EBUSY;
+	} else {
+		w = kzalloc(sizeof(*w), GFP_KERNEL);
+		if (w) {
+			w->ntb = ntb;
+			w->write = write;
+			list_add(&w->node, &ntb_mw_writers);
+		} else {
+			rc = -ENOMEM;
+		}
+	}
+	mutex_unlock(&ntb_mw_writers_lock);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(msikit_ntb_set_mw_writer);
+
+/* The writer registered for @ntb, or NULL: its windows are mapped. */
+msikit_ntb_mw_write_t msikit_ntb_mw_writer(struct ntb_dev *ntb)
+{
+	msikit_ntb_mw_write_t write = NULL;
+	struct ntb_mw_writer *w;
+
+	mutex_lock(&ntb_mw_writers_lock);
+	list_for_each_entry(w, &ntb_mw_writers, node)
+		if (w->ntb == ntb)
+			write = w->write;
+	mutex_unlock(&ntb_mw_writers_lock);
+	return write;
+}
+

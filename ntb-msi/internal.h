@@ -78,6 +78,10 @@ void nm_clear_mws(struct msikit_ntb_msi *nm);
 int nm_make_desc(struct msikit_ntb_msi *nm, const struct msi_msg *msg,
 		 struct msikit_ntb_msi_desc *desc);
 
+/* adapter.c, where the NTB core is */
+struct ntb_dev;
+msikit_ntb_mw_write_t msikit_ntb_mw_writer(struct ntb_dev *ntb);
+
 /* peer.c */
 int nm_map_peers(struct msikit_ntb_msi *nm);
 void nm_unmap_peers(struct msikit_ntb_msi *nm);

@@ -71,23 +71,27 @@ if [ "${1:-}" = --cross ]; then
 fi
 
 # The ntb-msi suite's ntb.ko leg (test-only): Debian's NTB core and two
-# of its clients, built out of tree from linux-source (ntb-core.sh), and
-# msikit_ntb_msi built again with its ntb.ko adapter against that core,
-# as it builds on a kernel with CONFIG_NTB. Nothing goes into the modules
-# tree, where it would shadow the package's msikit_ntb_msi: the tests
-# insmod from /opt/msikit/ntb-KERNEL/ko. A core that cannot be built
+# of its clients, built out of tree from linux-source (ntb-core.sh);
+# msikit_ntb_msi built again with its ntb.ko adapter and upstream's
+# ntb_msi API against that core, as it builds on a kernel with CONFIG_NTB;
+# then upstream's client of that API against both. Nothing goes into the
+# modules tree, where it would shadow the package's msikit_ntb_msi: the
+# tests insmod from /opt/msikit/ntb-KERNEL/ko. A leg that cannot be built
 # leaves the reason in its WHY file, which fails those tests.
 ntb_leg() {
 	local k=$1 d=/opt/msikit/ntb-$1
 	rm -rf "$ROOT$d" && mkdir -p "$ROOT$d/ko"
-	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" > "$ROOT$d/WHY" 2>&1 ||
+	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" "$ROOT$d/clients" > "$ROOT$d/WHY" 2>&1 ||
 	   ! chroot_run "$ROOT" sh -c "
 		set -e
 		make -s -C /lib/modules/$k/build M=$d/core modules
 		cp -a /usr/src/msikit-$VER $d/msikit; cp -a /opt/msikit/tests $d/msikit/tests
 		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/msikit CONFIG_NTB=m \
-			MSIKIT_TESTS=y MSIKIT_NTB_TESTS=y KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
-		cp $d/core/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
+			MSIKIT_NTB_MSI_API=y MSIKIT_TESTS=y MSIKIT_NTB_TESTS=y \
+			KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
+		make -s -C /lib/modules/$k/build M=$d/clients \
+			KBUILD_EXTRA_SYMBOLS='$d/core/Module.symvers $d/msikit/Module.symvers' modules
+		cp $d/core/*.ko $d/clients/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
 			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
 		msg "$k: the NTB core leg did not build, see $d/WHY in the root"
 		return 0

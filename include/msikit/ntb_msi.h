@@ -166,9 +166,10 @@ int msikit_ntb_msi_desc_decode(const struct msikit_ntb_msi_desc *desc, u32 *offs
  * has one (modinfo msikit_ntb_msi: ntb_core).
  */
 struct ntb_dev;
+typedef int (*msikit_ntb_mw_write_t)(struct ntb_dev *ntb, int peer, u32 offset, u32 data);
 struct msikit_ntb_port *msikit_ntb_port_from_ntb(struct ntb_dev *ntb,
-						 int (*peer_mw_write)(struct ntb_dev *ntb, int peer,
-								      u32 offset, u32 data));
+						 msikit_ntb_mw_write_t peer_mw_write);
 void msikit_ntb_port_free(struct msikit_ntb_port *port);
+int msikit_ntb_set_mw_writer(struct ntb_dev *ntb, msikit_ntb_mw_write_t write);
 
 #endif /* _MSIKIT_NTB_MSI_H */

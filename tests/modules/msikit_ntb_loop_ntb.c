@@ -7,14 +7,25 @@
  * kernel (scripts/ntb-core.sh); Debian itself has no NTB core.
  *
  * Two edu functions are the two sides (the first bound is port 0). Each
- * side has one memory window per direction, 16 scratchpads and 16
- * doorbells. Its doorbells are peer interrupts of msikit_ntb_msi, reached
- * through msikit_ntb_port_from_ntb() over this very ntb_dev: ringing a
- * peer doorbell is msikit_ntb_msi_peer_trigger() with the peer's doorbell
- * descriptor, and the write arrives through the peer's inbound window as
- * a real write, with the peer edu's requester ID, to its MSI controller
+ * side has two memory windows per direction, 16 scratchpads and 16
+ * doorbells. Its doorbells are peer interrupts of msikit_ntb_msi on window
+ * 0, through a port of this module's own: ringing a peer doorbell is
+ * msikit_ntb_msi_peer_trigger() with the peer's doorbell descriptor, and
+ * the write arrives through the peer's inbound window 0 as a real write,
+ * with the peer edu's requester ID, to its MSI controller
  * (tests/modules/ntb_loop_edu.h). The doorbell's handler then sets the bit
  * and calls ntb_db_event(), as a hardware NTB's doorbell interrupt would.
+ * Window 1, the highest, is the clients': msikit's adapter and upstream's
+ * ntb_msi API over it (ntb_msi_init()) take it, as upstream's ntb_msi
+ * does. Neither window is memory-mapped: writes through them go to
+ * ln_forward(), which this module registers as the device's writer
+ * (msikit_ntb_set_mw_writer()).
+ *
+ * Module parameter one_port_number: both sides say they are port 0 and
+ * their peer is port 0. Upstream's ntb_msi_test takes the doorbell bit a
+ * peer rings, BIT(its port number), for that peer's index: on the side
+ * whose peer is port 1 that index is past its one-peer array. With one
+ * port number it runs unmodified; ntb_pingpong and ntb_tool run without.
  *
  * sysfs, under each edu function:
  *   db_fire   write "BIT COUNT": ring the peer's doorbell BIT COUNT times
@@ -56,10 +67,16 @@
 
 #define LN_DBS		16
 #define LN_SPADS	16
+#define LN_MWS		2	/* 0: the doorbells; 1, the highest: the clients' */
+#define LN_DB_MW	0
+#define LN_CLIENT_MW	(LN_MWS - 1)
 
 static unsigned int mw_size_max = SZ_1M;
 module_param(mw_size_max, uint, 0444);
 MODULE_PARM_DESC(mw_size_max, "largest inbound window (bytes)");
+static bool one_port_number;
+module_param(one_port_number, bool, 0444);
+MODULE_PARM_DESC(one_port_number, "both sides and their peers say port 0 (for upstream's ntb_msi_test)");
 
 /*
  * The test of the test: drop_ring=N makes the Nth ring from then on a
@@ -101,14 +118,15 @@ struct ln_side {
 	struct loop_edu edu;
 	int index;
 	bool registered;
-	/* the inbound window's translation; held across a forwarded write */
+	/* the inbound windows' translations; held across a forwarded write */
 	spinlock_t trans_lock;
-	u64 trans_addr, trans_size;
+	u64 trans_addr[LN_MWS], trans_size[LN_MWS];
 	/* doorbell register and mask */
 	spinlock_t db_lock;
 	u64 db, db_mask;
 	u32 spad[LN_SPADS];
-	struct msikit_ntb_port *port;
+	/* the doorbells' port, on window 0 */
+	struct msikit_ntb_port port;
 	struct msikit_ntb_msi *nm;
 	/* this side's doorbell interrupts; the peer rings them with db_desc */
 	struct msikit_ntb_msi_desc db_desc[LN_DBS];
@@ -188,13 +206,13 @@ static int ln_link_disable(struct ntb_dev *ntb)
 
 static int ln_mw_count(struct ntb_dev *ntb, int pidx)
 {
-	return 1;
+	return LN_MWS;
 }
 
 static int ln_mw_get_align(struct ntb_dev *ntb, int pidx, int widx, resource_size_t *addr_align,
 			   resource_size_t *size_align, resource_size_t *size_max)
 {
-	if (pidx || widx)
+	if (pidx || widx < 0 || widx >= LN_MWS)
 		return -EINVAL;
 	if (addr_align)
 		*addr_align = SZ_4K;
@@ -210,12 +228,12 @@ static int ln_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx, dma_addr_t a
 {
 	struct ln_side *s = to_side(ntb);
 
-	if (pidx || widx || !IS_ALIGNED(addr, SZ_4K) || !IS_ALIGNED(size, SZ_4K) ||
-	    size > mw_size_max)
+	if (pidx || widx < 0 || widx >= LN_MWS || !IS_ALIGNED(addr, SZ_4K) ||
+	    !IS_ALIGNED(size, SZ_4K) || size > mw_size_max)
 		return -EINVAL;
 	spin_lock_irq(&s->trans_lock);
-	s->trans_addr = addr;
-	s->trans_size = size;
+	s->trans_addr[widx] = addr;
+	s->trans_size[widx] = size;
 	spin_unlock_irq(&s->trans_lock);
 	return 0;
 }
@@ -224,44 +242,77 @@ static int ln_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 {
 	struct ln_side *s = to_side(ntb);
 
+	if (pidx || widx < 0 || widx >= LN_MWS)
+		return -EINVAL;
 	spin_lock_irq(&s->trans_lock);
-	s->trans_size = 0;
+	s->trans_size[widx] = 0;
 	spin_unlock_irq(&s->trans_lock);
 	return 0;
 }
 
 static int ln_peer_mw_count(struct ntb_dev *ntb)
 {
-	return 1;
+	return LN_MWS;
 }
 
-/* no memory-mapped outbound window: writes go through ln_forward() */
+/* no memory-mapped outbound window: writes go through ln_forward_mw() */
 static int ln_peer_mw_get_addr(struct ntb_dev *ntb, int widx, phys_addr_t *base,
 			       resource_size_t *size)
 {
 	return -EOPNOTSUPP;
 }
 
-/* A write through @s's outbound window arrives at the peer's inbound one. */
-static int ln_forward(struct ntb_dev *ntb, int peer, u32 offset, u32 data)
+/* A write through @s's outbound window @widx arrives at the peer's inbound one. */
+static int ln_forward_mw(struct ln_side *s, int widx, u32 offset, u32 data)
 {
 	struct ln_side *p;
 	unsigned long flags;
+	u64 size;
 	int rc = -ENODEV;
 
 	rcu_read_lock();
-	p = ln_peer(to_side(ntb));
+	p = ln_peer(s);
 	if (p) {
 		spin_lock_irqsave(&p->trans_lock, flags);
+		size = p->trans_size[widx];
 		rc = -ENOLINK;
-		if (p->trans_size && offset <= p->trans_size - sizeof(u32))
-			rc = loop_edu_write(&p->edu, p->trans_addr + offset, data);
-		else if (p->trans_size)
+		if (size && offset <= size - sizeof(u32))
+			rc = loop_edu_write(&p->edu, p->trans_addr[widx] + offset, data);
+		else if (size)
 			rc = -ERANGE;
 		spin_unlock_irqrestore(&p->trans_lock, flags);
 	}
 	rcu_read_unlock();
 	return rc;
+}
+
+/* The clients' writer: upstream's ntb_msi takes the last outbound window. */
+static int ln_forward(struct ntb_dev *ntb, int peer, u32 offset, u32 data)
+{
+	return peer ? -EINVAL : ln_forward_mw(to_side(ntb), LN_CLIENT_MW, offset, data);
+}
+
+/* Port numbers: by topology (USD 0, DSD 1), or 0 for both with one_port_number. */
+static int ln_port_number(struct ntb_dev *ntb)
+{
+	return one_port_number ? 0 : to_side(ntb)->index;
+}
+
+static int ln_peer_port_count(struct ntb_dev *ntb)
+{
+	return 1;
+}
+
+static int ln_peer_port_number(struct ntb_dev *ntb, int pidx)
+{
+	if (pidx)
+		return -EINVAL;
+	return one_port_number ? 0 : !to_side(ntb)->index;
+}
+
+static int ln_peer_port_idx(struct ntb_dev *ntb, int port)
+{
+	return port == ln_peer_port_number(ntb, 0) ? 0 : -EINVAL;
 }
 
 static u64 ln_db_valid_mask(struct ntb_dev *ntb)
@@ -497,6 +548,10 @@ static int ln_peer_spad_write(struct ntb_dev *ntb, int pidx, int sidx, u32 val)
 }
 
 static const struct ntb_dev_ops ln_ops = {
+	.port_number = ln_port_number,
+	.peer_port_count = ln_peer_port_count,
+	.peer_port_number = ln_peer_port_number,
+	.peer_port_idx = ln_peer_port_idx,
 	.link_is_up = ln_link_is_up,
 	.link_enable = ln_link_enable,
 	.link_disable = ln_link_disable,
@@ -554,9 +609,50 @@ static void ln_free_dbs(struct ln_side *s)
 
 	WRITE_ONCE(s->nm, NULL);
 	msikit_ntb_msi_exit(nm);
-	msikit_ntb_port_free(s->port);
-	s->port = NULL;
 }
+
+/* The doorbells' port: window 0 of this side, for msikit_ntb_msi. */
+static struct ln_side *port_side(struct msikit_ntb_port *port)
+{
+	return container_of(port, struct ln_side, port);
+}
+
+static int ln_db_mw_get_align(struct msikit_ntb_port *port, int peer, resource_size_t *addr_align,
+			      resource_size_t *size_align, resource_size_t *size_max)
+{
+	return ln_mw_get_align(&port_side(port)->ntb, peer, LN_DB_MW, addr_align, size_align,
+			       size_max);
+}
+
+static int ln_db_mw_set_trans(struct msikit_ntb_port *port, int peer, dma_addr_t addr,
+			      resource_size_t size)
+{
+	return ln_mw_set_trans(&port_side(port)->ntb, peer, LN_DB_MW, addr, size);
+}
+
+static void ln_db_mw_clear_trans(struct msikit_ntb_port *port, int peer)
+{
+	ln_mw_clear_trans(&port_side(port)->ntb, peer, LN_DB_MW);
+}
+
+static int ln_db_peer_mw_get_addr(struct msikit_ntb_port *port, int peer, phys_addr_t *base,
+				  resource_size_t *size)
+{
+	return -EOPNOTSUPP;
+}
+
+static int ln_db_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)
+{
+	return peer ? -EINVAL : ln_forward_mw(port_side(port), LN_DB_MW, offset, data);
+}
+
+static const struct msikit_ntb_port_ops ln_db_port_ops = {
+	.mw_get_align = ln_db_mw_get_align,
+	.mw_set_trans = ln_db_mw_set_trans,
+	.mw_clear_trans = ln_db_mw_clear_trans,
+	.peer_mw_get_addr = ln_db_peer_mw_get_addr,
+	.peer_mw_write = ln_db_peer_mw_write,
+};
 
 /*
  * The peer reads db_desc itself at every ring, and msikit rewrites it in
@@ -567,9 +663,9 @@ static void ln_desc_changed(void *ctx)
 }
 
 /*
- * Doorbell interrupts through msikit's adapter over this ntb_dev. The
- * windows need the link up (ntb_mw_get_align() says -ENOTCONN before),
- * so each side gets them when the second side binds.
+ * Doorbell interrupts through the port on window 0. A hardware NTB's
+ * windows answer only with the link up, so each side gets them when the
+ * second side binds, as before the clients' ntb_mw_get_align() would.
  */
 static int ln_setup_dbs(struct ln_side *s)
 {
@@ -578,18 +674,12 @@ static int ln_setup_dbs(struct ln_side *s)
 
 	if (s->nm)
 		return 0;
-	s->port = msikit_ntb_port_from_ntb(&s->ntb, ln_forward);
-	if (IS_ERR(s->port)) {
-		rc = PTR_ERR(s->port);
-		s->port = NULL;
-		return rc;
-	}
-	nm = msikit_ntb_msi_init(s->port, LN_DBS, ln_desc_changed, s);
-	if (IS_ERR(nm)) {
-		msikit_ntb_port_free(s->port);
-		s->port = NULL;
+	s->port.dev = &s->ntb.pdev->dev;
+	s->port.ops = &ln_db_port_ops;
+	s->port.peers = 1;
+	nm = msikit_ntb_msi_init(&s->port, LN_DBS, ln_desc_changed, s);
+	if (IS_ERR(nm))
 		return PTR_ERR(nm);
-	}
 	rc = msikit_ntb_msi_setup_mws(nm);
 	for (bit = 0; !rc && bit < LN_DBS; bit++) {
 		irq = msikit_ntb_msi_request_threaded_irq(nm, ln_db_irq, NULL, "ntb-loop-db",
@@ -601,8 +691,6 @@ static int ln_setup_dbs(struct ln_side *s)
 	}
 	if (rc) {
 		msikit_ntb_msi_exit(nm);
-		msikit_ntb_port_free(s->port);
-		s->port = NULL;
 		return rc;
 	}
 	/* the peer's doorbell writes may use it from here on */
@@ -722,8 +810,14 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	p = rcu_dereference_protected(ln_sides[!index], lockdep_is_held(&ln_lock));
 	rc = p ? ln_setup_dbs(p) ?: ln_setup_dbs(s) : 0;
 	mutex_unlock(&ln_lock);
+	/* before any client binds: ntb_msi_init() looks it up */
 	if (!rc)
+		rc = msikit_ntb_set_mw_writer(&s->ntb, ln_forward);
+	if (!rc) {
 		rc = ntb_register_device(&s->ntb);
+		if (rc)
+			msikit_ntb_set_mw_writer(&s->ntb, NULL);
+	}
 	if (rc) {
 		mutex_lock(&ln_lock);
 		RCU_INIT_POINTER(ln_sides[index], NULL);
@@ -743,6 +837,7 @@ static void ln_remove(struct pci_dev *pdev)
 
 	s->registered = false;
 	ntb_unregister_device(&s->ntb);
+	msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	mutex_lock(&ln_lock);
 	RCU_INIT_POINTER(ln_sides[s->index], NULL);
 	mutex_unlock(&ln_lock);

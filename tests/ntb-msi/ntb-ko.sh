@@ -5,9 +5,10 @@
 # two of upstream's own clients, unmodified (ntb_pingpong, ntb_tool), and
 # msikit_ntb_msi again with its ntb.ko adapter. The test double
 # msikit_ntb_loop_ntb registers the two edu functions as a real struct
-# ntb_dev each, whose doorbells are peer interrupts of msikit_ntb_msi taken
-# through the adapter: a rung doorbell is a write, with the receiving
-# function's requester ID, to its MSI controller.
+# ntb_dev each, whose doorbells are peer interrupts of msikit_ntb_msi on
+# the double's window 0: a rung doorbell is a write, with the receiving
+# function's requester ID, to its MSI controller. (msikit's adapter over
+# those ntb_devs, on window 1, is ntb-api.sh's.)
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
