@@ -234,11 +234,14 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 	nm->win_base = base;
 	nm->win_size = size;
 	/*
-	 * Seal what can change. An IMSIC whose files span more than a sealed
-	 * offset reaches changes only when a CPU goes offline, which loses
-	 * the old target's interrupts anyway: plain there.
+	 * Seal what can change, where the window leaves a sealed offset room.
+	 * It does not where the port's alignment widened it past 16 MiB
+	 * (wide_window), or the IMSIC's files span more: say so.
 	 */
 	nm->sealed = !msikit_msi_immutable(nm->dom) && size <= NM_SEAL_SPAN;
+	if (!msikit_msi_immutable(nm->dom) && !nm->sealed)
+		dev_warn(nm->port->dev, "msikit: %s: descriptors are plain, not sealed: the window spans %#llx bytes, more than a sealed offset reaches; a peer that reads halves of two can misroute: pin the interrupts (IRQF_NOBALANCING) or publish in one 64-bit unit\n",
+			 msikit_msi_parent_name(nm->dom), size);
 	nm->planned = true;
 	return 0;
 }

@@ -26,11 +26,20 @@
 #include "compat.h"
 #include "internal.h"
 
+/*
+ * Upstream's API takes no count. ntb_transport wants one interrupt per
+ * queue pair, ntb_msi_test a handful; a domain of this size leaves room on
+ * AMD-Vi, whose remapping table the function's domains share (msi-lib's
+ * README).
+ */
+#define NTB_MSI_API_IRQS	256
+
 struct ntb_msi {
 	struct ntb_dev *ntb;
 	struct msikit_ntb_port *port;
 	struct msikit_ntb_msi *nm;
 	void (*desc_changed)(void *ctx);
+	unsigned long flags;		/* for each request */
 	struct mutex lock;		/* irqs, the clients' descriptors */
 	struct list_head irqs;
 };
@@ -45,7 +54,7 @@ struct ntb_msi_irq {
 	struct ntb_msi_desc *desc;		/* the client's copy */
 };
 
-/* One 32-bit store per word, the offset last: what upstream's did. */
+/* Two 32-bit stores, as upstream's: the client reads them in desc_changed. */
 static void ntb_msi_copy_desc(struct ntb_msi_irq *mi)
 {
 	struct msikit_ntb_msi_desc d;
@@ -56,16 +65,26 @@ static void ntb_msi_copy_desc(struct ntb_msi_irq *mi)
 	WRITE_ONCE(mi->desc->addr_offset, le32_to_cpu(d.addr_offset));
 }
 
+/*
+ * A client going away clears its context (ntb_clear_ctx()) in its remove()
+ * and may free the memory its descriptors are in before devres frees the
+ * interrupts: from then on nothing is copied or called. A change that
+ * races that remove() is the client's, as with upstream's ntb_msi, whose
+ * callback ran at the affinity change itself.
+ */
 static void ntb_msi_changed(void *ctx)
 {
 	struct ntb_msi *msi = ctx;
 	struct ntb_msi_irq *mi;
+	bool live;
 
 	mutex_lock(&msi->lock);
-	list_for_each_entry(mi, &msi->irqs, node)
-		ntb_msi_copy_desc(mi);
+	live = !!READ_ONCE(msi->ntb->ctx_ops);
+	if (live)
+		list_for_each_entry(mi, &msi->irqs, node)
+			ntb_msi_copy_desc(mi);
 	mutex_unlock(&msi->lock);
-	if (msi->desc_changed)
+	if (live && msi->desc_changed)
 		msi->desc_changed(msi->ntb->ctx);
 }
 
@@ -84,14 +103,16 @@ static void ntb_msi_release(struct device *dev, void *res)
  * ntb_msi_init() - upstream's ntb_msi_init() over msikit
  * @ntb: the NTB device, bound to the calling client
  * @desc_changed: called with the client's context (ntb->ctx) after
- *	descriptors changed; as upstream, it may be NULL where they cannot
- *	change, and msikit refuses that where they can
+ *	descriptors changed; as upstream, it may be NULL: where descriptors
+ *	would change with affinity (x86 vector), the interrupts are then
+ *	requested IRQF_NOBALANCING, so that they do not
  *
  * Return: 0, or -EBUSY (already done for @ntb), -ENOMEM, or msikit's error
  * (msikit_ntb_msi_init()).
  */
 int ntb_msi_init(struct ntb_dev *ntb, void (*desc_changed)(void *ctx))
 {
+	struct msikit_ntb_msi_info info;
 	struct ntb_msi **res;
 	struct ntb_msi *msi;
 	int rc;
@@ -115,12 +136,15 @@ int ntb_msi_init(struct ntb_dev *ntb, void (*desc_changed)(void *ctx))
 		rc = PTR_ERR(msi->port);
 		goto free;
 	}
-	msi->nm = msikit_ntb_msi_init(msi->port, NM_MAX_IRQS, ntb_msi_changed, msi);
+	msi->nm = msikit_ntb_msi_init(msi->port, NTB_MSI_API_IRQS, ntb_msi_changed, msi);
 	if (IS_ERR(msi->nm)) {
 		rc = PTR_ERR(msi->nm);
 		msikit_ntb_port_free(msi->port);
 		goto free;
 	}
+	/* no one to republish: keep the descriptors from changing */
+	if (!desc_changed && !msikit_ntb_msi_info(msi->nm, &info) && !info.immutable)
+		msi->flags = IRQF_NOBALANCING;
 	*res = msi;
 	devres_add(&ntb->dev, res);
 	ntb->msi = msi;
@@ -202,8 +226,8 @@ int ntbm_msi_request_threaded_irq(struct ntb_dev *ntb, irq_handler_t handler,
 	/* on the list first: a change reported right after the request is copied */
 	mutex_lock(&msi->lock);
 	list_add(&mi->node, &msi->irqs);
-	virq = msikit_ntb_msi_request_threaded_irq(msi->nm, handler, thread_fn, name, dev_id,
-						   &mi->kdesc);
+	virq = msikit_ntb_msi_request_irq_flags(msi->nm, handler, thread_fn, msi->flags, name,
+						dev_id, &mi->kdesc);
 	if (virq < 0) {
 		list_del(&mi->node);
 		mutex_unlock(&msi->lock);

@@ -63,8 +63,9 @@ struct msikit_ntb_msi;
  * reading the two halves at different times cannot act on the offset of
  * one descriptor and the data of another: on the x86 vector two messages
  * differ in one data byte (the vector), and every such mix fails the
- * check. Descriptors of immutable parents, and of an IMSIC whose files
- * span more than 16 MiB, are plain. msikit_ntb_msi_peer_trigger() refuses
+ * check. Descriptors of immutable parents are plain, and so are those of
+ * a window wider than 16 MiB (a sealed offset has 24 bits; one log line
+ * says so where they can change). msikit_ntb_msi_peer_trigger() refuses
  * format 00 (-ENODATA), a broken seal (-EBADMSG) and format 11 (-EINVAL):
  * on the first two, read the descriptor again and retry.
  */

@@ -48,9 +48,11 @@
  *		 after its current write
  *   stress_result  "writes W changes C ebusy E lost L misrouted M
  *		 spurious S republished R refused F failed X ns T torn N
- *		 unpublished U": T is the writer's elapsed time; N and U count
- *		 the writer's triggers refused with EBADMSG and ENODATA, each
- *		 followed by a fresh read of the channel
+ *		 zeroed Z": T is the writer's elapsed time; N and Z count the
+ *		 writer's triggers the seal refused (EBADMSG, ENODATA), each
+ *		 followed by a fresh read of the channel: N those whose halves
+ *		 were both non-zero, so of two different descriptors, Z those
+ *		 with a zeroed half
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -78,10 +80,13 @@
  *
  * Module parameters mw_addr_align, mw_size_align and mw_size_max are what
  * the ports report; max_irqs sizes the nm setup creates. tear_us, when
- * not 0, makes the channel two scratchpads as upstream's ntb_transport uses
- * them: a publish zeroes both, then writes the offset half, then the data
- * half, tear_us apart; a reader takes the offset half, then tear_us later
- * the data half. A peer can then hold halves of two descriptors.
+ * not 0, makes the channel two scratchpads, as upstream's clients use
+ * them: a republish writes the offset half, then tear_us later the data
+ * half (ntb_msi_test's order; with tear_zero it zeroes both first and
+ * waits tear_us, as ntb_transport does); a reader takes the offset half,
+ * then the data half tear_us / 4 or 2 * tear_us later, in turn. A reader
+ * can so hold the new offset with the old data and the old offset with
+ * the new data.
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -127,9 +132,12 @@ module_param(max_irqs, uint, 0644);
 MODULE_PARM_DESC(max_irqs, "size of the nm that setup creates");
 static uint tear_us;
 module_param(tear_us, uint, 0644);
-MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written and read this many us apart");
+MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written this many us apart (at most 100)");
+static bool tear_zero;
+module_param(tear_zero, bool, 0644);
+MODULE_PARM_DESC(tear_zero, "with tear_us: a republish zeroes both scratchpads first");
 
-#define NL_TEAR_MAX_US	1000
+#define NL_TEAR_MAX_US	100
 #define NL_REREADS	1000	/* a descriptor still torn after so many reads is an error */
 
 static const char * const nl_names[] = { "ntb-loop-A", "ntb-loop-B" };
@@ -161,7 +169,7 @@ struct nl_stress {
 	unsigned long writes, changes, ebusy, lost, misrouted, spurious, republished;
 	unsigned long refused, failed;
 	u64 ns;
-	unsigned long torn, unpublished;	/* rereads after EBADMSG, ENODATA */
+	unsigned long torn, zeroed;	/* rereads: two descriptors' halves, a zeroed half */
 };
 
 struct nl_bench {
@@ -192,6 +200,7 @@ struct nl_side {
 	struct nl_chan *chan;		/* NL_MAX: what the other side reads */
 	unsigned long republished;
 	u64 chan_ns;			/* when desc_changed last changed the channel */
+	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
 	struct nl_fire fr;
 	struct nl_stress st;
 	struct nl_bench bench;
@@ -402,7 +411,7 @@ static irqreturn_t nl_handler(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* tear_us as the channel's writers and readers use it: never more than a ms */
+/* tear_us as the channel's writers and readers use it, capped */
 static unsigned int nl_tear_us(void)
 {
 	return min(READ_ONCE(tear_us), NL_TEAR_MAX_US);
@@ -423,9 +432,11 @@ static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
 		smp_store_release(&c->valid, true);
 		return;
 	}
-	WRITE_ONCE(c->desc.addr_offset, 0);
-	WRITE_ONCE(c->desc.data, 0);
-	udelay(us);
+	if (READ_ONCE(tear_zero)) {
+		WRITE_ONCE(c->desc.addr_offset, 0);
+		WRITE_ONCE(c->desc.data, 0);
+		udelay(us);
+	}
 	WRITE_ONCE(c->desc.addr_offset, d->addr_offset);
 	udelay(us);
 	WRITE_ONCE(c->desc.data, d->data);
@@ -474,11 +485,15 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 	int rc = -ENOENT;
 
 	if (us) {
-		/* one half, then the other, as a reader of two scratchpads */
+		/*
+		 * One half, then the other, as a reader of two scratchpads: a
+		 * short gap catches a writer between its halves (new offset,
+		 * old data), a long one straddles both (old offset, new data).
+		 */
 		if (!smp_load_acquire(&c->valid))
 			return -ENOENT;
 		d->addr_offset = READ_ONCE(c->desc.addr_offset);
-		udelay(us);
+		udelay(atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U));
 		d->data = READ_ONCE(c->desc.data);
 		return 0;
 	}
@@ -638,12 +653,12 @@ static int nl_deliver_chan(struct nl_side *tx, struct nl_side *rx, unsigned int 
 		if (nl_chan_read(rx, i, &d))
 			return -ENOENT;
 		rc = nl_deliver(tx, rx, &rx->irqs[i], &d, shot);
-		if (rc == -EBADMSG)
-			tx->st.torn++;
-		else if (rc == -ENODATA)
-			tx->st.unpublished++;
-		else
+		if (rc != -EBADMSG && rc != -ENODATA)
 			return rc;
+		if (d.addr_offset && d.data)
+			tx->st.torn++;
+		else
+			tx->st.zeroed++;
 	}
 	dev_err(&tx->pdev->dev, "interrupt %u: descriptor still refused after %u reads (%d)\n",
 		i, NL_REREADS, rc);
@@ -1084,10 +1099,10 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu unpublished %lu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
 			  st->spurious, st->republished, st->refused, st->failed, st->ns,
-			  st->torn, st->unpublished);
+			  st->torn, st->zeroed);
 }
 static DEVICE_ATTR_RO(stress_result);
 
@@ -1851,9 +1866,15 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 	d.addr_offset = cpu_to_le32(le32_to_cpu(d.addr_offset) ^ 0x2000);
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -EBADMSG,
 		 "peer_trigger sealed data of 0x1000 with offset 0x3000 -> EBADMSG");
-	d = nl_desc(NL_SEALED, 0x1000, 0x41);
-	nl_check(t, !msikit_ntb_msi_desc_decode(&d, &off, &data) && off == 0x1000 && data == 0x41,
-		 "desc_decode of a well-sealed descriptor: offset 0x1000, data 0x41");
+	/* the seal worked out by hand: 0x6b is the xor of ab cd 05 12 34 56 78 */
+	d.addr_offset = cpu_to_le32(0x6babcd05);
+	d.data = cpu_to_le32(0x12345678);
+	nl_check(t, !msikit_ntb_msi_desc_decode(&d, &off, &data) && off == 0xabcd04 &&
+		 data == 0x12345678,
+		 "desc_decode 0x6babcd05:0x12345678 (sealed by hand): offset 0xabcd04");
+	d.data = cpu_to_le32(0x12345679);
+	nl_check(t, msikit_ntb_msi_desc_decode(&d, &off, &data) == -EBADMSG,
+		 "desc_decode of it with one data bit flipped -> EBADMSG");
 	nl_check(t, msikit_ntb_msi_desc_decode(NULL, &off, &data) == -EINVAL,
 		 "desc_decode NULL -> EINVAL");
 	d = nl_desc(NL_PLAIN, 0, 0);

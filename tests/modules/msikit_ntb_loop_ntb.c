@@ -143,6 +143,7 @@ struct ln_side {
 	atomic_t db_events;
 	atomic_t db_last;
 	wait_queue_head_t wq;
+	struct work_struct link_work;	/* link events after link_enable() */
 };
 
 /*
@@ -194,8 +195,25 @@ static void ln_link_events(struct ln_side *s)
 	mutex_unlock(&ln_lock);
 }
 
+static void ln_link_work(struct work_struct *work)
+{
+	struct ln_side *s = container_of(work, struct ln_side, link_work);
+
+	mutex_lock(&ln_lock);
+	if (s->registered)
+		ntb_link_event(&s->ntb);
+	mutex_unlock(&ln_lock);
+}
+
+/*
+ * A client that enables the link hears of it as from hardware: a link
+ * event, later. The cable is up while both sides are bound, so only the
+ * enabling side is told. ntb_msi_test binds after the sides did and waits
+ * for that event before it sets anything up.
+ */
 static int ln_link_enable(struct ntb_dev *ntb, enum ntb_speed speed, enum ntb_width width)
 {
+	schedule_work(&to_side(ntb)->link_work);
 	return 0;
 }
 
@@ -792,6 +810,7 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&s->trans_lock);
 	spin_lock_init(&s->db_lock);
 	init_waitqueue_head(&s->wq);
+	INIT_WORK(&s->link_work, ln_link_work);
 	s->ntb.pdev = pdev;
 	s->ntb.ops = &ln_ops;
 	pci_set_drvdata(pdev, s);
@@ -837,6 +856,7 @@ static void ln_remove(struct pci_dev *pdev)
 
 	s->registered = false;
 	ntb_unregister_device(&s->ntb);
+	cancel_work_sync(&s->link_work);
 	msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	mutex_lock(&ln_lock);
 	RCU_INIT_POINTER(ln_sides[s->index], NULL);

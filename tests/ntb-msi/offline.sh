@@ -49,7 +49,12 @@ log "parent $p ($kind): $(on_cpu1) of 8 on CPU 1 before the first offline"
 
 echo "100000000 0 $ROUNDS" > "$B/ntb/stress" &
 writer=$!
-sleep 1
+# running, before CPU 1 goes: a stop written earlier would be lost
+i=0
+while [ "$(result_field "$(cat "$B/ntb/stress_result")" writes)" = 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 moved=0 offlines=0
 r=1
 while [ $r -le $ROUNDS ]; do
