@@ -108,18 +108,27 @@ static const char *epf_db_bar_size(struct epf_db *db)
 #define EPF_DB_PAST_RANGE \
 	"a doorbell BAR of that size would reach past the MSI doorbell frame (or the IOMMU page mapping it)"
 
-static const char *epf_db_window_fix(struct epf_db *db, u64 addr)
+/* Return: 0, or the errno, with db->why saying what it means here. */
+static int epf_db_window_fix(struct epf_db *db, u64 addr)
 {
 	u64 fb, fs;
+	int rc;
 
 	db->win_base = ALIGN_DOWN(addr, db->win_size);
-	if (msikit_msi_msg_window(db->dom, &fb, &fs))
-		return "the MSI parent does not say where its messages point";
-	if (addr < fb || addr >= fb + fs)
-		return "its message lies outside the range the MSI parent announced";
-	if (db->win_base < fb || db->win_base + db->win_size > fb + fs)
-		return EPF_DB_PAST_RANGE;
-	return NULL;
+	rc = msikit_msi_msg_window(db->dom, &fb, &fs);
+	if (rc) {
+		db->why = "the MSI parent does not say where its messages point";
+		return rc;
+	}
+	if (addr < fb || addr >= fb + fs) {
+		db->why = "its message lies outside the range the MSI parent announced";
+		return -ERANGE;
+	}
+	if (db->win_base < fb || db->win_base + db->win_size > fb + fs) {
+		db->why = EPF_DB_PAST_RANGE;
+		return -ERANGE;
+	}
+	return 0;
 }
 
 static int epf_db_msi_domain(struct epf_db *db)
@@ -176,13 +185,9 @@ static int epf_db_msi_bell(struct epf_db *db, struct epf_db_bell *bell)
 		goto err_irq;
 	addr = (u64)msg.address_hi << 32 | msg.address_lo;
 	if (!db->win_base) {
-		const char *why = epf_db_window_fix(db, addr);
-
-		if (why) {
-			db->why = why;
-			rc = -ERANGE;
+		rc = epf_db_window_fix(db, addr);
+		if (rc)
 			goto err_irq;
-		}
 	}
 	if (addr < db->win_base || addr + 4 > db->win_base + db->win_size) {
 		db->why = "its message lies outside the doorbell BAR";
@@ -333,8 +338,8 @@ int epf_db_bells_setup(struct epf_db *db, bool msi)
 	if (rc) {
 		/* nothing of the set is left: poll instead, saying why once */
 		if (db->why)
-			dev_info(&db->epf->dev, "msikit: doorbells are polled: MSI doorbell %u: %s\n",
-				 db->why_index, db->why);
+			dev_info(&db->epf->dev, "msikit: doorbells are polled: MSI doorbell %u: %s (%pe)\n",
+				 db->why_index, db->why, ERR_PTR(rc));
 		else
 			dev_info(&db->epf->dev, "msikit: doorbells are polled: MSI doorbell %u: %pe\n",
 				 db->why_index, ERR_PTR(rc));

@@ -212,8 +212,8 @@ static int epf_db_republish(struct epf_db *db)
 	epf_db_publish(db);
 	if (rc) {
 		if (db->why)
-			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %s\n",
-				 db->why_index, db->why);
+			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %s (%pe)\n",
+				 db->why_index, db->why, ERR_PTR(rc));
 		else
 			dev_warn(&db->epf->dev, "msikit: republish refused: doorbell %u: %pe\n",
 				 db->why_index, ERR_PTR(rc));
