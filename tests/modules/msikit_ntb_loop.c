@@ -201,6 +201,7 @@ struct nl_side {
 	unsigned long republished;
 	u64 chan_ns;			/* when desc_changed last changed the channel */
 	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
+	DECLARE_BITMAP(tearing, NL_MAX);	/* desc_changed's: slots to tear */
 	struct nl_fire fr;
 	struct nl_stress st;
 	struct nl_bench bench;
@@ -417,29 +418,36 @@ static unsigned int nl_tear_us(void)
 	return min(READ_ONCE(tear_us), NL_TEAR_MAX_US);
 }
 
-/*
- * Put @d in the channel slot @c, under chan_lock. Torn like two
- * scratchpads if tear_us says so: zero, offset half, data half, the way
- * ntb_transport republishes.
- */
+/* Put @d in the channel slot @c whole, under chan_lock. */
 static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
 {
-	unsigned int us = nl_tear_us();
+	c->desc = *d;
+	/* a lockless reader that sees it valid sees the descriptor */
+	smp_store_release(&c->valid, true);
+}
 
-	if (!us || !c->valid) {
-		c->desc = *d;
-		/* a lockless reader that sees it valid sees the descriptor */
-		smp_store_release(&c->valid, true);
-		return;
-	}
+/*
+ * Republish slot @i half by half, as two scratchpads: the offset, then
+ * tear_us later the data (with tear_zero both zeroed first, as
+ * ntb_transport does). No lock, and sleeping in between, so that a reader
+ * on this very CPU runs in the gaps too. Only desc_changed calls it, one
+ * call at a time; a slot unpublished meanwhile is not read (valid).
+ */
+static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
+{
+	struct nl_chan *c = &s->chan[i];
+	struct msikit_ntb_msi_desc d;
+	u64 v = READ_ONCE(*(u64 *)&s->irqs[i].desc);
+
+	memcpy(&d, &v, sizeof(d));
 	if (READ_ONCE(tear_zero)) {
 		WRITE_ONCE(c->desc.addr_offset, 0);
 		WRITE_ONCE(c->desc.data, 0);
-		udelay(us);
+		usleep_range(us, us + us / 4 + 1);
 	}
-	WRITE_ONCE(c->desc.addr_offset, d->addr_offset);
-	udelay(us);
-	WRITE_ONCE(c->desc.data, d->data);
+	WRITE_ONCE(c->desc.addr_offset, d.addr_offset);
+	usleep_range(us, us + us / 4 + 1);
+	WRITE_ONCE(c->desc.data, d.data);
 }
 
 /*
@@ -450,9 +458,9 @@ static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
 static void nl_desc_changed(void *ctx)
 {
 	struct nl_side *s = ctx;
+	unsigned int i, us = nl_tear_us();
 	bool changed = false;
 	struct nl_chan *c;
-	unsigned int i;
 
 	spin_lock(&s->chan_lock);
 	for (i = 0; i < NL_MAX; i++) {
@@ -461,7 +469,10 @@ static void nl_desc_changed(void *ctx)
 		c = &s->chan[i];
 		if (c->valid && !memcmp(&c->desc, &s->irqs[i].desc, sizeof(c->desc)))
 			continue;
-		nl_chan_put(c, &s->irqs[i].desc);
+		if (us && c->valid)
+			__set_bit(i, s->tearing);	/* below, without the lock */
+		else
+			nl_chan_put(c, &s->irqs[i].desc);
 		s->republished++;
 		changed = true;
 	}
@@ -469,6 +480,10 @@ static void nl_desc_changed(void *ctx)
 	if (changed)
 		WRITE_ONCE(s->chan_ns, ktime_get_ns());
 	spin_unlock(&s->chan_lock);
+	for_each_set_bit(i, s->tearing, NL_MAX) {
+		nl_chan_tear(s, i, us);
+		__clear_bit(i, s->tearing);
+	}
 	if (changed)
 		wake_up(&s->wq);
 }
@@ -493,7 +508,8 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		if (!smp_load_acquire(&c->valid))
 			return -ENOENT;
 		d->addr_offset = READ_ONCE(c->desc.addr_offset);
-		udelay(atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U));
+		us = atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U);
+		usleep_range(us, us + us / 4 + 1);
 		d->data = READ_ONCE(c->desc.data);
 		return 0;
 	}

@@ -143,7 +143,8 @@ struct ln_side {
 	atomic_t db_events;
 	atomic_t db_last;
 	wait_queue_head_t wq;
-	struct work_struct link_work;	/* link events after link_enable() */
+	bool link_on;			/* a client enabled the link */
+	struct work_struct link_work;	/* link events after link_enable/disable() */
 };
 
 /*
@@ -167,16 +168,17 @@ static struct ln_side *ln_peer(struct ln_side *s)
 
 static u64 ln_link_is_up(struct ntb_dev *ntb, enum ntb_speed *speed, enum ntb_width *width)
 {
-	struct ln_side *s = to_side(ntb);
+	struct ln_side *s = to_side(ntb), *p;
 	u64 up;
 
 	if (speed)
 		*speed = NTB_SPEED_GEN3;
 	if (width)
 		*width = NTB_WIDTH_1;
-	/* the cable: up while both sides are bound, whatever clients enable */
+	/* up while both sides are bound and a client of each enabled it */
 	rcu_read_lock();
-	up = ln_peer(s) ? BIT_ULL(0) : 0;
+	p = ln_peer(s);
+	up = p && READ_ONCE(s->link_on) && READ_ONCE(p->link_on) ? BIT_ULL(0) : 0;
 	rcu_read_unlock();
 	return up;
 }
@@ -197,28 +199,29 @@ static void ln_link_events(struct ln_side *s)
 
 static void ln_link_work(struct work_struct *work)
 {
-	struct ln_side *s = container_of(work, struct ln_side, link_work);
-
-	mutex_lock(&ln_lock);
-	if (s->registered)
-		ntb_link_event(&s->ntb);
-	mutex_unlock(&ln_lock);
+	ln_link_events(container_of(work, struct ln_side, link_work));
 }
 
 /*
- * A client that enables the link hears of it as from hardware: a link
- * event, later. The cable is up while both sides are bound, so only the
- * enabling side is told. ntb_msi_test binds after the sides did and waits
- * for that event before it sets anything up.
+ * As a hardware link trains: up once both sides' clients enabled it, and
+ * both sides hear of each change, later. A client that rings its peer on
+ * link up (ntb_msi_test) so finds the peer's client bound.
  */
 static int ln_link_enable(struct ntb_dev *ntb, enum ntb_speed speed, enum ntb_width width)
 {
-	schedule_work(&to_side(ntb)->link_work);
+	struct ln_side *s = to_side(ntb);
+
+	WRITE_ONCE(s->link_on, true);
+	schedule_work(&s->link_work);
 	return 0;
 }
 
 static int ln_link_disable(struct ntb_dev *ntb)
 {
+	struct ln_side *s = to_side(ntb);
+
+	WRITE_ONCE(s->link_on, false);
+	schedule_work(&s->link_work);
 	return 0;
 }
 
