@@ -12,6 +12,9 @@
 # long reached the channel), each counted. Immutable parents keep their
 # descriptors; the pinned IMSIC moves too (an offline CPU overrides the
 # pin). Writer: edu MSI capability, requester ID of A.
+# Last in the plan: on the IMSIC a write lost to the offline hart stays
+# pending in that hart's interrupt file, and whatever interrupt gets that
+# identity there next takes it, spurious (ntb-msi/README).
 # timeout: 900
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
