@@ -21,7 +21,7 @@
 
 case "${MSIKIT_SCALE:-ci}" in
 soak) ROUNDS=20 ;;
-*) ROUNDS=3 ;;
+*) ROUNDS=2 ;;
 esac
 CPU1=/sys/devices/system/cpu/cpu1/online
 
@@ -63,11 +63,11 @@ r=1
 while [ $r -le $ROUNDS ]; do
 	moved=$((moved + $(on_cpu1)))
 	echo 0 > $CPU1 && offlines=$((offlines + 1))
-	sleep 1
+	sleep 0.5
 	echo 1 > $CPU1 || ktap_bail "CPU 1 did not come back online"
-	sleep 1
+	sleep 0.5
 	pin_cpu1
-	sleep 1
+	sleep 0.5
 	r=$((r + 1))
 done
 echo 1 > "$B/ntb/stress_stop"
