@@ -132,12 +132,12 @@ module_param(max_irqs, uint, 0644);
 MODULE_PARM_DESC(max_irqs, "size of the nm that setup creates");
 static uint tear_us;
 module_param(tear_us, uint, 0644);
-MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written this many us apart (at most 100)");
+MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written this many us apart (at most 1000)");
 static bool tear_zero;
 module_param(tear_zero, bool, 0644);
 MODULE_PARM_DESC(tear_zero, "with tear_us: a republish zeroes both scratchpads first");
 
-#define NL_TEAR_MAX_US	100
+#define NL_TEAR_MAX_US	1000
 #define NL_REREADS	1000	/* a descriptor still torn after so many reads is an error */
 
 static const char * const nl_names[] = { "ntb-loop-A", "ntb-loop-B" };
@@ -937,7 +937,7 @@ struct nl_changer {
 	struct nl_stress *st;
 };
 
-/* Move the peer's interrupts in turn between two CPUs, paced by the writer. */
+/* Move the peer's interrupts between two CPUs, paced by the writer. */
 static int nl_change_thread(void *data)
 {
 	struct nl_changer *ch = data;
@@ -945,7 +945,7 @@ static int nl_change_thread(void *data)
 	unsigned long next = ch->every;
 	const struct cpumask *eff;
 	struct irq_data *irqd;
-	unsigned int k = 0, irq, cpu;
+	unsigned int irq, cpu;
 	int rc;
 
 	while (!kthread_should_stop()) {
@@ -954,7 +954,13 @@ static int nl_change_thread(void *data)
 			usleep_range(20, 50);
 			continue;
 		}
-		irq = ch->rx->irqs[ch->idx[k++ % ch->n]].irq;
+		/*
+		 * The interrupt the writer aims at next: it reads that one's
+		 * descriptor right after the move, while the republish may be
+		 * under way (a fixed order would let the writer come back to a
+		 * moved interrupt only once its republish is long done).
+		 */
+		irq = ch->rx->irqs[ch->idx[(atomic_long_read(&ch->progress) + 1) % ch->n]].irq;
 		irqd = irq_get_irq_data(irq);
 		eff = irqd ? irq_data_get_effective_affinity_mask(irqd) : NULL;
 		cpu = (eff && cpumask_test_cpu(ch->cpu[0], eff)) ? ch->cpu[1] : ch->cpu[0];

@@ -5,8 +5,8 @@
 # first), and their peers read them one at a time, so a peer can hold the
 # offset of one descriptor with the data of another: on the x86 vector
 # parent the old vector on the new CPU, a misrouted interrupt. Here A's
-# channel behaves like that (msikit_ntb_loop tear_us=100: halves written
-# 100 us apart, read 25 us or 200 us apart, in turn) while B writes A's 8
+# channel behaves like that (msikit_ntb_loop tear_us=400: halves written
+# 400 us apart, read 100 us or 800 us apart, in turn) while B writes A's 8
 # interrupts in turn and a thread moves them, once in ntb_msi_test's order
 # and once in ntb_transport's. Descriptors that can change are sealed:
 # B's trigger refuses a mix (EBADMSG) or a zeroed half (ENODATA), B reads
@@ -20,12 +20,12 @@
 
 case "${MSIKIT_SCALE:-ci}" in
 soak) WRITES=200000 CHANGES=20000 ;;
-*) WRITES=8000 CHANGES=800 ;;
+*) WRITES=4000 CHANGES=400 ;;
 esac
 
 ktap_header
 need_ntb_loop
-setup_eight tear_us=100
+setup_eight tear_us=400
 case $kind in
 immutable) want=plain ;;
 *) want=sealed ;;
@@ -51,7 +51,7 @@ for zero in 0 1; do
 		echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
 	fi
 	seals=$(dmesg | grep -c 'fails its seal')
-	run_stress ", channel: $order" "; channel: $order, 100 us apart"
+	run_stress ", channel: $order" "; channel: $order, 400 us apart"
 	set -- $res
 	case $kind in
 	mutable)
