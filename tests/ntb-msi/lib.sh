@@ -39,15 +39,17 @@ load_ntb() {
 		ktap_bail "$ABDF is not side A or $BBDF not side B"
 }
 
-# setup_eight [MODULE PARAMETERS]: load the loopback (with them), B with
-# an nm and nothing requested, A with 8 interrupts published; sets p (A's
-# parent) and kind (parent_kind). For the tests that write from B to A
-# while something moves A's interrupts: they need a second CPU.
-setup_eight() {
+# setup_pair [MODULE PARAMETERS]: load the loopback (with them), B with
+# an nm and nothing requested, A with IRQS (default 8) interrupts
+# published; sets p (A's parent) and kind (parent_kind). For the tests that
+# write from B to A while something moves A's interrupts: they need a
+# second CPU.
+IRQS=8
+setup_pair() {
 	[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs 2 CPUs"
 	load_ntb "$@"
 	echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
-	echo 8 > "$A/ntb/setup" || ktap_bail "setup 8 on A failed"
+	echo $IRQS > "$A/ntb/setup" || ktap_bail "setup $IRQS on A failed"
 	p=$(info_field "$A" parent)
 	kind=$(parent_kind "$A")
 }
@@ -57,7 +59,7 @@ result_field() {
 	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }'
 }
 
-# run_stress WHAT NOTE: B writes A's 8 interrupts WRITES times, each write
+# run_stress WHAT NOTE: B writes A's IRQS interrupts WRITES times, each write
 # waited for at its own interrupt, while CHANGES affinity changes move
 # them; WHAT ends the test names, NOTE the log line. Checks what every run
 # must show: it ran, every write was sent, none was lost, misrouted or
@@ -78,8 +80,8 @@ run_stress() {
 	ktap_expect "spurious" 0 "$(result_field "$res" spurious)"
 	ktap_expect "affinity changes that failed otherwise than EBUSY or EPERM" 0 \
 		"$(result_field "$res" failed)"
-	ktap_result "each of A's 8 interrupts counted exactly its own $((WRITES / 8)) writes" \
-		counts_are "$A" 8 $((WRITES / 8))
+	ktap_result "each of A's $IRQS interrupts counted exactly its own $((WRITES / IRQS)) writes" \
+		counts_are "$A" $IRQS $((WRITES / IRQS))
 }
 
 unload_ntb() {

@@ -28,7 +28,7 @@ CPU1=/sys/devices/system/cpu/cpu1/online
 ktap_header
 need_ntb_loop
 [ -w $CPU1 ] || ktap_skip_all "CPU 1 cannot be taken offline here (no $CPU1)"
-setup_eight
+setup_pair
 irqs=$(awk '/ntb-loop-A/ { sub(":", "", $1); print $1 }' /proc/interrupts)
 ktap_expect "A's 8 interrupts in /proc/interrupts" 8 "$(echo $irqs | wc -w)"
 

@@ -22,7 +22,7 @@ esac
 
 ktap_header
 need_ntb_loop
-setup_eight
+setup_pair
 [ $kind = mutable ] || { WRITES=2000 CHANGES=100; }
 
 run_stress " of A's interrupts"
