@@ -48,11 +48,12 @@
  *		 after its current write
  *   stress_result  "writes W changes C ebusy E lost L misrouted M
  *		 spurious S republished R refused F failed X ns T torn N
- *		 zeroed Z": T is the writer's elapsed time; N and Z count the
- *		 writer's triggers the seal refused (EBADMSG, ENODATA), each
- *		 followed by a fresh read of the channel: N those whose halves
- *		 were both non-zero, so of two different descriptors, Z those
- *		 with a zeroed half
+ *		 zeroed Z overlapped O": T is the writer's elapsed time; N and
+ *		 Z count the writer's triggers the seal refused (EBADMSG,
+ *		 ENODATA), each followed by a fresh read of the channel: N
+ *		 those whose halves were both non-zero, so of two different
+ *		 descriptors, Z those with a zeroed half; O the writer's reads
+ *		 of a slot that a republish was rewriting meanwhile (tear_us)
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -159,6 +160,7 @@ struct nl_irq {
 struct nl_chan {
 	bool valid;
 	struct msikit_ntb_msi_desc desc;
+	atomic_t seq;		/* tear_us: odd while a republish is half done */
 };
 
 struct nl_fire {
@@ -170,6 +172,7 @@ struct nl_stress {
 	unsigned long refused, failed;
 	u64 ns;
 	unsigned long torn, zeroed;	/* rereads: two descriptors' halves, a zeroed half */
+	unsigned long overlapped;	/* reads a republish overlapped */
 };
 
 struct nl_bench {
@@ -201,6 +204,7 @@ struct nl_side {
 	unsigned long republished;
 	u64 chan_ns;			/* when desc_changed last changed the channel */
 	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
+	atomic_long_t overlaps;		/* tear_us: reads a republish overlapped */
 	DECLARE_BITMAP(tearing, NL_MAX);	/* desc_changed's: slots to tear */
 	struct nl_fire fr;
 	struct nl_stress st;
@@ -440,6 +444,9 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 	u64 v = READ_ONCE(*(u64 *)&s->irqs[i].desc);
 
 	memcpy(&d, &v, sizeof(d));
+	atomic_inc(&c->seq);
+	/* the count before the halves: a reader that sees it even saw no half */
+	smp_mb__after_atomic();
 	if (READ_ONCE(tear_zero)) {
 		WRITE_ONCE(c->desc.addr_offset, 0);
 		WRITE_ONCE(c->desc.data, 0);
@@ -448,6 +455,9 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 	WRITE_ONCE(c->desc.addr_offset, d.addr_offset);
 	usleep_range(us, us + us / 4 + 1);
 	WRITE_ONCE(c->desc.data, d.data);
+	/* both halves before the count says the republish is done */
+	smp_mb__before_atomic();
+	atomic_inc(&c->seq);
 }
 
 /*
@@ -505,12 +515,22 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		 * short gap catches a writer between its halves (new offset,
 		 * old data), a long one straddles both (old offset, new data).
 		 */
+		unsigned int seq;
+
 		if (!smp_load_acquire(&c->valid))
 			return -ENOENT;
+		seq = atomic_read(&c->seq);
+		/* the count before the halves, pairing with the republish's */
+		smp_rmb();
 		d->addr_offset = READ_ONCE(c->desc.addr_offset);
 		us = atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U);
 		usleep_range(us, us + us / 4 + 1);
 		d->data = READ_ONCE(c->desc.data);
+		/* the halves before the count again */
+		smp_rmb();
+		/* a republish was under way at some point of this read */
+		if ((seq & 1) || atomic_read(&c->seq) != seq)
+			atomic_long_inc(&s->overlaps);
 		return 0;
 	}
 	spin_lock(&s->chan_lock);
@@ -1001,7 +1021,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	};
 	struct task_struct *task = NULL;
 	unsigned int j, got;
-	unsigned long w, rep0;
+	unsigned long w, rep0, ov0;
 	struct nl_shot shot;
 	struct nl_irq *ni;
 	int rc = 0;
@@ -1019,6 +1039,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	}
 	spin_lock(&rx->chan_lock);
 	rep0 = rx->republished;
+	ov0 = atomic_long_read(&rx->overlaps);
 	spin_unlock(&rx->chan_lock);
 	if (changes) {
 		task = kthread_create(nl_change_thread, &ch, "ntb-loop-changer");
@@ -1070,6 +1091,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	}
 	spin_lock(&rx->chan_lock);
 	st->republished = rx->republished - rep0;
+	st->overlapped = atomic_long_read(&rx->overlaps) - ov0;
 	spin_unlock(&rx->chan_lock);
 	if (!rc && (st->lost > losses || st->misrouted || st->spurious || !st->writes))
 		rc = -EIO;
@@ -1121,10 +1143,10 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu overlapped %lu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
 			  st->spurious, st->republished, st->refused, st->failed, st->ns,
-			  st->torn, st->zeroed);
+			  st->torn, st->zeroed, st->overlapped);
 }
 static DEVICE_ATTR_RO(stress_result);
 

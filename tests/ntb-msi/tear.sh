@@ -63,17 +63,23 @@ for zero in 0 1; do
 	mutable)
 		ktap_result "$p ($order): descriptors republished through the channel: ${14}" \
 			test "${14}" -gt 0
-		if [ $zero = 0 ]; then
-			# a run in which nothing tore proves nothing about the seal
-			ktap_result "$p ($order): B held the halves of two descriptors ${22} times, each refused (EBADMSG) and read again" \
-				test "${22}" -gt 0
-			ktap_result "$p ($order): msikit said why it refused them" \
-				test "$(dmesg | grep -c 'fails its seal')" -gt "$seals"
-		else
+		# a run in which no read met a republish proves nothing
+		ktap_result "$p ($order): B's reads that a republish overlapped: ${26}" \
+			test "${26}" -gt 0
+		if [ $zero = 1 ]; then
 			ktap_result "$p ($order): B held a zeroed half ${24} times, each refused and read again" \
 				test "${24}" -gt 0
 		fi
-		log "$order: halves of two descriptors ${22}, a zeroed half ${24}"
+		# Halves of two descriptors differ only where the move changed
+		# the vector (the same number on the other CPU mixes into one of
+		# the two real messages); each such mix must have been refused,
+		# and said so (checked in the first order: the line is rate
+		# limited). badinput's selftest refuses crafted ones always.
+		if [ "${22}" -gt 0 ] && [ $zero = 0 ]; then
+			ktap_result "$p ($order): msikit said why it refused halves of two descriptors (${22})" \
+				test "$(dmesg | grep -c 'fails its seal')" -gt "$seals"
+		fi
+		log "$order: reads overlapped by a republish ${26}, halves of two descriptors refused ${22}, a zeroed half ${24}"
 		;;
 	*)
 		ktap_expect "$p ($kind, $order): no descriptor changed, none republished" 0 "${14}"
