@@ -517,6 +517,7 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		 */
 		unsigned int seq;
 
+		/* valid before the halves: nl_chan_put()'s release */
 		if (!smp_load_acquire(&c->valid))
 			return -ENOENT;
 		seq = atomic_read(&c->seq);
