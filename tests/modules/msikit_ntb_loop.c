@@ -53,7 +53,9 @@
  *		 ENODATA), each followed by a fresh read of the channel: N
  *		 those whose halves were both non-zero, so of two different
  *		 descriptors, Z those with a zeroed half; O the writer's reads
- *		 of a slot that a republish was rewriting meanwhile (tear_us)
+ *		 of a slot that a republish was rewriting meanwhile (tear_us),
+ *		 X those whose halves matched neither the old descriptor nor
+ *		 the new one ("mixed X", after O)
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -160,7 +162,11 @@ struct nl_irq {
 struct nl_chan {
 	bool valid;
 	struct msikit_ntb_msi_desc desc;
-	atomic_t seq;		/* tear_us: odd while a republish is half done */
+	/* tear_us, under chan_lock: */
+	unsigned int gen;		/* bumped by a whole put or unpublish */
+	unsigned int tear_gen;		/* the gen a half-by-half republish is for */
+	struct msikit_ntb_msi_desc prev, next;	/* what it replaces, and with what */
+	atomic_t seq;			/* odd while that republish is half done */
 };
 
 struct nl_fire {
@@ -173,6 +179,7 @@ struct nl_stress {
 	u64 ns;
 	unsigned long torn, zeroed;	/* rereads: two descriptors' halves, a zeroed half */
 	unsigned long overlapped;	/* reads a republish overlapped */
+	unsigned long mixed;		/* of those, halves of two descriptors */
 };
 
 struct nl_bench {
@@ -205,6 +212,7 @@ struct nl_side {
 	u64 chan_ns;			/* when desc_changed last changed the channel */
 	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
 	atomic_long_t overlaps;		/* tear_us: reads a republish overlapped */
+	atomic_long_t mixes;		/* of those, halves of two descriptors */
 	DECLARE_BITMAP(tearing, NL_MAX);	/* desc_changed's: slots to tear */
 	struct nl_fire fr;
 	struct nl_stress st;
@@ -425,36 +433,54 @@ static unsigned int nl_tear_us(void)
 /* Put @d in the channel slot @c whole, under chan_lock. */
 static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
 {
+	c->gen++;
 	c->desc = *d;
 	/* a lockless reader that sees it valid sees the descriptor */
 	smp_store_release(&c->valid, true);
 }
 
 /*
+ * One half of a half-by-half republish, under chan_lock: none if the slot
+ * was unpublished or published whole since (a free and a new request).
+ */
+static bool nl_chan_half(struct nl_side *s, struct nl_chan *c, __le32 *half, __le32 val)
+{
+	bool ok;
+
+	spin_lock(&s->chan_lock);
+	ok = c->valid && c->gen == c->tear_gen;
+	if (ok)
+		WRITE_ONCE(*half, val);
+	spin_unlock(&s->chan_lock);
+	return ok;
+}
+
+/*
  * Republish slot @i half by half, as two scratchpads: the offset, then
  * tear_us later the data (with tear_zero both zeroed first, as
- * ntb_transport does). No lock, and sleeping in between, so that a reader
- * on this very CPU runs in the gaps too. Only desc_changed calls it, one
- * call at a time; a slot unpublished meanwhile is not read (valid).
+ * ntb_transport does), sleeping in between, so that a reader on this very
+ * CPU runs in the gaps too. desc_changed alone calls it, and msikit calls
+ * that for one context at a time; each side has one context with a
+ * channel.
  */
 static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 {
 	struct nl_chan *c = &s->chan[i];
-	struct msikit_ntb_msi_desc d;
-	u64 v = READ_ONCE(*(u64 *)&s->irqs[i].desc);
+	__le32 off = c->next.addr_offset, data = c->next.data;
+	bool ok = true;
 
-	memcpy(&d, &v, sizeof(d));
 	atomic_inc(&c->seq);
 	/* the count before the halves: a reader that sees it even saw no half */
 	smp_mb__after_atomic();
 	if (READ_ONCE(tear_zero)) {
-		WRITE_ONCE(c->desc.addr_offset, 0);
-		WRITE_ONCE(c->desc.data, 0);
+		ok = nl_chan_half(s, c, &c->desc.addr_offset, 0) &&
+		     nl_chan_half(s, c, &c->desc.data, 0);
 		usleep_range(us, us + us / 4 + 1);
 	}
-	WRITE_ONCE(c->desc.addr_offset, d.addr_offset);
-	usleep_range(us, us + us / 4 + 1);
-	WRITE_ONCE(c->desc.data, d.data);
+	if (ok && nl_chan_half(s, c, &c->desc.addr_offset, off)) {
+		usleep_range(us, us + us / 4 + 1);
+		nl_chan_half(s, c, &c->desc.data, data);
+	}
 	/* both halves before the count says the republish is done */
 	smp_mb__before_atomic();
 	atomic_inc(&c->seq);
@@ -479,21 +505,26 @@ static void nl_desc_changed(void *ctx)
 		c = &s->chan[i];
 		if (c->valid && !memcmp(&c->desc, &s->irqs[i].desc, sizeof(c->desc)))
 			continue;
-		if (us && c->valid)
-			__set_bit(i, s->tearing);	/* below, without the lock */
-		else
+		if (us && c->valid) {
+			/* below, without the lock, unless the slot changes hands */
+			c->prev = c->desc;
+			c->next = s->irqs[i].desc;
+			c->tear_gen = c->gen;
+			__set_bit(i, s->tearing);
+		} else {
 			nl_chan_put(c, &s->irqs[i].desc);
+		}
 		s->republished++;
 		changed = true;
 	}
-	/* the bench times a move up to here: from now on the peer writes the new one */
-	if (changed)
-		WRITE_ONCE(s->chan_ns, ktime_get_ns());
 	spin_unlock(&s->chan_lock);
 	for_each_set_bit(i, s->tearing, NL_MAX) {
 		nl_chan_tear(s, i, us);
 		__clear_bit(i, s->tearing);
 	}
+	/* the bench times a move up to here: from now on the peer writes the new one */
+	if (changed)
+		WRITE_ONCE(s->chan_ns, ktime_get_ns());
 	if (changed)
 		wake_up(&s->wq);
 }
@@ -530,8 +561,13 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		/* the halves before the count again */
 		smp_rmb();
 		/* a republish was under way at some point of this read */
-		if ((seq & 1) || atomic_read(&c->seq) != seq)
+		if ((seq & 1) || atomic_read(&c->seq) != seq) {
 			atomic_long_inc(&s->overlaps);
+			/* halves of the two descriptors, neither zeroed: a mix */
+			if (d->addr_offset && d->data &&
+			    memcmp(d, &c->prev, sizeof(*d)) && memcmp(d, &c->next, sizeof(*d)))
+				atomic_long_inc(&s->mixes);
+		}
 		return 0;
 	}
 	spin_lock(&s->chan_lock);
@@ -548,6 +584,7 @@ static void nl_unpublish(struct nl_side *s, unsigned int i)
 	spin_lock(&s->chan_lock);
 	s->irqs[i].requested = false;
 	WRITE_ONCE(s->chan[i].valid, false);
+	s->chan[i].gen++;
 	memset(&s->chan[i].desc, 0, sizeof(s->chan[i].desc));
 	spin_unlock(&s->chan_lock);
 }
@@ -1022,7 +1059,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	};
 	struct task_struct *task = NULL;
 	unsigned int j, got;
-	unsigned long w, rep0, ov0;
+	unsigned long w, rep0, ov0, mx0;
 	struct nl_shot shot;
 	struct nl_irq *ni;
 	int rc = 0;
@@ -1041,6 +1078,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	spin_lock(&rx->chan_lock);
 	rep0 = rx->republished;
 	ov0 = atomic_long_read(&rx->overlaps);
+	mx0 = atomic_long_read(&rx->mixes);
 	spin_unlock(&rx->chan_lock);
 	if (changes) {
 		task = kthread_create(nl_change_thread, &ch, "ntb-loop-changer");
@@ -1093,6 +1131,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	spin_lock(&rx->chan_lock);
 	st->republished = rx->republished - rep0;
 	st->overlapped = atomic_long_read(&rx->overlaps) - ov0;
+	st->mixed = atomic_long_read(&rx->mixes) - mx0;
 	spin_unlock(&rx->chan_lock);
 	if (!rc && (st->lost > losses || st->misrouted || st->spurious || !st->writes))
 		rc = -EIO;
@@ -1144,10 +1183,10 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu overlapped %lu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu overlapped %lu mixed %lu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
 			  st->spurious, st->republished, st->refused, st->failed, st->ns,
-			  st->torn, st->zeroed, st->overlapped);
+			  st->torn, st->zeroed, st->overlapped, st->mixed);
 }
 static DEVICE_ATTR_RO(stress_result);
 
@@ -1171,6 +1210,7 @@ static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
 {
 	struct nl_side *s = dev_get_drvdata(dev), *peer;
 	unsigned long rep0;
+	unsigned int i;
 	int rc;
 
 	peer = nl_lock_pair(s);
@@ -1181,7 +1221,11 @@ static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
 		goto out;
 	}
 	spin_lock(&peer->chan_lock);
-	memset(peer->chan, 0, NL_MAX * sizeof(*peer->chan));
+	for (i = 0; i < NL_MAX; i++) {
+		WRITE_ONCE(peer->chan[i].valid, false);
+		peer->chan[i].gen++;
+		memset(&peer->chan[i].desc, 0, sizeof(peer->chan[i].desc));
+	}
 	rep0 = peer->republished;
 	spin_unlock(&peer->chan_lock);
 	rc = msikit_ntb_msi_restore(peer->nm);

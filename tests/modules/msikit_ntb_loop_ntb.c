@@ -845,6 +845,7 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		RCU_INIT_POINTER(ln_sides[index], NULL);
 		mutex_unlock(&ln_lock);
 		synchronize_rcu();
+		cancel_work_sync(&s->link_work);
 		ln_free_dbs(s);
 		return rc;
 	}
