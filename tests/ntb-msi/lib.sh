@@ -84,6 +84,20 @@ run_stress() {
 		counts_are "$A" $IRQS $((WRITES / IRQS))
 }
 
+# need_ntb_leg: the ntb.ko leg's modules for this kernel (sets D), with
+# msikit_msi and ntb.ko loaded and nothing else of the loopback's
+need_ntb_leg() {
+	local m
+	D=/opt/msikit/ntb-$(uname -r)
+	[ -d "$D" ] || ktap_skip_all "the ntb.ko leg is built for the amd64 kernels only"
+	[ -f "$D/WHY" ] && ktap_bail "the ntb.ko leg did not build: $(tail -3 "$D/WHY" | tr '\n' ' ')"
+	for m in msikit_ntb_loop msikit_msi_test msikit_ntb_loop_ntb msikit_ntb_msi; do
+		rmmod $m 2>/dev/null
+	done
+	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
+	insmod "$D/ko/ntb.ko" || ktap_bail "insmod ntb.ko failed"
+}
+
 unload_ntb() {
 	rmmod msikit_ntb_loop && rmmod msikit_ntb_msi && rmmod msikit_msi
 }

@@ -20,15 +20,8 @@
 N=4
 ktap_header
 need_ntb_loop
-D=/opt/msikit/ntb-$(uname -r)
-[ -d "$D" ] || ktap_skip_all "the ntb.ko leg is built for the amd64 kernels only"
-[ -f "$D/WHY" ] && ktap_bail "the ntb.ko leg did not build: $(tail -3 "$D/WHY" | tr '\n' ' ')"
-for m in msikit_ntb_loop msikit_msi_test msikit_ntb_loop_ntb msikit_ntb_msi; do
-	rmmod $m 2>/dev/null
-done
+need_ntb_leg
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
-insmod "$D/ko/ntb.ko" || ktap_bail "insmod ntb.ko failed"
 insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
 ktap_result "this msikit_ntb_msi carries upstream's ntb_msi API" \
 	sh -c "modinfo -F ntb_core $D/ko/msikit_ntb_msi.ko | grep -q 'ntb_msi API'"

@@ -14,15 +14,7 @@
 
 ktap_header
 need_ntb_loop
-D=/opt/msikit/ntb-$(uname -r)
-[ -d "$D" ] || ktap_skip_all "the ntb.ko leg is built for the amd64 kernels only"
-[ -f "$D/WHY" ] && ktap_bail "the NTB core did not build out of tree: $(tail -3 "$D/WHY" | tr '\n' ' ')"
-
-for m in msikit_ntb_loop msikit_msi_test msikit_ntb_loop_ntb msikit_ntb_msi; do
-	rmmod $m 2>/dev/null
-done
-modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
-insmod "$D/ko/ntb.ko" || ktap_bail "insmod ntb.ko failed"
+need_ntb_leg
 insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (with the adapter) failed"
 ktap_expect "this msikit_ntb_msi has the ntb.ko adapter" ntb.ko \
 	"$(modinfo -F ntb_core "$D/ko/msikit_ntb_msi.ko" | cut -d' ' -f1)"
