@@ -86,7 +86,7 @@ echo "bench: edu_msi_to_doorbell_handled $(awk "BEGIN { printf \"%.1f\", $1 / 10
 echo "bench: edu_msi_to_plain_vector_handled $(awk "BEGIN { printf \"%.1f\", $2 / 1000 }") us"
 echo "bench: ring_cost_round_min $(awk "BEGIN { printf \"%.3f\", $5 / 1000 }") ratio"
 echo "bench: ring_cost_round_max $(awk "BEGIN { printf \"%.3f\", $6 / 1000 }") ratio"
-echo "bench: goal ring_cost $ratio <= 1.05 ratio $(awk "BEGIN { print ($ratio <= 1.05) ? \"met\" : \"missed\" }")"
+bench_goal ring_cost "$ratio" "<=" 1.05 ratio
 after=$(awk '{ print $1 }' "$e1/rings_all")
 ktap_result "function 1's doorbell $i counted the benchmark's rings ($((after - before)), at least $N)" \
 	test $((after - before)) -ge "$N"

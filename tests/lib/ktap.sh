@@ -70,3 +70,10 @@ ktap_finished() {
 }
 
 log() { echo "# $*"; }
+
+# bench_goal NAME VALUE OP LIMIT UNIT: the line of a goal an issue names,
+# "bench: goal NAME VALUE OP LIMIT UNIT met|missed", OP being <= or >=
+bench_goal() {
+	echo "bench: goal $1 $2 $3 $4 $5 $(awk -v v="$2" -v op="$3" -v l="$4" \
+		'BEGIN { print ((op == "<=" ? v <= l : v >= l) ? "met" : "missed") }')"
+}

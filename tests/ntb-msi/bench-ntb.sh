@@ -37,8 +37,7 @@ if echo "$N" > "$A/ntb/bench"; then
 	echo "bench: ntb-msi own-msi $2 ns/op"
 	# issue 18's goal: a peer trigger costs at most 1.05x the plain MSI
 	# of the same parent, sent by the same writer
-	r=$(thousandths "$3")
-	echo "bench: goal trigger_cost_$p $r <= 1.05 ratio $(awk "BEGIN { print ($r <= 1.05) ? \"met\" : \"missed\" }")"
+	bench_goal "trigger_cost_$p" "$(thousandths "$3")" "<=" 1.05 ratio
 	# each write was waited for at its own interrupt (a lost or misrouted
 	# one fails the run); the counts show none was booked twice either, and
 	# that something was measured at all
