@@ -138,6 +138,17 @@ struct ntb_mw_writer {
 static LIST_HEAD(ntb_mw_writers);
 static DEFINE_MUTEX(ntb_mw_writers_lock);
 
+/* @ntb's entry, or NULL; under ntb_mw_writers_lock */
+static struct ntb_mw_writer *ntb_mw_writer_find(struct ntb_dev *ntb)
+{
+	struct ntb_mw_writer *w;
+
+	list_for_each_entry(w, &ntb_mw_writers, node)
+		if (w->ntb == ntb)
+			return w;
+	return NULL;
+}
+
 /**
  * msikit_ntb_set_mw_writer() - name the writer of an NTB device without
  *	memory-mapped outbound windows
@@ -151,13 +162,11 @@ static DEFINE_MUTEX(ntb_mw_writers_lock);
  */
 int msikit_ntb_set_mw_writer(struct ntb_dev *ntb, msikit_ntb_mw_write_t write)
 {
-	struct ntb_mw_writer *w, *found = NULL;
+	struct ntb_mw_writer *w, *found;
 	int rc = 0;
 
 	mutex_lock(&ntb_mw_writers_lock);
-	list_for_each_entry(w, &ntb_mw_writers, node)
-		if (w->ntb == ntb)
-			found = w;
+	found = ntb_mw_writer_find(ntb);
 	if (!write) {
 		if (found) {
 			list_del(&found->node);
@@ -183,13 +192,12 @@ EXPORT_SYMBOL_GPL(msikit_ntb_set_mw_writer);
 /* The writer registered for @ntb, or NULL: its windows are mapped. */
 msikit_ntb_mw_write_t msikit_ntb_mw_writer(struct ntb_dev *ntb)
 {
-	msikit_ntb_mw_write_t write = NULL;
+	msikit_ntb_mw_write_t write;
 	struct ntb_mw_writer *w;
 
 	mutex_lock(&ntb_mw_writers_lock);
-	list_for_each_entry(w, &ntb_mw_writers, node)
-		if (w->ntb == ntb)
-			write = w->write;
+	w = ntb_mw_writer_find(ntb);
+	write = w ? w->write : NULL;
 	mutex_unlock(&ntb_mw_writers_lock);
 	return write;
 }

@@ -218,6 +218,7 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 {
 	resource_size_t sizes[MSIKIT_NTB_MAX_PEERS];
 	u64 base, size;
+	bool can_change;
 	int rc;
 
 	rc = nm_plan_mws(nm, &base, &size, sizes);
@@ -238,8 +239,9 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 	 * It does not where the port's alignment widened it past 16 MiB
 	 * (wide_window), or the IMSIC's files span more: say so.
 	 */
-	nm->sealed = !msikit_msi_immutable(nm->dom) && size <= NM_SEAL_SPAN;
-	if (!msikit_msi_immutable(nm->dom) && !nm->sealed)
+	can_change = !msikit_msi_immutable(nm->dom);
+	nm->sealed = can_change && size <= NM_SEAL_SPAN;
+	if (can_change && !nm->sealed)
 		dev_warn(nm->port->dev, "msikit: %s: descriptors are plain, not sealed: the window spans %#llx bytes, more than a sealed offset reaches; a peer that reads halves of two can misroute: pin the interrupts (IRQF_NOBALANCING) or publish in one 64-bit unit\n",
 			 msikit_msi_parent_name(nm->dom), size);
 	nm->planned = true;

@@ -54,8 +54,8 @@
  *		 those whose halves were both non-zero, so of two different
  *		 descriptors, Z those with a zeroed half; O the writer's reads
  *		 of a slot that a republish was rewriting meanwhile (tear_us),
- *		 X those whose halves matched neither the old descriptor nor
- *		 the new one ("mixed X", after O)
+ *		 and of those the ones whose halves matched neither the old
+ *		 descriptor nor the new one ("mixed", after O)
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -522,11 +522,11 @@ static void nl_desc_changed(void *ctx)
 		nl_chan_tear(s, i, us);
 		__clear_bit(i, s->tearing);
 	}
-	/* the bench times a move up to here: from now on the peer writes the new one */
-	if (changed)
+	if (changed) {
+		/* the bench times a move up to here: from now on the peer writes the new one */
 		WRITE_ONCE(s->chan_ns, ktime_get_ns());
-	if (changed)
 		wake_up(&s->wq);
+	}
 }
 
 /* The maxprobe and selftest nms publish nothing: their interrupts never move. */
@@ -579,13 +579,19 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 	return rc;
 }
 
+/* Empty the channel slot @c, under chan_lock: a republish under way stops. */
+static void nl_chan_clear(struct nl_chan *c)
+{
+	WRITE_ONCE(c->valid, false);
+	c->gen++;
+	memset(&c->desc, 0, sizeof(c->desc));
+}
+
 static void nl_unpublish(struct nl_side *s, unsigned int i)
 {
 	spin_lock(&s->chan_lock);
 	s->irqs[i].requested = false;
-	WRITE_ONCE(s->chan[i].valid, false);
-	s->chan[i].gen++;
-	memset(&s->chan[i].desc, 0, sizeof(s->chan[i].desc));
+	nl_chan_clear(&s->chan[i]);
 	spin_unlock(&s->chan_lock);
 }
 
@@ -1221,11 +1227,8 @@ static ssize_t restore_store(struct device *dev, struct device_attribute *attr,
 		goto out;
 	}
 	spin_lock(&peer->chan_lock);
-	for (i = 0; i < NL_MAX; i++) {
-		WRITE_ONCE(peer->chan[i].valid, false);
-		peer->chan[i].gen++;
-		memset(&peer->chan[i].desc, 0, sizeof(peer->chan[i].desc));
-	}
+	for (i = 0; i < NL_MAX; i++)
+		nl_chan_clear(&peer->chan[i]);
 	rep0 = peer->republished;
 	spin_unlock(&peer->chan_lock);
 	rc = msikit_ntb_msi_restore(peer->nm);
@@ -1808,11 +1811,6 @@ static irqreturn_t nl_thread_info(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/*
- * Free an interrupt while its threaded handler runs and calls
- * msikit_ntb_msi_info(): free_irq() waits for the handler, so a free
- * that held the context's lock across it would never return.
- */
 #define NL_SEALED	1
 #define NL_PLAIN	2
 
@@ -1836,6 +1834,11 @@ static struct msikit_ntb_msi_desc nl_desc(u32 format, u32 offset, u32 data)
 	return d;
 }
 
+/*
+ * Free an interrupt while its threaded handler runs and calls
+ * msikit_ntb_msi_info(): free_irq() waits for the handler, so a free
+ * that held the context's lock across it would never return.
+ */
 static void nl_selftest_thread(struct msikit_ntb_msi *nm, struct nl_tap *t)
 {
 	struct nl_thread_probe p = { .nm = nm, .info_rc = 1 };
