@@ -49,7 +49,7 @@ clean:
 	$(MAKE) -C tests/progs clean
 
 check:
-	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
+	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)") $(if $(R),-r $(R))
 
 bench:
 	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")

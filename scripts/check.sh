@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
-SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0
+SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0 REPEAT=1
 # the machines a debug kernel (amd64 only) runs on
 DEBUG_MACHINES="q35 q35-ir cxl"
 while [ $# -gt 0 ]; do
@@ -30,23 +30,33 @@ while [ $# -gt 0 ]; do
 	--bench) BENCH=1 ;;
 	--soak) SCALE=soak ;;
 	--debug) DEBUG=1 ;;
-	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [-m MACHINE] [--bench | --soak | --debug]" ;;
+	-r) REPEAT=$2; shift ;;
+	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [-m MACHINE] [-r TIMES] [--bench | --soak | --debug]" ;;
 	esac
 	shift
 done
 [ "$(id -u)" = 0 ] || die "check.sh needs root (chroot, mounts)"
+# The most one test may take, and the watchdog's deadlines: make check's
+# tests take seconds (65 s at most, measured), a soak's and a benchmark's
+# minutes (their "# timeout:" lines), a debug kernel's kmemleak scans are
+# slow.
+LIMIT="" DOG_BOOT=300 DOG_SLACK=30 DOG_TAIL=300
+[ "$SCALE" = ci ] && [ "$BENCH" = 0 ] && [ "$DEBUG" = 0 ] && LIMIT=300
+[ "$DEBUG" = 1 ] && DOG_BOOT=1200 DOG_SLACK=240
 # One run per cache at a time: runs share the root and its /msikit-run.
 mkdir -p "$MSIKIT_CACHE"
 exec 9>"$MSIKIT_CACHE/.lock"
 flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
 if [ -z "$SUITES" ] && [ "$DEBUG" = 1 ]; then
-	SUITES="runner doe msi-lib"
+	SUITES="runner doe msi-lib fault"
 elif [ -z "$SUITES" ]; then
 	# the test bed's own self-test first: its verdict decides whether any
-	# other can be believed
+	# other can be believed; a suite that needs the debug kernel (its
+	# debug-only file says why) is check-debug's
 	SUITES="lint runner"
 	for d in "$SRC"/tests/*/; do
-		[ -f "$d/machine" ] && [ "$(basename "$d")" != runner ] && SUITES="$SUITES $(basename "$d")"
+		[ -f "$d/machine" ] && [ ! -f "$d/debug-only" ] && [ "$(basename "$d")" != runner ] &&
+			SUITES="$SUITES $(basename "$d")"
 	done
 fi
 
@@ -197,49 +207,112 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		while read -r name; do tap "$st" "$fk ${name%.sh}$tag" "$why"; done < "$plan"
 		return 0
 	fi
-	# On the debug kernel a test that leaves the kernel less able to check
-	# the tests after it runs last, in a boot of its own (tests/SUITE/
-	# debug-own-boot): one whose report is a known one of the kernel's own
+	# A test that ends its boot (tests/SUITE/own-boot: "TEST [MACHINE...]",
+	# on those machines only if any are named, on no other) runs last, in
+	# a boot of its own. So does, on the debug kernel, a test that leaves
+	# the kernel less able to check the tests after it (tests/SUITE/debug-
+	# own-boot): one whose report is a known one of the kernel's own
 	# (tests/known-kernel-reports) turns lockdep off, one that locks the
 	# kernel down closes kmemleak's debugfs file.
-	own=$SRC/tests/$s/debug-own-boot
-	if [ "$DEBUG" = 1 ] && [ -f "$own" ]; then
+	local own="" t ms
+	while read -r t ms; do
+		case "$t" in ''|'#'*) continue ;; esac
+		[ -n "$ms" ] && case " $ms " in *" $machine "*) ;; *) t="-$t" ;; esac
+		own="$own $t"
+	done < <(cat "$SRC/tests/$s/own-boot" 2>/dev/null
+		 [ "$DEBUG" = 1 ] && cat "$SRC/tests/$s/debug-own-boot" 2>/dev/null)
+	if [ -n "$own" ]; then
 		cp "$plan" "$plan.all"
-		grep -v -x -F -f <(sed "s|^|$s/|" "$own") "$plan.all" > "$plan"
+		grep -v -x -F -f <(for t in $own; do echo "$s/${t#-}"; done) "$plan.all" > "$plan"
 		boot_plan "$fk" "$s" "$machine" "$tag" ""
-		# not a read loop: the boot's QEMU would eat the list on stdin
-		for name in $(cat "$own"); do
-			grep -x -F "$s/$name" "$plan.all" > "$plan" || continue
-			boot_plan "$fk" "$s" "$machine" "$tag" "-${name%.sh}"
+		for t in $own; do
+			case "$t" in -*) continue ;; esac
+			grep -x -F "$s/$t" "$plan.all" > "$plan" || continue
+			boot_plan "$fk" "$s" "$machine" "$tag" "-${t%.sh}"
 		done
 	else
 		boot_plan "$fk" "$s" "$machine" "$tag" ""
 	fi
 }
 
+# watchdog SERIAL PID: waits for the boot (vm.sh, PID) writing SERIAL, and
+# stops its QEMU if the guest stops making progress. The guest prints
+# "MSIKIT-BEGIN NAME LIMIT" as a test starts and "MSIKIT-RESULT NAME ..."
+# as it ends; its own timeout ends a test after LIMIT, unless the test is
+# stuck in the kernel, and then nothing in the guest can end it. Without
+# this a hung guest costs vm.sh's hour. Deadlines: DOG_BOOT to the first
+# test, LIMIT + DOG_SLACK (the runner's kill, kmemleak scans and log cut)
+# per test, DOG_TAIL from the last result to power-off. SERIAL.watchdog
+# says why it stopped the guest, SERIAL.monitor has the vCPUs' registers.
+watchdog() {
+	local serial=$1 pid=$2 now deadline what line last="" stop=0 sig cur=""
+	now=$(date +%s)
+	deadline=$((now + DOG_BOOT)) what="no test began within $DOG_BOOT s of the boot"
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		line=$(grep -a -E '^MSIKIT-(BEGIN|RESULT) ' "$serial" | tail -1 | tr -d '\r')
+		if [ "$line" != "$last" ]; then
+			last=$line now=$(date +%s)
+			set -- $line
+			cur=""
+			if [ "$1" = MSIKIT-BEGIN ]; then
+				cur=$2 deadline=$((now + $3 + DOG_SLACK))
+				what="$2 was still running $(($3 + DOG_SLACK)) s after it began (its limit: $3 s)"
+			else
+				deadline=$((now + DOG_TAIL))
+				what="the guest did not power off within $DOG_TAIL s of the last result"
+			fi
+		fi
+		[ "$(date +%s)" -ge "$deadline" ] || continue
+		if [ "$stop" = 0 ]; then
+			[ -n "$cur" ] && grep -a -q "^MSIKIT-HUNG $cur:" "$serial" &&
+				what="$what; the console has the guest's blocked tasks and CPUs (MSIKIT-HUNG)"
+			echo "$what" > "$serial.watchdog"
+			# where each vCPU is, for a guest too stuck to say
+			timeout 5 sh -c "echo 'info registers -a' > '$ROOT/msikit-run/mon.in'" 2>/dev/null
+			sleep 2
+			cp "$ROOT/msikit-run/monitor.log" "$serial.monitor" 2>/dev/null
+		fi
+		# QEMU ends on SIGTERM; vm.sh then unmounts as usual
+		stop=$((stop + 1))
+		sig=TERM
+		[ "$stop" -gt 30 ] && sig=KILL
+		kill -s $sig "$(cat "$ROOT/msikit-run/qemu.pid" 2>/dev/null)" 2>/dev/null
+	done
+	wait "$pid"
+}
+
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
-	local k=$1 s=$2 machine=$3 tag=$4 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi
+	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi
 	[ -s "$plan" ] || return 0
-	out=$OUT/$k/$machine$5
-	serial=$OUT/serial-$k-$s-$machine$5.log
+	out=$OUT/$k/$machine$suffix
+	serial=$OUT/serial-$k-$s-$machine$suffix.log
 	rm -rf "$ROOT/msikit-out"
 	t1=$(date +%s)
 	dtsi=$SRC/tests/$s/$machine.dtsi
 	[ -f "$dtsi" ] || dtsi=""
+	rm -f "$serial.watchdog"
 	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
-	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE /bin/sh /opt/msikit/tests/run-guest.sh \
-		/msikit-plan /msikit-out < /dev/null > "$serial" 2>&1
+	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE ${LIMIT:+MSIKIT_LIMIT=$LIMIT} \
+		/bin/sh /opt/msikit/tests/run-guest.sh /msikit-plan /msikit-out \
+		< /dev/null > "$serial" 2>&1 &
+	watchdog "$serial" $!
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
 		line=$(grep -a "^MSIKIT-RESULT $name " "$serial" | tail -1)
 		log=$out/$(echo "$name" | tr / _).log
 		if [ -z "$line" ]; then
-			tap fail "$k $name$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
-			grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$serial" | head -3 | sed 's/^/# /'
+			if [ -s "$serial.watchdog" ]; then
+				tap fail "$k $name$tag" "no result: the host stopped the guest: $(cat "$serial.watchdog"), see ${serial#"$SRC/"}"
+			else
+				tap fail "$k $name$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
+			fi
+			tr -d '\r' < "$serial" | grep -a -E 'Kernel panic|BUG:|Oops|WARNING:|MSIKIT-HUNG|blocked for more than' |
+				head -3 | sed 's/^/# /'
 			continue
 		fi
-		set -- $line
+		set -- $(echo "$line" | tr -d '\r')
 		rc=$3 secs=$4
 		[ "$BENCH" = 1 ] && grep -a '^bench:' "$log"
 		# make soak's figures: each stress's and fuzz's own summary
@@ -283,11 +356,12 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		[ "${said:-0}" -le "$found" ] ||
 			tap fail "$k $name$tag" "its totals count $said skips and $found reached its log"
 	done < "$plan"
-	boot_result "$k" "$s" "$tag" "$serial" "$out"
+	boot_result "$k" "$s" "$tag" "$serial" "$out" "$suffix"
 }
 
 
-# boot_result KERNEL SUITE TAG SERIAL OUT: the boot's own line. The guest
+# boot_result KERNEL SUITE TAG SERIAL OUT SUFFIX: the boot's own line, named
+# after the test that had the boot to itself (SUFFIX "-NAME") if any. The guest
 # runner charges to it whatever the kernel reported before the first test
 # and after the last (MSIKIT-BOOT); what the kernel printed after that,
 # while powering off, reached only the console, which printed every level
@@ -295,10 +369,12 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 # scanned here. (Records print in order; what a late console prints before
 # the marker was charged already.)
 boot_result() {
-	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail
+	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail name=$2/boot+shutdown$6
 	line=$(grep -a '^MSIKIT-BOOT ' "$serial" | tail -1 | tr -d '\r')
-	if [ -z "$line" ]; then
-		tap fail "$k $s/boot+shutdown$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
+	if [ -z "$line" ] && [ -s "$serial.watchdog" ]; then
+		tap fail "$k $name$tag" "no result: the host stopped the guest: $(cat "$serial.watchdog"), see ${serial#"$SRC/"}"
+	elif [ -z "$line" ]; then
+		tap fail "$k $name$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
 	else
 		set -- $line
 		rc=$2 secs=$3
@@ -319,13 +395,13 @@ boot_result() {
 			rc=99 why="${why}${why:+; }the console never showed the kernel power down"
 		fi
 		if [ "$rc" = 0 ]; then
-			tap pass "$k $s/boot+shutdown$tag" "" "$secs"
+			tap pass "$k $name$tag" "" "$secs"
 		else
-			tap fail "$k $s/boot+shutdown$tag" "kernel log: $why, see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
+			tap fail "$k $name$tag" "kernel log: $why, see ${out#"$SRC/"}/boot.dmesg, shutdown.dmesg" "$secs"
 		fi
 	fi
 	# the self-test must have seen each of its planted verdicts in this boot
-	verdicts_missed "$k " "$tag"
+	verdicts_missed "$k " "$tag" <(cat "$ROOT/msikit-plan"; echo "$name")
 }
 
 declare -A spent
@@ -361,9 +437,12 @@ for s in $SUITES; do
 		VERDICTS=$SRC/tests/runner/verdicts
 		[ "$DEBUG" = 1 ] && VERDICTS=$VERDICTS.debug
 	fi
+	# -r: every boot again, to catch what fails once in a while
 	for k in $ks; do
 		for m in $(suite_machines "$s"); do
-			run_suite "$k" "$s" "$m"
+			for _ in $(seq "$REPEAT"); do
+				run_suite "$k" "$s" "$m"
+			done
 		done
 	done
 	VERDICTS=""

@@ -40,15 +40,19 @@ verdict() {	# verdict STATUS NAME DETAIL: sets vst and vdt to report
 	done < "$VERDICTS"
 	vst=fail vdt="the self-test did not plant this: $1${3:+: $3}"
 }
-# verdicts_missed PREFIX TAG: a failure for each verdict no line matched
-# since the last call (one boot's worth)
+# verdicts_missed PREFIX TAG [NAMES]: a failure for each verdict no line
+# matched since the last call (one boot's worth); with NAMES (a file, a
+# test a line, ".sh" or not), only the verdicts of the tests it names:
+# those the boot ran
 verdicts_missed() {
 	[ -n "$VERDICTS" ] || return 0
-	local i=0 vt vs vd save=$VERDICTS
+	local i=0 vt vs vd save=$VERDICTS ran=""
 	VERDICTS=""
+	[ -n "${3:-}" ] && ran=" $(sed 's/\.sh$//' "$3" | tr '\n' ' ')"
 	while read -r vt vs vd; do
 		i=$((i + 1))
 		case "$vt" in ''|'#'*) continue ;; esac
+		[ -z "$ran" ] || case "$ran" in *" $vt "*) ;; *) continue ;; esac
 		[ -n "${vseen[$i]:-}" ] ||
 			tap fail "$1$vt$2" "the self-test planted \"$vs $vd\" and the test bed never reported it"
 	done < "$save"

@@ -251,6 +251,7 @@ qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic no
 	-append 'console=$console panic=-1 oops=panic loglevel=4 log_buf_len=4M no_hash_pointers$kargs' \
 	-fsdev local,id=fs0,path=/mnt/guest-root,security_model=passthrough -device virtio-9p-pci,fsdev=fs0,mount_tag=rootfs,bus=pcie.0 \
 	-chardev pipe,id=mon0,path=/msikit-run/mon -mon chardev=mon0,mode=readline \
+	-pidfile /msikit-run/qemu.pid \
 	$serial"
 
 # The guest root is a plain bind of the root: without the proc, sys and dev

@@ -115,6 +115,21 @@ after_cut() {
 	rm -f $HOOK.run
 }
 
+# stuck_tasks: each user task asleep where no signal wakes it, with where
+# in the kernel ("sh (pid 486) in report_stuck<report_set<...; ...")
+stuck_tasks() {
+	local p st
+	for p in /proc/[0-9]*; do
+		# kernel threads have no command line
+		grep -q . "$p/cmdline" 2>/dev/null || continue
+		st=$(sed -n 's/.*) \(.\) .*/\1/p' "$p/stat" 2>/dev/null)
+		[ "$st" = D ] || continue
+		printf '%s (pid %s) in %s; ' "$(cat "$p/comm")" "${p#/proc/}" \
+			"$(sed -n 's/^\[<[0-9a-f]*>\] \([^+]*\)+.*/\1/p' "$p/stack" 2>/dev/null |
+			   head -4 | tr '\n' '<' | sed 's/<$//')"
+	done
+}
+
 # scan LOG-DMESG WANT NOTE: the first report of the log that is not forgiven
 scan() {
 	rm -f "$3"
@@ -142,14 +157,41 @@ while read -r t; do
 	lockdep_off=""
 	[ -n "$LDS" ] && grep -q 'debug_locks: *0' $LDS && lockdep_off=1
 	start=$(date +%s)
-	# a script may ask for more time with a "# timeout: SECONDS" line
+	# a script may ask for more time with a "# timeout: SECONDS" line;
+	# MSIKIT_LIMIT, make check's, caps it (its scale is seconds per test)
 	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$T/$t" | head -1)
+	limit=${limit:-${TEST_TIMEOUT:-600}}
+	[ -n "${MSIKIT_LIMIT:-}" ] && [ "$limit" -gt "$MSIKIT_LIMIT" ] && limit=$MSIKIT_LIMIT
 	# stdin is not the plan: a test's reader must not move the plan's offset
 	if [ -n "$KML" ] && grep -q '^# locks-down' "$T/$t"; then
 		echo scan=5 > $KML && touch $K.kmlthread
 	fi
-	timeout -k 5 "${limit:-${TEST_TIMEOUT:-600}}" sh "$T/$t" < /dev/null > "$log" 2>&1
+	# The host stops the guest when a test outlives its limit by more than
+	# the runner needs to end it (check.sh's watchdog): a guest whose
+	# kernel is stuck cannot end the test. Before that, if the guest still
+	# runs but the runner does not, the console gets the blocked tasks and
+	# every CPU's stack.
+	echo "MSIKIT-BEGIN $name $limit"
+	(
+		sleep $((limit + 15))
+		echo "MSIKIT-HUNG $name: still running $((limit + 15)) s after it started"
+		echo 8 > /proc/sys/kernel/printk
+		echo w > /proc/sysrq-trigger
+		echo l > /proc/sysrq-trigger
+	) < /dev/null &
+	dog=$!
+	timeout -k 5 "$limit" sh "$T/$t" < /dev/null > "$log" 2>&1
 	rc=$?
+	kill $dog 2>/dev/null
+	# Out of time: a task asleep in the kernel outlives the kill (coreutils'
+	# timeout then kills its own process group, itself too: exit 137) and
+	# is a failure of its own, named with where it sleeps.
+	stuck="" late=""
+	if [ $(($(date +%s) - start)) -ge "$limit" ]; then
+		rc=124 late=1
+		sleep 1
+		stuck=$(stuck_tasks | sed "s/; $//")
+	fi
 	if [ -n "$KML" ]; then
 		sleep 6
 		kmemleak_report "$log.kmemleak"
@@ -166,14 +208,14 @@ while read -r t; do
 	[ -s "$log.known" ] && echo "# forgiven: a known report of the kernel's own, not msikit's:" \
 		"$(sort -u "$log.known" | tr '\n' ' ')(tests/known-kernel-reports)" >> "$log"
 	[ -n "$splat" ] || splat=$(leaked "$log.kmemleak" "after this test")
+	[ -n "$splat" ] || [ -z "$stuck" ] || splat="timed out, still in the kernel: $stuck"
 	[ -n "$lockdep_off" ] && [ -z "$splat" ] &&
 		splat="lockdep was off when this test started (${bootsplat:+the kernel reported while booting, before any test: $bootsplat; }an earlier report turned it off): not checked"
 	if [ -n "$splat" ]; then
 		echo "# kernel log: $splat" >> "$log"
 		rc=99
 	fi
-	# coreutils' timeout exits 124, busybox's with the signal's 143
-	case "$rc" in 124|143) echo "# timed out" >> "$log" ;; esac
+	[ -n "$late" ] && echo "# timed out after $limit s" >> "$log"
 	echo "MSIKIT-RESULT $name $rc $(( $(date +%s) - start ))"
 done < "$PLAN"
 

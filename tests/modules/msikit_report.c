@@ -14,16 +14,27 @@
  *              disables it
  *   leak       a kmalloc() whose pointer is dropped: only kmemleak (the
  *              debug kernel of make check-debug) can see it
+ *   stuck      no report: the writer sleeps uninterruptibly for 15
+ *              minutes, as a driver waiting for a device that never
+ *              answers; the runner's kill cannot end it
+ *   freeze     no report: every CPU spins with interrupts off for 15
+ *              minutes (stop_machine), as a kernel that deadlocked; the
+ *              console goes silent and only the host's watchdog, by
+ *              stopping the guest, ends the test
  *   none       nothing (the clean control)
  *
  * The unhandled interrupt is a software one (descriptors of its own on the
  * dummy chip, raised with generic_handle_irq_safe()), so every machine of
  * the matrix has it; what reports it is the core's own note_interrupt().
  */
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/stop_machine.h>
 
 /*
  * note_interrupt() reports after 99,900 unhandled of 100,000, counting
@@ -90,6 +101,38 @@ static noinline void report_leak(void)
 	pr_info("msikit_report: leaked an object of 96 bytes\n");
 }
 
+#define REPORT_STUCK_SECS	900
+
+/*
+ * A sleep that ends early sleeps again: the writer returns to user space,
+ * where the runner's SIGKILL would end it, only when the time is up.
+ */
+static noinline int report_stuck(void)
+{
+	unsigned long end = jiffies + REPORT_STUCK_SECS * HZ;
+
+	pr_info("msikit_report: stuck for %d s\n", REPORT_STUCK_SECS);
+	while (time_before(jiffies, end))
+		schedule_timeout_uninterruptible(end - jiffies);
+	return 0;
+}
+
+/* on every CPU at once, interrupts off: nothing else runs */
+static int report_freeze_cpus(void *unused)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < REPORT_STUCK_SECS * MSEC_PER_SEC; ms++)
+		mdelay(1);
+	return 0;
+}
+
+static int report_freeze(void)
+{
+	pr_info("msikit_report: freezing every CPU for %d s\n", REPORT_STUCK_SECS);
+	return stop_machine(report_freeze_cpus, NULL, cpu_online_mask);
+}
+
 static int report_do(const char *kind)
 {
 	if (sysfs_streq(kind, "none"))
@@ -109,13 +152,17 @@ static int report_do(const char *kind)
 		report_leak();
 		return 0;
 	}
+	if (sysfs_streq(kind, "stuck"))
+		return report_stuck();
+	if (sysfs_streq(kind, "freeze"))
+		return report_freeze();
 	return -EINVAL;
 }
 
 static bool report_kind_valid(const char *kind)
 {
 	static const char * const kinds[] = {
-		"none", "warn", "stack", "unhandled", "leak",
+		"none", "warn", "stack", "unhandled", "leak", "stuck", "freeze",
 	};
 	unsigned int i;
 
@@ -143,7 +190,7 @@ static const struct kernel_param_ops report_ops = {
 	.set = report_set,
 };
 module_param_cb(report, &report_ops, NULL, 0200);
-MODULE_PARM_DESC(report, "warn, stack, unhandled, leak or none: print that report");
+MODULE_PARM_DESC(report, "warn, stack, unhandled, leak, stuck, freeze or none: print that report");
 
 static int __init report_init(void)
 {

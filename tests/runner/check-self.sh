@@ -66,3 +66,16 @@ not ok 2 K t/planted ?m? # the self-test did not plant this: pass*
 not ok 3 K t/clean ?m? # the self-test did not plant this: fail: exit 1*
 ok 4 K t/clean ?m?*
 not ok 5 K t/never ?m? # the self-test planted ?fail ?? and the test bed never reported it" "$out"
+
+# A boot is held to the verdicts of the tests it ran (a test with a boot
+# of its own is missed in that boot only), and to all of them.
+VERDICTS=$OUT/verdicts
+printf '%s\n' t/planted.sh t/clean.sh > "$OUT/ran"
+out=$(n=0; tap fail "K t/planted [m]" "exit 99: kernel log: [ 1.0] WARNING: x"
+      verdicts_missed "K " " [m]" "$OUT/ran")
+check verdicts-boot "ok 1 K t/planted ?m?*
+not ok 2 K t/clean ?m? # the self-test planted ?pass *? and the test bed never reported it" "$out"
+printf '%s\n' t/never > "$OUT/ran"
+out=$(n=0; verdicts_missed "K " " [m]" "$OUT/ran")
+check verdicts-own-boot "not ok 1 K t/never ?m? # the self-test planted ?fail ?? and the test bed never reported it" "$out"
+VERDICTS=""
