@@ -85,9 +85,10 @@ static void epf_db_drop_one(struct pci_epf *epf, bool bound)
 }
 
 /*
- * Unbind the functions, stop the link, then destroy the functions in the
- * reverse order of creation: a host still ringing sees not-ready while
- * the link is up, as it would if the functions went away one by one.
+ * Stop the functions and wait once for their hosts, unbind them, stop
+ * the link, then destroy the functions in the reverse order of creation:
+ * a host still ringing sees not-ready while the link is up, as it would
+ * if the functions went away one by one.
  */
 static void epf_db_unbind_all(void)
 {
@@ -95,6 +96,7 @@ static void epf_db_unbind_all(void)
 
 	if (!binder.epc)
 		return;
+	epf_db_stop_all(binder.epf, binder.nr);
 	for (i = binder.nr; i--; )
 		epf_db_unbind_own(binder.epf[i]);
 	if (binder.started)

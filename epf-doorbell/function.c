@@ -141,30 +141,47 @@ err:
 /* the longest a function going away waits for its host */
 #define EPF_DB_STOP_WAIT_MS	1000
 
+static unsigned int epf_db_stop_wait_ms(void)
+{
+	return min(epf_db_grace_ms, EPF_DB_STOP_WAIT_MS);
+}
+
+/* the host says it holds no table: it took none, or saw READY clear */
+static bool epf_db_host_stopped(struct epf_db *db)
+{
+	return epf_db_reg_read(db, MSIKIT_EPF_DB_REG_HOST_GEN) == MSIKIT_EPF_DB_HOST_STOPPED;
+}
+
+/* READY cleared, then the doorbell BAR: nothing more can pass the controller */
+static void epf_db_stop(struct epf_db *db)
+{
+	epf_db_unpublish(db);
+	epf_db_clear_db_bar(db);
+	db->stopped = true;
+}
+
 /*
- * Wait, bounded, until the host says it holds no table (HOST_GEN reads
- * STOPPED: it took none, or it saw READY clear and stopped ringing). A
- * host that is idle, or gone, costs the bound and one line.
+ * Wait, bounded, until the host says it stopped ringing. A host that is
+ * idle, or gone, costs the bound and one line.
  */
 static void epf_db_wait_host(struct epf_db *db)
 {
-	unsigned int ms = min(epf_db_grace_ms, EPF_DB_STOP_WAIT_MS);
-	u32 v;
+	unsigned int ms = epf_db_stop_wait_ms();
+	bool done;
 
-	if (!read_poll_timeout(epf_db_reg_read, v, v == MSIKIT_EPF_DB_HOST_STOPPED,
-			       USEC_PER_MSEC, ms * USEC_PER_MSEC, false, db,
-			       MSIKIT_EPF_DB_REG_HOST_GEN))
+	if (!read_poll_timeout(epf_db_host_stopped, done, done, USEC_PER_MSEC,
+			       ms * USEC_PER_MSEC, false, db))
 		return;
 	dev_info(&db->epf->dev, "msikit: the host did not say it stopped ringing within %u ms: freeing the doorbells it may hold\n",
 		 ms);
 }
 
 /*
- * Down: READY cleared, then the doorbell BAR, so that nothing more can
- * pass the controller onto the MSI controller; then, with the link up, the
- * host's word that it stopped (bounded) and a drain for what was already
- * past the BAR; then the handlers. With the link down (@link_down: the
- * controller's deinit, PERST#) no host can write: no wait at all.
+ * Down: stopped, then, with the link up, the host's word that it stopped
+ * (bounded; epf_db_stop_all() may have waited already) and a drain for
+ * what was already past the BAR; then the handlers. With the link down
+ * (@link_down: the controller's deinit, PERST#) no host can write: no
+ * wait at all.
  */
 static void epf_db_down(struct epf_db *db, bool link_down)
 {
@@ -172,15 +189,67 @@ static void epf_db_down(struct epf_db *db, bool link_down)
 
 	if (!db->up)
 		return;
-	epf_db_unpublish(db);
-	epf_db_clear_db_bar(db);
+	epf_db_stop(db);
 	if (!link_down) {
-		epf_db_wait_host(db);
+		if (!db->waited)
+			epf_db_wait_host(db);
 		msleep(EPF_DB_DRAIN_MS);
 	}
 	pci_epc_clear_bar(epf->epc, epf->func_no, epf->vfunc_no, &epf->bar[db->reg_bar]);
 	epf_db_bells_teardown(db);
 	db->up = false;
+	db->stopped = false;
+	db->waited = false;
+}
+
+/* during epf_db_stop_all(): stopped, and its host has not said so yet */
+static bool epf_db_host_pending(struct epf_db *db)
+{
+	bool pending;
+
+	mutex_lock(&db->lock);
+	pending = db->up && db->stopped && !epf_db_host_stopped(db);
+	mutex_unlock(&db->lock);
+	return pending;
+}
+
+/*
+ * binder.c, before it unbinds its functions: stop them all, then wait for
+ * all their hosts at once, so that N functions whose hosts do not answer
+ * cost one bound, not N, under the binder's and the parameters' locks.
+ * Each unbind then only drains. A function the controller brings up again
+ * meanwhile (its init event) is published afresh and waits on its own.
+ */
+void epf_db_stop_all(struct pci_epf **epf, unsigned int nr)
+{
+	unsigned int ms = epf_db_stop_wait_ms(), i, pending;
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	struct epf_db *db;
+
+	for (i = 0; i < nr; i++) {
+		db = epf_get_drvdata(epf[i]);
+		mutex_lock(&db->lock);
+		if (db->up)
+			epf_db_stop(db);
+		mutex_unlock(&db->lock);
+	}
+	for (;;) {
+		pending = 0;
+		for (i = 0; i < nr; i++)
+			pending += epf_db_host_pending(epf_get_drvdata(epf[i]));
+		if (!pending || time_after(jiffies, end))
+			break;
+		usleep_range(USEC_PER_MSEC, 2 * USEC_PER_MSEC);
+	}
+	for (i = 0; i < nr; i++) {
+		db = epf_get_drvdata(epf[i]);
+		mutex_lock(&db->lock);
+		db->waited = db->stopped;
+		mutex_unlock(&db->lock);
+	}
+	if (pending)
+		pr_info("msikit_epf_db: %u of %u hosts did not say they stopped ringing within %u ms: freeing the doorbells they may hold\n",
+			pending, nr, ms);
 }
 
 /*
@@ -195,6 +264,10 @@ static int epf_db_republish(struct epf_db *db)
 	if (!db->up) {
 		dev_warn(&db->epf->dev, "msikit: republish: the function is not up\n");
 		return -ENODEV;
+	}
+	if (db->stopped) {
+		dev_warn(&db->epf->dev, "msikit: republish: the function is going away\n");
+		return -ESHUTDOWN;
 	}
 	if (db->old) {
 		dev_warn(&db->epf->dev, "msikit: generation %u is still retiring: the host has not taken generation %u yet\n",

@@ -67,6 +67,8 @@ struct epf_db {
 	unsigned int nr;
 	bool polled;
 	bool up;			/* published: BARs set, READY */
+	bool stopped;			/* READY and the doorbell BAR gone */
+	bool waited;			/* and the wait for the host is over */
 	u32 generation;
 	struct epf_db_set sets[2];
 	struct epf_db_set *cur;
@@ -120,6 +122,7 @@ void epf_db_bells_teardown(struct epf_db *db);
 /* function.c */
 extern struct pci_epf_driver epf_db_driver;
 bool epf_db_function_up(struct pci_epf *epf);
+void epf_db_stop_all(struct pci_epf **epf, unsigned int nr);
 
 static inline void epf_db_reg_write(struct epf_db *db, u32 off, u32 val)
 {
