@@ -111,10 +111,9 @@ static const char *epf_db_bar_size(struct epf_db *db)
 /* Return: 0, or the errno, with db->why saying what it means here. */
 static int epf_db_window_fix(struct epf_db *db, u64 addr)
 {
-	u64 fb, fs;
+	u64 base = ALIGN_DOWN(addr, db->win_size), fb, fs;
 	int rc;
 
-	db->win_base = ALIGN_DOWN(addr, db->win_size);
 	rc = msikit_msi_msg_window(db->dom, &fb, &fs);
 	if (rc) {
 		db->why = "the MSI parent does not say where its messages point";
@@ -124,10 +123,11 @@ static int epf_db_window_fix(struct epf_db *db, u64 addr)
 		db->why = "its message lies outside the range the MSI parent announced";
 		return -ERANGE;
 	}
-	if (db->win_base < fb || db->win_base + db->win_size > fb + fs) {
+	if (base < fb || base + db->win_size > fb + fs) {
 		db->why = EPF_DB_PAST_RANGE;
 		return -ERANGE;
 	}
+	db->win_base = base;
 	return 0;
 }
 

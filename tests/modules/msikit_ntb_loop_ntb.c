@@ -117,7 +117,7 @@ struct ln_side {
 	struct ntb_dev ntb;
 	struct loop_edu edu;
 	int index;
-	bool registered;
+	bool registered;		/* ntb.ko has it: written under ln_lock */
 	/* the inbound windows' translations; held across a forwarded write */
 	spinlock_t trans_lock;
 	u64 trans_addr[LN_MWS], trans_size[LN_MWS];
@@ -390,7 +390,7 @@ static int ln_db_clear_mask(struct ntb_dev *ntb, u64 bits)
 	pending = s->db & bits;
 	spin_unlock_irqrestore(&s->db_lock, flags);
 	/* a doorbell that rang while masked is delivered on unmask */
-	if (pending && s->registered)
+	if (pending && READ_ONCE(s->registered))
 		ln_db_event(s);
 	return 0;
 }
@@ -619,7 +619,7 @@ static irqreturn_t ln_db_irq(int irq, void *data)
 	deliver = !(s->db_mask & BIT_ULL(bit));
 	spin_unlock_irqrestore(&s->db_lock, flags);
 	wake_up(&s->wq);
-	if (deliver && s->registered)
+	if (deliver && READ_ONCE(s->registered))
 		ln_db_event(s);
 	return IRQ_HANDLED;
 }
@@ -849,7 +849,10 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ln_free_dbs(s);
 		return rc;
 	}
-	s->registered = true;
+	/* under ln_lock for ln_link_events(), once for the doorbell paths */
+	mutex_lock(&ln_lock);
+	WRITE_ONCE(s->registered, true);
+	mutex_unlock(&ln_lock);
 	ln_link_events(s);
 	return 0;
 }
@@ -858,7 +861,9 @@ static void ln_remove(struct pci_dev *pdev)
 {
 	struct ln_side *s = pci_get_drvdata(pdev);
 
-	s->registered = false;
+	mutex_lock(&ln_lock);
+	WRITE_ONCE(s->registered, false);
+	mutex_unlock(&ln_lock);
 	ntb_unregister_device(&s->ntb);
 	cancel_work_sync(&s->link_work);
 	msikit_ntb_set_mw_writer(&s->ntb, NULL);
