@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
-SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0 REPEAT=1
+SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0 REPEAT=1 REP=""
 # the machines a debug kernel (amd64 only) runs on
 DEBUG_MACHINES="q35 q35-ir cxl"
 while [ $# -gt 0 ]; do
@@ -36,13 +36,14 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] || die "check.sh needs root (chroot, mounts)"
+case "$REPEAT" in ''|*[!0-9]*|0*) die "-r wants a count of 1 or more, not '$REPEAT'" ;; esac
 # The most one test may take, and the watchdog's deadlines: make check's
 # tests take seconds (65 s at most, measured), a soak's and a benchmark's
 # minutes (their "# timeout:" lines), a debug kernel's kmemleak scans are
 # slow.
 LIMIT="" DOG_BOOT=300 DOG_SLACK=30 DOG_TAIL=300
 [ "$SCALE" = ci ] && [ "$BENCH" = 0 ] && [ "$DEBUG" = 0 ] && LIMIT=300
-[ "$DEBUG" = 1 ] && DOG_BOOT=1200 DOG_SLACK=240
+[ "$DEBUG" = 1 ] && DOG_BOOT=1200 DOG_SLACK=240 DOG_TAIL=600
 # One run per cache at a time: runs share the root and its /msikit-run.
 mkdir -p "$MSIKIT_CACHE"
 exec 9>"$MSIKIT_CACHE/.lock"
@@ -76,8 +77,18 @@ fi
 KERNELS=$(cat "$ROOT/.msikit-kernels")
 [ -n "$KSEL" ] && KERNELS=$(select_kernels "$KSEL")
 [ -n "$KERNELS" ] || die "no kernel of the matrix matches '$KSEL'"
+# What a run that ends early (an error, a signal) must not leave: a guest
+# running on (it holds the cache's lock), the debug kernel in the root.
+VMPID=""
+on_exit() {
+	if [ -n "$VMPID" ] && kill -0 "$VMPID" 2>/dev/null; then
+		stop_qemu KILL
+		wait "$VMPID"
+	fi
+	[ "$DEBUG" = 1 ] && "$HERE/debug-kernel.sh" remove
+}
+trap on_exit EXIT
 if [ "$DEBUG" = 1 ]; then
-	trap '"$HERE/debug-kernel.sh" remove' EXIT
 	t1=$(date +%s)
 	if ! KERNELS=$("$HERE/debug-kernel.sh" install 2> "$OUT/debug-kernel.txt"); then
 		tail -5 "$OUT/debug-kernel.txt" | sed 's/^/# /'
@@ -227,7 +238,12 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 		boot_plan "$fk" "$s" "$machine" "$tag" ""
 		for t in $own; do
 			case "$t" in -*) continue ;; esac
-			grep -x -F "$s/$t" "$plan.all" > "$plan" || continue
+			if ! grep -x -F "$s/$t" "$plan.all" > "$plan"; then
+				# its verdicts would go unasked: not a silent pass
+				[ "$BENCH" = 1 ] || [ "$SCALE" = soak ] ||
+					tap fail "$fk $s/${t%.sh}$tag" "in tests/$s/own-boot, not in the plan"
+				continue
+			fi
 			boot_plan "$fk" "$s" "$machine" "$tag" "-${t%.sh}"
 		done
 	else
@@ -235,29 +251,46 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	fi
 }
 
-# watchdog SERIAL PID: waits for the boot (vm.sh, PID) writing SERIAL, and
-# stops its QEMU if the guest stops making progress. The guest prints
-# "MSIKIT-BEGIN NAME LIMIT" as a test starts and "MSIKIT-RESULT NAME ..."
-# as it ends; its own timeout ends a test after LIMIT, unless the test is
-# stuck in the kernel, and then nothing in the guest can end it. Without
+# stop_qemu SIGNAL: the boot's QEMU, if its pidfile names a process that
+# runs in the root (QEMU leaves the file behind when killed)
+stop_qemu() {
+	local qp
+	qp=$(cat "$ROOT/msikit-run/qemu.pid" 2>/dev/null) || return 0
+	[ "$(readlink "/proc/$qp/root" 2>/dev/null)" = "$ROOT" ] && kill -s "$1" "$qp" 2>/dev/null
+}
+
+# watchdog SERIAL PID LIMITS: waits for the boot (vm.sh, PID) writing
+# SERIAL, and stops its QEMU if the guest stops making progress. The guest
+# prints "MSIKIT-BEGIN NAME LIMIT" as a test starts and "MSIKIT-RESULT
+# NAME ..." as it ends; its own timeout ends a test after LIMIT, unless
+# the guest's kernel is stuck, and then nothing in the guest can. Without
 # this a hung guest costs vm.sh's hour. Deadlines: DOG_BOOT to the first
-# test, LIMIT + DOG_SLACK (the runner's kill, kmemleak scans and log cut)
-# per test, DOG_TAIL from the last result to power-off. SERIAL.watchdog
-# says why it stopped the guest, SERIAL.monitor has the vCPUs' registers.
+# test; LIMIT + DOG_SLACK (the runner's kill, kmemleak scans and log cut)
+# per test; after a result, the longest of the plan's LIMITS + DOG_SLACK
+# while tests remain (a BEGIN line the console garbled must not cut a
+# healthy test short), DOG_TAIL after the last. SERIAL.watchdog says why
+# it stopped the guest, SERIAL.monitor has the vCPUs' registers.
 watchdog() {
-	local serial=$1 pid=$2 now deadline what line last="" stop=0 sig cur=""
+	local serial=$1 pid=$2 plan=$3 now deadline what line last="" cur="" stop=0 left maxlim
+	maxlim=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$plan")
 	now=$(date +%s)
 	deadline=$((now + DOG_BOOT)) what="no test began within $DOG_BOOT s of the boot"
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
-		line=$(grep -a -E '^MSIKIT-(BEGIN|RESULT) ' "$serial" | tail -1 | tr -d '\r')
+		# whole lines, and lines no kernel record was printed into
+		line=$(tr -d '\r' < "$serial" |
+		       grep -a -E '^MSIKIT-(BEGIN [^ ]+ [0-9]+|RESULT [^ ]+ [0-9]+ [0-9]+)$' | tail -1)
 		if [ "$line" != "$last" ]; then
 			last=$line now=$(date +%s)
 			set -- $line
 			cur=""
+			left=$(($(wc -l < "$plan") - $(tr -d '\r' < "$serial" | grep -a -c '^MSIKIT-RESULT ')))
 			if [ "$1" = MSIKIT-BEGIN ]; then
 				cur=$2 deadline=$((now + $3 + DOG_SLACK))
 				what="$2 was still running $(($3 + DOG_SLACK)) s after it began (its limit: $3 s)"
+			elif [ "$left" -gt 0 ]; then
+				deadline=$((now + maxlim + DOG_SLACK))
+				what="no test began or ended within $((maxlim + DOG_SLACK)) s of $2's result"
 			else
 				deadline=$((now + DOG_TAIL))
 				what="the guest did not power off within $DOG_TAIL s of the last result"
@@ -273,30 +306,42 @@ watchdog() {
 			sleep 2
 			cp "$ROOT/msikit-run/monitor.log" "$serial.monitor" 2>/dev/null
 		fi
-		# QEMU ends on SIGTERM; vm.sh then unmounts as usual
+		# QEMU ends on SIGTERM, vm.sh then unmounts as usual; SIGKILL once
+		# if it does not
 		stop=$((stop + 1))
-		sig=TERM
-		[ "$stop" -gt 30 ] && sig=KILL
-		kill -s $sig "$(cat "$ROOT/msikit-run/qemu.pid" 2>/dev/null)" 2>/dev/null
+		if [ "$stop" -le 30 ]; then
+			stop_qemu TERM
+		elif [ "$stop" = 31 ]; then
+			stop_qemu KILL
+		fi
 	done
 	wait "$pid"
 }
 
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
-	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi
+	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi lim
 	[ -s "$plan" ] || return 0
-	out=$OUT/$k/$machine$suffix
-	serial=$OUT/serial-$k-$s-$machine$suffix.log
+	out=$OUT/$k/$machine$suffix$REP
+	serial=$OUT/serial-$k-$s-$machine$suffix$REP.log
 	rm -rf "$ROOT/msikit-out"
 	t1=$(date +%s)
 	dtsi=$SRC/tests/$s/$machine.dtsi
 	[ -f "$dtsi" ] || dtsi=""
-	rm -f "$serial.watchdog"
+	rm -f "$serial.watchdog" "$serial.monitor" "$ROOT/msikit-run/qemu.pid"
+	# each test's limit, as the guest runner will take it
+	while read -r name; do
+		lim=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$SRC/tests/$name" | head -1)
+		lim=${lim:-600}
+		[ -n "$LIMIT" ] && [ "$lim" -gt "$LIMIT" ] && lim=$LIMIT
+		echo "$name $lim"
+	done < "$plan" > "$plan.limits"
 	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE ${LIMIT:+MSIKIT_LIMIT=$LIMIT} \
 		/bin/sh /opt/msikit/tests/run-guest.sh /msikit-plan /msikit-out \
 		< /dev/null > "$serial" 2>&1 &
-	watchdog "$serial" $!
+	VMPID=$!
+	watchdog "$serial" $VMPID "$plan.limits"
+	VMPID=""
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
 	while read -r name; do
 		name=${name%.sh}
@@ -440,7 +485,9 @@ for s in $SUITES; do
 	# -r: every boot again, to catch what fails once in a while
 	for k in $ks; do
 		for m in $(suite_machines "$s"); do
-			for _ in $(seq "$REPEAT"); do
+			for r in $(seq "$REPEAT"); do
+				REP=""
+				[ "$REPEAT" = 1 ] || REP=-r$r
 				run_suite "$k" "$s" "$m"
 			done
 		done
@@ -465,11 +512,12 @@ if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ] && [ "$DEBUG" = 0 ]; then
 	# Seconds per suite against tests/budget, the one place they are
 	# written: growth shows before it breaks CI's limit, and a suite that
 	# took more than twice its budget (a hang no per-test timeout caught,
-	# a retry loop) fails; ordinary noise does not.
+	# a retry loop) fails; ordinary noise does not. A budget is for one
+	# run of each boot: -r's repeats are not held to it.
 	while read -r bs bsecs; do
 		case "$bs" in ''|'#'*) continue ;; esac
 		[ "$bs" = total ] && { budget_total=$bsecs; continue; }
-		[ -n "${spent[$bs]:-}" ] || continue
+		[ -n "${spent[$bs]:-}" ] && [ "$REPEAT" = 1 ] || continue
 		echo "# budget: $bs ${spent[$bs]} s of $bsecs s"
 		[ "${spent[$bs]}" -le $((2 * bsecs)) ] ||
 			tap fail "budget/$bs" "took ${spent[$bs]} s, more than twice its budget of $bsecs s (tests/budget)"

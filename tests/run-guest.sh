@@ -173,7 +173,10 @@ while read -r t; do
 	# every CPU's stack.
 	echo "MSIKIT-BEGIN $name $limit"
 	(
-		sleep $((limit + 15))
+		trap 'kill $nap; exit 0' TERM
+		sleep $((limit + 15)) &
+		nap=$!
+		wait $nap
 		echo "MSIKIT-HUNG $name: still running $((limit + 15)) s after it started"
 		echo 8 > /proc/sys/kernel/printk
 		echo w > /proc/sysrq-trigger
@@ -187,7 +190,8 @@ while read -r t; do
 	# timeout then kills its own process group, itself too: exit 137) and
 	# is a failure of its own, named with where it sleeps.
 	stuck="" late=""
-	if [ $(($(date +%s) - start)) -ge "$limit" ]; then
+	# (coreutils' timeout exits 124, or 137 as above; busybox's 143)
+	if [ $(($(date +%s) - start)) -ge "$limit" ] && case $rc in 124|137|143) ;; *) false ;; esac; then
 		rc=124 late=1
 		sleep 1
 		stuck=$(stuck_tasks | sed "s/; $//")
