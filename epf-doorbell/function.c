@@ -222,9 +222,10 @@ static bool epf_db_host_pending(struct epf_db *db)
  */
 void epf_db_stop_all(struct pci_epf **epf, unsigned int nr)
 {
-	unsigned int ms = epf_db_stop_wait_ms(), i, pending;
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	unsigned int ms = epf_db_stop_wait_ms();
+	unsigned int i, pending;
 	struct epf_db *db;
+	unsigned long end;
 
 	for (i = 0; i < nr; i++) {
 		db = epf_get_drvdata(epf[i]);
@@ -233,6 +234,8 @@ void epf_db_stop_all(struct pci_epf **epf, unsigned int nr)
 			epf_db_stop(db);
 		mutex_unlock(&db->lock);
 	}
+	/* the hosts' time starts once every function has stopped */
+	end = jiffies + msecs_to_jiffies(ms);
 	for (;;) {
 		pending = 0;
 		for (i = 0; i < nr; i++)
@@ -248,8 +251,8 @@ void epf_db_stop_all(struct pci_epf **epf, unsigned int nr)
 		mutex_unlock(&db->lock);
 	}
 	if (pending)
-		pr_info("msikit_epf_db: %u of %u hosts did not say they stopped ringing within %u ms: freeing the doorbells they may hold\n",
-			pending, nr, ms);
+		pr_info("msikit_epf_db: %s: %u of %u hosts did not say they stopped ringing within %u ms: freeing the doorbells they may hold\n",
+			dev_name(&epf[0]->epc->dev), pending, nr, ms);
 }
 
 /*
@@ -512,11 +515,13 @@ static DEVICE_ATTR_RO(stale);
 static ssize_t status_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct epf_db *db = epf_get_drvdata(to_pci_epf(dev));
+	const char *state;
 	int n;
 
 	mutex_lock(&db->lock);
+	state = !db->up ? "down" : db->stopped ? "stopping" : "ready";
 	n = sysfs_emit(buf, "%s generation %u %s %u parent %s retiring %u moved %llu\n",
-		       db->up ? "ready" : "down", db->generation, db->polled ? "polled" : "msi",
+		       state, db->generation, db->polled ? "polled" : "msi",
 		       db->nr, db->dom ? msikit_msi_parent_name(db->dom) : "none",
 		       db->old ? db->old->generation : 0,
 		       (unsigned long long)atomic64_read(&db->moved));
