@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# msikit_doe under fault injection, on the CXL machine's type-3 device:
+# loading the module (which finds every mailbox and runs Discovery on the
+# routed ones), and binding it to the device (the engine takes the
+# mailbox, its interrupt and Discovery). Each kmalloc() is failed in
+# turn: the operation must fail with an errno and leave no module, class,
+# binding or irq descriptor behind, or absorb the failure and work: the
+# mailbox there, with all of its features.
+# timeout: 1800
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/../doe/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+FEATURES="0001:00 1e98:02 "
+DRV=/sys/bus/pci/drivers/msikit_doe
+
+ktap_header
+need_cxl
+fault_setup
+DEV=/sys/bus/pci/devices/$BDF
+rmmod msikit_doe 2>/dev/null
+descs_mark
+
+
+# the mailbox is there, in MODE, and lists every feature
+mb_works() {
+	local mb
+	mb=$(mb_of "$BDF")
+	[ -n "$mb" ] && [ "$(mb_attr "$mb" mode)" = "$1" ] &&
+		[ "$(mb_attr "$mb" features | tr '\n' ' ')" = "$FEATURES" ] ||
+		{ log "mailbox '$mb': mode $(mb_attr "$mb" mode), features $(mb_attr "$mb" features | tr '\n' ' ')"; return 1; }
+}
+
+# --- loading msikit_doe ---
+doe_gone() { [ ! -d /sys/module/msikit_doe ] && [ ! -d "$CLASS" ] && descs_back; }
+doe_works() { mb_works routed; }
+doe_unload() { rmmod msikit_doe; }
+fail_each "load msikit_doe" doe_gone doe_works doe_unload -- load "$(ko msikit_doe)"
+ktap_result "load msikit_doe: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# --- binding msikit_doe to the device ---
+modprobe msikit_doe || ktap_bail "modprobe msikit_doe failed"
+[ -e "$DEV/driver" ] && echo "$BDF" > "$DEV/driver/unbind"
+echo msikit_doe > "$DEV/driver_override"
+descs_mark
+bind_gone() { [ ! -e "$DEV/driver" ] && descs_back && mb_works routed; }
+# a failure the engine absorbed may leave it polling: the fallback it
+# takes on a device without vectors, which works as well
+bind_works() { mb_works irq || mb_works poll; }
+unbind() { echo "$BDF" > $DRV/unbind; }
+fail_each "bind msikit_doe" bind_gone bind_works unbind -- write $DRV/bind "$BDF"
+ktap_result "bind msikit_doe: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# after all that, the engine still runs and the module goes cleanly
+ktap_result "bind msikit_doe to $BDF" sh -c "echo $BDF > $DRV/bind"
+ktap_result "the engine runs with interrupts and lists every feature" mb_works irq
+unbind
+echo > "$DEV/driver_override"
+rmmod msikit_doe
+ktap_result "msikit_doe unloads" test ! -d /sys/module/msikit_doe
+ktap_finished

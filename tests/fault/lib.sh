@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the fault suite (make check-debug only). Each operation runs
+# with the kernel's fault injection failing its 1st, 2nd, 3rd ...
+# injectable call in turn (tests/progs/fail-nth), until it makes fewer
+# calls than that. An operation that failed must say so (an errno) and
+# leave nothing behind; one that absorbed the failure must work; the
+# kernel must report nothing (the runner's scan, and kmemleak after the
+# test, which is what finds a leaked allocation).
+#
+# Only kmalloc()s with module code on the stack are counted and failed
+# (failslab's stack-trace filter, set to the module area, and its cache
+# filter, set on the kmalloc caches): the kernel's own work for the
+# operation (a file's open, a module's loading) is not what is tested, and
+# neither are the debug kernel's own allocations below a module's frame
+# (kmemleak's metadata, KASAN's stack depot, debugobjects' pool), which
+# fall back on pools and depend on what ran before, and would make the
+# numbering of failure points differ from run to run. Page allocations are
+# not failed at all (fail_page_alloc's range is empty): msikit makes none
+# of its own.
+. "$(dirname "$0")/../msi-lib/lib.sh"
+
+D=/sys/kernel/debug
+# x86_64's module area (MODULES_VADDR to MODULES_END); fault_setup checks
+# that a loaded module's code is inside it
+MOD_START=0xffffffffc0000000
+MOD_END=0xffffffffff000000
+# the most calls one operation may make before it is cut short
+MAX_NTH=3000
+
+fault_setup() {
+	local c text
+	[ -e /proc/thread-self/fail-nth ] ||
+		ktap_skip_all "no fault injection in $(uname -r): make check-debug's kernel has it"
+	[ "$(uname -m)" = x86_64 ] || ktap_skip_all "the module area is known for x86_64 only"
+	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
+	text=$(cat /sys/module/msikit_msi/sections/.text)
+	rmmod msikit_msi
+	case "$text" in
+	0xffffffff[c-f]???????) ;;
+	*) ktap_bail "msikit_msi's code at $text is outside the module area $MOD_START..$MOD_END" ;;
+	esac
+	echo N > $D/failslab/ignore-gfp-wait &&
+	echo 0 > $D/failslab/verbose &&
+	echo $MOD_START > $D/failslab/require-start &&
+	echo $MOD_END > $D/failslab/require-end &&
+	echo Y > $D/failslab/cache-filter ||
+		ktap_bail "cannot set up failslab"
+	for c in /sys/kernel/slab/kmalloc-*/failslab; do
+		echo 1 > "$c" || ktap_bail "cannot mark $c"
+	done
+	echo 0 > $D/fail_page_alloc/verbose &&
+	echo 0 > $D/fail_page_alloc/require-start &&
+	echo 0 > $D/fail_page_alloc/require-end ||
+		ktap_bail "cannot set up fail_page_alloc"
+	# what else has code in the module area is counted too: say what
+	log "modules loaded: $(awk '{ printf "%s ", $1 }' /proc/modules)"
+}
+
+ko() { modinfo -n "$1"; }
+
+# descs_mark, then descs_back: the irq descriptors of the mark, or say
+# which are new (chip, handler name, hardware number)
+DESCS=/tmp/msikit-fault-descs
+descs_mark() { ls /sys/kernel/irq | sort > $DESCS; }
+descs_back() {
+	local i new
+	new=$(ls /sys/kernel/irq | sort | comm -13 $DESCS -)
+	[ -z "$new" ] && return 0
+	for i in $new; do
+		log "irq descriptor $i is new: chip $(cat /sys/kernel/irq/$i/chip_name)," \
+		    "name $(cat /sys/kernel/irq/$i/name), hwirq $(cat /sys/kernel/irq/$i/hwirq)"
+	done
+	return 1
+}
+
+# fail_each NAME CLEAN WORKS UNDO -- FAIL-NTH-ARGS...: the operation
+# (fail-nth N FAIL-NTH-ARGS) with its Nth call failed, N = 1, 2, ... After
+# a failure it reported, CLEAN (a command) must pass: nothing left behind.
+# After a failure it absorbed, and after the run that reached no failure,
+# WORKS must pass, then UNDO undoes the operation. Sets POINTS (failures
+# injected) and BAD; stops at the first that broke a rule (what it left
+# would be charged to the points after it), and says which.
+fail_each() {
+	local name=$1 clean=$2 works=$3 undo=$4 n=1 out what rc absorbed=0
+	shift 5
+	POINTS=0 BAD=0
+	while [ $n -le $MAX_NTH ]; do
+		out=$(fail-nth $n "$@") || { log "$name: fail-nth $n failed"; BAD=$((BAD + 1)); return; }
+		what=${out% *} rc=${out#* }
+		if [ "$what" = missed ]; then
+			if [ "$rc" != 0 ]; then
+				log "$name: failed with errno $rc with no failure injected"
+				BAD=$((BAD + 1))
+			elif ! $works; then
+				log "$name: does not work after its clean run"
+				BAD=$((BAD + 1))
+			fi
+			$undo
+			break
+		fi
+		POINTS=$((POINTS + 1))
+		if [ "$rc" != 0 ]; then
+			$clean || { log "$name: call $n failed (errno $rc) and left something behind"; BAD=$((BAD + 1)); }
+		else
+			absorbed=$((absorbed + 1))
+			$works || { log "$name: call $n failed, the operation said it succeeded and does not work"; BAD=$((BAD + 1)); }
+			$undo
+		fi
+		[ $BAD = 0 ] || break
+		n=$((n + 1))
+	done
+	[ $n -le $MAX_NTH ] || { log "$name: still making calls after $MAX_NTH"; BAD=$((BAD + 1)); }
+	echo "# fault: $name: $POINTS failure points, $((POINTS - absorbed)) reported and unwound, $absorbed absorbed, $BAD broke a rule"
+}
