@@ -303,21 +303,28 @@ static int doe_pci_add_routed_one(struct pci_dev *pdev, u16 cap)
  * Routed mailboxes are created without touching the DOE registers (this
  * runs in bus notifiers); their Discovery runs through pci_doe() on first
  * use. Idempotent: capabilities that have a mailbox keep it.
+ *
+ * Return: 0, or the first error (a function being deleted is none): the
+ * module's load fails on it rather than run with a mailbox missing; a
+ * notifier can only say so.
  */
-static void doe_pci_add_routed(struct pci_dev *pdev)
+static int doe_pci_add_routed(struct pci_dev *pdev)
 {
 	u16 cap = 0;
-	int rc;
+	int rc, first = 0;
 
 	if (!doe_param_route || !pci_is_pcie(pdev))
-		return;
+		return 0;
 	while ((cap = pci_find_next_ext_capability(pdev, cap, PCI_EXT_CAP_ID_DOE))) {
 		rc = doe_pci_add_routed_one(pdev, cap);
 		if (rc == -ENODEV)
-			return;
-		if (rc)
+			return 0;
+		if (rc) {
 			pci_warn(pdev, "no routed DOE mailbox at %#x: %pe\n", cap, ERR_PTR(rc));
+			first = first ?: rc;
+		}
 	}
+	return first;
 }
 
 /*
@@ -558,10 +565,16 @@ int doe_pci_init(void)
 	rc = bus_register_notifier(&pci_bus_type, &doe_pci_nb);
 	if (rc)
 		return rc;
-	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
-		doe_pci_add_routed(pdev);
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		rc = doe_pci_add_routed(pdev);
+		if (rc) {
+			pci_dev_put(pdev);
+			break;
+		}
+	}
 	doe_pci_update_dying(NULL, false);
-	rc = pci_register_driver(&doe_pci_driver);
+	if (!rc)
+		rc = pci_register_driver(&doe_pci_driver);
 	if (rc) {
 		bus_unregister_notifier(&pci_bus_type, &doe_pci_nb);
 		doe_pci_remove_mbs(NULL, false);
