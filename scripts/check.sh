@@ -251,6 +251,15 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	fi
 }
 
+# lost_why SERIAL: why a boot gave no result
+lost_why() {
+	if [ -s "$1.watchdog" ]; then
+		echo "the host stopped the guest: $(cat "$1.watchdog")"
+	else
+		echo "guest crashed or hung"
+	fi
+}
+
 # stop_qemu SIGNAL: the boot's QEMU, if its pidfile names a process that
 # runs in the root (QEMU leaves the file behind when killed)
 stop_qemu() {
@@ -259,14 +268,14 @@ stop_qemu() {
 	[ "$(readlink "/proc/$qp/root" 2>/dev/null)" = "$ROOT" ] && kill -s "$1" "$qp" 2>/dev/null
 }
 
-# watchdog SERIAL PID LIMITS: waits for the boot (vm.sh, PID) writing
+# watchdog SERIAL PID PLAN: waits for the boot (vm.sh, PID) writing
 # SERIAL, and stops its QEMU if the guest stops making progress. The guest
 # prints "MSIKIT-BEGIN NAME LIMIT" as a test starts and "MSIKIT-RESULT
 # NAME ..." as it ends; its own timeout ends a test after LIMIT, unless
 # the guest's kernel is stuck, and then nothing in the guest can. Without
 # this a hung guest costs vm.sh's hour. Deadlines: DOG_BOOT to the first
 # test; LIMIT + DOG_SLACK (the runner's kill, kmemleak scans and log cut)
-# per test; after a result, the longest of the plan's LIMITS + DOG_SLACK
+# per test; after a result, the plan's longest LIMIT + DOG_SLACK
 # while tests remain (a BEGIN line the console garbled must not cut a
 # healthy test short), DOG_TAIL after the last. SERIAL.watchdog says why
 # it stopped the guest, SERIAL.monitor has the vCPUs' registers.
@@ -328,31 +337,30 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 	dtsi=$SRC/tests/$s/$machine.dtsi
 	[ -f "$dtsi" ] || dtsi=""
 	rm -f "$serial.watchdog" "$serial.monitor" "$ROOT/msikit-run/qemu.pid"
-	# each test's limit, as the guest runner will take it
+	# Each test's limit, which the guest runner and the watchdog both go
+	# by: its "# timeout:" line or 600 s, capped by LIMIT. The plan the
+	# guest reads is "TEST LIMIT" lines.
 	while read -r name; do
 		lim=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$SRC/tests/$name" | head -1)
 		lim=${lim:-600}
 		[ -n "$LIMIT" ] && [ "$lim" -gt "$LIMIT" ] && lim=$LIMIT
 		echo "$name $lim"
 	done < "$plan" > "$plan.limits"
+	mv "$plan.limits" "$plan"
 	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
-	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE ${LIMIT:+MSIKIT_LIMIT=$LIMIT} \
+	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE \
 		/bin/sh /opt/msikit/tests/run-guest.sh /msikit-plan /msikit-out \
 		< /dev/null > "$serial" 2>&1 &
 	VMPID=$!
-	watchdog "$serial" $VMPID "$plan.limits"
+	watchdog "$serial" $VMPID "$plan"
 	VMPID=""
 	mkdir -p "$out" && cp -a "$ROOT/msikit-out/." "$out/" 2>/dev/null
-	while read -r name; do
+	while read -r name _; do
 		name=${name%.sh}
 		line=$(grep -a "^MSIKIT-RESULT $name " "$serial" | tail -1)
 		log=$out/$(echo "$name" | tr / _).log
 		if [ -z "$line" ]; then
-			if [ -s "$serial.watchdog" ]; then
-				tap fail "$k $name$tag" "no result: the host stopped the guest: $(cat "$serial.watchdog"), see ${serial#"$SRC/"}"
-			else
-				tap fail "$k $name$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
-			fi
+			tap fail "$k $name$tag" "no result: $(lost_why "$serial"), see ${serial#"$SRC/"}"
 			tr -d '\r' < "$serial" | grep -a -E 'Kernel panic|BUG:|Oops|WARNING:|MSIKIT-HUNG|blocked for more than' |
 				head -3 | sed 's/^/# /'
 			continue
@@ -416,10 +424,8 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 boot_result() {
 	local k=$1 s=$2 tag=$3 serial=$4 out=$5 line rc secs why tail name=$2/boot+shutdown$6
 	line=$(grep -a '^MSIKIT-BOOT ' "$serial" | tail -1 | tr -d '\r')
-	if [ -z "$line" ] && [ -s "$serial.watchdog" ]; then
-		tap fail "$k $name$tag" "no result: the host stopped the guest: $(cat "$serial.watchdog"), see ${serial#"$SRC/"}"
-	elif [ -z "$line" ]; then
-		tap fail "$k $name$tag" "no result: guest crashed or hung, see ${serial#"$SRC/"}"
+	if [ -z "$line" ]; then
+		tap fail "$k $name$tag" "no result: $(lost_why "$serial"), see ${serial#"$SRC/"}"
 	else
 		set -- $line
 		rc=$2 secs=$3
@@ -446,7 +452,7 @@ boot_result() {
 		fi
 	fi
 	# the self-test must have seen each of its planted verdicts in this boot
-	verdicts_missed "$k " "$tag" <(cat "$ROOT/msikit-plan"; echo "$name")
+	verdicts_missed "$k " "$tag" <(cut -d' ' -f1 "$ROOT/msikit-plan"; echo "$name")
 }
 
 declare -A spent

@@ -145,7 +145,9 @@ else
 fi
 [ -n "$bootsplat" ] || bootsplat=$(leaked "$OUT/boot.kmemleak" "while booting")
 
-while read -r t; do
+# the plan: "TEST LIMIT" lines, LIMIT the test's seconds (check.sh's
+# boot_plan reads each test's "# timeout:" line and caps it)
+while read -r t limit; do
 	[ -n "$t" ] || continue
 	name=$(echo "$t" | sed 's|\.sh$||')
 	log=$OUT/$(echo "$name" | tr / _).log
@@ -157,11 +159,6 @@ while read -r t; do
 	lockdep_off=""
 	[ -n "$LDS" ] && grep -q 'debug_locks: *0' $LDS && lockdep_off=1
 	start=$(date +%s)
-	# a script may ask for more time with a "# timeout: SECONDS" line;
-	# MSIKIT_LIMIT, make check's, caps it (its scale is seconds per test)
-	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$T/$t" | head -1)
-	limit=${limit:-${TEST_TIMEOUT:-600}}
-	[ -n "${MSIKIT_LIMIT:-}" ] && [ "$limit" -gt "$MSIKIT_LIMIT" ] && limit=$MSIKIT_LIMIT
 	# stdin is not the plan: a test's reader must not move the plan's offset
 	if [ -n "$KML" ] && grep -q '^# locks-down' "$T/$t"; then
 		echo scan=5 > $KML && touch $K.kmlthread

@@ -22,7 +22,6 @@ DEV=/sys/bus/pci/devices/$BDF
 rmmod msikit_doe 2>/dev/null
 descs_mark
 
-
 # the mailbox is there, in MODE, and lists every feature
 mb_works() {
 	local mb
