@@ -20,8 +20,9 @@ SRC=$(dirname "$HERE")
 . "$HERE/common.sh"
 
 SUITES="" KSEL="" MSEL="" BENCH=0 SCALE=ci DEBUG=0 REPEAT=1 REP=""
-# the machines a debug kernel (amd64 only) runs on
-DEBUG_MACHINES="q35 q35-ir cxl"
+# the machines the debug kernels run on: amd64's, and arm64's two ITS
+# machines for the endpoint code (no riscv64 debug kernel)
+DEBUG_MACHINES="q35 q35-ir cxl arm64-its arm64-its-smmu"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) SUITES=$2; shift ;;
@@ -49,7 +50,7 @@ mkdir -p "$MSIKIT_CACHE"
 exec 9>"$MSIKIT_CACHE/.lock"
 flock -n 9 || { msg "waiting for another msikit run on $MSIKIT_CACHE"; flock 9; }
 if [ -z "$SUITES" ] && [ "$DEBUG" = 1 ]; then
-	SUITES="runner doe msi-lib fault"
+	SUITES="runner doe msi-lib epf-doorbell fault"
 elif [ -z "$SUITES" ]; then
 	# the test bed's own self-test first: its verdict decides whether any
 	# other can be believed; a suite that needs the debug kernel (its
@@ -124,11 +125,26 @@ FOREIGN_SETUP=ok
 # lint.sh's arm64 W=1 line may skip only where foreign.sh never ran
 FOREIGN_RAN=""
 [ -n "$FARCHS" ] && FOREIGN_RAN=1
-if [ -n "$FARCHS" ] && ! KERNELS="$KERNELS" "$HERE/foreign.sh" $FARCHS > "$OUT/foreign.txt" 2>&1; then
+# (a debug run takes only the guest's busybox from foreign.sh, which wants
+# a kernel Debian has: the stock LTS's; its arm64 kernel is the debug one)
+FKSRC=$KERNELS
+[ "$DEBUG" = 1 ] && FKSRC=$(head -1 "$ROOT/.msikit-kernels")
+if [ -n "$FARCHS" ] && ! KERNELS="$FKSRC" "$HERE/foreign.sh" $FARCHS > "$OUT/foreign.txt" 2>&1; then
 	sed 's/^/# /' "$OUT/foreign.txt" | tail -10
 	tap fail "setup/foreign" "see ${OUT#"$SRC/"}/foreign.txt"
 	FOREIGN_SETUP=failed
 	rm -f "$ROOT/.msikit-foreign"
+fi
+if [ "$DEBUG" = 1 ] && [ "$FOREIGN_SETUP" = ok ] && case " $FARCHS " in *" arm64 "*) true ;; *) false ;; esac; then
+	t1=$(date +%s)
+	if fk=$("$HERE/debug-kernel.sh" install arm64 2>> "$OUT/debug-kernel.txt"); then
+		tap pass "$fk setup/debug-kernel" "" "$(( $(date +%s) - t1 ))"
+		echo "# debug kernel $fk: built once in $(cat "$MSIKIT_CACHE/debug-kernel/build-arm64.seconds") s"
+	else
+		tail -5 "$OUT/debug-kernel.txt" | sed 's/^/# /'
+		# its machines' tests fail as "foreign kernel setup failed"
+		tap fail setup/debug-kernel-arm64 "see ${OUT#"$SRC/"}/debug-kernel.txt"
+	fi
 fi
 # foreign_kernel AMD64-ABI MACHINE: "ABI ok" or "ABI skip REASON"
 foreign_kernel() {

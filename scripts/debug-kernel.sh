@@ -1,15 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The kernel of make check-debug: Debian's own linux-source of the matrix's
-# LTS (the same version as the stock 6.12 kernel), configured with
+# The kernels of make check-debug: Debian's own linux-source of the
+# matrix's LTS (the same version as the stock 6.12 kernel), configured with
 # scripts/debug-kernel.config (lockdep, KASAN, kmemleak, atomic-sleep and
-# object debugging) and built once inside the root. The source and the
-# build live in $MSIKIT_CACHE/debug-kernel, bind-mounted into the root at
-# /usr/src/linux-debug-msikit while a run uses it; the build is redone
-# only when the source version or the config fragment changes.
+# object debugging) and built once inside the root: for amd64, and cross-
+# built for arm64 (scripts/debug-kernel.arm64.config: the endpoint code
+# exists only there). The source and the builds live in
+# $MSIKIT_CACHE/debug-kernel, bind-mounted into the root at
+# /usr/src/linux-debug-msikit while a run uses it; a build is redone only
+# when the source version or its config fragments change.
 #
 #   debug-kernel.sh install     build if needed, install image and modules
 #                               into the root, print the kernel release
+#   debug-kernel.sh install arm64
+#                               the same for arm64, installed the way
+#                               foreign.sh installs a foreign kernel and
+#                               listed in /.msikit-foreign against the
+#                               amd64 debug kernel (run install first)
 #   debug-kernel.sh sign K      sign dkms's modules for K with the
 #                               build's own key (lockdown loads them)
 #   debug-kernel.sh remove      take them out of the root again
@@ -18,6 +25,20 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 FRAG=$SRC/scripts/debug-kernel.config
 CACHE=$MSIKIT_CACHE/debug-kernel
+DARCH=amd64
+[ "${1:-}" = install ] && [ -n "${2:-}" ] && DARCH=$2
+case "$DARCH" in
+amd64)
+	B=build MK="" FRAGS=$FRAG IMAGE=arch/x86/boot/bzImage
+	CONFIGS="x86_64_defconfig kvm_guest.config" ;;
+arm64)
+	# the arm64 fragment, then debug-kernel.config's checkers: its
+	# machine half is amd64's
+	B=build-arm64 MK="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+	FRAGS="$SRC/scripts/debug-kernel.arm64.config $FRAG" IMAGE=arch/arm64/boot/Image
+	CONFIGS="defconfig virt.config mod2noconfig" ;;
+*) die "no debug kernel for $DARCH" ;;
+esac
 MNT=/usr/src/linux-debug-msikit
 # what a kernel build needs beyond the root's dkms toolchain (openssl
 # makes the module signing key: MODULE_SIG stays on, as in Debian's kernel,
@@ -47,7 +68,7 @@ fetch_source() {
 		msg "fetching and unpacking $pkg $ver"
 		(cd "$MSIKIT_CACHE/apt" && retry aptx apt-get -q download "$pkg=$ver") >/dev/null
 		deb=$(ls "$MSIKIT_CACHE/apt/${pkg}_${ver}"_all.deb)
-		rm -rf "$CACHE/$pkg" "$CACHE/build" "$CACHE/build.stamp"
+		rm -rf "$CACHE/$pkg" "$CACHE"/build "$CACHE"/build-* "$CACHE"/build*.stamp
 		dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" | tar -xJ -C "$CACHE"
 		echo "$ver" > "$CACHE/source.stamp"
 	fi
@@ -64,6 +85,17 @@ build_deps() {
 		> "$CACHE/deps.log" 2>&1 || die "installing $BUILD_DEPS failed, see $CACHE/deps.log"
 }
 
+# The fragment a build merges: amd64's whole, or arm64's with the part of
+# debug-kernel.config from its checkers on.
+fragment() {
+	if [ "$DARCH" = amd64 ]; then
+		cat "$FRAG"
+	else
+		cat "$SRC/scripts/debug-kernel.arm64.config"
+		sed -n '/^# --- the checkers ---/,$p' "$FRAG"
+	fi
+}
+
 # Every =y, =m and string line of the fragment must have survived
 # olddefconfig: a dependency that silently dropped a checker would make a
 # clean run mean nothing.
@@ -71,39 +103,41 @@ check_config() {
 	local line lost=""
 	while IFS= read -r line; do
 		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
-		grep -qxF "$line" "$CACHE/build/.config" || lost="$lost ${line%%=*}"
-	done < "$FRAG"
-	[ -z "$lost" ] || die "the debug config lost:$lost (see $CACHE/build/.config)"
+		grep -qxF "$line" "$CACHE/$B/.config" || lost="$lost ${line%%=*}"
+	done < <(fragment)
+	[ -z "$lost" ] || die "the debug config lost:$lost (see $CACHE/$B/.config)"
 }
 
 build() {
 	local want=$1 t0
-	[ "$(cat "$CACHE/build.stamp" 2>/dev/null)" = "$want" ] &&
-		[ -f "$CACHE/build/arch/x86/boot/bzImage" ] && return 0
+	[ "$(cat "$CACHE/$B.stamp" 2>/dev/null)" = "$want" ] &&
+		[ -f "$CACHE/$B/$IMAGE" ] && return 0
 	build_deps
 	t0=$(date +%s)
-	msg "building the debug kernel from $pkg (2 cores: about 30 minutes, once)"
+	msg "building the $DARCH debug kernel from $pkg (2 cores: about 30 minutes, once)"
 	# kbuild rebuilds what a config change touches: keep the objects
-	rm -f "$CACHE/build.stamp"
-	mkdir -p "$CACHE/build"
-	cp "$FRAG" "$CACHE/build/msikit.config"
+	rm -f "$CACHE/$B.stamp"
+	mkdir -p "$CACHE/$B"
+	fragment > "$CACHE/$B/msikit.config"
 	chroot_run "$ROOT" sh -c "
 		set -e
 		cd $MNT/$pkg
-		make -s O=$MNT/build x86_64_defconfig kvm_guest.config
-		scripts/kconfig/merge_config.sh -m -O $MNT/build $MNT/build/.config $MNT/build/msikit.config
-		make -s O=$MNT/build olddefconfig" > "$CACHE/build.log" 2>&1 ||
-		die "configuring the debug kernel failed, see $CACHE/build.log"
+		make -s $MK O=$MNT/$B $CONFIGS
+		$MK scripts/kconfig/merge_config.sh -m -O $MNT/$B $MNT/$B/.config $MNT/$B/msikit.config
+		make -s $MK O=$MNT/$B olddefconfig" > "$CACHE/$B.log" 2>&1 ||
+		die "configuring the $DARCH debug kernel failed, see $CACHE/$B.log"
 	check_config
-	chroot_run "$ROOT" make -C "$MNT/$pkg" O="$MNT/build" -j"$(nproc)" bzImage modules \
-		>> "$CACHE/build.log" 2>&1 || die "building the debug kernel failed, see $CACHE/build.log"
-	echo "$want" > "$CACHE/build.stamp"
-	echo "$(( $(date +%s) - t0 ))" > "$CACHE/build.seconds"
-	msg "built the debug kernel in $(cat "$CACHE/build.seconds") s"
+	# shellcheck disable=SC2086
+	chroot_run "$ROOT" make -C "$MNT/$pkg" $MK O="$MNT/$B" -j"$(nproc)" "${IMAGE##*/}" modules \
+		>> "$CACHE/$B.log" 2>&1 || die "building the $DARCH debug kernel failed, see $CACHE/$B.log"
+	echo "$want" > "$CACHE/$B.stamp"
+	echo "$(( $(date +%s) - t0 ))" > "$CACHE/$B.seconds"
+	msg "built the $DARCH debug kernel in $(cat "$CACHE/$B.seconds") s"
 }
 
-krel() {
-	chroot "$ROOT" make -s -C "$MNT/$pkg" O="$MNT/build" kernelrelease 2>/dev/null | tail -1
+krel() {	# krel [BUILD MAKE-ARGS]
+	# shellcheck disable=SC2086
+	chroot "$ROOT" make -s -C "$MNT/$pkg" ${2:-} O="$MNT/${1:-build}" kernelrelease 2>/dev/null | tail -1
 }
 
 install_kernel() {
@@ -122,14 +156,48 @@ install_kernel() {
 	fi
 }
 
+# The arm64 build as foreign.sh leaves a foreign kernel: image and modules
+# under /opt/foreign/arm64/K, the build tree as its headers, and a line of
+# /.msikit-foreign that makes it the amd64 debug kernel's arm64 machine
+# kernel (foreign.sh rewrites the list from scratch, so a run of it drops
+# the line again).
+install_foreign() {
+	local k=$1 amd t=/opt/foreign/arm64/$1
+	amd=$(krel)
+	[ -n "$amd" ] || die "no amd64 debug kernel to list the arm64 one against: install it first"
+	if ! cmp -s "$CACHE/$B/$IMAGE" "$ROOT$t/boot/vmlinuz-$k"; then
+		chroot_run "$ROOT" sh -c "
+			set -e
+			rm -rf $t /usr/src/linux-headers-$k
+			mkdir -p $t/boot $t/usr
+			ln -s usr/lib $t/lib
+			make -s -C $MNT/$pkg $MK O=$MNT/$B INSTALL_MOD_PATH=$t/usr modules_install
+			rm -f $t/usr/lib/modules/$k/build
+			ln -sfn $MNT/$B /usr/src/linux-headers-$k
+			cp $MNT/$B/.config $t/boot/config-$k
+			cp $MNT/$B/System.map $t/boot/System.map-$k
+			depmod -b $t $k
+			cp $MNT/$B/$IMAGE $t/boot/vmlinuz-$k" > "$CACHE/install-arm64.log" 2>&1 ||
+			die "installing the arm64 debug kernel failed, see $CACHE/install-arm64.log"
+	fi
+	touch "$ROOT/.msikit-foreign"
+	sed -i "/^$amd arm64 /d" "$ROOT/.msikit-foreign"
+	echo "$amd arm64 $k ok" >> "$ROOT/.msikit-foreign"
+}
+
 case "${1:-}" in
 install)
 	mount_cache
 	ver=$(fetch_source)
-	build "$ver $(sha256sum < "$FRAG" | cut -c1-16)"
-	k=$(krel)
-	[ -n "$k" ] || die "no kernel release from the debug build"
-	install_kernel "$k"
+	build "$ver $(fragment | sha256sum | cut -c1-16)"
+	# shellcheck disable=SC2086
+	k=$(krel "$B" "$MK")
+	[ -n "$k" ] || die "no kernel release from the $DARCH debug build"
+	if [ "$DARCH" = amd64 ]; then
+		install_kernel "$k"
+	else
+		install_foreign "$k"
+	fi
 	echo "$k"
 	;;
 sign)
@@ -154,8 +222,12 @@ remove)
 			-k "$k" >/dev/null 2>&1 || true
 		rm -rf "$ROOT/usr/lib/modules/$k" "$ROOT/boot/"*"-$k" "$MSIKIT_CACHE/initrd-$k.gz"
 	done
+	for k in $(cd "$ROOT/opt/foreign/arm64" 2>/dev/null && ls -d *-msikit-debug-arm64 2>/dev/null); do
+		rm -rf "$ROOT/opt/foreign/arm64/$k" "$ROOT/usr/src/linux-headers-$k" "$MSIKIT_CACHE/initrd-$k.gz"
+	done
+	[ -f "$ROOT/.msikit-foreign" ] && sed -i '/-msikit-debug/d' "$ROOT/.msikit-foreign"
 	umount_all "$ROOT$MNT"
 	rmdir "$ROOT$MNT" 2>/dev/null || true
 	;;
-*) die "usage: debug-kernel.sh install | sign KERNEL | remove" ;;
+*) die "usage: debug-kernel.sh install [arm64] | sign KERNEL | remove" ;;
 esac

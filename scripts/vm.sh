@@ -243,10 +243,14 @@ dtb=$(mkdtb)
 # re-reads on the boot CPU: an interrupt taken in between reports a
 # direct-map access as "wild-memory-access" (seen once in 7 boots, RIP just
 # after identify_cpu()'s memset), and lockdep is then off for the run.
-# Its slab caches are not merged: the fault suite marks the kmalloc caches
-# for failslab, which refuses a cache other caches were merged into.
+# Its slab caches are not merged (either architecture): the fault suite
+# marks the kmalloc caches for failslab, which refuses a cache other caches
+# were merged into.
 kargs=""
-case "$K" in *-msikit-debug) kargs=" no5lvl slab_nomerge" ;; esac
+case "$K" in
+*-msikit-debug) kargs=" no5lvl slab_nomerge" ;;
+*-msikit-debug-arm64) kargs=" slab_nomerge" ;;
+esac
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \

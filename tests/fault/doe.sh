@@ -56,6 +56,31 @@ ktap_result "bind msikit_doe: $POINTS failure points, each reported and unwound 
 # after all that, the engine still runs and the module goes cleanly
 ktap_result "bind msikit_doe to $BDF" sh -c "echo $BDF > $DRV/bind"
 ktap_result "the engine runs with interrupts and lists every feature" mb_works irq
+
+# --- a user-space exchange and each ioctl on the mailbox's node ---
+# A failed call must leave the mailbox as it was: nothing queued, no
+# reference to the module held, still in interrupt mode with every
+# feature; one that did not reach the device must not count an exchange
+# or an error either (an exchange the engine failed counts an error, as
+# it should). fail-nth itself checks that a call that succeeded returned
+# what the mailbox holds.
+MB=$(mb_of "$BDF")
+NODE=/dev/msikit/$MB
+ref0=$(cat /sys/module/msikit_doe/refcnt)
+counts() { echo "$(mb_stat "$MB" exchanges) $(mb_stat "$MB" errors)"; }
+node_gone() {
+	[ "$(mb_attr "$MB" queued)" = 0 ] && [ "$(cat /sys/module/msikit_doe/refcnt)" = "$ref0" ] &&
+		{ [ "$op" = discovery ] || [ "$(counts)" = "$COUNTS" ]; } && mb_works irq ||
+		{ log "after a failed $op: queued $(mb_attr "$MB" queued), exchanges and errors $(counts) (were $COUNTS), refcnt $(cat /sys/module/msikit_doe/refcnt) (was $ref0)"; return 1; }
+}
+node_works() { mb_works irq; }
+for op in open info features discovery; do
+	COUNTS=$(counts)
+	fail_each "doe $op" node_gone node_works true -- doe "$NODE" $op
+	ktap_result "$op on the node: $POINTS failure points, each reported and unwound or absorbed" \
+		test "$BAD" = 0
+done
+ktap_result "an exchange after all that succeeds" test "$(doe-xchg "$NODE" 0001:00 4 0)" = "success rsp_len=4"
 unbind
 echo > "$DEV/driver_override"
 rmmod msikit_doe

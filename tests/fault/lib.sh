@@ -20,29 +20,71 @@
 . "$(dirname "$0")/../msi-lib/lib.sh"
 
 D=/sys/kernel/debug
-# x86_64's module area (MODULES_VADDR to MODULES_END); fault_setup checks
-# that a loaded module's code is inside it
-MOD_START=0xffffffffc0000000
-MOD_END=0xffffffffff000000
 # the most calls one operation may make before it is cut short
 MAX_NTH=3000
+
+# Kernel addresses do not fit the shell's arithmetic (dash saturates past
+# 2^63 - 1): they are kept as 16 hex digits, without 0x, and handled in
+# 32-bit halves.
+hi() { echo $((0x$(echo "$1" | cut -c1-8))); }
+lo() { echo $((0x$(echo "$1" | cut -c9-16))); }
+# addr ADDRESS: ADDRESS (0x... or bare hex) as 16 hex digits
+addr() {
+	local a=${1#0x}
+	while [ ${#a} -lt 16 ]; do a=0$a; done
+	echo "$a"
+}
+# below A B: A < B
+below() {
+	[ "$(hi "$1")" -lt "$(hi "$2")" ] ||
+		{ [ "$(hi "$1")" = "$(hi "$2")" ] && [ "$(lo "$1")" -lt "$(lo "$2")" ]; }
+}
+
+# module_area: MOD_START and MOD_END, an address range that holds every
+# module's code and none of the kernel's. x86_64: MODULES_VADDR to
+# MODULES_END, fixed. arm64 places modules below the kernel image, within
+# 2 GiB of its end so that their PREL32 references reach it: the range is
+# [_end - 2 GiB, _text), from /proc/kallsyms. A loaded module's code must
+# be inside it (fault_setup checks): a layout that changed fails the suite.
+module_area() {
+	local text end h l
+	case "$(uname -m)" in
+	x86_64)
+		MOD_START=ffffffffc0000000 MOD_END=ffffffffff000000 ;;
+	aarch64)
+		text=$(awk '$3 == "_text" { print $1 }' /proc/kallsyms)
+		end=$(awk '$3 == "_end" { print $1 }' /proc/kallsyms)
+		case "$text$end" in
+		*[!0-9a-f]*|0000000000000000*) ktap_bail "no _text or _end in /proc/kallsyms" ;;
+		esac
+		[ ${#text} = 16 ] && [ ${#end} = 16 ] || ktap_bail "no _text or _end in /proc/kallsyms"
+		h=$(hi "$end") l=$(lo "$end")
+		if [ "$l" -ge $((0x80000000)) ]; then
+			l=$((l - 0x80000000))
+		else
+			l=$((l + 0x80000000)) h=$((h - 1))
+		fi
+		MOD_START=$(printf '%08x%08x' "$h" "$l") MOD_END=$text ;;
+	*)
+		ktap_skip_all "the module area is known for x86_64 and arm64 only" ;;
+	esac
+}
 
 fault_setup() {
 	local c text
 	[ -e /proc/thread-self/fail-nth ] ||
 		ktap_skip_all "no fault injection in $(uname -r): make check-debug's kernel has it"
-	[ "$(uname -m)" = x86_64 ] || ktap_skip_all "the module area is known for x86_64 only"
+	module_area
 	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
 	text=$(cat /sys/module/msikit_msi/sections/.text)
 	rmmod msikit_msi
-	case "$text" in
-	0xffffffff[c-f]???????) ;;
-	*) ktap_bail "msikit_msi's code at $text is outside the module area $MOD_START..$MOD_END" ;;
-	esac
+	text=$(addr "$text")
+	! below "$text" $MOD_START && below "$text" $MOD_END ||
+		ktap_bail "msikit_msi's code at $text is outside the module area $MOD_START..$MOD_END"
 	echo N > $D/failslab/ignore-gfp-wait &&
 	echo 0 > $D/failslab/verbose &&
-	echo $MOD_START > $D/failslab/require-start &&
-	echo $MOD_END > $D/failslab/require-end &&
+	echo 0x$MOD_START > $D/failslab/require-start &&
+	echo 0x$MOD_END > $D/failslab/require-end &&
 	echo Y > $D/failslab/cache-filter ||
 		ktap_bail "cannot set up failslab"
 	for c in /sys/kernel/slab/kmalloc-*/failslab; do

@@ -3,10 +3,12 @@
 # msikit_msi under fault injection, on q35's x86 vector with edu (the
 # module itself has no init to fail): binding msikit_msi_test to edu (its
 # probe creates the device's domain); allocating and requesting four
-# interrupts. Each kmalloc() these make, from msikit's code down into the
-# kernel's (irq descriptors, domain nodes, vectors), is failed in turn: the
-# operation must fail with an errno and leave the machine as it found it
-# (no irq descriptor, no driver binding, no module reference), or absorb
+# interrupts; moving one to the other CPU; republishing all four
+# (msikit_msi_restore). Each kmalloc() these make, from msikit's code
+# down into the kernel's (irq descriptors, domain nodes, vectors), is
+# failed in turn: the operation must fail with an errno and leave the
+# machine as it found it (no irq descriptor, no driver binding, no module
+# reference; a moved or republished interrupt still delivering), or absorb
 # the failure and work; the last run must work: every interrupt delivered
 # exactly once.
 # timeout: 1800
@@ -52,6 +54,48 @@ free_all() { echo 1 > "$T/free_all"; }
 fail_each "alloc and request 4" alloc_gone alloc_works free_all -- write "$T/alloc" 4
 ktap_result "alloc and request: $POINTS failure points, each reported and unwound or absorbed" \
 	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# --- moving an interrupt, and republishing every message ---
+echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"
+# the interrupts stay requested through these: their counts add up
+FIRED=0
+fire_more() {
+	local i=0 bad
+	FIRED=$((FIRED + 1))
+	while [ $i -lt 4 ]; do
+		echo "$i 1" > "$T/fire" || { log "interrupt $i: write lost or misrouted"; return 1; }
+		i=$((i + 1))
+	done
+	bad=$(awk -v w=$FIRED '$2 != w' "$T/counts" | head -3 | tr '\n' ' ')
+	[ -z "$bad" ] || { log "counts off (want $FIRED each): $bad"; return 1; }
+}
+fire_more || ktap_bail "the 4 interrupts do not deliver"
+irq=$(awk '$NF == "msikit-test" { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+[ -n "$irq" ] || ktap_bail "no msikit-test interrupt in /proc/interrupts"
+cpu() { cat /proc/irq/$irq/effective_affinity_list; }
+if [ "$(nproc)" -ge 2 ]; then
+	descs_mark
+	# a failed move leaves the interrupt where it was, and working
+	from=$(cpu)
+	to=$((1 - from))
+	moved_not() { [ "$(cpu)" = "$from" ] && descs_back && fire_more; }
+	moved() { [ "$(cpu)" = "$to" ] && descs_back && fire_more; }
+	back() { echo "$from" > /proc/irq/$irq/smp_affinity_list; }
+	fail_each "move irq $irq" moved_not moved back -- write /proc/irq/$irq/smp_affinity_list "$to"
+	ktap_result "affinity change: $POINTS failure points, each reported and unwound or absorbed" \
+		test "$BAD" = 0
+else
+	ktap_skip "affinity change: needs 2 CPUs"
+fi
+descs_mark
+# a failed restore leaves the messages the parent has, which deliver; one
+# that says it worked republished all four
+restored() { [ "$(cat "$T/restore")" = 4 ] && descs_back && fire_more; }
+fail_each "restore 4" fire_more restored true -- write "$T/restore" 1
+ktap_result "restore: $POINTS failure points, each reported and still delivering or absorbed" \
+	test "$BAD" = 0
+ktap_expect "the last restore republished all 4" 4 "$(cat "$T/restore")"
+echo 1 > "$T/free_all"
 
 # after all that, the module still does its job and goes cleanly
 echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"

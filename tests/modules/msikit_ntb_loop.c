@@ -745,9 +745,14 @@ static int nl_deliver_chan(struct nl_side *tx, struct nl_side *rx, unsigned int 
 	return rc;
 }
 
+/*
+ * A setup that fails undoes what it did: the interrupts it requested, and
+ * the context if it made it (the fault suite holds it to that).
+ */
 static int nl_setup(struct nl_side *s, unsigned int n)
 {
 	struct msikit_ntb_msi *nm;
+	bool made = false;
 	unsigned int i;
 	int rc;
 
@@ -761,20 +766,29 @@ static int nl_setup(struct nl_side *s, unsigned int n)
 			return nl_refuse(s, PTR_ERR(nm), "setup: msikit_ntb_msi_init: %ld\n",
 					 PTR_ERR(nm));
 		s->nm = nm;
+		made = true;
 	}
 	rc = msikit_ntb_msi_setup_mws(s->nm);
-	if (rc)
-		return nl_refuse(s, rc, "setup: msikit_ntb_msi_setup_mws: %d\n", rc);
+	if (rc) {
+		nl_refuse(s, rc, "setup: msikit_ntb_msi_setup_mws: %d\n", rc);
+		goto undo;
+	}
 	for (i = 0; i < n; i++) {
 		rc = nl_request(s, i);
 		if (rc) {
 			nl_refuse(s, rc, "setup: request of interrupt %u: %d\n", i, rc);
 			while (i-- > 0)
 				nl_free(s, i);
-			return rc;
+			goto undo;
 		}
 	}
 	return 0;
+undo:
+	if (made) {
+		msikit_ntb_msi_exit(s->nm);
+		s->nm = NULL;
+	}
+	return rc;
 }
 
 static ssize_t side_show(struct device *dev, struct device_attribute *attr, char *buf)

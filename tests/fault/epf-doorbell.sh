@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# msikit_epf_db and its host driver under fault injection, on arm64-its
+# with msikit_vepc (test-only, tests/modules/README.vepc): loading the
+# module with epc= (the binder creates a function of 4 doorbells on the
+# controller); binding through the epc parameter of a loaded module; a
+# republish (a new generation of doorbells); the host driver's probe; the
+# teardown (an empty epc). Each kmalloc() is failed in turn: the operation
+# must fail with an errno and leave no function, binding or irq descriptor
+# behind (a republish: keep the generation the host holds, ringing), or
+# absorb the failure and work: the host driver binds the function and
+# each doorbell counts exactly its own ring.
+# timeout: 1800
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/../epf-doorbell/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+DB=/sys/module/msikit_epf_db/parameters
+N=4
+
+ktap_header
+need_vepc
+fault_setup
+for m in msikit_epf_db msikit_epf_db_host msikit_vepc; do rmmod $m 2>/dev/null; done
+modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
+modprobe msikit_vepc || ktap_bail "modprobe msikit_vepc failed"
+descs_mark
+
+none_left() {
+	[ -z "$(epf_dirs)" ] && descs_back ||
+		{ log "functions left: $(epf_dirs | tr '\n' ' ')"; return 1; }
+}
+# the host driver binds the function, and each doorbell counts its own ring
+host_rings() {
+	local e h rc=0
+	modprobe msikit_epf_db_host || return 1
+	e=$(epf_dirs) h=$(host_dirs)
+	if [ -z "$e" ] || [ -z "$h" ]; then
+		log "function '$e', host device '$h'"
+		rc=1
+	elif ! ring_each "$h" "$e" $N 1; then
+		rc=1
+	fi
+	rmmod msikit_epf_db_host
+	return $rc
+}
+
+# --- loading msikit_epf_db with epc= ---
+mod_gone() { [ ! -d /sys/module/msikit_epf_db ] && none_left; }
+mod_unload() { rmmod msikit_epf_db; }
+fail_each "load msikit_epf_db epc=$EPC" mod_gone host_rings mod_unload -- \
+	load "$(ko msikit_epf_db)" "epc=$EPC doorbells=$N"
+ktap_result "load with epc=: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# --- binding through the epc parameter ---
+modprobe msikit_epf_db doorbells=$N || ktap_bail "modprobe msikit_epf_db failed"
+bind_gone() { [ -z "$(cat $DB/epc)" ] && none_left; }
+unbind_all() { echo > $DB/epc; }
+fail_each "bind epc=$EPC" bind_gone host_rings unbind_all -- write $DB/epc "$EPC"
+ktap_result "bind through epc: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# --- a republish, with the host driver holding the table ---
+echo "$EPC" > $DB/epc || ktap_bail "bind epc=$EPC failed"
+modprobe msikit_epf_db_host || ktap_bail "modprobe msikit_epf_db_host failed"
+e=$(epf_dirs) h=$(host_dirs)
+[ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
+descs_mark
+G=$(gen_of "$e")
+# a refused republish keeps the generation the host holds, which rings
+rp_kept() {
+	[ "$(gen_of "$e")" = "$G" ] && ring_each "$h" "$e" $N 1 ||
+		{ log "generation $(gen_of "$e") (was $G), status $(cat "$e/status")"; return 1; }
+}
+# one that worked made the next, which the host takes and rings
+rp_works() {
+	local g
+	g=$(gen_of "$e")
+	[ "$g" = "$(next_gen "$G")" ] && echo 1 > "$h/sync" && ring_each "$h" "$e" $N 1 ||
+		{ log "generation $g (was $G), status $(cat "$e/status")"; return 1; }
+	G=$g
+}
+fail_each "republish" rp_kept rp_works true -- write "$e/republish" 1
+ktap_result "republish: $POINTS failure points, each refused and kept or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+ktap_result "the retired generations are freed" wait_status "$e" "*retiring 0 *" 15
+ktap_result "no irq descriptor left by the republishes" descs_back
+
+# --- the host driver's probe ---
+HBDF=$(basename "$h")
+echo "$HBDF" > $HOSTDRV/unbind || ktap_bail "unbind $HBDF failed"
+host_gone() { [ ! -e "/sys/bus/pci/devices/$HBDF/driver" ]; }
+host_works() { ring_each "$HOSTDRV/$HBDF" "$e" $N 1; }
+host_unbind() { echo "$HBDF" > $HOSTDRV/unbind; }
+fail_each "host probe" host_gone host_works host_unbind -- write $HOSTDRV/bind "$HBDF"
+ktap_result "host driver probe: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0
+echo "$HBDF" > $HOSTDRV/bind || ktap_bail "bind $HBDF to the host driver failed"
+
+# --- the teardown: an empty epc (nothing in it may fail) ---
+echo > $DB/epc
+descs_gone=$(ls /sys/kernel/irq | sort)
+echo "$EPC" > $DB/epc || ktap_bail "bind epc=$EPC again failed"
+td_failed() { log "the teardown reported a failure"; return 1; }
+td_gone() { [ -z "$(epf_dirs)" ] && [ "$(ls /sys/kernel/irq | sort)" = "$descs_gone" ]; }
+rebind() { echo "$EPC" > $DB/epc; }
+fail_each "teardown" td_failed td_gone rebind -- write $DB/epc ""
+ktap_result "teardown: $POINTS failure points, each absorbed" test "$BAD" = 0
+
+# after all that, a function still rings and everything goes
+h=$(host_dirs) e=$(epf_dirs)
+ktap_result "each doorbell counts exactly its own ring" ring_each "$h" "$e" $N 1
+ktap_result "the modules unload" unload_epf
+ktap_finished
