@@ -119,9 +119,11 @@ descs_back() {
 # (fail-nth N FAIL-NTH-ARGS) with its Nth call failed, N = 1, 2, ... After
 # a failure it reported, CLEAN (a command) must pass: nothing left behind.
 # After a failure it absorbed, and after the run that reached no failure,
-# WORKS must pass, then UNDO undoes the operation. Sets POINTS (failures
-# injected) and BAD; stops at the first that broke a rule (what it left
-# would be charged to the points after it), and says which.
+# WORKS must pass, then UNDO undoes the operation, and CLEAN must pass
+# again: what an absorbed failure left is charged to it, not to the next
+# point. Sets POINTS (failures injected) and BAD; stops at the first that
+# broke a rule (what it left would be charged to the points after it),
+# and says which.
 fail_each() {
 	local name=$1 clean=$2 works=$3 undo=$4 n=1 out what rc absorbed=0
 	shift 5
@@ -138,6 +140,7 @@ fail_each() {
 				BAD=$((BAD + 1))
 			fi
 			$undo
+			$clean || { log "$name: its undo after the clean run left something behind"; BAD=$((BAD + 1)); }
 			break
 		fi
 		POINTS=$((POINTS + 1))
@@ -147,6 +150,8 @@ fail_each() {
 			absorbed=$((absorbed + 1))
 			$works || { log "$name: call $n failed, the operation said it succeeded and does not work"; BAD=$((BAD + 1)); }
 			$undo
+			[ $BAD != 0 ] || $clean ||
+				{ log "$name: call $n failed, was absorbed, and the undo left something behind"; BAD=$((BAD + 1)); }
 		fi
 		[ $BAD = 0 ] || break
 		n=$((n + 1))
