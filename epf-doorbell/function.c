@@ -12,6 +12,7 @@
  */
 #include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/error-injection.h>
 #include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/pci_regs.h>
@@ -54,7 +55,13 @@ static void epf_db_unpublish(struct epf_db *db)
 	epf_db_reg_write(db, MSIKIT_EPF_DB_REG_COUNT, 0);
 }
 
-static int epf_db_set_db_bar(struct epf_db *db)
+/*
+ * noinline and open to the kernel's function error injection (debug
+ * kernels: fail_function): a controller that refuses the doorbell BAR,
+ * which the polled fallback in epf_db_up() must absorb, is otherwise
+ * reachable only with a controller that does.
+ */
+static noinline int epf_db_set_db_bar(struct epf_db *db)
 {
 	struct pci_epf *epf = db->epf;
 	struct pci_epf_bar *bar;
@@ -71,6 +78,7 @@ static int epf_db_set_db_bar(struct epf_db *db)
 		bar->flags |= PCI_BASE_ADDRESS_MEM_TYPE_64;
 	return pci_epc_set_bar(epf->epc, epf->func_no, epf->vfunc_no, bar);
 }
+ALLOW_ERROR_INJECTION(epf_db_set_db_bar, ERRNO);
 
 static void epf_db_clear_db_bar(struct epf_db *db)
 {

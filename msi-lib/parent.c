@@ -5,6 +5,7 @@
  * interrupt's old target survives long enough for a remote writer.
  */
 #include <linux/device.h>
+#include <linux/error-injection.h>
 #include <linux/irqdomain.h>
 #include <linux/log2.h>
 #include <linux/msi.h>
@@ -767,8 +768,12 @@ void msikit_parent_account(struct msikit_parent *p, int delta)
  * through desc->dev. nr_irqs is always 1, so no contiguous vector block is
  * ever asked for. The ITS gets its prepared device; the IMSIC ignores the
  * argument.
+ *
+ * Open to the kernel's function error injection (debug kernels:
+ * fail_function): a parent with no room left (vectors, ITS events, IMSIC
+ * identities, remapping entries) is hard to reach on purpose otherwise.
  */
-int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq)
+noinline int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned int virq)
 {
 #ifdef CONFIG_X86
 	struct irq_alloc_info info;
@@ -811,6 +816,7 @@ int msikit_parent_alloc(struct msikit_parent *p, struct irq_domain *d, unsigned 
 	return rc;
 #endif
 }
+ALLOW_ERROR_INJECTION(msikit_parent_alloc, ERRNO);
 
 /**
  * msikit_parent_settle() - wait until @cpu has retired a moved interrupt's

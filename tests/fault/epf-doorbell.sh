@@ -9,7 +9,9 @@
 # must fail with an errno and leave no function, binding or irq descriptor
 # behind (a republish: keep the generation the host holds, ringing), or
 # absorb the failure and work: the host driver binds the function and
-# each doorbell counts exactly its own ring.
+# each doorbell counts exactly its own ring. From the bind on, the
+# controller's refusal of the doorbell BAR is a failure point too
+# (fail_function on epf_db_set_db_bar): polled doorbells must absorb it.
 # timeout: 1800
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/../epf-doorbell/lib.sh"
@@ -55,6 +57,8 @@ ktap_result "load with epc=: $POINTS failure points, each reported and unwound o
 
 # --- binding through the epc parameter ---
 modprobe msikit_epf_db doorbells=$N || ktap_bail "modprobe msikit_epf_db failed"
+# a controller that refuses the doorbell BAR (EBUSY): polled doorbells
+fei_arm epf_db_set_db_bar 16
 bind_gone() { [ -z "$(cat $DB/epc)" ] && none_left; }
 unbind_all() { echo > $DB/epc; }
 fail_each "bind epc=$EPC" bind_gone host_rings unbind_all -- write $DB/epc "$EPC"

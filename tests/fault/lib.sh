@@ -100,6 +100,19 @@ fault_setup() {
 
 ko() { modinfo -n "$1"; }
 
+# fei_arm FUNCTION ERRNO: FUNCTION, one of msikit's marked with
+# ALLOW_ERROR_INJECTION and in a loaded module, becomes an injectable call
+# too (fail_function), failing with -ERRNO when its turn comes. Its
+# probability stays 0, so only fail-nth's countdown in the operation's own
+# task fails it, and it is quiet: verbose 2 would dump a stack, a report.
+fei_arm() {
+	echo 0 > $D/fail_function/verbose &&
+	echo "$1" > $D/fail_function/inject &&
+	echo "-$2" > "$D/fail_function/$1/retval" ||
+		ktap_bail "cannot arm fail_function for $1"
+	log "fail_function: $1 fails with -$2 when its turn comes"
+}
+
 # descs_mark, then descs_back: the irq descriptors of the mark, or say
 # which are new (chip, handler name, hardware number)
 DESCS=/tmp/msikit-fault-descs

@@ -5,12 +5,13 @@
 # probe creates the device's domain); allocating and requesting four
 # interrupts; moving one to the other CPU; republishing all four
 # (msikit_msi_restore). Each kmalloc() these make, from msikit's code
-# down into the kernel's (irq descriptors, domain nodes, vectors), is
-# failed in turn: the operation must fail with an errno and leave the
-# machine as it found it (no irq descriptor, no driver binding, no module
-# reference; a moved or republished interrupt still delivering), or absorb
-# the failure and work; the last run must work: every interrupt delivered
-# exactly once.
+# down into the kernel's (irq descriptors, domain nodes, vectors), and
+# each call of msikit_parent_alloc() (a parent with no room left, through
+# fail_function), is failed in turn: the operation must fail with an
+# errno and leave the machine as it found it (no irq descriptor, no driver
+# binding, no module reference; a moved or republished interrupt still
+# delivering), or absorb the failure and work; the last run must work:
+# every interrupt delivered exactly once.
 # timeout: 1800
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,8 @@ rmmod msikit_msi 2>/dev/null
 
 # --- binding msikit_msi_test to edu ---
 modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
+# the parent with no room left (ENOSPC)
+fei_arm msikit_parent_alloc 28
 modprobe msikit_msi_test || ktap_bail "modprobe msikit_msi_test failed"
 [ -e "$T/parent" ] || ktap_bail "msikit_msi_test did not bind $EDU"
 echo "$EDU" > $DRV/unbind || ktap_bail "unbind $EDU failed"
