@@ -344,7 +344,7 @@ watchdog() {
 }
 
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
-	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi lim
+	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi lim qf
 	[ -s "$plan" ] || return 0
 	out=$OUT/$k/$machine$suffix$REP
 	serial=$OUT/serial-$k-$s-$machine$suffix$REP.log
@@ -363,7 +363,11 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		echo "$name $lim"
 	done < "$plan" > "$plan.limits"
 	mv "$plan.limits" "$plan"
-	MSIKIT_QEMU_EXTRA=$(cat "$SRC/tests/$s/qemu" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
+	# a suite's extra QEMU devices: tests/SUITE/qemu.MACHINE, else
+	# tests/SUITE/qemu (for every machine of the suite)
+	qf=$SRC/tests/$s/qemu.$machine
+	[ -f "$qf" ] || qf=$SRC/tests/$s/qemu
+	MSIKIT_QEMU_EXTRA=$(cat "$qf" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE \
 		/bin/sh /opt/msikit/tests/run-guest.sh /msikit-plan /msikit-out \
 		< /dev/null > "$serial" 2>&1 &

@@ -106,9 +106,10 @@ ko() { modinfo -n "$1"; }
 # probability stays 0, so only fail-nth's countdown in the operation's own
 # task fails it, and it is quiet: verbose 2 would dump a stack, a report.
 fei_arm() {
+	# (retval is read as an unsigned long: -ERRNO in two's complement)
 	echo 0 > $D/fail_function/verbose &&
 	echo "$1" > $D/fail_function/inject &&
-	echo "-$2" > "$D/fail_function/$1/retval" ||
+	printf '0xffffffffffff%04x\n' $((0x10000 - $2)) > "$D/fail_function/$1/retval" ||
 		ktap_bail "cannot arm fail_function for $1"
 	log "fail_function: $1 fails with -$2 when its turn comes"
 }
