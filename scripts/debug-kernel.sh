@@ -91,8 +91,11 @@ fragment() {
 	if [ "$DARCH" = amd64 ]; then
 		cat "$FRAG"
 	else
+		# a reworded marker must not drop every checker unnoticed
+		grep -q '^# --- the checkers ---$' "$FRAG" ||
+			die "no '# --- the checkers ---' line in $FRAG"
 		cat "$SRC/scripts/debug-kernel.arm64.config"
-		sed -n '/^# --- the checkers ---/,$p' "$FRAG"
+		sed -n '/^# --- the checkers ---$/,$p' "$FRAG"
 	fi
 }
 
@@ -102,8 +105,13 @@ fragment() {
 check_config() {
 	local line lost=""
 	while IFS= read -r line; do
-		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
-		grep -qxF "$line" "$CACHE/$B/.config" || lost="$lost ${line%%=*}"
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$CACHE/$B/.config" || lost="$lost ${line%%=*}" ;;
+		# one that is off on purpose (kmemleak's default-off) must stay off
+		"# CONFIG_"*" is not set")
+			line=${line#\# }
+			grep -q "^${line%% *}=" "$CACHE/$B/.config" && lost="$lost ${line%% *}(set)" ;;
+		esac
 	done < <(fragment)
 	[ -z "$lost" ] || die "the debug config lost:$lost (see $CACHE/$B/.config)"
 }
@@ -163,7 +171,7 @@ install_kernel() {
 # the line again).
 install_foreign() {
 	local k=$1 amd t=/opt/foreign/arm64/$1
-	amd=$(krel)
+	amd=$(krel) || true
 	[ -n "$amd" ] || die "no amd64 debug kernel to list the arm64 one against: install it first"
 	if ! cmp -s "$CACHE/$B/$IMAGE" "$ROOT$t/boot/vmlinuz-$k"; then
 		chroot_run "$ROOT" sh -c "
@@ -181,8 +189,9 @@ install_foreign() {
 			die "installing the arm64 debug kernel failed, see $CACHE/install-arm64.log"
 	fi
 	touch "$ROOT/.msikit-foreign"
-	sed -i "/^$amd arm64 /d" "$ROOT/.msikit-foreign"
-	echo "$amd arm64 $k ok" >> "$ROOT/.msikit-foreign"
+	awk -v a="$amd" '!($1 == a && $2 == "arm64")' "$ROOT/.msikit-foreign" > "$ROOT/.msikit-foreign.new"
+	echo "$amd arm64 $k ok" >> "$ROOT/.msikit-foreign.new"
+	mv "$ROOT/.msikit-foreign.new" "$ROOT/.msikit-foreign"
 }
 
 case "${1:-}" in
@@ -191,7 +200,7 @@ install)
 	ver=$(fetch_source)
 	build "$ver $(fragment | sha256sum | cut -c1-16)"
 	# shellcheck disable=SC2086
-	k=$(krel "$B" "$MK")
+	k=$(krel "$B" "$MK") || true
 	[ -n "$k" ] || die "no kernel release from the $DARCH debug build"
 	if [ "$DARCH" = amd64 ]; then
 		install_kernel "$k"

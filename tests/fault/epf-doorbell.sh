@@ -64,6 +64,8 @@ unbind_all() { echo > $DB/epc; }
 fail_each "bind epc=$EPC" bind_gone host_rings unbind_all -- write $DB/epc "$EPC"
 ktap_result "bind through epc: $POINTS failure points, each reported and unwound or absorbed" \
 	test "$BAD" = 0 -a "$POINTS" -gt 0
+ktap_result "a refused doorbell BAR was among them, and polled doorbells took over" \
+	logged "doorbells are polled: .* refused the doorbell BAR"
 
 # --- a republish, with the host driver holding the table ---
 echo "$EPC" > $DB/epc || ktap_bail "bind epc=$EPC failed"
@@ -81,7 +83,8 @@ rp_kept() {
 rp_works() {
 	local g
 	g=$(gen_of "$e")
-	[ "$g" = "$(next_gen "$G")" ] && echo 1 > "$h/sync" && ring_each "$h" "$e" $N 1 ||
+	[ "$g" = "$(next_gen "$G")" ] && echo 1 > "$h/sync" && ring_each "$h" "$e" $N 1 &&
+		wait_status "$e" "*retiring 0 *" 15 ||
 		{ log "generation $g (was $G), status $(cat "$e/status")"; return 1; }
 	G=$g
 }
@@ -94,7 +97,13 @@ ktap_result "no irq descriptor left by the republishes" descs_back
 # --- the host driver's probe ---
 HBDF=$(basename "$h")
 echo "$HBDF" > $HOSTDRV/unbind || ktap_bail "unbind $HBDF failed"
-host_gone() { [ ! -e "/sys/bus/pci/devices/$HBDF/driver" ]; }
+descs_mark
+href=$(cat /sys/module/msikit_epf_db_host/refcnt)
+host_gone() {
+	[ ! -e "/sys/bus/pci/devices/$HBDF/driver" ] && descs_back &&
+		[ "$(cat /sys/module/msikit_epf_db_host/refcnt)" = "$href" ] ||
+		{ log "after a failed probe: driver $(readlink "/sys/bus/pci/devices/$HBDF/driver"), refcnt $(cat /sys/module/msikit_epf_db_host/refcnt) (was $href)"; return 1; }
+}
 host_works() { ring_each "$HOSTDRV/$HBDF" "$e" $N 1; }
 host_unbind() { echo "$HBDF" > $HOSTDRV/unbind; }
 fail_each "host probe" host_gone host_works host_unbind -- write $HOSTDRV/bind "$HBDF"
@@ -116,5 +125,6 @@ ktap_result "teardown: $POINTS failure points, each reported and kept or absorbe
 # after all that, a function still rings and everything goes
 h=$(host_dirs) e=$(epf_dirs)
 ktap_result "each doorbell counts exactly its own ring" ring_each "$h" "$e" $N 1
+fei_disarm epf_db_set_db_bar
 ktap_result "the modules unload" unload_epf
 ktap_finished

@@ -74,6 +74,9 @@ fault_setup() {
 	local c text
 	[ -e /proc/thread-self/fail-nth ] ||
 		ktap_skip_all "no fault injection in $(uname -r): make check-debug's kernel has it"
+	# (built for the root's architecture: a foreign guest has none yet)
+	fail-nth > /dev/null 2>&1
+	[ $? = 2 ] || ktap_bail "tests/progs/fail-nth does not run on $(uname -m)"
 	module_area
 	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
 	text=$(cat /sys/module/msikit_msi/sections/.text)
@@ -90,6 +93,11 @@ fault_setup() {
 	for c in /sys/kernel/slab/kmalloc-*/failslab; do
 		echo 1 > "$c" || ktap_bail "cannot mark $c"
 	done
+	# what an earlier test of this boot armed stays armed, even across
+	# its module's unloading: none is armed unless the test arms it
+	echo > $D/fail_function/inject &&
+	echo 0 > $D/fail_function/probability ||
+		ktap_bail "cannot clear fail_function"
 	echo 0 > $D/fail_page_alloc/verbose &&
 	echo 0 > $D/fail_page_alloc/require-start &&
 	echo 0 > $D/fail_page_alloc/require-end ||
@@ -104,15 +112,24 @@ ko() { modinfo -n "$1"; }
 # ALLOW_ERROR_INJECTION and in a loaded module, becomes an injectable call
 # too (fail_function), failing with -ERRNO when its turn comes. Its
 # probability stays 0, so only fail-nth's countdown in the operation's own
-# task fails it, and it is quiet: verbose 2 would dump a stack, a report.
+# task fails it. Each failure it injects logs one line (verbose 1: no
+# stack dump, which would be a report), which fei_hits counts. The entry
+# outlives the module (fail_function has no module notifier): fei_disarm
+# before the module goes.
 fei_arm() {
+	echo "!$1" > $D/fail_function/inject 2>/dev/null
 	# (retval is read as an unsigned long: -ERRNO in two's complement)
-	echo 0 > $D/fail_function/verbose &&
+	echo 1 > $D/fail_function/verbose &&
 	echo "$1" > $D/fail_function/inject &&
 	printf '0xffffffffffff%04x\n' $((0x10000 - $2)) > "$D/fail_function/$1/retval" ||
 		ktap_bail "cannot arm fail_function for $1"
 	log "fail_function: $1 fails with -$2 when its turn comes"
 }
+fei_disarm() { echo "!$1" > $D/fail_function/inject; }
+# logged PATTERN: a line of the kernel log matches (an extended regex)
+logged() { dmesg | grep -qE "$1"; }
+# the failures fail_function injected in this test so far
+fei_hits() { dmesg | grep -c 'name fail_function,'; }
 
 # descs_mark, then descs_back: the irq descriptors of the mark, or say
 # which are new (chip, handler name, hardware number)
