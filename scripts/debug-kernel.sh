@@ -29,13 +29,12 @@ DARCH=amd64
 [ "${1:-}" = install ] && [ -n "${2:-}" ] && DARCH=$2
 case "$DARCH" in
 amd64)
-	B=build MK="" FRAGS=$FRAG IMAGE=arch/x86/boot/bzImage
+	B=build MK="" IMAGE=arch/x86/boot/bzImage
 	CONFIGS="x86_64_defconfig kvm_guest.config" ;;
 arm64)
-	# the arm64 fragment, then debug-kernel.config's checkers: its
-	# machine half is amd64's
+	# (its fragment: see fragment())
 	B=build-arm64 MK="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
-	FRAGS="$SRC/scripts/debug-kernel.arm64.config $FRAG" IMAGE=arch/arm64/boot/Image
+	IMAGE=arch/arm64/boot/Image
 	CONFIGS="defconfig virt.config mod2noconfig" ;;
 *) die "no debug kernel for $DARCH" ;;
 esac

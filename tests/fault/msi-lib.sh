@@ -64,14 +64,8 @@ echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"
 # the interrupts stay requested through these: their counts add up
 FIRED=0
 fire_more() {
-	local i=0 bad
 	FIRED=$((FIRED + 1))
-	while [ $i -lt 4 ]; do
-		echo "$i 1" > "$T/fire" || { log "interrupt $i: write lost or misrouted"; return 1; }
-		i=$((i + 1))
-	done
-	bad=$(awk -v w=$FIRED '$2 != w' "$T/counts" | head -3 | tr '\n' ' ')
-	[ -z "$bad" ] || { log "counts off (want $FIRED each): $bad"; return 1; }
+	fire_each fire 4 1 $FIRED
 }
 fire_more || ktap_bail "the 4 interrupts do not deliver"
 irq=$(awk '$NF == "msikit-test" { sub(":", "", $1); print $1; exit }' /proc/interrupts)

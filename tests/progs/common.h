@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the msikit_doe test programs (doe-stress, doe-badinput, doe-fuzz,
- * doe-queue) share: errno names and per-errno counts, their random
- * numbers, usage exits, and the prologue that opens a node and asks it
- * what it is.
+ * doe-queue, doe-xchg, and fail-nth's doe mode) share: errno names and
+ * per-errno counts, their random numbers, usage exits, and the prologue
+ * that opens a node and asks it what it is.
  */
 #ifndef MSIKIT_TESTS_PROGS_COMMON_H
 #define MSIKIT_TESTS_PROGS_COMMON_H

@@ -33,12 +33,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <msikit/doe.h>
+#include "common.h"
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
-/* Discovery response (PCIe r6.0 6.30.1.1): Vendor ID, Type, Next Index */
-#define DISC_VID(dw)	((dw) & 0xffff)
-#define DISC_TYPE(dw)	(((dw) >> 16) & 0xff)
 
 static void die(const char *what)
 {
@@ -56,16 +53,11 @@ static void lied(const char *op, const char *what)
 static int doe_op(const char *node, int fd, const char *op)
 {
 	struct msikit_doe_feature feats[8];
-	struct msikit_doe_features fl = {
-		.argsz = sizeof(fl), .count = 8, .ptr = (uintptr_t)feats,
-	};
-	struct msikit_doe_info info = { .argsz = sizeof(info) };
-	uint32_t req = 0, rsp = 0;
-	struct msikit_doe_exchange x = {
-		.argsz = sizeof(x), .vid = 0x0001, .type = 0x00,
-		.req_len = 4, .rsp_len = 4,
-		.req_ptr = (uintptr_t)&req, .rsp_ptr = (uintptr_t)&rsp,
-	};
+	struct msikit_doe_info info;
+	/* Discovery's response (PCIe r6.0 6.30.1.1): Vendor ID, Type, Next */
+	uint8_t req[4] = { 0 }, rsp[4] = { 0 };
+	struct msikit_doe_exchange x = discovery_exchange(req, rsp);
+	uint32_t count;
 	int nfd;
 
 	if (!strcmp(op, "open")) {
@@ -77,22 +69,22 @@ static int doe_op(const char *node, int fd, const char *op)
 		return 0;
 	}
 	if (!strcmp(op, "info")) {
-		if (ioctl(fd, MSIKIT_DOE_IOC_INFO, &info))
+		if (node_info(fd, &info))
 			return errno;
 		if (!info.device[0] || !info.nr_features || !info.flags)
 			lied(op, "no device, features or mode in it");
 		return 0;
 	}
 	if (!strcmp(op, "features")) {
-		if (ioctl(fd, MSIKIT_DOE_IOC_FEATURES, &fl))
+		if (node_features(fd, feats, ARRAY_SIZE(feats), &count))
 			return errno;
-		if (!fl.count || feats[0].vid != 0x0001 || feats[0].type != 0)
+		if (!count || feats[0].vid != 0x0001 || feats[0].type != 0)
 			lied(op, "a list without DOE Discovery first");
 		return 0;
 	}
 	if (ioctl(fd, MSIKIT_DOE_IOC_EXCHANGE, &x))
 		return errno;
-	if (x.rsp_len != 4 || DISC_VID(rsp) != 0x0001 || DISC_TYPE(rsp) != 0)
+	if (x.rsp_len != 4 || rsp[0] != 0x01 || rsp[1] != 0x00 || rsp[2] != 0x00)
 		lied(op, "a response that is not Discovery's entry 0");
 	return 0;
 }
