@@ -476,14 +476,23 @@ static int vepc_start(struct pci_epc *epc)
 	return 0;
 }
 
+/*
+ * pci_remove_root_bus() deletes the host bridge but leaves it the
+ * reference pci_create_root_bus() gave its caller: drop it here, or the
+ * bridge and its windows outlive every bus this controller brought up.
+ */
 static void vepc_bus_remove(struct vepc *v)
 {
+	struct pci_host_bridge *bridge;
+
 	if (!v->bus)
 		return;
+	bridge = pci_find_host_bridge(v->bus);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(v->bus);
 	pci_remove_root_bus(v->bus);
 	pci_unlock_rescan_remove();
+	pci_free_host_bridge(bridge);
 	v->bus = NULL;
 	vepc_wins_release(v);
 }
