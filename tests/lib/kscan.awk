@@ -83,7 +83,7 @@ function check(l) {
 BEGIN {
 	if (known != "")
 		while ((getline l < known) > 0)
-			if (l != "" && l !~ /^#/)
+			if (l != "" && l !~ /^#/ && l !~ /^leftover /)
 				kn[++nk] = l
 }
 
