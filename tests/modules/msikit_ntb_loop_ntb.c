@@ -21,6 +21,22 @@
  * ln_forward(), which this module registers as the device's writer
  * (msikit_ntb_set_mw_writer()).
  *
+ * Module parameter shm: memory-mapped windows, for the clients that move
+ * data (ntb_transport, ntb_perf, ntb_tool's buffers). Each side then also
+ * binds an ivshmem-plain function (1af4:1110; the first bound pairs with
+ * side 0), and the two functions' BAR 2 are one shared memory (two QEMU
+ * memory backends on one file). Its lower half holds side 0's inbound
+ * windows, its upper half side 1's, a slice per window. A side's outbound
+ * window is the peer's slice seen through its own BAR 2, which clients
+ * ioremap; an inbound window can only be translated to the buffer that is
+ * its own slice, so the buffers clients allocate against edu come from a
+ * pool of those slices (dma_map_ops on edu, test-only). A translation to
+ * anything else is taken on window 1 only, as ntb_msi's: a store through
+ * the peer's mapping then lands in memory, where a thread of the
+ * receiving side finds it (the slice is poisoned with all-ones words) and
+ * sends it as edu's MSI, with edu's requester ID, to the translated
+ * address. The doorbells move to a third window the clients do not see.
+ *
  * Module parameter one_port_number: both sides say they are port 0 and
  * their peer is port 0. Upstream's ntb_msi_test takes the doorbell bit a
  * peer rings, BIT(its port number), for that peer's index: on the side
@@ -53,8 +69,12 @@
  *   info      the adapter's view: parent, window, doorbell interrupts
  */
 #include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/interrupt.h>
+#include <linux/iommu.h>
 #include <linux/irq.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
@@ -67,9 +87,11 @@
 
 #define LN_DBS		16
 #define LN_SPADS	16
-#define LN_MWS		2	/* 0: the doorbells; 1, the highest: the clients' */
-#define LN_DB_MW	0
+#define LN_MWS		2	/* the clients' windows; 1, the highest, is ntb_msi's */
 #define LN_CLIENT_MW	(LN_MWS - 1)
+#define LN_ALL_MWS	(LN_MWS + 1)	/* with shm, the doorbells' hidden one */
+/* what the relay reads as "nothing stored here": no MSI carries it */
+#define LN_POISON	0xffffffffU
 
 static unsigned int mw_size_max = SZ_1M;
 module_param(mw_size_max, uint, 0444);
@@ -77,6 +99,15 @@ MODULE_PARM_DESC(mw_size_max, "largest inbound window (bytes)");
 static bool one_port_number;
 module_param(one_port_number, bool, 0444);
 MODULE_PARM_DESC(one_port_number, "both sides and their peers say port 0 (for upstream's ntb_msi_test)");
+static bool shm;
+module_param(shm, bool, 0444);
+MODULE_PARM_DESC(shm, "memory-mapped windows in a shared ivshmem-plain BAR per side (default N)");
+
+/* the doorbells' window: 0 without shm, past the clients' with it */
+static int ln_db_mw(void)
+{
+	return shm ? LN_MWS : 0;
+}
 
 /*
  * The test of the test: drop_ring=N makes the Nth ring from then on a
@@ -113,6 +144,22 @@ static bool ln_drop_this(void)
 	return atomic_dec_if_positive(&ln_drop_left) == 0;
 }
 
+/*
+ * An ivshmem-plain function: its BAR 2 is the memory both sides share.
+ * Only the half that holds this side's inbound windows is mapped here
+ * (write-back, as the RAM it is): the other half is the clients', who
+ * ioremap their outbound windows in it, and x86 refuses one physical
+ * range in two cache modes.
+ */
+struct ln_shm {
+	struct pci_dev *pdev;
+	phys_addr_t phys;		/* BAR 2, CPU address */
+	dma_addr_t bus;			/* BAR 2, bus address */
+	resource_size_t size;		/* a power of two: both halves */
+};
+
+static struct ln_shm *ln_shms[2];	/* in the order they bound; under ln_lock */
+
 struct ln_side {
 	struct ntb_dev ntb;
 	struct loop_edu edu;
@@ -120,7 +167,17 @@ struct ln_side {
 	bool registered;		/* ntb.ko has it: written under ln_lock */
 	/* the inbound windows' translations; held across a forwarded write */
 	spinlock_t trans_lock;
-	u64 trans_addr[LN_MWS], trans_size[LN_MWS];
+	u64 trans_addr[LN_ALL_MWS], trans_size[LN_ALL_MWS];
+	/* shm: this side's inbound half, its slices, the pool and the relay */
+	struct ln_shm *shm;
+	void *in_va;
+	dma_addr_t in_bus;
+	resource_size_t slice;
+	unsigned long slice_used;	/* under trans_lock */
+	bool relay_on;			/* window 1 goes to an MSI: under trans_lock */
+	struct task_struct *relay;
+	atomic_t relayed, dropped;
+	const struct dma_map_ops *old_dma_ops;
 	/* doorbell register and mask */
 	spinlock_t db_lock;
 	u64 db, db_mask;
@@ -230,44 +287,107 @@ static int ln_mw_count(struct ntb_dev *ntb, int pidx)
 	return LN_MWS;
 }
 
-static int ln_mw_get_align(struct ntb_dev *ntb, int pidx, int widx, resource_size_t *addr_align,
-			   resource_size_t *size_align, resource_size_t *size_max)
+/* the largest window: with shm, a window is its slice of the shared memory */
+static resource_size_t ln_mw_max(struct ln_side *s)
 {
-	if (pidx || widx < 0 || widx >= LN_MWS)
+	return s->shm ? s->slice : mw_size_max;
+}
+
+static int ln_get_align(struct ln_side *s, int pidx, int widx, resource_size_t *addr_align,
+			resource_size_t *size_align, resource_size_t *size_max)
+{
+	if (pidx || widx < 0 || widx >= LN_ALL_MWS)
 		return -EINVAL;
 	if (addr_align)
 		*addr_align = SZ_4K;
 	if (size_align)
 		*size_align = SZ_4K;
 	if (size_max)
-		*size_max = mw_size_max;
+		*size_max = ln_mw_max(s);
 	return 0;
+}
+
+static int ln_mw_get_align(struct ntb_dev *ntb, int pidx, int widx, resource_size_t *addr_align,
+			   resource_size_t *size_align, resource_size_t *size_max)
+{
+	if (widx >= LN_MWS)
+		return -EINVAL;
+	return ln_get_align(to_side(ntb), pidx, widx, addr_align, size_align, size_max);
+}
+
+/* the bus address of inbound window @widx's slice; with shm only */
+static dma_addr_t ln_slice_bus(struct ln_side *s, int widx)
+{
+	return s->in_bus + widx * s->slice;
+}
+
+static u32 *ln_slice_va(struct ln_side *s, int widx)
+{
+	return s->in_va + widx * s->slice;
+}
+
+/* under trans_lock: window 1's slice reads as nothing stored */
+static void ln_poison(struct ln_side *s, resource_size_t size)
+{
+	memset(ln_slice_va(s, LN_CLIENT_MW), 0xff, size);
+}
+
+static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_size_t size)
+{
+	bool mem = false;
+
+	if (widx < 0 || widx >= LN_ALL_MWS || !IS_ALIGNED(addr, SZ_4K) ||
+	    !IS_ALIGNED(size, SZ_4K) || size > ln_mw_max(s))
+		return -EINVAL;
+	/*
+	 * With shm, a store through the peer's window lands in this window's
+	 * slice and nowhere else: memory must be that slice, and anything
+	 * else an MSI target the relay can reach (window 1, ntb_msi's).
+	 */
+	if (s->shm && widx < LN_MWS) {
+		mem = addr + size > s->in_bus && addr < s->in_bus + LN_MWS * s->slice;
+		if (mem ? addr != ln_slice_bus(s, widx) : widx != LN_CLIENT_MW) {
+			dev_warn(&s->ntb.pdev->dev,
+				 "window %d: translation to %pad refused: %s\n", widx, &addr,
+				 mem ? "not the window's own slice of the shared memory" :
+				 "only window 1 may target an MSI controller");
+			return -EINVAL;
+		}
+	}
+	spin_lock_irq(&s->trans_lock);
+	s->trans_addr[widx] = addr;
+	s->trans_size[widx] = size;
+	if (s->shm && widx == LN_CLIENT_MW) {
+		if (!mem)
+			ln_poison(s, size);
+		s->relay_on = !mem;
+	}
+	spin_unlock_irq(&s->trans_lock);
+	return 0;
+}
+
+static void ln_clear_trans(struct ln_side *s, int widx)
+{
+	spin_lock_irq(&s->trans_lock);
+	s->trans_size[widx] = 0;
+	if (widx == LN_CLIENT_MW)
+		s->relay_on = false;
+	spin_unlock_irq(&s->trans_lock);
 }
 
 static int ln_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx, dma_addr_t addr,
 			   resource_size_t size)
 {
-	struct ln_side *s = to_side(ntb);
-
-	if (pidx || widx < 0 || widx >= LN_MWS || !IS_ALIGNED(addr, SZ_4K) ||
-	    !IS_ALIGNED(size, SZ_4K) || size > mw_size_max)
+	if (pidx || widx >= LN_MWS)
 		return -EINVAL;
-	spin_lock_irq(&s->trans_lock);
-	s->trans_addr[widx] = addr;
-	s->trans_size[widx] = size;
-	spin_unlock_irq(&s->trans_lock);
-	return 0;
+	return ln_set_trans(to_side(ntb), widx, addr, size);
 }
 
 static int ln_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 {
-	struct ln_side *s = to_side(ntb);
-
 	if (pidx || widx < 0 || widx >= LN_MWS)
 		return -EINVAL;
-	spin_lock_irq(&s->trans_lock);
-	s->trans_size[widx] = 0;
-	spin_unlock_irq(&s->trans_lock);
+	ln_clear_trans(to_side(ntb), widx);
 	return 0;
 }
 
@@ -276,11 +396,25 @@ static int ln_peer_mw_count(struct ntb_dev *ntb)
 	return LN_MWS;
 }
 
-/* no memory-mapped outbound window: writes go through ln_forward_mw() */
+/*
+ * Without shm no outbound window is memory-mapped: writes go through
+ * ln_forward_mw(). With it, outbound window @widx is the peer's slice of
+ * the shared memory seen through this side's own BAR 2.
+ */
 static int ln_peer_mw_get_addr(struct ntb_dev *ntb, int widx, phys_addr_t *base,
 			       resource_size_t *size)
 {
-	return -EOPNOTSUPP;
+	struct ln_side *s = to_side(ntb);
+
+	if (widx < 0 || widx >= LN_MWS)
+		return -EINVAL;
+	if (!s->shm)
+		return -EOPNOTSUPP;
+	if (base)
+		*base = s->shm->phys + !s->index * (s->shm->size / 2) + widx * s->slice;
+	if (size)
+		*size = s->slice;
+	return 0;
 }
 
 /* A write through @s's outbound window @widx arrives at the peer's inbound one. */
@@ -641,19 +775,19 @@ static struct ln_side *port_side(struct msikit_ntb_port *port)
 static int ln_db_mw_get_align(struct msikit_ntb_port *port, int peer, resource_size_t *addr_align,
 			      resource_size_t *size_align, resource_size_t *size_max)
 {
-	return ln_mw_get_align(&port_side(port)->ntb, peer, LN_DB_MW, addr_align, size_align,
-			       size_max);
+	return ln_get_align(port_side(port), peer, ln_db_mw(), addr_align, size_align, size_max);
 }
 
 static int ln_db_mw_set_trans(struct msikit_ntb_port *port, int peer, dma_addr_t addr,
 			      resource_size_t size)
 {
-	return ln_mw_set_trans(&port_side(port)->ntb, peer, LN_DB_MW, addr, size);
+	return peer ? -EINVAL : ln_set_trans(port_side(port), ln_db_mw(), addr, size);
 }
 
 static void ln_db_mw_clear_trans(struct msikit_ntb_port *port, int peer)
 {
-	ln_mw_clear_trans(&port_side(port)->ntb, peer, LN_DB_MW);
+	if (!peer)
+		ln_clear_trans(port_side(port), ln_db_mw());
 }
 
 static int ln_db_peer_mw_get_addr(struct msikit_ntb_port *port, int peer, phys_addr_t *base,
@@ -664,7 +798,7 @@ static int ln_db_peer_mw_get_addr(struct msikit_ntb_port *port, int peer, phys_a
 
 static int ln_db_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)
 {
-	return peer ? -EINVAL : ln_forward_mw(port_side(port), LN_DB_MW, offset, data);
+	return peer ? -EINVAL : ln_forward_mw(port_side(port), ln_db_mw(), offset, data);
 }
 
 static const struct msikit_ntb_port_ops ln_db_port_ops = {
@@ -718,6 +852,107 @@ static int ln_setup_dbs(struct ln_side *s)
 	smp_store_release(&s->nm, nm);
 	return 0;
 }
+
+/*
+ * The relay (shm): a store through the peer's mapping of window 1 lands in
+ * this side's slice. Each word that is not poison is taken (an exchange,
+ * so a store is sent once) and sent by edu to the translated address plus
+ * its offset, as a bridge forwards an inbound write. Under trans_lock, so
+ * a translation cleared is cleared for every pass after it; the doorbell
+ * writes, which program the same edu, take it too.
+ */
+static void ln_relay_pass(struct ln_side *s)
+{
+	u32 *w = ln_slice_va(s, LN_CLIENT_MW), v;
+	unsigned long flags, i;
+
+	spin_lock_irqsave(&s->trans_lock, flags);
+	for (i = 0; s->relay_on && i < s->trans_size[LN_CLIENT_MW] / sizeof(u32); i++) {
+		if (READ_ONCE(w[i]) == LN_POISON)
+			continue;
+		v = xchg(&w[i], LN_POISON);
+		if (!loop_edu_write(&s->edu, s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32), v))
+			atomic_inc(&s->relayed);
+		else
+			atomic_inc(&s->dropped);
+	}
+	spin_unlock_irqrestore(&s->trans_lock, flags);
+}
+
+static int ln_relay(void *data)
+{
+	struct ln_side *s = data;
+
+	while (!kthread_should_stop()) {
+		ln_relay_pass(s);
+		usleep_range(50, 100);
+	}
+	return 0;
+}
+
+/*
+ * The buffers clients allocate against edu for their inbound windows
+ * (ntb_transport, ntb_perf, ntb_tool all do) must be the windows' slices:
+ * nothing else is what the peer's stores reach. Slices are handed out
+ * first free first; a client that translates window N must have been
+ * given slice N (ln_set_trans() checks). Nothing else is offered: edu is
+ * never a DMA master here.
+ */
+static struct ln_side *dma_side(struct device *dev)
+{
+	return pci_get_drvdata(to_pci_dev(dev));
+}
+
+static void *ln_dma_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp,
+			  unsigned long attrs)
+{
+	struct ln_side *s = dma_side(dev);
+	void *va = NULL;
+	int i;
+
+	if (size > s->slice) {
+		dev_warn(dev, "no buffer of %zu bytes: the windows' slices are %pa bytes\n",
+			 size, &s->slice);
+		return NULL;
+	}
+	spin_lock_irq(&s->trans_lock);
+	for (i = 0; i < LN_MWS; i++)
+		if (!(s->slice_used & BIT(i)))
+			break;
+	if (i < LN_MWS) {
+		s->slice_used |= BIT(i);
+		va = ln_slice_va(s, i);
+		*handle = ln_slice_bus(s, i);
+	}
+	spin_unlock_irq(&s->trans_lock);
+	if (!va)
+		dev_warn(dev, "no buffer: both windows' slices are taken\n");
+	else
+		memset(va, 0, size);
+	return va;
+}
+
+static void ln_dma_free(struct device *dev, size_t size, void *va, dma_addr_t handle,
+			unsigned long attrs)
+{
+	struct ln_side *s = dma_side(dev);
+	int i;
+
+	spin_lock_irq(&s->trans_lock);
+	for (i = 0; i < LN_MWS; i++)
+		if (va == ln_slice_va(s, i) && handle == ln_slice_bus(s, i))
+			break;
+	if (i < LN_MWS)
+		s->slice_used &= ~BIT(i);
+	spin_unlock_irq(&s->trans_lock);
+	if (i == LN_MWS)
+		dev_warn(dev, "freeing %pad, which is no window's slice\n", &handle);
+}
+
+static const struct dma_map_ops ln_dma_ops = {
+	.alloc = ln_dma_alloc,
+	.free = ln_dma_free,
+};
 
 static ssize_t db_fire_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
@@ -790,14 +1025,81 @@ static ssize_t info_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(info);
 
+/* with shm: "inbound BUS SIZE slices USED relayed N dropped N", USED a mask */
+static ssize_t shm_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct ln_side *s = dev_get_drvdata(dev);
+
+	if (!s->shm)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "inbound %pad %#llx slices %lu relayed %d dropped %d\n",
+			  &s->in_bus, (u64)(LN_MWS * s->slice), READ_ONCE(s->slice_used),
+			  atomic_read(&s->relayed), atomic_read(&s->dropped));
+}
+static DEVICE_ATTR_RO(shm);
+
 static struct attribute *ln_attrs[] = {
 	&dev_attr_db_fire.attr,
 	&dev_attr_db_counts.attr,
 	&dev_attr_db_events.attr,
 	&dev_attr_info.attr,
+	&dev_attr_shm.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(ln);
+
+/*
+ * shm: take this side's ivshmem function (the one bound in the same
+ * order), map its inbound half and put the pool on edu. The function
+ * stays bound while this side is: a device link unbinds the side first.
+ * Under ln_lock, before the side is published.
+ */
+static int ln_shm_attach(struct ln_side *s)
+{
+	struct device *dev = &s->ntb.pdev->dev;
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+	struct ln_shm *m = ln_shms[s->index];
+
+	lockdep_assert_held(&ln_lock);
+	if (!m)
+		return -EPROBE_DEFER;
+	/* dma_map_ops are bypassed for a device in an IOMMU DMA domain */
+	if (dom && iommu_is_dma_domain(dom)) {
+		dev_warn(dev, "shm: %s is in an IOMMU DMA domain: its buffers cannot be the shared memory\n",
+			 dev_name(dev));
+		return -EOPNOTSUPP;
+	}
+	if (!device_link_add(dev, &m->pdev->dev, DL_FLAG_AUTOREMOVE_CONSUMER)) {
+		dev_warn(dev, "shm: no device link to %s\n", pci_name(m->pdev));
+		return -EINVAL;
+	}
+	s->slice = m->size / 2 / LN_MWS;
+	s->in_bus = m->bus + s->index * (m->size / 2);
+	s->in_va = devm_memremap(dev, m->phys + s->index * (m->size / 2), m->size / 2,
+				 MEMREMAP_WB);
+	if (IS_ERR(s->in_va))
+		return PTR_ERR(s->in_va);
+	/* what an earlier boot or side left there is nobody's */
+	memset(s->in_va, 0, m->size / 2);
+	s->relay = kthread_create(ln_relay, s, "ntb-loop-relay%d", s->index);
+	if (IS_ERR(s->relay))
+		return PTR_ERR(s->relay);
+	s->shm = m;
+	s->old_dma_ops = get_dma_ops(dev);
+	set_dma_ops(dev, &ln_dma_ops);
+	wake_up_process(s->relay);
+	dev_info(dev, "shm: windows of %pa bytes in %s's BAR 2, inbound at %pad\n",
+		 &s->slice, pci_name(m->pdev), &s->in_bus);
+	return 0;
+}
+
+static void ln_shm_detach(struct ln_side *s)
+{
+	if (!s->shm)
+		return;
+	kthread_stop(s->relay);
+	set_dma_ops(&s->ntb.pdev->dev, s->old_dma_ops);
+}
 
 static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -827,17 +1129,25 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	s->index = index;
 	s->ntb.topo = index ? NTB_TOPO_B2B_DSD : NTB_TOPO_B2B_USD;
+	rc = shm ? ln_shm_attach(s) : 0;
+	if (rc) {
+		mutex_unlock(&ln_lock);
+		return rc;
+	}
 	rcu_assign_pointer(ln_sides[index], s);
 	/* the link is up with both sides: both get their doorbells now */
 	p = rcu_dereference_protected(ln_sides[!index], lockdep_is_held(&ln_lock));
 	rc = p ? ln_setup_dbs(p) ?: ln_setup_dbs(s) : 0;
 	mutex_unlock(&ln_lock);
-	/* before any client binds: ntb_msi_init() looks it up */
-	if (!rc)
+	/*
+	 * before any client binds: ntb_msi_init() looks it up. With shm the
+	 * clients' windows are mapped, and msikit's adapter ioremaps them.
+	 */
+	if (!rc && !shm)
 		rc = msikit_ntb_set_mw_writer(&s->ntb, ln_forward);
 	if (!rc) {
 		rc = ntb_register_device(&s->ntb);
-		if (rc)
+		if (rc && !shm)
 			msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	}
 	if (rc) {
@@ -847,6 +1157,7 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		synchronize_rcu();
 		cancel_work_sync(&s->link_work);
 		ln_free_dbs(s);
+		ln_shm_detach(s);
 		return rc;
 	}
 	/* under ln_lock for ln_link_events(), once for the doorbell paths */
@@ -866,7 +1177,8 @@ static void ln_remove(struct pci_dev *pdev)
 	mutex_unlock(&ln_lock);
 	ntb_unregister_device(&s->ntb);
 	cancel_work_sync(&s->link_work);
-	msikit_ntb_set_mw_writer(&s->ntb, NULL);
+	if (!shm)
+		msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	mutex_lock(&ln_lock);
 	RCU_INIT_POINTER(ln_sides[s->index], NULL);
 	mutex_unlock(&ln_lock);
@@ -875,6 +1187,7 @@ static void ln_remove(struct pci_dev *pdev)
 	ln_link_events(s);
 	/* the windows close first: a peer still ringing reaches nothing */
 	ln_free_dbs(s);
+	ln_shm_detach(s);
 	loop_edu_quiesce(&s->edu);
 }
 
@@ -892,15 +1205,86 @@ static struct pci_driver ln_driver = {
 	.dev_groups = ln_groups,
 };
 
-/* the heartbeats run from before the first side binds until after the last goes */
+/* shm: an ivshmem-plain function, whose BAR 2 both sides share */
+static int ln_shm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ln_shm *m;
+	int i, rc;
+
+	m = devm_kzalloc(&pdev->dev, sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	m->pdev = pdev;
+	m->size = pci_resource_len(pdev, 2);
+	m->phys = pci_resource_start(pdev, 2);
+	m->bus = pci_bus_address(pdev, 2);
+	/* two halves of LN_MWS slices, each a whole number of pages */
+	if (!is_power_of_2(m->size) || m->size < 2 * LN_MWS * SZ_4K) {
+		dev_warn(&pdev->dev, "shm: BAR 2 of %pa bytes cannot hold two sides' windows\n",
+			 &m->size);
+		return -EINVAL;
+	}
+	rc = pcim_request_region(pdev, 2, KBUILD_MODNAME);
+	if (rc)
+		return rc;
+	mutex_lock(&ln_lock);
+	i = !ln_shms[0] ? 0 : !ln_shms[1] ? 1 : -1;
+	if (i >= 0)
+		ln_shms[i] = m;
+	mutex_unlock(&ln_lock);
+	if (i < 0) {
+		dev_warn(&pdev->dev, "shm: a loopback NTB has two sides: both have their memory\n");
+		return -EBUSY;
+	}
+	pci_set_drvdata(pdev, m);
+	dev_info(&pdev->dev, "shm: side %d's shared memory, %pa bytes\n", i, &m->size);
+	return 0;
+}
+
+static void ln_shm_remove(struct pci_dev *pdev)
+{
+	struct ln_shm *m = pci_get_drvdata(pdev);
+
+	mutex_lock(&ln_lock);
+	ln_shms[ln_shms[1] == m] = NULL;
+	mutex_unlock(&ln_lock);
+}
+
+static const struct pci_device_id ln_shm_ids[] = {
+	{ PCI_DEVICE(0x1af4, 0x1110) },
+	{ }
+};
+
+static struct pci_driver ln_shm_driver = {
+	.name = "msikit_ntb_loop_shm",
+	.id_table = ln_shm_ids,
+	.probe = ln_shm_probe,
+	.remove = ln_shm_remove,
+};
+
+/*
+ * The heartbeats run from before the first side binds until after the
+ * last goes; the shared memory binds before the sides that use it.
+ */
 static int __init ln_init(void)
 {
 	int rc;
 
+	if (shm) {
+		rc = pci_register_driver(&ln_shm_driver);
+		if (rc)
+			return rc;
+	}
 	ln_hb_start();
 	rc = pci_register_driver(&ln_driver);
-	if (rc)
+	if (rc) {
 		ln_hb_stop();
+		if (shm)
+			pci_unregister_driver(&ln_shm_driver);
+	}
 	return rc;
 }
 module_init(ln_init);
@@ -909,6 +1293,8 @@ static void __exit ln_exit(void)
 {
 	pci_unregister_driver(&ln_driver);
 	ln_hb_stop();
+	if (shm)
+		pci_unregister_driver(&ln_shm_driver);
 }
 module_exit(ln_exit);
 

@@ -403,6 +403,29 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 static void vepc_bus_remove(struct vepc *v);
 
 /*
+ * A BAR claimed inside another function's BAR (vepc_claim: both map one
+ * target) goes before the functions do: removing the function that owns
+ * the outer BAR frees it, and would leave the inner one's parent dangling.
+ * Its drivers are gone (the bus is stopped), and with them their regions.
+ */
+static void vepc_unclaim_shared(struct vepc *v)
+{
+	struct pci_dev *pdev;
+	struct resource *r;
+	struct vepc_win *w;
+	int i;
+
+	list_for_each_entry(pdev, &v->bus->devices, bus_list) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			r = pci_resource_n(pdev, i);
+			w = r->parent ? vepc_win_find(v, r->start, resource_size(r)) : NULL;
+			if (w && w->bar && w->bar != r && r->parent == w->bar)
+				release_resource(r);
+		}
+	}
+}
+
+/*
  * A bus kept across a stop (keep_link) still shows the BARs of the
  * functions bound before. Bus address is CPU address here, so the host's
  * devices remain right only if every BAR came back where it was; where
@@ -490,6 +513,7 @@ static void vepc_bus_remove(struct vepc *v)
 	bridge = pci_find_host_bridge(v->bus);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(v->bus);
+	vepc_unclaim_shared(v);
 	pci_remove_root_bus(v->bus);
 	pci_unlock_rescan_remove();
 	pci_free_host_bridge(bridge);

@@ -84,6 +84,28 @@ run_stress() {
 		counts_are "$A" $IRQS $((WRITES / IRQS))
 }
 
+# need_ntb_shm: the two ivshmem-plain functions of the loopback's
+# memory-mapped windows (tests/ntb-msi/qemu.MACHINE), one shared memory
+need_ntb_shm() {
+	local d n=0
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] && n=$((n + 1))
+	done
+	[ $n = 2 ] || ktap_bail "needs two ivshmem-plain functions, the loopback's shared memory (found $n)"
+}
+
+# wait_for SECONDS COMMAND...: COMMAND passes within SECONDS
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	return 1
+}
+
 # need_ntb_leg: the ntb.ko leg's modules for this kernel (sets D), with
 # msikit_msi and ntb.ko loaded and nothing else of the loopback's
 need_ntb_leg() {
