@@ -106,6 +106,52 @@ wait_for() {
 	return 1
 }
 
+# The ntb.ko leg's network: upstream's ntb_transport and ntb_netdev over
+# the loopback's ntb_devs (loaded, with shm=1), each side's interface in a
+# network namespace of its own, held by a sleeping process (NA, NB):
+# A's (IA) is 10.97.0.1, B's (IB) 10.97.0.2. in_a and in_b run a command
+# in them; sysfs shows the namespace it was mounted in, so ask ip.
+in_a() { nsenter -t "$NA" -n "$@"; }
+in_b() { nsenter -t "$NB" -n "$@"; }
+# the network interface of the side whose edu is $1
+netdev_of() {
+	local n
+	for n in /sys/class/net/*; do
+		case "$(readlink -f "$n/device")" in */"$1"/*) basename "$n"; return ;; esac
+	done
+}
+carrier() {
+	in_a busybox ip link show "$IA" | grep -q LOWER_UP && in_b busybox ip link show "$IB" | grep -q LOWER_UP
+}
+# (unshare execs sleep once it has made its namespace)
+ns_made() {
+	[ "$(readlink /proc/"$NA"/ns/net)" != "$(readlink /proc/$$/ns/net)" ] &&
+		[ "$(readlink /proc/"$NB"/ns/net)" != "$(readlink /proc/$$/ns/net)" ]
+}
+# transport_up USE_MSI: ntb_transport (its use_msi) and ntb_netdev, the
+# namespaces and addresses, and the carriers up; bails out if not
+transport_up() {
+	insmod "$D/ko/ntb_transport.ko" use_msi="$1" || ktap_bail "insmod ntb_transport use_msi=$1 failed"
+	insmod "$D/ko/ntb_netdev.ko" || ktap_bail "insmod ntb_netdev failed"
+	IA=$(netdev_of "$ABDF") IB=$(netdev_of "$BBDF")
+	[ -n "$IA" ] && [ -n "$IB" ] || ktap_bail "no ntb_netdev interface for A ('$IA') or B ('$IB')"
+	unshare -n sleep 3600 & NA=$!
+	unshare -n sleep 3600 & NB=$!
+	wait_for 5 ns_made || ktap_bail "no network namespaces"
+	busybox ip link set dev "$IA" netns "$NA" && busybox ip link set dev "$IB" netns "$NB" ||
+		ktap_bail "cannot move the interfaces into their namespaces"
+	in_a busybox ip addr add 10.97.0.1/24 dev "$IA" && in_a busybox ip link set "$IA" up &&
+		in_b busybox ip addr add 10.97.0.2/24 dev "$IB" && in_b busybox ip link set "$IB" up ||
+		ktap_bail "cannot configure the interfaces"
+	wait_for 20 carrier || ktap_bail "no carrier: ntb_transport's queue link is not up"
+}
+transport_down() {
+	kill "$NA" "$NB" 2>/dev/null
+	wait "$NA" "$NB" 2>/dev/null
+	rmmod ntb_netdev && rmmod ntb_transport
+}
+msi_lines() { dmesg | grep -c "Using MSI interrupts for QP0"; }
+
 # need_ntb_leg: the ntb.ko leg's modules for this kernel (sets D), with
 # msikit_msi and ntb.ko loaded and nothing else of the loopback's
 need_ntb_leg() {
