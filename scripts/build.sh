@@ -84,12 +84,12 @@ ntb_leg() {
 	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" "$ROOT$d/clients" > "$ROOT$d/WHY" 2>&1 ||
 	   ! chroot_run "$ROOT" sh -c "
 		set -e
-		make -s -C /lib/modules/$k/build M=$d/core modules
+		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/core modules
 		cp -a /usr/src/msikit-$VER $d/msikit; cp -a /opt/msikit/tests $d/msikit/tests
 		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/msikit CONFIG_NTB=m \
-			MSIKIT_NTB_MSI_API=y MSIKIT_TESTS=y MSIKIT_NTB_TESTS=y \
+			MSIKIT_NTB_MSI_API=y MSIKIT_NTB_LEG=y MSIKIT_NTB_TESTS=y \
 			KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
-		make -s -C /lib/modules/$k/build M=$d/clients \
+		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/clients \
 			KBUILD_EXTRA_SYMBOLS='$d/core/Module.symvers $d/msikit/Module.symvers' modules
 		cp $d/core/*.ko $d/clients/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
 			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
