@@ -10,10 +10,11 @@
 # A skip must be on tests/expected-skips (kernel, test and why); any other
 # skip is a failure: a missing device or a lost kernel must not turn a
 # suite green. --soak runs each suite's soak list at full scale. --debug
-# runs the doe and msi-lib suites on the q35, q35-ir and cxl machines under
-# a debug build of Debian's own 6.12 source (scripts/debug-kernel.sh):
-# lockdep, KASAN, kmemleak and object debugging, whose every report fails
-# the test that was running.
+# runs the runner, doe, msi-lib, epf-doorbell and fault suites on the
+# amd64 machines (q35, q35-ir, cxl) and arm64's ITS machines (arm64-its,
+# arm64-its-smmu) under debug builds of Debian's own 6.12 source
+# (scripts/debug-kernel.sh): lockdep, KASAN, kmemleak, object debugging
+# and fault injection, whose every report fails the test that was running.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
