@@ -175,6 +175,7 @@ struct ln_side {
 	resource_size_t slice;
 	unsigned long slice_used;	/* under trans_lock */
 	bool relay_on;			/* window 1 goes to an MSI: under trans_lock */
+	wait_queue_head_t relay_wq;	/* the relay sleeps here while it is off */
 	struct task_struct *relay;
 	atomic_t relayed, dropped;
 	const struct dma_map_ops *old_dma_ops;
@@ -355,6 +356,14 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 		}
 	}
 	spin_lock_irq(&s->trans_lock);
+	/* the slice is a client's buffer, or the relay's: never both */
+	if (s->shm && widx == LN_CLIENT_MW && !mem && (s->slice_used & BIT(LN_CLIENT_MW))) {
+		spin_unlock_irq(&s->trans_lock);
+		dev_warn(&s->ntb.pdev->dev,
+			 "window 1: translation to %pad refused: its slice is a client's buffer\n",
+			 &addr);
+		return -EBUSY;
+	}
 	s->trans_addr[widx] = addr;
 	s->trans_size[widx] = size;
 	if (s->shm && widx == LN_CLIENT_MW) {
@@ -363,6 +372,8 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 		s->relay_on = !mem;
 	}
 	spin_unlock_irq(&s->trans_lock);
+	if (s->shm && widx == LN_CLIENT_MW && !mem)
+		wake_up(&s->relay_wq);
 	return 0;
 }
 
@@ -857,26 +868,36 @@ static int ln_setup_dbs(struct ln_side *s)
  * The relay (shm): a store through the peer's mapping of window 1 lands in
  * this side's slice. Each word that is not poison is taken (an exchange,
  * so a store is sent once) and sent by edu to the translated address plus
- * its offset, as a bridge forwards an inbound write. Under trans_lock, so
- * a translation cleared is cleared for every pass after it; the doorbell
- * writes, which program the same edu, take it too.
+ * its offset, as a bridge forwards an inbound write. The scan reads
+ * without the lock; a word found stored is taken and sent under it, with
+ * the translation read again there, so a translation cleared is cleared
+ * for every word sent after it. The doorbell writes, which program the
+ * same edu, take the lock too.
  */
 static void ln_relay_pass(struct ln_side *s)
 {
 	u32 *w = ln_slice_va(s, LN_CLIENT_MW), v;
-	unsigned long flags, i;
+	unsigned long flags, i, n;
 
-	spin_lock_irqsave(&s->trans_lock, flags);
-	for (i = 0; s->relay_on && i < s->trans_size[LN_CLIENT_MW] / sizeof(u32); i++) {
+	n = READ_ONCE(s->trans_size[LN_CLIENT_MW]) / sizeof(u32);
+	for (i = 0; i < n; i++) {
 		if (READ_ONCE(w[i]) == LN_POISON)
 			continue;
-		v = xchg(&w[i], LN_POISON);
-		if (!loop_edu_write(&s->edu, s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32), v))
-			atomic_inc(&s->relayed);
-		else
-			atomic_inc(&s->dropped);
+		spin_lock_irqsave(&s->trans_lock, flags);
+		if (s->relay_on && i < s->trans_size[LN_CLIENT_MW] / sizeof(u32)) {
+			v = xchg(&w[i], LN_POISON);
+			if (!loop_edu_write(&s->edu, s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32), v))
+				atomic_inc(&s->relayed);
+			else
+				atomic_inc(&s->dropped);
+		}
+		spin_unlock_irqrestore(&s->trans_lock, flags);
 	}
-	spin_unlock_irqrestore(&s->trans_lock, flags);
+}
+
+static bool ln_relay_wait(struct ln_side *s)
+{
+	return READ_ONCE(s->relay_on) || kthread_should_stop();
 }
 
 static int ln_relay(void *data)
@@ -884,6 +905,7 @@ static int ln_relay(void *data)
 	struct ln_side *s = data;
 
 	while (!kthread_should_stop()) {
+		wait_event_interruptible(s->relay_wq, ln_relay_wait(s));
 		ln_relay_pass(s);
 		usleep_range(50, 100);
 	}
@@ -917,7 +939,7 @@ static void *ln_dma_alloc(struct device *dev, size_t size, dma_addr_t *handle, g
 	}
 	spin_lock_irq(&s->trans_lock);
 	for (i = 0; i < LN_MWS; i++)
-		if (!(s->slice_used & BIT(i)))
+		if (!(s->slice_used & BIT(i)) && !(i == LN_CLIENT_MW && s->relay_on))
 			break;
 	if (i < LN_MWS) {
 		s->slice_used |= BIT(i);
@@ -926,7 +948,7 @@ static void *ln_dma_alloc(struct device *dev, size_t size, dma_addr_t *handle, g
 	}
 	spin_unlock_irq(&s->trans_lock);
 	if (!va)
-		dev_warn(dev, "no buffer: both windows' slices are taken\n");
+		dev_warn(dev, "no buffer: the windows' slices are taken\n");
 	else
 		memset(va, 0, size);
 	return va;
@@ -949,9 +971,36 @@ static void ln_dma_free(struct device *dev, size_t size, void *va, dma_addr_t ha
 		dev_warn(dev, "freeing %pad, which is no window's slice\n", &handle);
 }
 
+/* edu never masters DMA here: a streaming mapping is refused, not mapped */
+#ifdef LN_HAVE_MAP_PHYS
+static dma_addr_t ln_dma_map_phys(struct device *dev, phys_addr_t phys, size_t size,
+				  enum dma_data_direction dir, unsigned long attrs)
+{
+	return DMA_MAPPING_ERROR;
+}
+#else
+static dma_addr_t ln_dma_map_page(struct device *dev, struct page *page, unsigned long offset,
+				  size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	return DMA_MAPPING_ERROR;
+}
+#endif
+
+static int ln_dma_map_sg(struct device *dev, struct scatterlist *sg, int nents,
+			 enum dma_data_direction dir, unsigned long attrs)
+{
+	return -EINVAL;
+}
+
 static const struct dma_map_ops ln_dma_ops = {
 	.alloc = ln_dma_alloc,
 	.free = ln_dma_free,
+#ifdef LN_HAVE_MAP_PHYS
+	.map_phys = ln_dma_map_phys,
+#else
+	.map_page = ln_dma_map_page,
+#endif
+	.map_sg = ln_dma_map_sg,
 };
 
 static ssize_t db_fire_store(struct device *dev, struct device_attribute *attr,
@@ -1085,7 +1134,8 @@ static int ln_shm_attach(struct ln_side *s)
 	if (IS_ERR(s->relay))
 		return PTR_ERR(s->relay);
 	s->shm = m;
-	s->old_dma_ops = get_dma_ops(dev);
+	/* dev->dma_ops itself: get_dma_ops() would give the arch's for NULL */
+	s->old_dma_ops = dev->dma_ops;
 	set_dma_ops(dev, &ln_dma_ops);
 	wake_up_process(s->relay);
 	dev_info(dev, "shm: windows of %pa bytes in %s's BAR 2, inbound at %pad\n",
@@ -1115,6 +1165,7 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&s->trans_lock);
 	spin_lock_init(&s->db_lock);
 	init_waitqueue_head(&s->wq);
+	init_waitqueue_head(&s->relay_wq);
 	INIT_WORK(&s->link_work, ln_link_work);
 	s->ntb.pdev = pdev;
 	s->ntb.ops = &ln_ops;

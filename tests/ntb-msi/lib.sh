@@ -148,9 +148,57 @@ transport_up() {
 transport_down() {
 	kill "$NA" "$NB" 2>/dev/null
 	wait "$NA" "$NB" 2>/dev/null
+	NA="" NB=""
 	rmmod ntb_netdev && rmmod ntb_transport
 }
-msi_lines() { dmesg | grep -c "Using MSI interrupts for QP0"; }
+# httpd_up: A serves /tmp/ntb-www on port 8080 (HTTPD its pid), listening
+httpd_up() {
+	nsenter -t "$NA" -n busybox httpd -f -p 8080 -h /tmp/ntb-www & HTTPD=$!
+	wait_for 10 sh -c "nsenter -t $NA -n busybox netstat -ltn | grep -q ':8080 '" ||
+		ktap_bail "A's HTTP server does not listen"
+}
+httpd_down() {
+	kill "$HTTPD" 2>/dev/null
+	wait "$HTTPD" 2>/dev/null
+	HTTPD=""
+}
+# what a test that bails out leaves: the namespaces' and server's
+# processes, the clients, the IOMMU domains it changed
+transport_cleanup() {
+	[ -z "$HTTPD" ] || kill "$HTTPD" 2>/dev/null
+	[ -z "$NA$NB" ] || kill $NA $NB 2>/dev/null
+	rmmod ntb_netdev ntb_transport ntb_tool 2>/dev/null
+	rmmod msikit_ntb_loop_ntb 2>/dev/null
+	iommu_restore 2>/dev/null
+}
+# msi_lines BDF: the times ntb_transport on that side said it uses MSI
+# (once per reading of the peer's descriptor)
+msi_lines() { dmesg | grep -c "$1: Using MSI interrupts for QP0"; }
+
+# The shm pool must serve edu's buffers, which an IOMMU DMA domain would
+# take over: Debian's amd64 kernels translate by default behind VT-d
+# and AMD-Vi. iommu_identity puts each side's edu, unbound, in an identity
+# domain and records what it was; iommu_restore puts that back.
+IOMMU_SAVED=""
+iommu_identity() {
+	local bdf g t
+	for bdf in "$ABDF" "$BBDF"; do
+		g=/sys/bus/pci/devices/$bdf/iommu_group
+		[ -e "$g/type" ] || continue
+		t=$(cat "$g/type")
+		[ "$t" = identity ] && continue
+		echo identity > "$g/type" ||
+			ktap_bail "cannot put $bdf's IOMMU group in an identity domain (it was $t)"
+		IOMMU_SAVED="$IOMMU_SAVED $bdf:$t"
+	done
+}
+iommu_restore() {
+	local e
+	for e in $IOMMU_SAVED; do
+		echo "${e#*:}" > "/sys/bus/pci/devices/${e%%:*}/iommu_group/type" || return 1
+	done
+	IOMMU_SAVED=""
+}
 
 # need_ntb_leg: the ntb.ko leg's modules for this kernel (sets D), with
 # msikit_msi and ntb.ko loaded and nothing else of the loopback's
