@@ -392,9 +392,10 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 			w = vepc_win_find(v, r->start, resource_size(r));
 			if (!w)
 				continue;
+			/* each BAR on one target inside the last one claimed */
 			if (w->bar ? request_resource(w->bar, r) : pci_claim_resource(pdev, i))
 				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed\n", i, r);
-			else if (!w->bar)
+			else
 				w->bar = r;
 		}
 	}
@@ -403,26 +404,33 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 static void vepc_bus_remove(struct vepc *v);
 
 /*
- * A BAR claimed inside another function's BAR (vepc_claim: both map one
- * target) goes before the functions do: removing the function that owns
- * the outer BAR frees it, and would leave the inner one's parent dangling.
- * Its drivers are gone (the bus is stopped), and with them their regions.
+ * BARs claimed inside other functions' BARs (vepc_claim: all map one
+ * target, each inside the one claimed before) go before the functions do,
+ * innermost first: removing the function that owns an outer BAR frees it,
+ * and would leave the inner one's parent dangling. Their drivers are gone
+ * (the bus is stopped), and with them their regions.
  */
 static void vepc_unclaim_shared(struct vepc *v)
 {
 	struct pci_dev *pdev;
 	struct resource *r;
 	struct vepc_win *w;
+	bool again;
 	int i;
 
-	list_for_each_entry(pdev, &v->bus->devices, bus_list) {
-		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-			r = pci_resource_n(pdev, i);
-			w = r->parent ? vepc_win_find(v, r->start, resource_size(r)) : NULL;
-			if (w && w->bar && w->bar != r && r->parent == w->bar)
+	do {
+		again = false;
+		list_for_each_entry(pdev, &v->bus->devices, bus_list) {
+			for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+				r = pci_resource_n(pdev, i);
+				w = r->parent ? vepc_win_find(v, r->start, resource_size(r)) : NULL;
+				if (!w || r->parent == &w->res || r->child)
+					continue;
 				release_resource(r);
+				again = true;
+			}
 		}
-	}
+	} while (again);
 }
 
 /*
