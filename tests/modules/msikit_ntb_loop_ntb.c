@@ -878,6 +878,7 @@ static void ln_relay_pass(struct ln_side *s)
 {
 	u32 *w = ln_slice_va(s, LN_CLIENT_MW), v;
 	unsigned long flags, i, n;
+	u64 addr;
 
 	n = READ_ONCE(s->trans_size[LN_CLIENT_MW]) / sizeof(u32);
 	for (i = 0; i < n; i++) {
@@ -886,7 +887,8 @@ static void ln_relay_pass(struct ln_side *s)
 		spin_lock_irqsave(&s->trans_lock, flags);
 		if (s->relay_on && i < s->trans_size[LN_CLIENT_MW] / sizeof(u32)) {
 			v = xchg(&w[i], LN_POISON);
-			if (!loop_edu_write(&s->edu, s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32), v))
+			addr = s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32);
+			if (!loop_edu_write(&s->edu, addr, v))
 				atomic_inc(&s->relayed);
 			else
 				atomic_inc(&s->dropped);
