@@ -189,13 +189,13 @@ iommu_identity() {
 		[ "$t" = identity ] && continue
 		echo identity > "$g/type" ||
 			ktap_bail "cannot put $bdf's IOMMU group in an identity domain (it was $t)"
-		IOMMU_SAVED="$IOMMU_SAVED $bdf:$t"
+		IOMMU_SAVED="$IOMMU_SAVED $bdf=$t"
 	done
 }
 iommu_restore() {
 	local e
 	for e in $IOMMU_SAVED; do
-		echo "${e#*:}" > "/sys/bus/pci/devices/${e%%:*}/iommu_group/type" || return 1
+		echo "${e#*=}" > "/sys/bus/pci/devices/${e%%=*}/iommu_group/type" || return 1
 	done
 	IOMMU_SAVED=""
 }
