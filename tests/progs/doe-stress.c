@@ -78,6 +78,7 @@ struct stats {
 	unsigned long long errors;
 	unsigned long long ok_after;	/* with -p: of ok, started once PHASEFILE existed */
 	unsigned long long err[ERRNO_SLOTS + 1];	/* see errno_slot() */
+	unsigned long long open_err[ERRNO_SLOTS + 1];	/* of err, an open()'s */
 };
 
 struct cdat_entry {
@@ -322,6 +323,8 @@ static void count_error(struct client *c, unsigned long long seq, const char *wh
 		    strerror(e));
 	st->errors++;
 	st->err[errno_slot(e)]++;
+	if (!strcmp(what, "open"))
+		st->open_err[errno_slot(e)]++;
 }
 
 static int client_main(struct client *c)
@@ -532,6 +535,7 @@ int main(int argc, char **argv)
 	       nclients, sum.done, sum.ok, sum.mismatched, sum.errors);
 	printf(" elapsed_ms=%lld\n", (long long)(now_ms() - start));
 	print_errno_counts("# errno ", sum.err);
+	print_errno_counts("# open errno ", sum.open_err);
 	for (i = 0; phase_file && i < nclients; i++)
 		printf("# " PROG ": client %u ok_before=%llu ok_after=%llu\n", i,
 		       stats[i].ok - stats[i].ok_after, stats[i].ok_after);
