@@ -102,9 +102,7 @@ fault_setup() {
 	done
 	# what an earlier test of this boot armed stays armed, even across
 	# its module's unloading: none is armed unless the test arms it
-	echo > $D/fail_function/inject &&
-	echo 0 > $D/fail_function/probability ||
-		ktap_bail "cannot clear fail_function"
+	echo > $D/fail_function/inject || ktap_bail "cannot clear fail_function"
 	# every injection, fail-nth's too, counts its attribute's times down
 	# (probability 0 keeps each from injecting anything itself): how
 	# fail_nth_sh sees one in a task that is gone
@@ -213,9 +211,10 @@ fei_hits() { dmesg | grep -c 'name fail_function,'; }
 DESCS=/tmp/msikit-fault-descs
 descs_mark() { ls /sys/kernel/irq | sort > $DESCS; }
 descs_back() {
-	local i new gone
-	new=$(ls /sys/kernel/irq | sort | comm -13 $DESCS -)
-	gone=$(ls /sys/kernel/irq | sort | comm -23 $DESCS -)
+	local i now new gone
+	now=$(ls /sys/kernel/irq | sort)
+	new=$(echo "$now" | comm -13 $DESCS -)
+	gone=$(echo "$now" | comm -23 $DESCS -)
 	for i in $gone; do
 		log "irq descriptor $i is gone"
 	done

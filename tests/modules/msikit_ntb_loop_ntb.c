@@ -335,7 +335,7 @@ static void ln_poison(struct ln_side *s, resource_size_t size)
 
 static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_size_t size)
 {
-	bool mem = false;
+	bool mem = false, relay;
 
 	if (widx < 0 || widx >= LN_ALL_MWS || !IS_ALIGNED(addr, SZ_4K) ||
 	    !IS_ALIGNED(size, SZ_4K) || size > ln_mw_max(s))
@@ -355,9 +355,11 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 			return -EINVAL;
 		}
 	}
+	/* an MSI target on window 1: the relay sends what lands in its slice */
+	relay = s->shm && widx == LN_CLIENT_MW && !mem;
 	spin_lock_irq(&s->trans_lock);
 	/* the slice is a client's buffer, or the relay's: never both */
-	if (s->shm && widx == LN_CLIENT_MW && !mem && (s->slice_used & BIT(LN_CLIENT_MW))) {
+	if (relay && (s->slice_used & BIT(LN_CLIENT_MW))) {
 		spin_unlock_irq(&s->trans_lock);
 		dev_warn(&s->ntb.pdev->dev,
 			 "window 1: translation to %pad refused: its slice is a client's buffer\n",
@@ -366,13 +368,12 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 	}
 	s->trans_addr[widx] = addr;
 	s->trans_size[widx] = size;
-	if (s->shm && widx == LN_CLIENT_MW) {
-		if (!mem)
-			ln_poison(s, size);
-		s->relay_on = !mem;
-	}
+	if (relay)
+		ln_poison(s, size);
+	if (s->shm && widx == LN_CLIENT_MW)
+		s->relay_on = relay;
 	spin_unlock_irq(&s->trans_lock);
-	if (s->shm && widx == LN_CLIENT_MW && !mem)
+	if (relay)
 		wake_up(&s->relay_wq);
 	return 0;
 }
@@ -1110,6 +1111,7 @@ static int ln_shm_attach(struct ln_side *s)
 	struct device *dev = &s->ntb.pdev->dev;
 	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
 	struct ln_shm *m = ln_shms[s->index];
+	resource_size_t half;
 
 	lockdep_assert_held(&ln_lock);
 	if (!m)
@@ -1124,14 +1126,15 @@ static int ln_shm_attach(struct ln_side *s)
 		dev_warn(dev, "shm: no device link to %s\n", pci_name(m->pdev));
 		return -EINVAL;
 	}
-	s->slice = m->size / 2 / LN_MWS;
-	s->in_bus = m->bus + s->index * (m->size / 2);
-	s->in_va = devm_memremap(dev, m->phys + s->index * (m->size / 2), m->size / 2,
-				 MEMREMAP_WB);
+	/* this side's inbound half */
+	half = m->size / 2;
+	s->slice = half / LN_MWS;
+	s->in_bus = m->bus + s->index * half;
+	s->in_va = devm_memremap(dev, m->phys + s->index * half, half, MEMREMAP_WB);
 	if (IS_ERR(s->in_va))
 		return PTR_ERR(s->in_va);
 	/* what an earlier boot or side left there is nobody's */
-	memset(s->in_va, 0, m->size / 2);
+	memset(s->in_va, 0, half);
 	s->relay = kthread_create(ln_relay, s, "ntb-loop-relay%d", s->index);
 	if (IS_ERR(s->relay))
 		return PTR_ERR(s->relay);

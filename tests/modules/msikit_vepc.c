@@ -405,32 +405,23 @@ static void vepc_bus_remove(struct vepc *v);
 
 /*
  * BARs claimed inside other functions' BARs (vepc_claim: all map one
- * target, each inside the one claimed before) go before the functions do,
- * innermost first: removing the function that owns an outer BAR frees it,
- * and would leave the inner one's parent dangling. Their drivers are gone
- * (the bus is stopped), and with them their regions.
+ * target, each inside the one claimed before, the last in w->bar) go
+ * before the functions do, innermost first: removing the function that
+ * owns an outer BAR frees it, and would leave the inner one's parent
+ * dangling. Their drivers are gone (the bus is stopped), and with them
+ * their regions.
  */
 static void vepc_unclaim_shared(struct vepc *v)
 {
-	struct pci_dev *pdev;
-	struct resource *r;
-	struct vepc_win *w;
-	bool again;
-	int i;
+	struct resource *r, *outer;
+	unsigned int i;
 
-	do {
-		again = false;
-		list_for_each_entry(pdev, &v->bus->devices, bus_list) {
-			for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-				r = pci_resource_n(pdev, i);
-				w = r->parent ? vepc_win_find(v, r->start, resource_size(r)) : NULL;
-				if (!w || r->parent == &w->res || r->child)
-					continue;
-				release_resource(r);
-				again = true;
-			}
+	for (i = 0; i < v->nr_win; i++) {
+		for (r = v->win[i].bar; r && r->parent && r->parent != &v->win[i].res; r = outer) {
+			outer = r->parent;
+			release_resource(r);
 		}
-	} while (again);
+	}
 }
 
 /*

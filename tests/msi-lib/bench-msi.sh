@@ -30,10 +30,8 @@ else
 	ktap_fail "bench run"
 fi
 
-e1000e=""
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x8086:0x10d3 ] && e1000e=$d
-done
+e1000e=$(pci_bdfs 0x8086:0x10d3 | tail -1)
+e1000e=${e1000e:+/sys/bus/pci/devices/$e1000e}
 if [ -n "$e1000e" ] && [ -e "$e1000e/msix_bench" ]; then
 	if echo "$A" > "$e1000e/msix_bench"; then
 		m=$(cat "$e1000e/msix_bench")

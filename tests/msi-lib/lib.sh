@@ -1,13 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for the msi-lib suite. Sourced by each test after ktap.sh.
 
-edu_bdf() {
+# pci_bdfs VENDOR:DEVICE: the functions with those IDs (0x1234:0x11e8),
+# sorted
+pci_bdfs() {
 	local d
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] &&
-			{ basename "$d"; return 0; }
-	done
-	return 1
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && basename "$d"
+	done | sort
+}
+
+edu_bdf() {
+	local b
+	b=$(pci_bdfs 0x1234:0x11e8 | head -1)
+	[ -n "$b" ] && echo "$b"
 }
 
 need_edu() {

@@ -8,12 +8,7 @@ DRV=/sys/bus/pci/drivers/msikit_ntb_loop
 PARAMS=/sys/module/msikit_ntb_loop/parameters
 
 # The edu functions, sorted: the loopback binds the first as side A.
-edu_bdfs() {
-	local d
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
-	done | sort
-}
+edu_bdfs() { pci_bdfs 0x1234:0x11e8; }
 
 # Sets ABDF, BBDF and A, B (their sysfs directories).
 need_ntb_loop() {
@@ -87,11 +82,9 @@ run_stress() {
 # need_ntb_shm: the two ivshmem-plain functions of the loopback's
 # memory-mapped windows (tests/ntb-msi/qemu.MACHINE), one shared memory
 need_ntb_shm() {
-	local d n=0
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] && n=$((n + 1))
-	done
-	[ $n = 2 ] || ktap_bail "needs two ivshmem-plain functions, the loopback's shared memory (found $n)"
+	local n
+	n=$(pci_bdfs 0x1af4:0x1110 | grep -c .)
+	[ "$n" = 2 ] || ktap_bail "needs two ivshmem-plain functions, the loopback's shared memory (found $n)"
 }
 
 # wait_for SECONDS COMMAND...: COMMAND passes within SECONDS

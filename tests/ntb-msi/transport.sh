@@ -93,12 +93,10 @@ irq_total() { awk -v i="$1" '$1 == i ":" { s = 0; for (c = 2; c <= NF; c++) if (
 IRQS=$(tp_irqs)
 [ "$(echo $IRQS | wc -w)" = 2 ] || ktap_bail "ntb_transport's interrupts: '$IRQS', not one per side"
 for i in $IRQS; do eval "c0_$i=\$(irq_total $i)"; done
-# (busybox ping succeeds on one reply of five)
-ping5() { "$@" busybox ping -A -c 5 -W 3 "$PEER" | tee /tmp/ntb-ping; grep -q '5 packets received' /tmp/ntb-ping; }
-PEER=10.97.0.2
-ktap_result "ping A -> B, 5 of 5" ping5 in_a
-PEER=10.97.0.1
-ktap_result "ping B -> A, 5 of 5" ping5 in_b
+# ping5 IN_SIDE PEER: all 5 come back (busybox ping succeeds on one)
+ping5() { "$1" busybox ping -A -c 5 -W 3 "$2" | tee /tmp/ntb-ping; grep -q '5 packets received' /tmp/ntb-ping; }
+ktap_result "ping A -> B, 5 of 5" ping5 in_a 10.97.0.2
+ktap_result "ping B -> A, 5 of 5" ping5 in_b 10.97.0.1
 
 # TCP: B fetches 2 MiB from A's HTTP server, its checksum compared
 mkdir -p /tmp/ntb-www
