@@ -28,6 +28,38 @@ stage_tests() {
 		$(ls -d doe msi-lib ntb-msi epf-doorbell 2>/dev/null) "$ROOT/opt/msikit/")
 }
 
+# The ntb-msi suite's ntb.ko leg (test-only): Debian's NTB core and three
+# of its clients, built out of tree from linux-source (ntb-core.sh);
+# msikit_ntb_msi built again with its ntb.ko adapter and upstream's
+# ntb_msi API against that core, as it builds on a kernel with CONFIG_NTB;
+# then upstream's clients of that API against both. Nothing goes into the
+# modules tree, where it would shadow the package's msikit_ntb_msi: the
+# tests insmod from /opt/msikit/ntb-KERNEL/ko. A leg that cannot be built
+# leaves the reason in its WHY file, which fails those tests.
+#
+#   ntb_leg KERNEL KBUILD-DIR [MAKE-ARGS]   (ARCH= and CROSS_COMPILE= for a
+#                                           foreign kernel)
+ntb_leg() {
+	local k=$1 kb=$2 mk=${3:-} d=/opt/msikit/ntb-$1
+	rm -rf "$ROOT$d" && mkdir -p "$ROOT$d/ko"
+	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" "$ROOT$d/clients" > "$ROOT$d/WHY" 2>&1 ||
+	   ! chroot_run "$ROOT" sh -c "
+		set -e
+		make -s -j$(nproc) -C $kb $mk M=$d/core modules
+		cp -a /usr/src/msikit-$VER $d/msikit; cp -a /opt/msikit/tests $d/msikit/tests
+		make -s -j$(nproc) -C $kb $mk M=$d/msikit CONFIG_NTB=m \
+			MSIKIT_NTB_MSI_API=y MSIKIT_NTB_LEG=y MSIKIT_NTB_TESTS=y \
+			KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
+		make -s -j$(nproc) -C $kb $mk M=$d/clients \
+			KBUILD_EXTRA_SYMBOLS='$d/core/Module.symvers $d/msikit/Module.symvers' modules
+		cp $d/core/*.ko $d/clients/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
+			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
+		msg "$k: the NTB core leg did not build, see $d/WHY in the root"
+		return 0
+	fi
+	rm -f "$ROOT$d/WHY"
+}
+
 # build.sh --cross ABI: the foreign kernels (arm64, riscv64; scripts/
 # foreign.sh put their headers and modules tree into the root) are not the
 # root's own, so dkms cannot install for them there, but it can build:
@@ -60,6 +92,7 @@ cross_build() {
 		cp /var/lib/dkms/msikit/$VER/$fk/$darch/log/make.log \$d/dkms-make.log
 		cp \$b/tests/modules/*.ko \$d/msikit-tests/
 		depmod -b $tree $fk"
+	ntb_leg "$fk" "/usr/src/linux-headers-$fk" "ARCH=$arch CROSS_COMPILE=$cross"
 }
 if [ "${1:-}" = --cross ]; then
 	log=$MSIKIT_CACHE/build-$2.log
@@ -69,35 +102,6 @@ if [ "${1:-}" = --cross ]; then
 	msg "cross-built msikit $VER for $2 in $(( $(date +%s) - t0 )) s"
 	exit 0
 fi
-
-# The ntb-msi suite's ntb.ko leg (test-only): Debian's NTB core and two
-# of its clients, built out of tree from linux-source (ntb-core.sh);
-# msikit_ntb_msi built again with its ntb.ko adapter and upstream's
-# ntb_msi API against that core, as it builds on a kernel with CONFIG_NTB;
-# then upstream's client of that API against both. Nothing goes into the
-# modules tree, where it would shadow the package's msikit_ntb_msi: the
-# tests insmod from /opt/msikit/ntb-KERNEL/ko. A leg that cannot be built
-# leaves the reason in its WHY file, which fails those tests.
-ntb_leg() {
-	local k=$1 d=/opt/msikit/ntb-$1
-	rm -rf "$ROOT$d" && mkdir -p "$ROOT$d/ko"
-	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" "$ROOT$d/clients" > "$ROOT$d/WHY" 2>&1 ||
-	   ! chroot_run "$ROOT" sh -c "
-		set -e
-		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/core modules
-		cp -a /usr/src/msikit-$VER $d/msikit; cp -a /opt/msikit/tests $d/msikit/tests
-		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/msikit CONFIG_NTB=m \
-			MSIKIT_NTB_MSI_API=y MSIKIT_NTB_LEG=y MSIKIT_NTB_TESTS=y \
-			KBUILD_EXTRA_SYMBOLS=$d/core/Module.symvers modules
-		make -s -j$(nproc) -C /lib/modules/$k/build M=$d/clients \
-			KBUILD_EXTRA_SYMBOLS='$d/core/Module.symvers $d/msikit/Module.symvers' modules
-		cp $d/core/*.ko $d/clients/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
-			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
-		msg "$k: the NTB core leg did not build, see $d/WHY in the root"
-		return 0
-	fi
-	rm -f "$ROOT$d/WHY"
-}
 
 # The modules dkms.conf lists: each must be installed for each kernel.
 MODS=$(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"/\1/p' "$SRC/dkms.conf")
@@ -246,7 +250,7 @@ for k in $kernels; do
 		depmod $k" >>"$log" 2>&1; then
 		die "test modules for $k failed, see $log"
 	fi
-	ntb_leg "$k" >>"$log" 2>&1
+	ntb_leg "$k" "/lib/modules/$k/build" >>"$log" 2>&1
 	msg "built the test modules for $k in $(( $(date +%s) - t0 )) s"
 done
 chroot_run "$ROOT" sh -c "make -s -C /opt/msikit/tools WERROR=1 && make -s -C /opt/msikit/tests/progs" >>"$log" 2>&1 ||

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: on a fresh Debian machine, build the test bed, dkms-install
 # msikit into a stock Debian kernel's root, boot that kernel under QEMU with
-# an emulated CXL memory device and two edu functions, and show the DOE
-# driver at work and NTB peer interrupts between two loopback ports; then
-# boot Debian's arm64 kernel of the same ABI on a GICv3 ITS machine and
-# show an endpoint function's doorbells rung by the host driver.
+# an emulated CXL memory device, two edu functions and two ivshmem-plain
+# functions on one shared memory, and show the DOE driver at work, NTB
+# peer interrupts between two loopback ports, and two network interfaces
+# over them (upstream's ntb_transport and ntb_netdev) pinging; then boot
+# Debian's arm64 kernel of the same ABI on a GICv3 ITS machine and show an
+# endpoint function's doorbells rung by the host driver.
 #
 #   demo.sh [-k KERNEL]     default: the newest kernel of the matrix
 set -euo pipefail
@@ -33,8 +35,12 @@ step "dkms add/build/install msikit for $K (log: $MSIKIT_CACHE/build.log)"
 KERNELS=$K "$HERE/build.sh"
 chroot "$ROOT" dkms status msikit
 
-step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device and two edu functions"
-MSIKIT_QEMU_EXTRA="-device edu,bus=pcie.0 -device edu,bus=pcie.0" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
+step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device, two edu functions and two ivshmem-plain functions on one shared memory"
+# the loopback's shared memory, as tests/ntb-msi/qemu gives it
+shm="-object memory-backend-file,id=ntbshm0,mem-path=/msikit-run/ntb-shm,size=4M,share=on
+     -object memory-backend-file,id=ntbshm1,mem-path=/msikit-run/ntb-shm,size=4M,share=on
+     -device ivshmem-plain,memdev=ntbshm0,bus=pcie.0 -device ivshmem-plain,memdev=ntbshm1,bus=pcie.0"
+MSIKIT_QEMU_EXTRA="-device edu,bus=pcie.0 -device edu,bus=pcie.0 $shm" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
 	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
 	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'
 

@@ -5,13 +5,14 @@
 # the suite builds drivers/ntb/core.c and the unmodified clients
 # drivers/ntb/test/ntb_pingpong.c, ntb_tool.c and ntb_perf.c from Debian's
 # linux-source of the same kernel version, out of tree, against that
-# kernel's headers; and, once msikit_ntb_msi is built against that core
-# with upstream's ntb_msi API (ntb-msi/upstream.c), the clients of that
-# API: drivers/ntb/test/ntb_msi_test.c, drivers/ntb/ntb_transport.c (its
-# use_msi mode) and drivers/net/ntb_netdev.c over it. All of them with
-# CONFIG_NTB_MSI defined, as the API's users see struct ntb_dev. msikit carries none of
-# that code: it is taken from the source package at test time (cached
-# under $MSIKIT_CACHE/ntb-src).
+# kernel's headers (a foreign kernel's too, cross-built); and, once
+# msikit_ntb_msi is built against that core with upstream's ntb_msi API
+# (ntb-msi/upstream.c), the clients of that API:
+# drivers/ntb/test/ntb_msi_test.c, drivers/ntb/ntb_transport.c (its use_msi
+# mode) and drivers/net/ntb_netdev.c over it. All of them with
+# CONFIG_NTB_MSI defined, as the API's users see struct ntb_dev. msikit
+# carries none of that code: it is taken from the source package at test
+# time (cached under $MSIKIT_CACHE/ntb-src).
 #
 #   ntb-core.sh KERNEL CORE CLIENTS   put the sources and their Kbuilds into
 #                                     the directories CORE and CLIENTS
@@ -27,10 +28,12 @@ series=$(echo "$K" | cut -d. -f1-2)
 pkg=linux-source-$series
 
 aptx_update
-ver=$(aptx apt-cache show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -1)
-[ -n "$ver" ] || die "no $pkg in $MSIKIT_SUITE(-backports): cannot build the NTB core for $K"
-# the source must be the kernel's own version, or ntb.ko could not load
-case "$ver" in "${K%%+*}"-*) ;; *) die "$pkg is $ver, not the source of $K" ;; esac
+# the source must be the kernel's own version, or ntb.ko could not load:
+# the index may hold several of a series (backports keeps older ones,
+# which a foreign kernel standing in for a newer one needs)
+all=$(aptx apt-cache show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -uV)
+ver=$(grep "^${K%%+*}-" <<<"$all" | tail -1 || true)
+[ -n "$ver" ] || die "no $pkg of ${K%%+*} in $MSIKIT_SUITE(-backports) (it has: $(echo $all)): cannot build the NTB core for $K"
 cache=$MSIKIT_CACHE/ntb-src/$ver
 # a cache extracted for another list of files is extracted again
 if [ "$(cat "$cache/.done" 2>/dev/null)" != "$FILES" ]; then

@@ -36,6 +36,8 @@
  * receiving side finds it (the slice is poisoned with all-ones words) and
  * sends it as edu's MSI, with edu's requester ID, to the translated
  * address. The doorbells move to a third window the clients do not see.
+ * A kernel without per-device DMA ops (ARCH_HAS_DMA_OPS: riscv64's) has
+ * no place for the pool: shm=1 is refused there.
  *
  * Module parameter one_port_number: both sides say they are port 0 and
  * their peer is port 0. Upstream's ntb_msi_test takes the doorbell bit a
@@ -68,6 +70,8 @@
  *	       (absorbed by the level, not lost)
  *   info      the adapter's view: parent, window, doorbell interrupts
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
@@ -1101,6 +1105,19 @@ static struct attribute *ln_attrs[] = {
 ATTRIBUTE_GROUPS(ln);
 
 /*
+ * dev->dma_ops itself (get_dma_ops() would give the arch's for NULL); a
+ * kernel without the field never gets here, as shm=1 is refused there.
+ */
+static const struct dma_map_ops *ln_own_dma_ops(struct device *dev)
+{
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
+	return dev->dma_ops;
+#else
+	return NULL;
+#endif
+}
+
+/*
  * shm: take this side's ivshmem function (the one bound in the same
  * order), map its inbound half and put the pool on edu. The function
  * stays bound while this side is: a device link unbinds the side first.
@@ -1139,8 +1156,7 @@ static int ln_shm_attach(struct ln_side *s)
 	if (IS_ERR(s->relay))
 		return PTR_ERR(s->relay);
 	s->shm = m;
-	/* dev->dma_ops itself: get_dma_ops() would give the arch's for NULL */
-	s->old_dma_ops = dev->dma_ops;
+	s->old_dma_ops = ln_own_dma_ops(dev);
 	set_dma_ops(dev, &ln_dma_ops);
 	wake_up_process(s->relay);
 	dev_info(dev, "shm: windows of %pa bytes in %s's BAR 2, inbound at %pad\n",
@@ -1329,6 +1345,15 @@ static int __init ln_init(void)
 {
 	int rc;
 
+	/*
+	 * The pool lives in edu's dma_map_ops; without per-device DMA ops
+	 * (riscv64's kernels) set_dma_ops() does nothing and clients' buffers
+	 * would be plain RAM no peer store reaches.
+	 */
+	if (shm && !IS_ENABLED(CONFIG_ARCH_HAS_DMA_OPS)) {
+		pr_err("shm=1 needs per-device DMA ops, which this kernel lacks (ARCH_HAS_DMA_OPS unset)\n");
+		return -EOPNOTSUPP;
+	}
 	if (shm) {
 		rc = pci_register_driver(&ln_shm_driver);
 		if (rc)

@@ -25,7 +25,7 @@ HTTPD="" NA="" NB=""
 trap transport_cleanup EXIT
 iommu_identity
 insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
-insmod "$D/ko/msikit_ntb_loop_ntb.ko" shm=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko shm=1 failed"
+load_shm_double
 mkdir -p /tmp/ntb-www
 dd if=/dev/urandom of=/tmp/ntb-www/blob bs=1048576 count=$MB 2>/dev/null
 want=$(sha256sum < /tmp/ntb-www/blob)

@@ -29,7 +29,7 @@ HTTPD="" NA="" NB=""
 trap transport_cleanup EXIT
 iommu_identity
 insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
-insmod "$D/ko/msikit_ntb_loop_ntb.ko" shm=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko shm=1 failed"
+load_shm_double
 ktap_result "both sides have memory-mapped windows in the shared memory" \
 	sh -c "grep -q '^inbound' $A/shm && grep -q '^inbound' $B/shm"
 log "A: $(cat "$A/shm")"
