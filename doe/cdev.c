@@ -7,8 +7,10 @@
  * steal) dwords of an exchange the kernel runs, IDE key management
  * included. Here user space gets what in-kernel users get: one request in,
  * one response out, queued behind everyone else on the mailbox. Features
- * that carry device authentication and link encryption are refused unless
- * the administrator loaded the module with allow_reserved=1.
+ * that carry device authentication and link encryption are the kernel's
+ * unless the administrator loaded the module with allow_reserved=1, with
+ * one exception: CMA/SPDM requests that only read a device's identity and
+ * measurements go through spdm.c's mediation.
  *
  * The mailbox layer knows nothing of this file: it calls the listener
  * installed at init for every mailbox it registers and unregisters.
@@ -95,6 +97,8 @@ struct doe_user_xfer {
 	struct kref ref;
 	struct completion done;
 	struct msikit_doe_task task;
+	bool spdm;		/* admitted by spdm.c, under this claim generation */
+	u32 spdm_gen;
 	u8 buf[];
 };
 
@@ -107,6 +111,8 @@ static void doe_xfer_done(struct msikit_doe_task *task)
 {
 	struct doe_user_xfer *x = container_of(task, struct doe_user_xfer, task);
 
+	if (x->spdm)
+		doe_spdm_done(task->mb, x->spdm_gen);
 	atomic_dec(&task->mb->user_queued);
 	complete(&x->done);
 	kref_put(&x->ref, doe_xfer_free);
@@ -119,24 +125,6 @@ static bool doe_user_allowed(struct msikit_doe_mb *mb, const char *what)
 	dev_warn_ratelimited(&mb->dev, "%s by %s[%d] refused: needs CAP_SYS_ADMIN\n",
 			     what, current->comm, task_pid_nr(current));
 	return false;
-}
-
-/*
- * One line per refused call, naming the caller. A single call site, so a
- * caller looping on bad input shares one ratelimit with every other.
- */
-static __printf(3, 4) void doe_refuse(struct msikit_doe_mb *mb, const char *what,
-				      const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	dev_warn_ratelimited(&mb->dev, "%s by %s[%d] refused: %pV\n", what,
-			     current->comm, task_pid_nr(current), &vaf);
-	va_end(args);
 }
 
 static int doe_open(struct inode *inode, struct file *file)
@@ -156,6 +144,7 @@ static int doe_release(struct inode *inode, struct file *file)
 {
 	struct msikit_doe_mb *mb = file->private_data;
 
+	doe_spdm_release(mb, file);
 	put_device(&mb->dev);
 	return 0;
 }
@@ -222,10 +211,23 @@ static long doe_ioctl_info(struct msikit_doe_mb *mb, void __user *uarg)
 	return 0;
 }
 
+/*
+ * CMA/SPDM with allow_reserved=0: user space may read a device's identity
+ * and measurements through spdm.c's mediation. Secured CMA/SPDM carries
+ * sessions only, so it stays the kernel's.
+ */
+static bool doe_mediated(u16 vid, u8 type)
+{
+	return !doe_param_allow_reserved && vid == PCI_VENDOR_ID_PCI_SIG &&
+	       type == PCI_DOE_FEATURE_CMA;
+}
+
 static long doe_ioctl_features(struct msikit_doe_mb *mb, void __user *uarg)
 {
 	struct msikit_doe_features __user *uf = uarg;
+	struct msikit_doe_feature *feats;
 	struct msikit_doe_features arg;
+	unsigned int i, n;
 	u32 argsz;
 	int rc;
 
@@ -236,10 +238,18 @@ static long doe_ioctl_features(struct msikit_doe_mb *mb, void __user *uarg)
 	rc = doe_mb_discover(mb);
 	if (rc)
 		return rc;
-	if (copy_to_user(u64_to_user_ptr(arg.ptr), mb->feats,
-			 min(arg.count, mb->nr_feats) * sizeof(*mb->feats))) {
-		doe_refuse(mb, "features", "array of %u entries at ptr not writable",
-			   min(arg.count, mb->nr_feats));
+	/* what this file may do with each is cdev.c's to say, not Discovery's */
+	n = min(arg.count, mb->nr_feats);
+	feats = kmemdup_array(mb->feats, n, sizeof(*feats), GFP_KERNEL);
+	if (!feats && n)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (doe_mediated(feats[i].vid, feats[i].type))
+			feats[i].flags |= MSIKIT_DOE_FEATURE_MEDIATED;
+	rc = copy_to_user(u64_to_user_ptr(arg.ptr), feats, n * sizeof(*feats));
+	kfree(feats);
+	if (rc) {
+		doe_refuse(mb, "features", "array of %u entries at ptr not writable", n);
 		return -EFAULT;
 	}
 	if (put_user(mb->nr_feats, &uf->count)) {
@@ -270,7 +280,13 @@ static int doe_check_exchange(struct msikit_doe_mb *mb, struct msikit_doe_exchan
 		doe_refuse(mb, "exchange", "length over the DOE maximum");
 		return -EINVAL;
 	}
-	if (doe_feature_reserved(x->vid, x->type) && !doe_param_allow_reserved) {
+	if (doe_feature_reserved(x->vid, x->type) && doe_spdm_tsm_bound(mb)) {
+		doe_refuse(mb, "exchange", "%04x:%02x: the kernel's TSM holds this device, and a request would break its session",
+			   x->vid, x->type);
+		return -EBUSY;
+	}
+	if (doe_feature_reserved(x->vid, x->type) && !doe_param_allow_reserved &&
+	    !doe_mediated(x->vid, x->type)) {
 		doe_refuse(mb, "exchange", "%04x:%02x is for the kernel only (allow_reserved=0)",
 			   x->vid, x->type);
 		return -EACCES;
@@ -304,7 +320,8 @@ static int doe_queue_reserve(struct msikit_doe_mb *mb)
 	return -EBUSY;
 }
 
-static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
+static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
+			       void __user *uarg)
 {
 	struct msikit_doe_exchange __user *ux = uarg;
 	struct msikit_doe_exchange x;
@@ -356,6 +373,12 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 		rc = -EFAULT;
 		goto free;
 	}
+	if (doe_mediated(x.vid, x.type)) {
+		rc = doe_spdm_admit(mb, file, xf->buf, x.req_len, &xf->spdm_gen);
+		if (rc)
+			goto free;
+		xf->spdm = true;
+	}
 	kref_init(&xf->ref);
 	init_completion(&xf->done);
 	xf->task = (struct msikit_doe_task) {
@@ -366,13 +389,15 @@ static long doe_ioctl_exchange(struct msikit_doe_mb *mb, void __user *uarg)
 	};
 
 	/* ordinary exchanges are traced only; these are worth a line */
-	if (doe_feature_reserved(x.vid, x.type))
+	if (doe_feature_reserved(x.vid, x.type) && !xf->spdm)
 		dev_notice_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x (reserved for the kernel), %u bytes: allowed by allow_reserved=1\n",
 				       current->comm, task_pid_nr(current), x.vid,
 				       x.type, x.req_len);
 	kref_get(&xf->ref);
 	rc = doe_submit(mb, &xf->task, true);
 	if (rc) {
+		if (xf->spdm)
+			doe_spdm_done(mb, xf->spdm_gen);
 		kref_put(&xf->ref, doe_xfer_free);
 		goto free;
 	}
@@ -440,7 +465,7 @@ static long doe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MSIKIT_DOE_IOC_FEATURES:
 		return doe_ioctl_features(mb, uarg);
 	case MSIKIT_DOE_IOC_EXCHANGE:
-		return doe_ioctl_exchange(mb, uarg);
+		return doe_ioctl_exchange(file, mb, uarg);
 	}
 	/* the first, size-encoding numbers: say why they stopped working */
 	if (_IOC_TYPE(cmd) == MSIKIT_DOE_IOC_MAGIC && _IOC_NR(cmd) <= 2 && _IOC_SIZE(cmd))

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * msikit_doe compat: what differs between the kernels of the matrix.
- * Each entry probes the feature itself (a macro the kernel defines), not
- * the version number, so distribution backports are handled too.
+ * Each entry probes the feature itself (a macro the kernel defines, or a
+ * declaration doe/Kbuild found in its headers: probes.h), not the version
+ * number, so distribution backports are handled too.
  */
 #ifndef _MSIKIT_DOE_COMPAT_H
 #define _MSIKIT_DOE_COMPAT_H
 
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
+
+#include "probes.h"
 
 /* 7.x renamed the Discovery response "protocol" field to "type". */
 #ifndef PCI_DOE_DATA_OBJECT_DISC_RSP_3_TYPE

@@ -8,8 +8,9 @@
  * files go one way, down this list, never back:
  *
  *   main.c ----> cdev.c, sysfs.c, pci.c, mailbox.c (module init and exit)
- *   cdev.c ----> mailbox.c            (installs its doe_mb_listener)
- *   sysfs.c ---> mailbox.c            (installs its attribute groups)
+ *   cdev.c ----> spdm.c, mailbox.c    (installs its doe_mb_listener)
+ *   sysfs.c ---> spdm.c, mailbox.c    (installs its attribute groups)
+ *   spdm.c ----> mailbox.c            (mediates user-space CMA/SPDM)
  *   pci.c -----> mailbox.c, engine.c  (creates engine and routed mailboxes)
  *   backend.c -> mailbox.c, engine.c  (creates software mailboxes)
  *   engine.c                          (doe_engine_{irq,poll}_ops)
@@ -34,6 +35,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <msikit/doe.h>
 #include <uapi/msikit/doe.h>
@@ -103,6 +105,18 @@ struct msikit_doe_mb {
 	 * callers killed while waiting included: each holds up to 2 MiB.
 	 */
 	atomic_t user_queued;
+	/*
+	 * spdm.c's (the lock set up with the mailbox): the open file whose SPDM
+	 * sequence holds the mailbox's CMA/SPDM, its requests in flight,
+	 * when the last one completed, and a generation that tells a
+	 * completion of an ended claim from one of the current claim.
+	 */
+	spinlock_t spdm_lock;
+	const struct file *spdm_owner;
+	pid_t spdm_tgid;
+	u32 spdm_gen;
+	unsigned int spdm_inflight;
+	unsigned long spdm_idle;
 
 	struct mutex feat_lock;		/* discovery of routed mailboxes */
 	struct msikit_doe_feature *feats;
@@ -168,6 +182,8 @@ void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
 int doe_mb_discover(struct msikit_doe_mb *mb);
 int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user);
 bool doe_feature_reserved(u16 vid, u8 type);
+__printf(3, 4) void doe_refuse(struct msikit_doe_mb *mb, const char *what,
+			       const char *fmt, ...);
 void doe_mb_set_listener(const struct doe_mb_listener *listener);
 void doe_mb_set_groups(const struct attribute_group **groups);
 
@@ -178,6 +194,16 @@ void doe_pci_exit(void);
 /* cdev.c: the character devices and the parameters guarding them */
 int doe_cdev_init(void);
 void doe_cdev_exit(void);
+
+/* spdm.c: CMA/SPDM for user space, read-only requests and a claim */
+int doe_spdm_verdict(const u8 *req, u32 len);
+const char *doe_spdm_code_name(u8 code);
+bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb);
+int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
+		   const u8 *req, u32 len, u32 *gen);
+void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen);
+void doe_spdm_release(struct msikit_doe_mb *mb, const struct file *file);
+ssize_t doe_spdm_claim_show(struct msikit_doe_mb *mb, char *buf);
 
 /* sysfs.c */
 void doe_sysfs_init(void);

@@ -130,6 +130,7 @@ struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 	init_waitqueue_head(&mb->waitq);
 	init_rwsem(&mb->gate);
 	init_completion(&mb->started);
+	spin_lock_init(&mb->spdm_lock);
 	mutex_init(&mb->feat_lock);
 
 	device_initialize(&mb->dev);
@@ -504,6 +505,29 @@ int doe_mb_discover(struct msikit_doe_mb *mb)
 out:
 	mutex_unlock(&mb->feat_lock);
 	return rc;
+}
+
+/**
+ * doe_refuse() - say why a user-space call was refused
+ * @mb: the mailbox it was made on
+ * @what: the call ("open", "exchange", ...)
+ * @fmt: why
+ *
+ * One line per refused call, naming the caller. A single call site for the
+ * whole module, so a caller looping on bad input shares one ratelimit with
+ * every other.
+ */
+void doe_refuse(struct msikit_doe_mb *mb, const char *what, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	dev_warn_ratelimited(&mb->dev, "%s by %s[%d] refused: %pV\n", what,
+			     current->comm, task_pid_nr(current), &vaf);
+	va_end(args);
 }
 
 /**

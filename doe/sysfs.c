@@ -60,12 +60,21 @@ static ssize_t queued_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(queued);
 
+/* who holds the mailbox's CMA/SPDM for a sequence: "none" or "pid N ..." */
+static ssize_t spdm_claim_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return doe_spdm_claim_show(to_doe_mb(dev), buf);
+}
+static DEVICE_ATTR_RO(spdm_claim);
+
 static struct attribute *doe_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_cap_offset.attr,
 	&dev_attr_irq.attr,
 	&dev_attr_queued.attr,
+	&dev_attr_spdm_claim.attr,
 	NULL
 };
 

@@ -3,7 +3,7 @@
  * msikit_doe tracepoints. One event per exchange the mailbox queue ran,
  * whoever submitted it: the audit trail of what reached a device, which
  * costs a branch while disabled, where a log line per exchange would flood
- * the kernel log.
+ * the kernel log. And one per mediated CMA/SPDM decision.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM msikit_doe
@@ -54,6 +54,48 @@ TRACE_EVENT(msikit_doe_exchange,
 		      __entry->user ? "user" : "kernel", __entry->submitter,
 		      __entry->req_len, __entry->rsp_size, __entry->rsp_len,
 		      __entry->rv)
+);
+
+/*
+ * One event per CMA/SPDM request user space sent through the mediated
+ * path, let through or not: the refused ones never reach the queue, so
+ * msikit_doe_exchange cannot show them. @verdict is 0 or -errno.
+ */
+TRACE_EVENT(msikit_doe_spdm,
+	    TP_PROTO(const struct msikit_doe_mb *mb, pid_t tgid, u8 version,
+		     u8 code, u8 param1, int verdict),
+	    TP_ARGS(mb, tgid, version, code, param1, verdict),
+
+	    TP_STRUCT__entry(__string(device, dev_name(mb->dev.parent))
+			     __field(u16, cap)
+			     __field(pid_t, tgid)
+			     __field(u8, version)
+			     __field(u8, code)
+			     __field(u8, param1)
+			     __field(int, verdict)),
+
+	    TP_fast_assign(__assign_str(device);
+			   __entry->cap = mb->cap;
+			   __entry->tgid = tgid;
+			   __entry->version = version;
+			   __entry->code = code;
+			   __entry->param1 = param1;
+			   __entry->verdict = verdict;),
+
+	    TP_printk("device=%s cap=%#x pid=%d version=%u.%u code=%#04x (%s) param1=%#04x verdict=%d",
+		      __get_str(device), __entry->cap, __entry->tgid,
+		      __entry->version >> 4, __entry->version & 0xf, __entry->code,
+		      __print_symbolic(__entry->code,
+				       { 0x81, "GET_DIGESTS" }, { 0x82, "GET_CERTIFICATE" },
+				       { 0x83, "CHALLENGE" }, { 0x84, "GET_VERSION" },
+				       { 0xe0, "GET_MEASUREMENTS" }, { 0xe1, "GET_CAPABILITIES" },
+				       { 0xe3, "NEGOTIATE_ALGORITHMS" }, { 0xe4, "KEY_EXCHANGE" },
+				       { 0xe5, "FINISH" }, { 0xe6, "PSK_EXCHANGE" },
+				       { 0xe7, "PSK_FINISH" }, { 0xec, "END_SESSION" },
+				       { 0xed, "GET_CSR" }, { 0xee, "SET_CERTIFICATE" },
+				       { 0xfe, "VENDOR_DEFINED_REQUEST" },
+				       { 0xff, "RESPOND_IF_READY" }),
+		      __entry->param1, __entry->verdict)
 );
 
 #endif /* _MSIKIT_DOE_TRACE_H */

@@ -136,7 +136,7 @@ static const char *errno_hint(int e, bool exchange)
 	case EPERM:
 		if (geteuid())
 			return " (needs root)";
-		return exchange ? " (needs CAP_SYS_ADMIN, and no kernel lockdown)" :
+		return exchange ? " (needs CAP_SYS_ADMIN and no kernel lockdown; CMA/SPDM: read-only requests of SPDM 1.x only, see the kernel log)" :
 				  " (needs CAP_SYS_ADMIN)";
 	case EACCES:
 		if (exchange)
@@ -149,7 +149,9 @@ static const char *errno_hint(int e, bool exchange)
 	case E2BIG:
 		return " (this msikit_doe predates a field set here, see the kernel log)";
 	case EBUSY:
-		return exchange ? " (max_queued exchanges wait on the mailbox; retry later)" : "";
+		return exchange ? " (max_queued exchanges wait on the mailbox, or another SPDM requester holds it; see the kernel log)" : "";
+	case EPROTO:
+		return exchange ? " (an SPDM requester starts its sequence with GET_VERSION)" : "";
 	case ENOTTY:
 		return " (not an msikit DOE node?)";
 	case ENODEV:
@@ -691,6 +693,8 @@ static int cmd_features(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		printf("  %04x:%02x  %s%s\n", feats[i].vid, feats[i].type,
 		       feature_name(feats[i].vid, feats[i].type),
+		       feats[i].flags & MSIKIT_DOE_FEATURE_MEDIATED ?
+				" (reserved, mediated: read-only SPDM requests)" :
 		       feats[i].flags & MSIKIT_DOE_FEATURE_RESERVED ? " (reserved)" : "");
 	free(feats);
 	return EXIT_OK;

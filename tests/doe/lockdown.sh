@@ -41,6 +41,10 @@ log "$out"
 ktap_result "exchange under lockdown -> EPERM" \
 	sh -c "echo '$out' | grep -q 'Operation not permitted'"
 ktap_expect "one line says why" 1 "$(new_log "refused: the kernel is locked down")"
+out=$(msikit-doe exchange "$SW" 0001:01 00008410 2>&1)
+log "$out"
+ktap_result "a mediated SPDM GET_VERSION under lockdown -> EPERM" \
+	sh -c "echo '$out' | grep -q 'Operation not permitted'"
 ktap_expect "nothing reached the mailbox" "$e0" "$(mb_stat "$MB" exchanges)"
 ktap_result "INFO and FEATURES still answer" \
 	sh -c "msikit-doe features $SW | grep -q '1234:01'"

@@ -4,8 +4,10 @@
 # CMA/SPDM objects, is a load-time decision: the parameter is read-only
 # (0444) and a write to it fails; loading with it taints the kernel
 # (TAINT_USER, 64 in /proc/sys/kernel/tainted) and says so once in the
-# log; each reserved exchange is then logged (ratelimited). Without it,
-# reserved protocols get EACCES. Runs late in the suite: the taint stays.
+# log; each reserved exchange is then logged (ratelimited) and CMA/SPDM
+# is not filtered. Without it, Secured CMA/SPDM gets EACCES and CMA/SPDM
+# is mediated (spdm-policy.sh): a request that is not SPDM 1.x gets EPERM.
+# Runs late in the suite: the taint stays.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -23,7 +25,11 @@ modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
 SW=/dev/msikit/$(swmb_mb)
 out=$(msikit-doe exchange "$SW" 0001:01 12345678 2>&1)
 log "$out"
-ktap_result "CMA/SPDM (0001:01) refused with EACCES" \
+ktap_result "CMA/SPDM (0001:01) is mediated: a request of SPDM 7.8 gets EPERM" \
+	sh -c "echo '$out' | grep -q 'Operation not permitted'"
+out=$(msikit-doe exchange "$SW" 0001:02 12345678 2>&1)
+log "$out"
+ktap_result "Secured CMA/SPDM (0001:02) refused with EACCES" \
 	sh -c "echo '$out' | grep -q 'Permission denied'"
 rmmod msikit_doe_swmb
 rmmod msikit_doe

@@ -458,14 +458,20 @@ static void refused_protocols(bool allow_reserved)
 			"EXCHANGE %04x:%02x (not a feature) -> EOPNOTSUPP",
 			x.vid, x.type);
 	}
+	/*
+	 * CMA/SPDM is mediated (doe-spdm tests the policy): Discovery's
+	 * request is no SPDM 1.x header. Secured CMA/SPDM stays refused.
+	 */
 	for (i = 1; i <= 2; i++) {
 		x = disc();
 		x.type = i;
 		if (allow_reserved)
 			skip("DOE_ALLOW_RESERVED=1 lets reserved types through",
-			     "EXCHANGE 0001:%02x (reserved) -> EACCES", i);
+			     "EXCHANGE 0001:%02x (reserved) -> %s", i, i == 1 ? "EPERM" : "EACCES");
+		else if (i == 1)
+			t_ioctl(EXCHANGE, &x, EPERM, "EXCHANGE 0001:01 (mediated), not SPDM 1.x -> EPERM");
 		else
-			t_ioctl(EXCHANGE, &x, EACCES, "EXCHANGE 0001:%02x (reserved) -> EACCES", i);
+			t_ioctl(EXCHANGE, &x, EACCES, "EXCHANGE 0001:02 (reserved) -> EACCES");
 	}
 }
 

@@ -64,6 +64,7 @@ static const char * const kind_name[] = {
 static const int expected[] = {
 	0, EINVAL, EFAULT, ENOTTY, EOPNOTSUPP, EACCES, EOVERFLOW, EIO, ENODEV,
 	E2BIG, ENOMEM, EPERM, ETIMEDOUT, EBUSY,
+	EPROTO,		/* CMA/SPDM (mediated) without a claim */
 };
 
 union arg {

@@ -75,10 +75,22 @@ struct msikit_doe_info {
  * msikit_doe_feature.flags. RESERVED: CMA/SPDM (0001:01) and Secured
  * CMA/SPDM (0001:02), which carry device authentication and IDE key
  * exchange for the kernel or a TSM. EXCHANGE refuses them with EACCES
- * unless msikit_doe was loaded with allow_reserved=1. The bit is set
- * whatever allow_reserved says. Other bits are 0 and may be assigned later.
+ * unless msikit_doe was loaded with allow_reserved=1 (raw, unfiltered)
+ * or the feature is also MEDIATED. The bit is set whatever allow_reserved
+ * says. Other bits are 0 and may be assigned later.
  */
 #define MSIKIT_DOE_FEATURE_RESERVED	(1U << 0)
+/*
+ * MEDIATED: CMA/SPDM while allow_reserved=0. EXCHANGE takes the SPDM 1.x
+ * requests that only read (GET_VERSION, GET_CAPABILITIES,
+ * NEGOTIATE_ALGORITHMS, GET_DIGESTS, GET_CERTIFICATE, CHALLENGE,
+ * GET_MEASUREMENTS, and RESPOND_IF_READY for one of those) and refuses
+ * every other with EPERM. The first open file whose GET_VERSION is taken
+ * holds the mailbox's CMA/SPDM for its sequence, until it is closed or
+ * idle for the parameter spdm_claim_ms (default 5000). A kernel without
+ * this bit refuses CMA/SPDM with EACCES.
+ */
+#define MSIKIT_DOE_FEATURE_MEDIATED	(1U << 1)
 
 struct msikit_doe_feature {
 	__u16 vid;		/* Vendor ID */
@@ -101,8 +113,12 @@ struct msikit_doe_features {
  * MSIKIT_DOE_IOC_EXCHANGE: one request object out, one response object in.
  *
  * Errors besides EPERM, EINVAL, E2BIG and EFAULT (bad structure or buffer):
- *  EACCES	a reserved protocol (MSIKIT_DOE_FEATURE_RESERVED) while
- *		msikit_doe runs with allow_reserved=0
+ *  EACCES	a reserved protocol (MSIKIT_DOE_FEATURE_RESERVED) that is not
+ *		MEDIATED while msikit_doe runs with allow_reserved=0
+ *  EPERM	also: a MEDIATED request that is not read-only, or not SPDM 1.x
+ *  EINVAL	also: a MEDIATED request shorter than the 4-byte SPDM header
+ *  EPROTO	a MEDIATED request other than GET_VERSION from a file that
+ *		holds no claim: a requester starts its sequence with it
  *  EOPNOTSUPP	@vid:@type is not a feature of the mailbox
  *  EPERM	also: the kernel is locked down (LOCKDOWN_PCI_ACCESS, i.e.
  *		lockdown=integrity or confidentiality): no user-space object
@@ -111,7 +127,10 @@ struct msikit_doe_features {
  *		or running, as the msikit_doe parameter max_queued allows
  *		(default 64). Exchanges of callers that were killed while
  *		waiting count until the mailbox has run them. Nothing was
- *		sent: retry once earlier exchanges have completed
+ *		sent: retry once earlier exchanges have completed. Also: a
+ *		MEDIATED request while another file holds the claim, or a
+ *		reserved one while the kernel's TSM holds the device (7.x).
+ *		The kernel log says which
  *  EOVERFLOW	the response did not fit @rsp_len, see there
  *  ETIMEDOUT, EIO, ENODEV	the device did not answer, answered wrongly,
  *		or is gone (or the mailbox is dead)

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msikit_doe: CMA/SPDM (0001:01) for user space, mediated.
+ *
+ * What users want from a DOE mailbox most is to learn whether a device is
+ * what it claims, and who to trust is user space's call: the kernel only
+ * has to keep the exchange from doing harm. So a requester may send the
+ * SPDM requests that read (the connection's version, capabilities and
+ * algorithms, certificate digests and chains, CHALLENGE, measurements, and
+ * RESPOND_IF_READY after one of those) and nothing that provisions keys or
+ * certificates, opens a session or carries vendor commands. Anything not
+ * on that list is refused, unknown codes of later SPDM versions included.
+ *
+ * An SPDM connection is state in the responder: GET_VERSION resets it, and
+ * CHALLENGE signs a transcript of everything since. Two requesters
+ * interleaving on one mailbox would break each other's signatures, so the
+ * first open file that sends GET_VERSION claims the mailbox's SPDM use
+ * until it closes or stays idle for spdm_claim_ms; others get EBUSY.
+ *
+ * A kernel TSM (7.x, pdev->tsm) runs its own SPDM session on the function:
+ * one GET_VERSION of ours would tear it down, so the mailbox is refused
+ * while the TSM holds the device. Nothing here can stop a TSM connect that
+ * starts after the check, while an exchange of ours is queued: the TSM
+ * core offers no lock to outside users.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+#include "doe.h"
+#include "trace.h"
+
+/* DSP0274 request codes (Table "SPDM request codes") */
+#define SPDM_GET_DIGESTS		0x81
+#define SPDM_GET_CERTIFICATE		0x82
+#define SPDM_CHALLENGE			0x83
+#define SPDM_GET_VERSION		0x84
+#define SPDM_CHUNK_SEND			0x85
+#define SPDM_CHUNK_GET			0x86
+#define SPDM_GET_MEASUREMENTS		0xe0
+#define SPDM_GET_CAPABILITIES		0xe1
+#define SPDM_NEGOTIATE_ALGORITHMS	0xe3
+#define SPDM_KEY_EXCHANGE		0xe4
+#define SPDM_FINISH			0xe5
+#define SPDM_PSK_EXCHANGE		0xe6
+#define SPDM_PSK_FINISH			0xe7
+#define SPDM_HEARTBEAT			0xe8
+#define SPDM_KEY_UPDATE			0xe9
+#define SPDM_GET_ENCAPSULATED_REQUEST	0xea
+#define SPDM_DELIVER_ENCAPSULATED_RSP	0xeb
+#define SPDM_END_SESSION		0xec
+#define SPDM_GET_CSR			0xed
+#define SPDM_SET_CERTIFICATE		0xee
+#define SPDM_VENDOR_DEFINED_REQUEST	0xfe
+#define SPDM_RESPOND_IF_READY		0xff
+
+/* SPDMVersion byte: major in the high nibble; every 1.x shares the codes */
+#define SPDM_MAJOR(v)			((v) >> 4)
+
+static unsigned int doe_param_spdm_claim_ms = 5000;
+
+static int doe_set_spdm_claim_ms(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int rc;
+
+	rc = kstrtouint(val, 0, &v);
+	if (rc || v < 100 || v > 60000) {
+		pr_warn("msikit_doe: spdm_claim_ms=%.*s refused: must be 100..60000\n",
+			(int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(doe_param_spdm_claim_ms, v);
+	return 0;
+}
+
+static const struct kernel_param_ops doe_spdm_claim_ms_ops = {
+	.set = doe_set_spdm_claim_ms,
+	.get = param_get_uint,
+};
+module_param_cb(spdm_claim_ms, &doe_spdm_claim_ms_ops, &doe_param_spdm_claim_ms, 0644);
+MODULE_PARM_DESC(spdm_claim_ms, "A user-space SPDM requester keeps a mailbox's CMA/SPDM to itself until it closes or stays idle this long (100..60000 ms, default 5000)");
+
+const char *doe_spdm_code_name(u8 code)
+{
+	switch (code) {
+	case SPDM_GET_DIGESTS:			return "GET_DIGESTS";
+	case SPDM_GET_CERTIFICATE:		return "GET_CERTIFICATE";
+	case SPDM_CHALLENGE:			return "CHALLENGE";
+	case SPDM_GET_VERSION:			return "GET_VERSION";
+	case SPDM_CHUNK_SEND:			return "CHUNK_SEND";
+	case SPDM_CHUNK_GET:			return "CHUNK_GET";
+	case SPDM_GET_MEASUREMENTS:		return "GET_MEASUREMENTS";
+	case SPDM_GET_CAPABILITIES:		return "GET_CAPABILITIES";
+	case SPDM_NEGOTIATE_ALGORITHMS:		return "NEGOTIATE_ALGORITHMS";
+	case SPDM_KEY_EXCHANGE:			return "KEY_EXCHANGE";
+	case SPDM_FINISH:			return "FINISH";
+	case SPDM_PSK_EXCHANGE:			return "PSK_EXCHANGE";
+	case SPDM_PSK_FINISH:			return "PSK_FINISH";
+	case SPDM_HEARTBEAT:			return "HEARTBEAT";
+	case SPDM_KEY_UPDATE:			return "KEY_UPDATE";
+	case SPDM_GET_ENCAPSULATED_REQUEST:	return "GET_ENCAPSULATED_REQUEST";
+	case SPDM_DELIVER_ENCAPSULATED_RSP:	return "DELIVER_ENCAPSULATED_RESPONSE";
+	case SPDM_END_SESSION:			return "END_SESSION";
+	case SPDM_GET_CSR:			return "GET_CSR";
+	case SPDM_SET_CERTIFICATE:		return "SET_CERTIFICATE";
+	case SPDM_VENDOR_DEFINED_REQUEST:	return "VENDOR_DEFINED_REQUEST";
+	case SPDM_RESPOND_IF_READY:		return "RESPOND_IF_READY";
+	}
+	return "an unknown request";
+}
+
+static bool doe_spdm_reads(u8 code)
+{
+	switch (code) {
+	case SPDM_GET_VERSION:
+	case SPDM_GET_CAPABILITIES:
+	case SPDM_NEGOTIATE_ALGORITHMS:
+	case SPDM_GET_DIGESTS:
+	case SPDM_GET_CERTIFICATE:
+	case SPDM_CHALLENGE:
+	case SPDM_GET_MEASUREMENTS:
+		return true;
+	}
+	return false;
+}
+
+/**
+ * doe_spdm_verdict() - may user space send this CMA/SPDM request?
+ * @req: the request payload, from its SPDMVersion byte (the kernel's copy)
+ * @len: its length in bytes
+ *
+ * RESPOND_IF_READY names the request it completes in Param1, which must
+ * itself be one that reads: the responder would otherwise finish a
+ * refused request on our behalf.
+ *
+ * Return: 0, -EINVAL (too short for a header) or -EPERM.
+ */
+int doe_spdm_verdict(const u8 *req, u32 len)
+{
+	if (len < 4)
+		return -EINVAL;
+	if (SPDM_MAJOR(req[0]) != 1)
+		return -EPERM;
+	if (req[1] == SPDM_RESPOND_IF_READY)
+		return doe_spdm_reads(req[2]) ? 0 : -EPERM;
+	return doe_spdm_reads(req[1]) ? 0 : -EPERM;
+}
+
+/*
+ * doe_spdm_tsm_bound() - does the kernel's TSM hold the mailbox's device?
+ *
+ * Its state lives in struct pci_dev from 7.x on (MSIKIT_HAVE_PCI_TSM,
+ * probed by doe/Kbuild), and only where the kernel was built with
+ * CONFIG_PCI_TSM. Every user-space exchange of a reserved feature asks,
+ * mediated or raw.
+ */
+bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb)
+{
+#if defined(MSIKIT_HAVE_PCI_TSM) && defined(CONFIG_PCI_TSM)
+	return mb->pdev && READ_ONCE(mb->pdev->tsm);
+#else
+	return false;
+#endif
+}
+
+static void doe_spdm_trace(struct msikit_doe_mb *mb, const u8 *req, u32 len, int verdict)
+{
+	trace_msikit_doe_spdm(mb, task_tgid_nr(current), len ? req[0] : 0,
+			      len > 1 ? req[1] : 0, len > 2 ? req[2] : 0, verdict);
+}
+
+/**
+ * doe_spdm_admit() - mediate one user-space CMA/SPDM request
+ * @mb: the mailbox
+ * @file: the requester's open file, which the claim names
+ * @req: the request payload (the kernel's copy)
+ * @len: its length in bytes
+ * @gen: out: the claim's generation, for doe_spdm_done()
+ *
+ * Every decision is traced (msikit_doe:msikit_doe_spdm) and every refusal
+ * logged once. On success the request counts as in flight on the claim
+ * until doe_spdm_done().
+ *
+ * Return: 0; -EINVAL or -EPERM (doe_spdm_verdict()); -EBUSY when another
+ * file holds the claim; -EPROTO when a new claim does not start with
+ * GET_VERSION.
+ */
+int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
+		   const u8 *req, u32 len, u32 *gen)
+{
+	unsigned long idle = msecs_to_jiffies(READ_ONCE(doe_param_spdm_claim_ms));
+	pid_t holder = 0;
+	int rc;
+
+	rc = doe_spdm_verdict(req, len);
+	if (rc == -EINVAL) {
+		doe_refuse(mb, "exchange", "a CMA/SPDM request of %u bytes has no header", len);
+		goto out;
+	}
+	if (rc) {
+		if (SPDM_MAJOR(req[0]) != 1)
+			doe_refuse(mb, "exchange", "SPDM version %u.%u is not one msikit mediates",
+				   SPDM_MAJOR(req[0]), req[0] & 0xf);
+		else if (req[1] == SPDM_RESPOND_IF_READY)
+			doe_refuse(mb, "exchange", "SPDM RESPOND_IF_READY for %s (%#04x): not a read-only request",
+				   doe_spdm_code_name(req[2]), req[2]);
+		else
+			doe_refuse(mb, "exchange", "SPDM %s (%#04x) is not a read-only request",
+				   doe_spdm_code_name(req[1]), req[1]);
+		goto out;
+	}
+	spin_lock(&mb->spdm_lock);
+	if (mb->spdm_owner && mb->spdm_owner != file) {
+		if (mb->spdm_inflight || time_before(jiffies, mb->spdm_idle + idle)) {
+			holder = mb->spdm_tgid;
+			rc = -EBUSY;
+		} else {
+			/* the holder went quiet: its claim lapses */
+			mb->spdm_owner = NULL;
+		}
+	}
+	if (!rc && !mb->spdm_owner) {
+		if (req[1] == SPDM_GET_VERSION) {
+			mb->spdm_owner = file;
+			mb->spdm_tgid = task_tgid_nr(current);
+			mb->spdm_gen++;
+		} else {
+			rc = -EPROTO;
+		}
+	}
+	if (!rc) {
+		mb->spdm_inflight++;
+		*gen = mb->spdm_gen;
+	}
+	spin_unlock(&mb->spdm_lock);
+
+	if (rc == -EBUSY)
+		doe_refuse(mb, "exchange", "CMA/SPDM is claimed by pid %d for its sequence", holder);
+	else if (rc == -EPROTO)
+		doe_refuse(mb, "exchange", "SPDM %s (%#04x) outside a sequence: a requester starts with GET_VERSION",
+			   doe_spdm_code_name(req[1]), req[1]);
+out:
+	doe_spdm_trace(mb, req, len, rc);
+	return rc;
+}
+
+/**
+ * doe_spdm_done() - a request doe_spdm_admit() let through has completed
+ * @mb: the mailbox
+ * @gen: the generation doe_spdm_admit() gave it
+ *
+ * The claim's idle time starts now. A claim its file gave up meanwhile
+ * has another generation (or none) and is left alone: a requester killed
+ * with a request queued keeps its claim only until that request has run.
+ */
+void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen)
+{
+	spin_lock(&mb->spdm_lock);
+	if (mb->spdm_gen == gen && mb->spdm_inflight) {
+		mb->spdm_inflight--;
+		mb->spdm_idle = jiffies;
+	}
+	spin_unlock(&mb->spdm_lock);
+}
+
+/**
+ * doe_spdm_release() - @file closes: its claim, if any, ends
+ * @mb: the mailbox
+ * @file: the file being released
+ *
+ * Requests of that file still queued finish without a claim; the next
+ * requester's GET_VERSION resets the responder in any case.
+ */
+void doe_spdm_release(struct msikit_doe_mb *mb, const struct file *file)
+{
+	spin_lock(&mb->spdm_lock);
+	if (mb->spdm_owner == file) {
+		mb->spdm_owner = NULL;
+		mb->spdm_inflight = 0;
+		mb->spdm_gen++;
+	}
+	spin_unlock(&mb->spdm_lock);
+}
+
+/* sysfs spdm_claim: "none", or "pid N inflight K idle_ms M" */
+ssize_t doe_spdm_claim_show(struct msikit_doe_mb *mb, char *buf)
+{
+	unsigned long idle = msecs_to_jiffies(READ_ONCE(doe_param_spdm_claim_ms));
+	unsigned int inflight;
+	unsigned long since;
+	pid_t tgid;
+
+	spin_lock(&mb->spdm_lock);
+	/* a claim that lapsed is none, though only the next request clears it */
+	tgid = mb->spdm_owner && (mb->spdm_inflight ||
+				  time_before(jiffies, mb->spdm_idle + idle)) ? mb->spdm_tgid : 0;
+	inflight = mb->spdm_inflight;
+	since = mb->spdm_idle;
+	spin_unlock(&mb->spdm_lock);
+
+	if (!tgid)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "pid %d inflight %u idle_ms %u\n", tgid, inflight,
+			  inflight ? 0 : jiffies_to_msecs(jiffies - since));
+}

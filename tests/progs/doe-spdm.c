@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * doe-spdm: msikit_doe's mediation of CMA/SPDM (0001:01), request by
+ * request, on a mailbox whose 0001:01 echoes (the software mailbox).
+ * Output is TAP/KTAP on stdout; every case is counted on its own.
+ *
+ *   doe-spdm policy DEV    every request code of SPDM 1.x: the read-only
+ *                          ones (and RESPOND_IF_READY for them) reach the
+ *                          mailbox and come back, every other one fails
+ *                          with EPERM and reaches nothing; versions other
+ *                          than 1.x and headerless requests are refused
+ *   doe-spdm claim DEV MS  two open files and the claim, with
+ *                          spdm_claim_ms set to MS: a second requester is
+ *                          EBUSY while the first holds it, a new claim
+ *                          starts with GET_VERSION (EPROTO otherwise),
+ *                          closing ends a claim and MS of idleness too
+ *   doe-spdm hold DEV S    claim with GET_VERSION, then hold the file
+ *                          open for S seconds (for the shell's checks of
+ *                          sysfs spdm_claim)
+ *
+ * MSIKIT_DOE_SYSFS replaces /sys/class/msikit-doe.
+ *
+ * Exit status: 0 all cases passed, 1 a case failed or DEV cannot be
+ * opened, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msikit/doe.h>
+
+#include "common.h"
+
+#define PROG			"doe-spdm"
+
+/* DSP0274 request codes msikit lets through */
+#define GET_DIGESTS		0x81
+#define GET_CERTIFICATE		0x82
+#define CHALLENGE		0x83
+#define GET_VERSION		0x84
+#define GET_MEASUREMENTS	0xe0
+#define GET_CAPABILITIES	0xe1
+#define NEGOTIATE_ALGORITHMS	0xe3
+#define RESPOND_IF_READY	0xff
+
+static const uint8_t reads[] = {
+	GET_VERSION, GET_CAPABILITIES, NEGOTIATE_ALGORITHMS, GET_DIGESTS,
+	GET_CERTIFICATE, CHALLENGE, GET_MEASUREMENTS,
+};
+
+static const char *dev;
+static int n_case, n_failed;
+static char stats_path[4096];
+
+static void __printf(2, 3) result(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	n_case++;
+	if (!pass)
+		n_failed++;
+	printf("%sok %d - ", pass ? "" : "not ", n_case);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+}
+
+static bool is_read(uint8_t code)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(reads); i++)
+		if (reads[i] == code)
+			return true;
+	return false;
+}
+
+static long long exchanges_count(void)
+{
+	return stats_path[0] ? read_sysfs_number(stats_path) : -1;
+}
+
+static void set_stats_path(void)
+{
+	const char *dir = getenv("MSIKIT_DOE_SYSFS");
+	char copy[4096];
+
+	if (!dir || !*dir)
+		dir = "/sys/class/msikit-doe";
+	snprintf(copy, sizeof(copy), "%s", dev);
+	if (snprintf(stats_path, sizeof(stats_path), "%s/%s/stats/exchanges", dir,
+		     basename(copy)) >= (int)sizeof(stats_path))
+		stats_path[0] = '\0';
+}
+
+/*
+ * One CMA/SPDM request of @len bytes (the header, zero-padded to a dword)
+ * through @fd: 0, or the errno. A request that was let through must come
+ * back from the echo as it went: anything else is EILSEQ.
+ */
+static int spdm(int fd, uint8_t version, uint8_t code, uint8_t param1, uint32_t len)
+{
+	uint8_t req[8] = { version, code, param1, 0 }, rsp[64];
+	struct msikit_doe_exchange x = {
+		.argsz = sizeof(x), .vid = 0x0001, .type = 0x01,
+		.req_len = len, .rsp_len = sizeof(rsp),
+		.req_ptr = (uintptr_t)req, .rsp_ptr = (uintptr_t)rsp,
+	};
+
+	if (ioctl(fd, MSIKIT_DOE_IOC_EXCHANGE, &x))
+		return errno;
+	if (x.rsp_len != len || memcmp(req, rsp, len))
+		return EILSEQ;
+	return 0;
+}
+
+static int get_version(int fd)
+{
+	return spdm(fd, 0x10, GET_VERSION, 0, 4);
+}
+
+/* one case: @got against @want, the errnos named when they differ */
+static void expect(int want, int got, const char *what)
+{
+	result(got == want, "%s -> %s", what, errname(want));
+	if (got != want)
+		printf("# got %s\n", errname(got));
+}
+
+static int open_dev(void)
+{
+	int fd = open(dev, O_RDWR);
+
+	if (fd < 0) {
+		printf("Bail out! %s: cannot open %s: %s\n", PROG, dev, strerror(errno));
+		exit(EXIT_FAIL);
+	}
+	return fd;
+}
+
+static void policy(void)
+{
+	unsigned int code, bad, n;
+	long long e0, e1, sent = 0;
+	int fd = open_dev(), rc;
+	char what[96];
+
+	printf("1..%d\n", 8 + (int)ARRAY_SIZE(reads));
+	e0 = exchanges_count();
+	rc = get_version(fd);
+	expect(0, rc, "GET_VERSION (SPDM 1.0) claims the mailbox and echoes");
+	sent += !rc;
+	for (n = 0; n < ARRAY_SIZE(reads); n++) {
+		snprintf(what, sizeof(what), "SPDM 1.2 request %#04x (read-only)", reads[n]);
+		rc = spdm(fd, 0x12, reads[n], 0, 4);
+		expect(0, rc, what);
+		sent += !rc;
+	}
+	/* every other code, each on its own */
+	for (code = 0, bad = 0, n = 0; code <= 0xff; code++) {
+		if (is_read(code))
+			continue;
+		rc = spdm(fd, 0x12, code, code == RESPOND_IF_READY ? 0x00 : 0, 4);
+		n++;
+		if (rc != EPERM) {
+			printf("# request %#04x: %s\n", code, errname(rc));
+			bad++;
+		}
+	}
+	result(!bad && n == 256 - ARRAY_SIZE(reads),
+	       "each of the %u other request codes -> EPERM (%u did not)", n, bad);
+	/* RESPOND_IF_READY completes whatever Param1 names */
+	for (code = 0, bad = 0, n = 0; code <= 0xff; code++) {
+		rc = spdm(fd, 0x12, RESPOND_IF_READY, code, 4);
+		n++;
+		sent += !rc;
+		if (rc != (is_read(code) ? 0 : EPERM)) {
+			printf("# RESPOND_IF_READY for %#04x: %s\n", code, errname(rc));
+			bad++;
+		}
+	}
+	result(!bad, "RESPOND_IF_READY for each of the %u codes: only the read-only ones pass (%u wrong)",
+	       n, bad);
+	expect(EPERM, spdm(fd, 0x20, GET_VERSION, 0, 4), "GET_VERSION as SPDM 2.0");
+	expect(EPERM, spdm(fd, 0x00, GET_VERSION, 0, 4), "GET_VERSION as SPDM 0.0");
+	expect(EINVAL, spdm(fd, 0x12, GET_CAPABILITIES, 0, 0), "a request of 0 bytes");
+	/* a longer request is judged by its header alone */
+	rc = spdm(fd, 0x12, GET_DIGESTS, 0, 8);
+	expect(0, rc, "GET_DIGESTS padded to 8 bytes");
+	sent += !rc;
+	e1 = exchanges_count();
+	result(e0 >= 0 && e1 - e0 == sent,
+	       "the mailbox ran exactly the %lld requests let through (stats/exchanges %lld -> %lld)",
+	       sent, e0, e1);
+	close(fd);
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void claim(unsigned int ms)
+{
+	int a = open_dev(), b = open_dev(), c;
+
+	printf("1..10\n");
+	expect(0, get_version(a), "A: GET_VERSION claims");
+	expect(EBUSY, get_version(b), "B: GET_VERSION while A holds the claim");
+	expect(EBUSY, spdm(b, 0x12, GET_CAPABILITIES, 0, 4), "B: GET_CAPABILITIES while A holds it");
+	expect(0, spdm(a, 0x12, GET_CAPABILITIES, 0, 4), "A: GET_CAPABILITIES, its sequence going on");
+	close(a);
+	expect(EPROTO, spdm(b, 0x12, GET_CAPABILITIES, 0, 4),
+	       "B: GET_CAPABILITIES once A closed, without a claim of its own");
+	expect(0, get_version(b), "B: GET_VERSION claims");
+	c = open_dev();
+	expect(EBUSY, get_version(c), "C: GET_VERSION while B holds the claim");
+	msleep(ms + ms / 2);
+	expect(0, get_version(c), "C: GET_VERSION once B was idle for spdm_claim_ms");
+	expect(EBUSY, spdm(b, 0x12, GET_DIGESTS, 0, 4), "B: GET_DIGESTS after its claim lapsed to C");
+	close(c);
+	expect(0, get_version(b), "B: GET_VERSION claims again once C closed");
+	close(b);
+}
+
+static void hold(unsigned int s)
+{
+	int fd = open_dev(), rc = get_version(fd);
+
+	if (rc) {
+		printf("# %s: GET_VERSION: %s\n", PROG, errname(rc));
+		exit(EXIT_FAIL);
+	}
+	printf("# holding %s for %u s\n", dev, s);
+	fflush(stdout);
+	sleep(s);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *use = "usage: " PROG " policy DEV | claim DEV MS | hold DEV SECONDS\n";
+
+	if (argc < 3)
+		usage_exit(use, EXIT_USAGE);
+	dev = argv[2];
+	set_stats_path();
+	if (!strcmp(argv[1], "policy") && argc == 3)
+		policy();
+	else if (!strcmp(argv[1], "claim") && argc == 4)
+		claim(atoi(argv[3]));
+	else if (!strcmp(argv[1], "hold") && argc == 4)
+		hold(atoi(argv[3]));
+	else
+		usage_exit(use, EXIT_USAGE);
+	return n_failed ? EXIT_FAIL : 0;
+}
