@@ -281,7 +281,8 @@ static int doe_check_exchange(struct msikit_doe_mb *mb, struct msikit_doe_exchan
 		return -EINVAL;
 	}
 	if (doe_feature_reserved(x->vid, x->type) && doe_spdm_tsm_bound(mb)) {
-		doe_refuse(mb, "exchange", "%04x:%02x: the kernel's TSM holds this device, and a request would break its session",
+		doe_refuse(mb, "exchange",
+			   "%04x:%02x: the kernel's TSM holds this device, and a request would break its session",
 			   x->vid, x->type);
 		return -EBUSY;
 	}

@@ -206,7 +206,8 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 			doe_refuse(mb, "exchange", "SPDM version %u.%u is not one msikit mediates",
 				   SPDM_MAJOR(req[0]), req[0] & 0xf);
 		else if (req[1] == SPDM_RESPOND_IF_READY)
-			doe_refuse(mb, "exchange", "SPDM RESPOND_IF_READY for %s (%#04x): not a read-only request",
+			doe_refuse(mb, "exchange",
+				   "SPDM RESPOND_IF_READY for %s (%#04x): not a read-only request",
 				   doe_spdm_code_name(req[2]), req[2]);
 		else
 			doe_refuse(mb, "exchange", "SPDM %s (%#04x) is not a read-only request",
@@ -239,9 +240,11 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 	spin_unlock(&mb->spdm_lock);
 
 	if (rc == -EBUSY)
-		doe_refuse(mb, "exchange", "CMA/SPDM is claimed by pid %d for its sequence", holder);
+		doe_refuse(mb, "exchange", "CMA/SPDM is claimed by pid %d for its sequence",
+			   holder);
 	else if (rc == -EPROTO)
-		doe_refuse(mb, "exchange", "SPDM %s (%#04x) outside a sequence: a requester starts with GET_VERSION",
+		doe_refuse(mb, "exchange",
+			   "SPDM %s (%#04x) outside a sequence: a requester starts with GET_VERSION",
 			   doe_spdm_code_name(req[1]), req[1]);
 out:
 	doe_spdm_trace(mb, req, len, rc);

@@ -368,7 +368,9 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 	# tests/SUITE/qemu (for every machine of the suite)
 	qf=$SRC/tests/$s/qemu.$machine
 	[ -f "$qf" ] || qf=$SRC/tests/$s/qemu
+	# and what must listen before QEMU starts (tests/SUITE/qemu-pre)
 	MSIKIT_QEMU_EXTRA=$(cat "$qf" 2>/dev/null) MSIKIT_DTS_EXTRA=$dtsi \
+	MSIKIT_QEMU_PRE=$(cat "$SRC/tests/$s/qemu-pre" 2>/dev/null) \
 	"$HERE/vm.sh" "$k" "$machine" env MSIKIT_SCALE=$SCALE \
 		/bin/sh /opt/msikit/tests/run-guest.sh /msikit-plan /msikit-out \
 		< /dev/null > "$serial" 2>&1 &

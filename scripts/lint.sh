@@ -101,7 +101,8 @@ if [ ! -x "$cp_dir/checkpatch.pl" ]; then
 fi
 # User-space programs have neither the kernel's u32 & co. nor its
 # <linux/compiler_attributes.h>: the __printf() they define is the one
-# place that must spell the attribute out, which checkpatch flags.
+# place that must spell the attribute out, which checkpatch flags. They
+# call OpenSSL, whose API is CamelCase.
 cp_run() {
 	(cd "$SRC" && perl "$cp_dir/checkpatch.pl" --no-tree --strict --quiet --terse \
 		--ignore "FILE_PATH_CHANGES,SPDX_LICENSE_TAG$1" -f $2 2>&1 | grep -v '^total:')
@@ -110,7 +111,7 @@ kfiles=$(cd "$SRC" && find doe msi-lib ntb-msi epf-doorbell include tests/module
 ufiles=$(cd "$SRC" && find tools tests/progs -name '*.[ch]' 2>/dev/null)
 out=""
 [ -x "$cp_dir/checkpatch.pl" ] &&
-	out=$(cp_run "" "$kfiles"; [ -z "$ufiles" ] || cp_run ",PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO" "$ufiles")
+	out=$(cp_run "" "$kfiles"; [ -z "$ufiles" ] || cp_run ",PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,CAMELCASE" "$ufiles")
 # (no early exit: the lintian line below must be printed either way)
 if [ ! -x "$cp_dir/checkpatch.pl" ]; then
 	echo "fail lint/checkpatch could not fetch linux-source"

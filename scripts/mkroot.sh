@@ -14,14 +14,16 @@ set -euo pipefail
 # default riscv64 -bios. build-essential, debhelper and dh-dkms build
 # msikit's packages with their Build-Depends checked, as a buildd would, and
 # lintian checks them (lint.sh); device-tree-compiler edits the tree a virt
-# machine boots (vm.sh mkdtb).
+# machine boots (vm.sh mkdtb). libssl-dev builds msikit-doe's SPDM
+# verifier; the doe suite's SPDM responder is Python with
+# python3-cryptography, and its tests check chains with openssl(1).
 PKGS="dkms kmod make gcc libc6-dev busybox-static pciutils sparse
       build-essential debhelper dh-dkms lintian
       qemu-system-x86 qemu-utils ipxe-qemu procps
       gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-system-arm qemu-system-misc
-      device-tree-compiler"
+      device-tree-compiler libssl-dev openssl python3-cryptography"
 # bump when the package set or the root layout changes
-ROOT_REV=7
+ROOT_REV=8
 
 [ "$(id -u)" = 0 ] || die "mkroot.sh must run as root (debootstrap, chroot, mounts)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap missing: run scripts/host-setup.sh"

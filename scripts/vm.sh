@@ -253,6 +253,30 @@ case "$K" in
 *-msikit-debug) kargs=" no5lvl slab_nomerge" ;;
 *-msikit-debug-arm64) kargs=" slab_nomerge nokaslr" ;;
 esac
+# What a suite needs listening before QEMU starts (MSIKIT_QEMU_PRE, from
+# tests/SUITE/qemu-pre: the doe suite's SPDM responder, since QEMU will
+# not start a device whose socket has no listener): a command run in the
+# root, in the background, until QEMU is gone. It writes
+# /msikit-run/pre/ports ("NAME PORT" lines) once it listens, and each
+# @PORT_NAME@ in the suite's extra arguments becomes that port.
+pre_pid=""
+if [ -n "${MSIKIT_QEMU_PRE:-}" ]; then
+	mkdir -p "$run/pre"
+	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LANG=C.UTF-8 sh -c "$MSIKIT_QEMU_PRE" > "$run/pre/log" 2>&1 &
+	pre_pid=$!
+	for i in $(seq 100); do
+		[ -s "$run/pre/ports" ] || ! kill -0 $pre_pid 2>/dev/null && break
+		sleep 0.1
+	done
+	if [ ! -s "$run/pre/ports" ]; then
+		kill $pre_pid 2>/dev/null
+		die "$MSIKIT_QEMU_PRE did not come up: $(tail -3 "$run/pre/log" | tr '\n' ' ')"
+	fi
+	while read -r name port; do
+		MSIKIT_QEMU_EXTRA=${MSIKIT_QEMU_EXTRA//@PORT_$name@/$port}
+	done < "$run/pre/ports"
+fi
 qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \
@@ -274,7 +298,7 @@ relay() {
 	done < "$run/req.out"
 }
 relay & relay_pid=$!
-trap 'pkill -P $relay_pid 2>/dev/null || true; kill $relay_pid 2>/dev/null || true; umount_all "$ROOT/mnt/guest-root"' EXIT
+trap 'pkill -P $relay_pid 2>/dev/null || true; kill $relay_pid $pre_pid 2>/dev/null || true; umount_all "$ROOT/mnt/guest-root"' EXIT
 umount_all "$ROOT/mnt/guest-root"
 mount --bind "$ROOT" "$ROOT/mnt/guest-root"
 mount --make-private "$ROOT/mnt/guest-root"

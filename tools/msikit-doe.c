@@ -39,6 +39,7 @@
 #include <msikit/doe.h>
 
 #include "cdat.h"
+#include "spdm-io.h"
 
 #define PROG			"msikit-doe"
 
@@ -136,7 +137,7 @@ static const char *errno_hint(int e, bool exchange)
 	case EPERM:
 		if (geteuid())
 			return " (needs root)";
-		return exchange ? " (needs CAP_SYS_ADMIN and no kernel lockdown; CMA/SPDM: read-only requests of SPDM 1.x only, see the kernel log)" :
+		return exchange ? " (needs CAP_SYS_ADMIN and no lockdown; see the kernel log)" :
 				  " (needs CAP_SYS_ADMIN)";
 	case EACCES:
 		if (exchange)
@@ -149,7 +150,7 @@ static const char *errno_hint(int e, bool exchange)
 	case E2BIG:
 		return " (this msikit_doe predates a field set here, see the kernel log)";
 	case EBUSY:
-		return exchange ? " (max_queued exchanges wait on the mailbox, or another SPDM requester holds it; see the kernel log)" : "";
+		return exchange ? " (mailbox full or claimed for SPDM; see the kernel log)" : "";
 	case EPROTO:
 		return exchange ? " (an SPDM requester starts its sequence with GET_VERSION)" : "";
 	case ENOTTY:
@@ -182,14 +183,24 @@ static const char usage_text[] =
 	"                                request payload dwords in hex; prints the\n"
 	"                                response payload dwords; N is the response\n"
 	"                                buffer in bytes (default 4096, multiple of 4)\n"
+	"  spdm DEV [--slot N] [--ca FILE] [--out DIR] [--json] [--no-check-time]\n"
+	"           [--nonce HEX] [--meas-nonce HEX] [--dump-bin FILE]\n"
+	"                                authenticate a device over CMA/SPDM: its\n"
+	"                                certificate chain (anchored in the roots of\n"
+	"                                --ca), a signed CHALLENGE and signed\n"
+	"                                measurements; --out writes slotN.der,\n"
+	"                                slotN.pem and evidence.json\n"
+	"  spdm --from-dump FILE [...]   judge a recorded sequence, no device\n"
 	"  help                          show this text\n"
 	"\n"
 	"DEV is a node path (/dev/msikit/doe-0000:0d:00.0-190), a node name\n"
 	"(doe-0000:0d:00.0-190) or a device name (0000:0d:00.0, swmb.0). A device\n"
-	"name selects its first mailbox; 'cdat' prefers one offering 1e98:02.\n"
+	"name selects its first mailbox; 'cdat' prefers one offering 1e98:02,\n"
+	"'spdm' one offering 0001:01.\n"
 	"\n"
 	"The ioctls need root (CAP_SYS_ADMIN).\n"
-	"Exit status: 0 success, 1 runtime error, 2 usage error.\n"
+	"Exit status: 0 success, 1 runtime error, 2 usage error; spdm also 3 not\n"
+	"verified, 4 refused by policy, 5 busy, 6 device error, 7 no such device.\n"
 	"Environment (testing): MSIKIT_DOE_SYSFS replaces " DEFAULT_SYSFS_DIR ",\n"
 	"MSIKIT_DOE_DEVDIR replaces " DEFAULT_DEV_DIR ".\n";
 
@@ -368,10 +379,11 @@ static bool looks_like_bus_dev_fn(const char *s)
 }
 
 /*
- * Turn DEV into a node path. Returns EXIT_OK, EXIT_RUNTIME or EXIT_USAGE,
- * having printed the error.
+ * Turn DEV into a node path; a device name picks its first mailbox that
+ * offers @want ("VID:TYPE"), else its first. Returns EXIT_OK, EXIT_RUNTIME
+ * or EXIT_USAGE, having printed the error.
  */
-static int resolve_dev(const char *arg, bool want_cdat, char *path, size_t sz)
+static int resolve_dev(const char *arg, const char *want, char *path, size_t sz)
 {
 	char dev[256], feats[4096];
 	struct dirent **list;
@@ -412,10 +424,10 @@ static int resolve_dev(const char *arg, bool want_cdat, char *path, size_t sz)
 				continue;
 			if (!first)
 				first = name;
-			if (!want_cdat)
+			if (!want)
 				break;
 			if (!read_attr(name, "features", feats, sizeof(feats)) &&
-			    features_have(feats, "1e98:02")) {
+			    features_have(feats, want)) {
 				pick = name;
 				break;
 			}
@@ -615,7 +627,7 @@ static int cmd_features(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return usage_error("features: expected exactly one DEV");
-	rc = resolve_dev(argv[optind], false, path, sizeof(path));
+	rc = resolve_dev(argv[optind], NULL, path, sizeof(path));
 	if (rc)
 		return rc;
 	fd = open_node(path);
@@ -829,7 +841,7 @@ static int cmd_cdat(int argc, char **argv)
 
 	if (argc - optind != 1)
 		return usage_error("cdat: expected exactly one DEV (or --file FILE)");
-	rc = resolve_dev(argv[optind], true, path, sizeof(path));
+	rc = resolve_dev(argv[optind], "1e98:02", path, sizeof(path));
 	if (rc)
 		return rc;
 	fd = open_node(path);
@@ -922,7 +934,7 @@ static int cmd_exchange(int argc, char **argv)
 		put_le32(req + 4 * i, v);
 	}
 
-	rc = resolve_dev(argv[optind], false, path, sizeof(path));
+	rc = resolve_dev(argv[optind], NULL, path, sizeof(path));
 	if (rc) {
 		free(req);
 		return rc;
@@ -984,6 +996,239 @@ static int cmd_exchange(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
+/* spdm                                                                */
+/* ------------------------------------------------------------------ */
+
+/* the largest CMA/SPDM response taken: the requester offers 4096 bytes */
+#define SPDM_RSP_BUF	8192
+
+/* CMA/SPDM through the character device: requests padded to a dword */
+static int spdm_ioctl(void *ctx, uint8_t *req, size_t req_len, uint8_t *rsp,
+		      size_t *rsp_len)
+{
+	uint8_t padded[64];
+	struct msikit_doe_exchange x = {
+		.argsz = sizeof(x), .vid = PCI_VENDOR_ID_PCI_SIG, .type = 0x01,
+		.req_len = (req_len + 3) & ~3U, .rsp_len = *rsp_len & ~3U,
+		.req_ptr = (uintptr_t)padded, .rsp_ptr = (uintptr_t)rsp,
+	};
+	const int *fd = ctx;
+
+	if (x.req_len > sizeof(padded))
+		return -EINVAL;
+	memset(padded, 0, sizeof(padded));
+	memcpy(padded, req, req_len);
+	if (ioctl(*fd, MSIKIT_DOE_IOC_EXCHANGE, &x) < 0)
+		return -errno;
+	*rsp_len = x.rsp_len;
+	return 0;
+}
+
+static bool parse_nonce(const char *arg, uint8_t *out)
+{
+	unsigned int i;
+
+	if (strlen(arg) != 2 * SPDM_NONCE_LEN)
+		return false;
+	for (i = 0; i < SPDM_NONCE_LEN; i++)
+		if (sscanf(arg + 2 * i, "%2hhx", &out[i]) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", arg[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", arg[2 * i + 1]))
+			return false;
+	return true;
+}
+
+/* the mailbox's CMA/SPDM: listed, and what this kernel lets through */
+static int spdm_feature(int fd, const char *path, bool *mediated)
+{
+	struct msikit_doe_feature feats[256];
+	struct msikit_doe_features f = {
+		.argsz = sizeof(f), .count = ARRAY_SIZE(feats), .ptr = (uintptr_t)feats,
+	};
+	uint32_t i;
+
+	if (ioctl(fd, MSIKIT_DOE_IOC_FEATURES, &f) < 0) {
+		pr_err("%s: MSIKIT_DOE_IOC_FEATURES: %s%s", path, strerror(errno),
+		       errno_hint(errno, false));
+		return SPDM_RUNTIME;
+	}
+	for (i = 0; i < f.count && i < ARRAY_SIZE(feats); i++) {
+		if (feats[i].vid != PCI_VENDOR_ID_PCI_SIG || feats[i].type != 0x01)
+			continue;
+		*mediated = feats[i].flags & MSIKIT_DOE_FEATURE_MEDIATED;
+		return 0;
+	}
+	pr_err("%s: the mailbox offers no CMA/SPDM (0001:01)", path);
+	return SPDM_NO_DEVICE;
+}
+
+/* the first thing that does not hold, for a human */
+static const char *spdm_failure(const struct spdm_verdict *v)
+{
+	if (!v->leaf_ok || !v->chain_ok)
+		return v->chain_error;
+	if (!v->root_hash_ok)
+		return "the chain's RootHash is not its first certificate's";
+	if (!v->digest_ok)
+		return "the chain is not the one DIGESTS announced";
+	if (!v->chain_hash_ok)
+		return "CHALLENGE_AUTH's CertChainHash is not the chain's";
+	if (!v->challenge_ok)
+		return "the CHALLENGE_AUTH signature does not verify";
+	return "the MEASUREMENTS signature does not verify";
+}
+
+static int cmd_spdm(int argc, char **argv)
+{
+	const char *ca = NULL, *out = NULL, *dump = NULL, *from = NULL;
+	const char *nonce = NULL, *meas_nonce = NULL;
+	bool json = false, check_time = true, mediated = false;
+	struct spdm_report r = { .device = "-", .mailbox = "-", .mode = "-" };
+	struct msikit_doe_info info;
+	struct spdm_verdict v;
+	struct spdm_dump d = { 0 };
+	struct spdm_ctx s;
+	unsigned long slot = 0;
+	char path[PATH_MAX];
+	int rc, fd = -1, opt;
+
+	static const struct option lopts[] = {
+		{ "slot", required_argument, NULL, 's' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-check-time", no_argument, NULL, 't' },
+		{ "nonce", required_argument, NULL, 'n' },
+		{ "meas-nonce", required_argument, NULL, 'm' },
+		{ "dump-bin", required_argument, NULL, 'd' },
+		{ "from-dump", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, ":hs:c:o:jtn:m:d:f:", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 's':
+			if (!parse_ulong(optarg, 0, SPDM_MAX_SLOTS - 1, &slot))
+				return usage_error("spdm: --slot '%s': 0 to 7", optarg);
+			break;
+		case 'c':
+			ca = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			check_time = false;
+			break;
+		case 'n':
+			nonce = optarg;
+			break;
+		case 'm':
+			meas_nonce = optarg;
+			break;
+		case 'd':
+			dump = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		default:
+			return bad_option("spdm", opt, argv);
+		}
+	}
+	if (from ? optind != argc : argc - optind != 1)
+		return usage_error("spdm: expected exactly one DEV, or --from-dump FILE");
+	if (from && dump)
+		return usage_error("spdm: --dump-bin and --from-dump exclude each other");
+
+	if (from) {
+		rc = spdm_dump_replay(&d, from);
+		if (rc) {
+			pr_err("%s: %s", from, d.why[0] ? d.why : strerror(-rc));
+			return rc == -EINVAL ? SPDM_RUNTIME : SPDM_NO_DEVICE;
+		}
+		spdm_init(&s, spdm_dump_player, &d, slot);
+		r.mailbox = from;
+		r.mode = "dump";
+	} else {
+		rc = resolve_dev(argv[optind], "0001:01", path, sizeof(path));
+		if (rc)
+			return rc == EXIT_USAGE ? rc : SPDM_NO_DEVICE;
+		fd = open_node(path);
+		if (fd < 0)
+			return errno == EPERM || errno == EACCES ? SPDM_REFUSED : SPDM_NO_DEVICE;
+		if (get_info(fd, path, &info)) {
+			close(fd);
+			return SPDM_RUNTIME;
+		}
+		rc = spdm_feature(fd, path, &mediated);
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+		r.device = info.device;
+		r.mailbox = path;
+		r.mode = info.flags & MSIKIT_DOE_INFO_IRQ ? "irq" :
+			 info.flags & MSIKIT_DOE_INFO_POLL ? "poll" :
+			 info.flags & MSIKIT_DOE_INFO_ROUTED ? "routed" : "software";
+		spdm_init(&s, spdm_ioctl, &fd, slot);
+		if (dump) {
+			rc = spdm_dump_record(&d, dump, spdm_ioctl, &fd);
+			if (rc) {
+				pr_err("%s: %s", dump, strerror(-rc));
+				close(fd);
+				return SPDM_RUNTIME;
+			}
+			s.exchange = spdm_dump_recorder;
+			s.xctx = &d;
+		}
+	}
+	if ((nonce && !parse_nonce(nonce, s.nonce)) ||
+	    (meas_nonce && !parse_nonce(meas_nonce, s.meas_nonce))) {
+		rc = usage_error("spdm: a nonce is 64 hex digits");
+		goto done;
+	}
+
+	r.s = &s;
+	r.status = spdm_collect(&s);
+	if (r.status == SPDM_COLLECTED) {
+		r.status = spdm_verify(&s, ca, check_time, &v);
+		r.v = &v;
+		if (r.status == SPDM_NOT_VERIFIED)
+			snprintf(s.why, sizeof(s.why), "%s", spdm_failure(&v));
+	} else if (from && d.why[0]) {
+		snprintf(s.why, sizeof(s.why), "%s: %s", from, d.why);
+	}
+	if (r.status == SPDM_REFUSED && !mediated && !from)
+		snprintf(s.why + strlen(s.why), sizeof(s.why) - strlen(s.why), "%s",
+			 " (this msikit_doe does not mediate CMA/SPDM: too old?)");
+	if (json)
+		spdm_print_json(stdout, &r);
+	else
+		spdm_print_text(stdout, &r);
+	if (out && spdm_write_out(out, &r)) {
+		pr_err("%s: cannot write the evidence: %s", out, strerror(errno));
+		if (!r.status)
+			r.status = SPDM_RUNTIME;
+	}
+	rc = r.status;
+done:
+	if (spdm_dump_close(&d) && !rc)
+		rc = SPDM_RUNTIME;
+	if (fd >= 0)
+		close(fd);
+	spdm_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
@@ -995,6 +1240,7 @@ int main(int argc, char **argv)
 		{ "features", cmd_features },
 		{ "cdat", cmd_cdat },
 		{ "exchange", cmd_exchange },
+		{ "spdm", cmd_spdm },
 	};
 	const char *cmd;
 	size_t i;

@@ -469,7 +469,8 @@ static void refused_protocols(bool allow_reserved)
 			skip("DOE_ALLOW_RESERVED=1 lets reserved types through",
 			     "EXCHANGE 0001:%02x (reserved) -> %s", i, i == 1 ? "EPERM" : "EACCES");
 		else if (i == 1)
-			t_ioctl(EXCHANGE, &x, EPERM, "EXCHANGE 0001:01 (mediated), not SPDM 1.x -> EPERM");
+			t_ioctl(EXCHANGE, &x, EPERM,
+				"EXCHANGE 0001:01 (mediated), not SPDM 1.x -> EPERM");
 		else
 			t_ioctl(EXCHANGE, &x, EACCES, "EXCHANGE 0001:02 (reserved) -> EACCES");
 	}

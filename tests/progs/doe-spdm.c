@@ -106,8 +106,9 @@ static void set_stats_path(void)
 
 /*
  * One CMA/SPDM request of @len bytes (the header, zero-padded to a dword)
- * through @fd: 0, or the errno. A request that was let through must come
- * back from the echo as it went: anything else is EILSEQ.
+ * through @fd: 0, or the errno (positive, as errname() takes it). A
+ * request that was let through must come back from the echo as it went:
+ * anything else is EILSEQ.
  */
 static int spdm(int fd, uint8_t version, uint8_t code, uint8_t param1, uint32_t len)
 {
@@ -120,9 +121,7 @@ static int spdm(int fd, uint8_t version, uint8_t code, uint8_t param1, uint32_t 
 
 	if (ioctl(fd, MSIKIT_DOE_IOC_EXCHANGE, &x))
 		return errno;
-	if (x.rsp_len != len || memcmp(req, rsp, len))
-		return EILSEQ;
-	return 0;
+	return x.rsp_len != len || memcmp(req, rsp, len) ? EILSEQ : 0;
 }
 
 static int get_version(int fd)
@@ -190,7 +189,7 @@ static void policy(void)
 			bad++;
 		}
 	}
-	result(!bad, "RESPOND_IF_READY for each of the %u codes: only the read-only ones pass (%u wrong)",
+	result(!bad, "RESPOND_IF_READY for each of %u codes: the read-only ones pass (%u wrong)",
 	       n, bad);
 	expect(EPERM, spdm(fd, 0x20, GET_VERSION, 0, 4), "GET_VERSION as SPDM 2.0");
 	expect(EPERM, spdm(fd, 0x00, GET_VERSION, 0, 4), "GET_VERSION as SPDM 0.0");
@@ -213,15 +212,17 @@ static void msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static void claim(unsigned int ms)
+static void claim_cases(unsigned int ms)
 {
 	int a = open_dev(), b = open_dev(), c;
 
 	printf("1..10\n");
 	expect(0, get_version(a), "A: GET_VERSION claims");
 	expect(EBUSY, get_version(b), "B: GET_VERSION while A holds the claim");
-	expect(EBUSY, spdm(b, 0x12, GET_CAPABILITIES, 0, 4), "B: GET_CAPABILITIES while A holds it");
-	expect(0, spdm(a, 0x12, GET_CAPABILITIES, 0, 4), "A: GET_CAPABILITIES, its sequence going on");
+	expect(EBUSY, spdm(b, 0x12, GET_CAPABILITIES, 0, 4),
+	       "B: GET_CAPABILITIES while A holds it");
+	expect(0, spdm(a, 0x12, GET_CAPABILITIES, 0, 4),
+	       "A: GET_CAPABILITIES, its sequence going on");
 	close(a);
 	expect(EPROTO, spdm(b, 0x12, GET_CAPABILITIES, 0, 4),
 	       "B: GET_CAPABILITIES once A closed, without a claim of its own");
@@ -230,7 +231,8 @@ static void claim(unsigned int ms)
 	expect(EBUSY, get_version(c), "C: GET_VERSION while B holds the claim");
 	msleep(ms + ms / 2);
 	expect(0, get_version(c), "C: GET_VERSION once B was idle for spdm_claim_ms");
-	expect(EBUSY, spdm(b, 0x12, GET_DIGESTS, 0, 4), "B: GET_DIGESTS after its claim lapsed to C");
+	expect(EBUSY, spdm(b, 0x12, GET_DIGESTS, 0, 4),
+	       "B: GET_DIGESTS after its claim lapsed to C");
 	close(c);
 	expect(0, get_version(b), "B: GET_VERSION claims again once C closed");
 	close(b);
@@ -261,7 +263,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "policy") && argc == 3)
 		policy();
 	else if (!strcmp(argv[1], "claim") && argc == 4)
-		claim(atoi(argv[3]));
+		claim_cases(atoi(argv[3]));
 	else if (!strcmp(argv[1], "hold") && argc == 4)
 		hold(atoi(argv[3]));
 	else
