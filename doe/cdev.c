@@ -112,7 +112,8 @@ static void doe_xfer_done(struct msikit_doe_task *task)
 	struct doe_user_xfer *x = container_of(task, struct doe_user_xfer, task);
 
 	if (x->spdm)
-		doe_spdm_done(task->mb, x->spdm_gen);
+		doe_spdm_done(task->mb, x->spdm_gen, task->rsp,
+			      task->rv > 0 ? task->rv : 0);
 	atomic_dec(&task->mb->user_queued);
 	complete(&x->done);
 	kref_put(&x->ref, doe_xfer_free);
@@ -362,6 +363,13 @@ static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
 		rc = -EFAULT;
 		goto free;
 	}
+	/* a refused request leaves the caller's response buffer alone */
+	if (doe_mediated(x.vid, x.type)) {
+		rc = doe_spdm_admit(mb, file, xf->buf, x.req_len, &xf->spdm_gen);
+		if (rc)
+			goto free;
+		xf->spdm = true;
+	}
 	/*
 	 * Fault the response buffer in before the exchange, after the request
 	 * was copied (the two may overlap): a bad pointer must fail before the
@@ -372,13 +380,7 @@ static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
 		doe_refuse(mb, "exchange", "response buffer of %u bytes at rsp_ptr not writable",
 			   x.rsp_len);
 		rc = -EFAULT;
-		goto free;
-	}
-	if (doe_mediated(x.vid, x.type)) {
-		rc = doe_spdm_admit(mb, file, xf->buf, x.req_len, &xf->spdm_gen);
-		if (rc)
-			goto free;
-		xf->spdm = true;
+		goto unadmit;
 	}
 	kref_init(&xf->ref);
 	init_completion(&xf->done);
@@ -397,10 +399,8 @@ static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
 	kref_get(&xf->ref);
 	rc = doe_submit(mb, &xf->task, true);
 	if (rc) {
-		if (xf->spdm)
-			doe_spdm_done(mb, xf->spdm_gen);
 		kref_put(&xf->ref, doe_xfer_free);
-		goto free;
+		goto unadmit;
 	}
 	if (wait_for_completion_killable(&xf->done)) {
 		dev_dbg(&mb->dev, "%s[%d]: killed waiting for exchange %04x:%02x: it stays queued\n",
@@ -443,6 +443,9 @@ static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
 out:
 	kref_put(&xf->ref, doe_xfer_free);
 	return rc;
+unadmit:
+	if (xf->spdm)
+		doe_spdm_done(mb, xf->spdm_gen, NULL, 0);
 free:
 	kvfree(xf);
 unreserve:
@@ -528,6 +531,7 @@ int __init doe_cdev_init(void)
 	rc = doe_check_allow_reserved();
 	if (rc)
 		return rc;
+	doe_spdm_check_kernel();
 	/* a structure only grows: its first version stays the least argsz */
 	BUILD_BUG_ON(sizeof(struct msikit_doe_info) < MSIKIT_DOE_INFO_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct msikit_doe_features) < MSIKIT_DOE_FEATURES_SIZE_VER0);

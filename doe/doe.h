@@ -117,6 +117,9 @@ struct msikit_doe_mb {
 	u32 spdm_gen;
 	unsigned int spdm_inflight;
 	unsigned long spdm_idle;
+	/* the response the device held back (ResponseNotReady), by code and token */
+	bool spdm_rnr;
+	u8 spdm_rnr_code, spdm_rnr_token;
 
 	struct mutex feat_lock;		/* discovery of routed mailboxes */
 	struct msikit_doe_feature *feats;
@@ -201,7 +204,8 @@ const char *doe_spdm_code_name(u8 code);
 bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb);
 int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		   const u8 *req, u32 len, u32 *gen);
-void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen);
+void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen, const u8 *rsp, size_t len);
+void doe_spdm_check_kernel(void);
 void doe_spdm_release(struct msikit_doe_mb *mb, const struct file *file);
 ssize_t doe_spdm_claim_show(struct msikit_doe_mb *mb, char *buf);
 

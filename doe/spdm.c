@@ -56,8 +56,11 @@
 #define SPDM_SET_CERTIFICATE		0xee
 #define SPDM_VENDOR_DEFINED_REQUEST	0xfe
 #define SPDM_RESPOND_IF_READY		0xff
+/* the response code ERROR and its ResponseNotReady */
+#define SPDM_ERROR			0x7f
+#define SPDM_ERR_RESPONSE_NOT_READY	0x42
 
-/* SPDMVersion byte: major in the high nibble; every 1.x shares the codes */
+/* SPDMVersion byte: major in the high nibble, minor in the low */
 #define SPDM_MAJOR(v)			((v) >> 4)
 
 static unsigned int doe_param_spdm_claim_ms = 5000;
@@ -113,41 +116,63 @@ const char *doe_spdm_code_name(u8 code)
 	return "an unknown request";
 }
 
-static bool doe_spdm_reads(u8 code)
+/*
+ * The requests that read, and the most bytes each has in any SPDM 1.x
+ * version msikit knows (1.3's RequesterContext included), rounded up to
+ * the dword DOE carries: a longer one would hand the device's parser
+ * bytes no version defines. 0: not a request that reads.
+ */
+static u32 doe_spdm_max_len(u8 code)
 {
 	switch (code) {
 	case SPDM_GET_VERSION:
-	case SPDM_GET_CAPABILITIES:
-	case SPDM_NEGOTIATE_ALGORITHMS:
 	case SPDM_GET_DIGESTS:
+		return 4;
 	case SPDM_GET_CERTIFICATE:
+		return 8;
+	case SPDM_GET_CAPABILITIES:
+		return 20;
 	case SPDM_CHALLENGE:
+		return 44;		/* slot, type, nonce, RequesterContext */
 	case SPDM_GET_MEASUREMENTS:
-		return true;
+		return 48;		/* 45: nonce, slot, RequesterContext */
+	case SPDM_NEGOTIATE_ALGORITHMS:
+		return 128;		/* DSP0274: its Length is at most 128 */
 	}
-	return false;
+	return 0;
+}
+
+/* SPDMVersion: 1.0 to 1.3, whose request codes msikit has read */
+static bool doe_spdm_version_ok(u8 v)
+{
+	return v >= 0x10 && v <= 0x13;
 }
 
 /**
  * doe_spdm_verdict() - may user space send this CMA/SPDM request?
  * @req: the request payload, from its SPDMVersion byte (the kernel's copy)
- * @len: its length in bytes
+ * @len: its length in bytes, a multiple of 4
  *
  * RESPOND_IF_READY names the request it completes in Param1, which must
  * itself be one that reads: the responder would otherwise finish a
- * refused request on our behalf.
+ * refused request on our behalf. Whether it is the request the device
+ * said it was not ready for is the claim's to check.
  *
  * Return: 0, -EINVAL (too short for a header) or -EPERM.
  */
 int doe_spdm_verdict(const u8 *req, u32 len)
 {
+	u8 code;
+
 	if (len < 4)
 		return -EINVAL;
-	if (SPDM_MAJOR(req[0]) != 1)
+	if (!doe_spdm_version_ok(req[0]))
 		return -EPERM;
-	if (req[1] == SPDM_RESPOND_IF_READY)
-		return doe_spdm_reads(req[2]) ? 0 : -EPERM;
-	return doe_spdm_reads(req[1]) ? 0 : -EPERM;
+	code = req[1] == SPDM_RESPOND_IF_READY ? req[2] : req[1];
+	if (!doe_spdm_max_len(code))
+		return -EPERM;
+	return len <= (req[1] == SPDM_RESPOND_IF_READY ? 4 : doe_spdm_max_len(code)) ?
+	       0 : -EPERM;
 }
 
 /*
@@ -155,15 +180,28 @@ int doe_spdm_verdict(const u8 *req, u32 len)
  *
  * Its state lives in struct pci_dev from 7.x on (MSIKIT_HAVE_PCI_TSM,
  * probed by doe/Kbuild), and only where the kernel was built with
- * CONFIG_PCI_TSM. Every user-space exchange of a reserved feature asks,
- * mediated or raw.
+ * CONFIG_PCI_TSM. A kernel with CONFIG_PCI_TSM whose struct pci_dev the
+ * probe did not understand could have a TSM session msikit cannot see:
+ * every device counts as held there (doe_spdm_check_kernel() says so at
+ * load). Every user-space exchange of a reserved feature asks, mediated
+ * or raw.
  */
 bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb)
 {
 #if defined(MSIKIT_HAVE_PCI_TSM) && defined(CONFIG_PCI_TSM)
 	return mb->pdev && READ_ONCE(mb->pdev->tsm);
+#elif defined(CONFIG_PCI_TSM)
+	return true;
 #else
 	return false;
+#endif
+}
+
+/* at load: one line if the TSM guard had to assume the worst */
+void doe_spdm_check_kernel(void)
+{
+#if defined(CONFIG_PCI_TSM) && !defined(MSIKIT_HAVE_PCI_TSM)
+	pr_warn("msikit_doe: this kernel has CONFIG_PCI_TSM but no pci_dev.tsm msikit recognises: CMA/SPDM stays refused to user space\n");
 #endif
 }
 
@@ -171,6 +209,28 @@ static void doe_spdm_trace(struct msikit_doe_mb *mb, const u8 *req, u32 len, int
 {
 	trace_msikit_doe_spdm(mb, task_tgid_nr(current), len ? req[0] : 0,
 			      len > 1 ? req[1] : 0, len > 2 ? req[2] : 0, verdict);
+}
+
+static void doe_spdm_refuse_verdict(struct msikit_doe_mb *mb, const u8 *req, u32 len)
+{
+	u8 code = req[1] == SPDM_RESPOND_IF_READY ? req[2] : req[1];
+
+	if (!doe_spdm_version_ok(req[0]))
+		doe_refuse(mb, "exchange",
+			   "SPDM version %u.%u is not one msikit mediates (1.0 to 1.3)",
+			   SPDM_MAJOR(req[0]), req[0] & 0xf);
+	else if (doe_spdm_max_len(code) && req[1] == SPDM_RESPOND_IF_READY)
+		doe_refuse(mb, "exchange", "SPDM RESPOND_IF_READY of %u bytes, not 4", len);
+	else if (doe_spdm_max_len(code))
+		doe_refuse(mb, "exchange", "SPDM %s of %u bytes, longer than any SPDM 1.x one",
+			   doe_spdm_code_name(code), len);
+	else if (req[1] == SPDM_RESPOND_IF_READY)
+		doe_refuse(mb, "exchange",
+			   "SPDM RESPOND_IF_READY for %s (%#04x): not a read-only request",
+			   doe_spdm_code_name(code), code);
+	else
+		doe_refuse(mb, "exchange", "SPDM %s (%#04x) is not a read-only request",
+			   doe_spdm_code_name(code), code);
 }
 
 /**
@@ -185,14 +245,16 @@ static void doe_spdm_trace(struct msikit_doe_mb *mb, const u8 *req, u32 len, int
  * logged once. On success the request counts as in flight on the claim
  * until doe_spdm_done().
  *
- * Return: 0; -EINVAL or -EPERM (doe_spdm_verdict()); -EBUSY when another
- * file holds the claim; -EPROTO when a new claim does not start with
- * GET_VERSION.
+ * Return: 0; -EINVAL or -EPERM (doe_spdm_verdict(), or a RESPOND_IF_READY
+ * that does not answer this file's last ResponseNotReady); -EBUSY when
+ * another file holds the claim; -EPROTO when a new claim does not start
+ * with GET_VERSION.
  */
 int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		   const u8 *req, u32 len, u32 *gen)
 {
 	unsigned long idle = msecs_to_jiffies(READ_ONCE(doe_param_spdm_claim_ms));
+	bool rir = len >= 4 && req[1] == SPDM_RESPOND_IF_READY;
 	pid_t holder = 0;
 	int rc;
 
@@ -202,16 +264,7 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		goto out;
 	}
 	if (rc) {
-		if (SPDM_MAJOR(req[0]) != 1)
-			doe_refuse(mb, "exchange", "SPDM version %u.%u is not one msikit mediates",
-				   SPDM_MAJOR(req[0]), req[0] & 0xf);
-		else if (req[1] == SPDM_RESPOND_IF_READY)
-			doe_refuse(mb, "exchange",
-				   "SPDM RESPOND_IF_READY for %s (%#04x): not a read-only request",
-				   doe_spdm_code_name(req[2]), req[2]);
-		else
-			doe_refuse(mb, "exchange", "SPDM %s (%#04x) is not a read-only request",
-				   doe_spdm_code_name(req[1]), req[1]);
+		doe_spdm_refuse_verdict(mb, req, len);
 		goto out;
 	}
 	spin_lock(&mb->spdm_lock);
@@ -233,7 +286,16 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 			rc = -EPROTO;
 		}
 	}
+	/*
+	 * RESPOND_IF_READY fetches the response the device held back: only
+	 * the one this file's request was told to wait for, by its token.
+	 */
+	if (!rc && rir && (!mb->spdm_rnr || mb->spdm_rnr_code != req[2] ||
+			   mb->spdm_rnr_token != req[3]))
+		rc = -EPERM;
 	if (!rc) {
+		if (rir || req[1] == SPDM_GET_VERSION)
+			mb->spdm_rnr = false;
 		mb->spdm_inflight++;
 		*gen = mb->spdm_gen;
 	}
@@ -246,6 +308,10 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		doe_refuse(mb, "exchange",
 			   "SPDM %s (%#04x) outside a sequence: a requester starts with GET_VERSION",
 			   doe_spdm_code_name(req[1]), req[1]);
+	else if (rc == -EPERM)
+		doe_refuse(mb, "exchange",
+			   "SPDM RESPOND_IF_READY for %s token %u: the device is not holding that response",
+			   doe_spdm_code_name(req[2]), req[3]);
 out:
 	doe_spdm_trace(mb, req, len, rc);
 	return rc;
@@ -255,17 +321,28 @@ out:
  * doe_spdm_done() - a request doe_spdm_admit() let through has completed
  * @mb: the mailbox
  * @gen: the generation doe_spdm_admit() gave it
+ * @rsp: the response, or NULL when the request was never sent
+ * @len: its length in bytes
  *
  * The claim's idle time starts now. A claim its file gave up meanwhile
  * has another generation (or none) and is left alone: a requester killed
  * with a request queued keeps its claim only until that request has run.
+ * An ERROR ResponseNotReady is remembered, so that the claim's holder, and
+ * it alone, may fetch that response with RESPOND_IF_READY.
  */
-void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen)
+void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen, const u8 *rsp, size_t len)
 {
 	spin_lock(&mb->spdm_lock);
 	if (mb->spdm_gen == gen && mb->spdm_inflight) {
 		mb->spdm_inflight--;
 		mb->spdm_idle = jiffies;
+		/* ERROR ResponseNotReady: RDTExponent, RequestCode, Token, RDTM */
+		if (rsp && len >= 8 && rsp[1] == SPDM_ERROR &&
+		    rsp[2] == SPDM_ERR_RESPONSE_NOT_READY) {
+			mb->spdm_rnr = true;
+			mb->spdm_rnr_code = rsp[5];
+			mb->spdm_rnr_token = rsp[6];
+		}
 	}
 	spin_unlock(&mb->spdm_lock);
 }
@@ -284,6 +361,7 @@ void doe_spdm_release(struct msikit_doe_mb *mb, const struct file *file)
 	if (mb->spdm_owner == file) {
 		mb->spdm_owner = NULL;
 		mb->spdm_inflight = 0;
+		mb->spdm_rnr = false;
 		mb->spdm_gen++;
 	}
 	spin_unlock(&mb->spdm_lock);

@@ -265,6 +265,8 @@ if [ -n "${MSIKIT_QEMU_PRE:-}" ]; then
 	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		LANG=C.UTF-8 sh -c "$MSIKIT_QEMU_PRE" > "$run/pre/log" 2>&1 &
 	pre_pid=$!
+	# (the full trap below replaces this one)
+	trap 'kill $pre_pid 2>/dev/null || true' EXIT
 	for i in $(seq 100); do
 		[ -s "$run/pre/ports" ] || ! kill -0 $pre_pid 2>/dev/null && break
 		sleep 0.1

@@ -999,9 +999,6 @@ static int cmd_exchange(int argc, char **argv)
 /* spdm                                                                */
 /* ------------------------------------------------------------------ */
 
-/* the largest CMA/SPDM response taken: the requester offers 4096 bytes */
-#define SPDM_RSP_BUF	8192
-
 /* CMA/SPDM through the character device: requests padded to a dword */
 static int spdm_ioctl(void *ctx, uint8_t *req, size_t req_len, uint8_t *rsp,
 		      size_t *rsp_len)
@@ -1082,6 +1079,7 @@ static int cmd_spdm(int argc, char **argv)
 {
 	const char *ca = NULL, *out = NULL, *dump = NULL, *from = NULL;
 	const char *nonce = NULL, *meas_nonce = NULL;
+	uint8_t want_nonce[SPDM_NONCE_LEN], want_meas_nonce[SPDM_NONCE_LEN];
 	bool json = false, check_time = true, mediated = false;
 	struct spdm_report r = { .device = "-", .mailbox = "-", .mode = "-" };
 	struct msikit_doe_info info;
@@ -1195,6 +1193,9 @@ static int cmd_spdm(int argc, char **argv)
 		rc = usage_error("spdm: a nonce is 64 hex digits");
 		goto done;
 	}
+	/* what a recording must have answered to be fresh evidence */
+	memcpy(want_nonce, s.nonce, sizeof(want_nonce));
+	memcpy(want_meas_nonce, s.meas_nonce, sizeof(want_meas_nonce));
 
 	r.s = &s;
 	r.status = spdm_collect(&s);
@@ -1203,6 +1204,21 @@ static int cmd_spdm(int argc, char **argv)
 		r.v = &v;
 		if (r.status == SPDM_NOT_VERIFIED)
 			snprintf(s.why, sizeof(s.why), "%s", spdm_failure(&v));
+		/*
+		 * A recording proves the device held its key when it was made:
+		 * now only if it answered the nonces the verifier chose now
+		 */
+		if (from && !r.status && (!nonce || !meas_nonce)) {
+			r.status = SPDM_NOT_VERIFIED;
+			snprintf(s.why, sizeof(s.why), "%s",
+				 "a recording is fresh only for the nonces it answered: give --nonce and --meas-nonce");
+		} else if (from && !r.status &&
+			   (memcmp(want_nonce, s.nonce, sizeof(want_nonce)) ||
+			    memcmp(want_meas_nonce, s.meas_nonce, sizeof(want_meas_nonce)))) {
+			r.status = SPDM_NOT_VERIFIED;
+			snprintf(s.why, sizeof(s.why), "%s",
+				 "the recording answered other nonces than --nonce and --meas-nonce");
+		}
 	} else if (from && d.why[0]) {
 		snprintf(s.why, sizeof(s.why), "%s: %s", from, d.why);
 	}

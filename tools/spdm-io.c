@@ -2,9 +2,12 @@
 /*
  * msikit-doe spdm's output and its dumps, see spdm-io.h.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -34,6 +37,23 @@ static const char *status_name(enum spdm_status st)
 	return st < ARRAY_SIZE(status_names) && status_names[st] ? status_names[st] : "error";
 }
 
+/*
+ * A file msikit-doe, running as root, writes where the user said: never
+ * through a symbolic link someone planted there.
+ */
+static FILE *create(const char *path, const char *mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* ---- dumps ---- */
 
 static int put_record(FILE *f, uint8_t dir, const uint8_t *p, size_t len)
@@ -52,7 +72,7 @@ int spdm_dump_record(struct spdm_dump *d, const char *path, spdm_exchange_fn inn
 	memset(d, 0, sizeof(*d));
 	d->inner = inner;
 	d->inner_ctx = inner_ctx;
-	d->f = fopen(path, "wb");
+	d->f = create(path, "wb");
 	if (!d->f)
 		return -errno;
 	if (fwrite(head, 1, sizeof(head), d->f) != sizeof(head)) {
@@ -135,13 +155,13 @@ int spdm_dump_player(void *ctx, uint8_t *req, size_t req_len, uint8_t *rsp,
 	r = next_record(d, DUMP_REQ, &n);
 	if (!r || n != req_len || (n >= 2 && r[1] != req[1])) {
 		snprintf(d->why, sizeof(d->why), "the dump holds no request like this one here");
-		return -EPROTO;
+		return -EILSEQ;
 	}
 	memcpy(req, r, n);
 	r = next_record(d, DUMP_RSP, &n);
 	if (!r || n > *rsp_len) {
 		snprintf(d->why, sizeof(d->why), "the dump holds no response here");
-		return -EPROTO;
+		return -EILSEQ;
 	}
 	memcpy(rsp, r, n);
 	*rsp_len = n;
@@ -165,6 +185,14 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 {
 	while (n--)
 		fprintf(f, "%02x", *p++);
+}
+
+static bool printable(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (!isprint(*p++))
+			return false;
+	return true;
 }
 
 static const char *yes(bool ok)
@@ -210,7 +238,8 @@ void spdm_print_text(FILE *f, const struct spdm_report *r)
 
 		fprintf(f, "  block %3u:   %-18s %s ", b->index,
 			spdm_value_type_name(b->type), b->type & 0x80 ? "raw" : "digest");
-		if (b->type & 0x80 && b->size < 64)
+		/* the device's bytes reach a terminal only when they are text */
+		if (b->type & 0x80 && b->size < 64 && printable(b->value, b->size))
 			fprintf(f, "\"%.*s\"", (int)b->size, (const char *)b->value);
 		else
 			hex(f, b->value, b->size);
@@ -363,7 +392,7 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 
 static int write_pem(const char *path, const struct spdm_verdict *v)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = create(path, "w");
 	unsigned int i;
 	int rc = 0;
 
@@ -393,7 +422,7 @@ int spdm_write_out(const char *dir, const struct spdm_report *r)
 	if (r->v) {
 		certs = spdm_chain_certs(r->s, &len);
 		snprintf(path, sizeof(path), "%s/slot%u.der", dir, r->s->slot);
-		f = fopen(path, "wb");
+		f = create(path, "wb");
 		if (!f)
 			return -errno;
 		if (len && fwrite(certs, 1, len, f) != len)
@@ -408,7 +437,7 @@ int spdm_write_out(const char *dir, const struct spdm_report *r)
 			return rc;
 	}
 	snprintf(path, sizeof(path), "%s/evidence.json", dir);
-	f = fopen(path, "w");
+	f = create(path, "w");
 	if (!f)
 		return -errno;
 	spdm_print_json(f, r);

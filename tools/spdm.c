@@ -95,6 +95,8 @@ static int __printf(2, 3) why(struct spdm_ctx *s, const char *fmt, ...)
 
 int spdm_bytes_add(struct spdm_bytes *b, const void *p, size_t len)
 {
+	if (!len)
+		return 0;
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : 1024;
 		uint8_t *n;
@@ -231,10 +233,11 @@ static enum spdm_status errno_status(int e)
 	case ENOENT:
 	case EOPNOTSUPP:
 		return SPDM_NO_DEVICE;
+	case EPROTO:	/* the claim lapsed and another requester took it */
+		return SPDM_BUSY;
 	case ETIMEDOUT:
 	case EIO:
 	case EOVERFLOW:
-	case EPROTO:
 		return SPDM_DEVICE;
 	}
 	return SPDM_RUNTIME;

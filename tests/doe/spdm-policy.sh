@@ -4,10 +4,11 @@
 # of SPDM 1.x goes through the character device on its own (doe-spdm
 # policy, the software mailbox's echo as the device): the read-only ones
 # (GET_VERSION, GET_CAPABILITIES, NEGOTIATE_ALGORITHMS, GET_DIGESTS,
-# GET_CERTIFICATE, CHALLENGE, GET_MEASUREMENTS, and RESPOND_IF_READY for
-# them) reach the mailbox, each other one fails with EPERM and reaches
-# nothing, as does any version but 1.x; each refusal says why in one line
-# naming the request, and the tracepoint msikit_doe:msikit_doe_spdm
+# GET_CERTIFICATE, CHALLENGE, GET_MEASUREMENTS) reach the mailbox, each
+# other one fails with EPERM and reaches nothing, as do RESPOND_IF_READY
+# when the device held nothing back, any version but 1.0 to 1.3 and a
+# request longer than any version makes it; each refusal says why in one
+# line naming the request, and the tracepoint msikit_doe:msikit_doe_spdm
 # records every decision. Secured CMA/SPDM (0001:02) stays refused with
 # EACCES; FEATURES marks 0001:01 mediated; the kernel is not tainted.
 . "$(dirname "$0")/../lib/ktap.sh"
@@ -52,11 +53,11 @@ ktap_result "a refusal names the request: KEY_EXCHANGE (0xe4) is not read-only" 
 	sh -c "dmesg | tail -n +$((l0 + 1)) | grep -q 'refused: SPDM KEY_EXCHANGE (0xe4) is not a read-only request'"
 ev=$(grep -F "msikit_doe_spdm: device=" "$T/trace")
 echo "$ev" | head -2 | sed 's/^/# /'
-# 1 GET_VERSION, 7 read-only, 249 others, 256 RESPOND_IF_READY, 2 other
-# versions, 1 empty, 1 padded
-ktap_expect "one event per mediated request: 517" 517 "$(echo "$ev" | grep -c .)"
-ktap_expect "events let through: 1 + 7 + 7 + 1" 16 "$(echo "$ev" | grep -c ' verdict=0$')"
-ktap_expect "events refused with EPERM: 249 + 249 + 2" 500 "$(echo "$ev" | grep -c ' verdict=-1$')"
+# 1 GET_VERSION, 7 read-only, 249 others, 256 RESPOND_IF_READY, 3 other
+# versions, 1 of 1.3, 1 empty, 3 lengths
+ktap_expect "one event per mediated request: 521" 521 "$(echo "$ev" | grep -c .)"
+ktap_expect "events let through: 1 + 7 + 1 + 1" 10 "$(echo "$ev" | grep -c ' verdict=0$')"
+ktap_expect "events refused with EPERM: 249 + 256 + 3 + 2" 510 "$(echo "$ev" | grep -c ' verdict=-1$')"
 ktap_result "the KEY_EXCHANGE event is named and refused" \
 	sh -c "echo '$ev' | grep -q 'code=0xe4 (KEY_EXCHANGE) param1=0x00 verdict=-1$'"
 echo > "$T/trace"

@@ -108,10 +108,36 @@ bind_msikit "$P384" || ktap_bail "cannot bind msikit_doe to $P384 (poll)"
 spdm p384 --ca $PRE/root-p384.pem --dump-bin /tmp/spdm.dump
 ktap_expect "P-384, owned, poll mode: verified" "0 poll" "$RC $(jget p384 "j['mode']")"
 H=$(jget p384 "j['challenge']['transcript_hash']")
-out=$(msikit-doe spdm --from-dump /tmp/spdm.dump --ca $PRE/root-p384.pem --json 2>&1)
+N1=$(jget p384 "j['challenge']['requester_nonce']")
+N2=$(jget p384 "j['measurements']['requester_nonce']")
+out=$(msikit-doe spdm --from-dump /tmp/spdm.dump --ca $PRE/root-p384.pem \
+	--nonce "$N1" --meas-nonce "$N2" --json 2>&1)
 rc=$?
-ktap_expect "its dump judged again, no device: verified, the same transcript" "0 $H" \
-	"$rc $(echo "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['challenge']['transcript_hash'])")"
+ktap_expect "its dump judged again with the nonces it answered, no device: verified, the same transcript" \
+	"0 $H" "$rc $(echo "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['challenge']['transcript_hash'])")"
+msikit-doe spdm --from-dump /tmp/spdm.dump --ca $PRE/root-p384.pem > /tmp/spdm-replay 2>&1
+ktap_expect "without the nonces: not verified (3), not fresh" "3" "$?"
+ktap_result "and it says why" grep -q "fresh only for the nonces it answered" /tmp/spdm-replay
+msikit-doe spdm --from-dump /tmp/spdm.dump --ca $PRE/root-p384.pem \
+	--nonce "$N2" --meas-nonce "$N1" > /tmp/spdm-replay 2>&1
+ktap_expect "with other nonces: not verified (3)" "3" "$?"
+# one byte of the recorded CHALLENGE_AUTH's signature flipped (P-384: it
+# takes bytes 86 to 181, after the header, hash, nonce and opaque length)
+python3 - /tmp/spdm.dump /tmp/spdm-bad.dump <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+pos = 12
+while pos < len(d):
+    direction, length = d[pos], struct.unpack_from('<I', d, pos + 4)[0]
+    if direction == 2 and d[pos + 9] == 0x03:
+        d[pos + 8 + 100] ^= 0xff
+    pos += 8 + length
+open(sys.argv[2], 'wb').write(d)
+PY
+msikit-doe spdm --from-dump /tmp/spdm-bad.dump --ca $PRE/root-p384.pem \
+	--nonce "$N1" --meas-nonce "$N2" > /tmp/spdm-replay 2>&1
+ktap_expect "a recording whose CHALLENGE_AUTH was altered: not verified (3)" "3" "$?"
+ktap_result "its signature is what fails" grep -q "challenge:     signature FAILED" /tmp/spdm-replay
 unbind_msikit "$P384"
 echo "$P384" > /sys/bus/pci/drivers_probe
 load_doe

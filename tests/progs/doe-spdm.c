@@ -5,10 +5,11 @@
  * Output is TAP/KTAP on stdout; every case is counted on its own.
  *
  *   doe-spdm policy DEV    every request code of SPDM 1.x: the read-only
- *                          ones (and RESPOND_IF_READY for them) reach the
- *                          mailbox and come back, every other one fails
- *                          with EPERM and reaches nothing; versions other
- *                          than 1.x and headerless requests are refused
+ *                          ones reach the mailbox and come back, every
+ *                          other one fails with EPERM and reaches nothing,
+ *                          as does RESPOND_IF_READY with no response held
+ *                          back, a version other than 1.0 to 1.3 and a
+ *                          request longer than its longest version
  *   doe-spdm claim DEV MS  two open files and the claim, with
  *                          spdm_claim_ms set to MS: a second requester is
  *                          EBUSY while the first holds it, a new claim
@@ -112,7 +113,7 @@ static void set_stats_path(void)
  */
 static int spdm(int fd, uint8_t version, uint8_t code, uint8_t param1, uint32_t len)
 {
-	uint8_t req[8] = { version, code, param1, 0 }, rsp[64];
+	uint8_t req[64] = { version, code, param1, 0 }, rsp[64];
 	struct msikit_doe_exchange x = {
 		.argsz = sizeof(x), .vid = 0x0001, .type = 0x01,
 		.req_len = len, .rsp_len = sizeof(rsp),
@@ -155,7 +156,7 @@ static void policy(void)
 	int fd = open_dev(), rc;
 	char what[96];
 
-	printf("1..%d\n", 8 + (int)ARRAY_SIZE(reads));
+	printf("1..%d\n", 11 + (int)ARRAY_SIZE(reads));
 	e0 = exchanges_count();
 	rc = get_version(fd);
 	expect(0, rc, "GET_VERSION (SPDM 1.0) claims the mailbox and echoes");
@@ -170,7 +171,7 @@ static void policy(void)
 	for (code = 0, bad = 0, n = 0; code <= 0xff; code++) {
 		if (is_read(code))
 			continue;
-		rc = spdm(fd, 0x12, code, code == RESPOND_IF_READY ? 0x00 : 0, 4);
+		rc = spdm(fd, 0x12, code, 0, 4);
 		n++;
 		if (rc != EPERM) {
 			printf("# request %#04x: %s\n", code, errname(rc));
@@ -179,25 +180,33 @@ static void policy(void)
 	}
 	result(!bad && n == 256 - ARRAY_SIZE(reads),
 	       "each of the %u other request codes -> EPERM (%u did not)", n, bad);
-	/* RESPOND_IF_READY completes whatever Param1 names */
+	/*
+	 * RESPOND_IF_READY fetches only a response the device held back from
+	 * this file (the echo never does): refused whatever it names
+	 */
 	for (code = 0, bad = 0, n = 0; code <= 0xff; code++) {
 		rc = spdm(fd, 0x12, RESPOND_IF_READY, code, 4);
 		n++;
-		sent += !rc;
-		if (rc != (is_read(code) ? 0 : EPERM)) {
+		if (rc != EPERM) {
 			printf("# RESPOND_IF_READY for %#04x: %s\n", code, errname(rc));
 			bad++;
 		}
 	}
-	result(!bad, "RESPOND_IF_READY for each of %u codes: the read-only ones pass (%u wrong)",
+	result(!bad, "RESPOND_IF_READY for each of %u codes, no response held back: EPERM (%u not)",
 	       n, bad);
 	expect(EPERM, spdm(fd, 0x20, GET_VERSION, 0, 4), "GET_VERSION as SPDM 2.0");
 	expect(EPERM, spdm(fd, 0x00, GET_VERSION, 0, 4), "GET_VERSION as SPDM 0.0");
-	expect(EINVAL, spdm(fd, 0x12, GET_CAPABILITIES, 0, 0), "a request of 0 bytes");
-	/* a longer request is judged by its header alone */
-	rc = spdm(fd, 0x12, GET_DIGESTS, 0, 8);
-	expect(0, rc, "GET_DIGESTS padded to 8 bytes");
+	expect(EPERM, spdm(fd, 0x14, GET_DIGESTS, 0, 4), "GET_DIGESTS as SPDM 1.4");
+	rc = spdm(fd, 0x13, GET_DIGESTS, 0, 4);
+	expect(0, rc, "GET_DIGESTS as SPDM 1.3");
 	sent += !rc;
+	expect(EINVAL, spdm(fd, 0x12, GET_CAPABILITIES, 0, 0), "a request of 0 bytes");
+	/* no request is longer than its longest version makes it */
+	expect(EPERM, spdm(fd, 0x12, GET_DIGESTS, 0, 8), "GET_DIGESTS of 8 bytes");
+	rc = spdm(fd, 0x13, CHALLENGE, 0, 44);
+	expect(0, rc, "CHALLENGE of 44 bytes (1.3's, RequesterContext included)");
+	sent += !rc;
+	expect(EPERM, spdm(fd, 0x12, CHALLENGE, 0, 48), "CHALLENGE of 48 bytes");
 	e1 = exchanges_count();
 	result(e0 >= 0 && e1 - e0 == sent,
 	       "the mailbox ran exactly the %lld requests let through (stats/exchanges %lld -> %lld)",

@@ -81,14 +81,19 @@ struct msikit_doe_info {
  */
 #define MSIKIT_DOE_FEATURE_RESERVED	(1U << 0)
 /*
- * MEDIATED: CMA/SPDM while allow_reserved=0. EXCHANGE takes the SPDM 1.x
- * requests that only read (GET_VERSION, GET_CAPABILITIES,
+ * MEDIATED: CMA/SPDM while allow_reserved=0. EXCHANGE takes the SPDM 1.0
+ * to 1.3 requests that only read (GET_VERSION, GET_CAPABILITIES,
  * NEGOTIATE_ALGORITHMS, GET_DIGESTS, GET_CERTIFICATE, CHALLENGE,
- * GET_MEASUREMENTS, and RESPOND_IF_READY for one of those) and refuses
- * every other with EPERM. The first open file whose GET_VERSION is taken
- * holds the mailbox's CMA/SPDM for its sequence, until it is closed or
- * idle for the parameter spdm_claim_ms (default 5000). A kernel without
- * this bit refuses CMA/SPDM with EACCES.
+ * GET_MEASUREMENTS), no longer than the longest of these versions makes
+ * them, and RESPOND_IF_READY for the response the device held back from
+ * this file (its ResponseNotReady's code and token); it refuses every
+ * other with EPERM. "Read" means no keys, certificates, sessions or
+ * vendor commands: GET_VERSION still resets the device's SPDM connection,
+ * whoever else was using it (in-kernel users of msikit_doe_exchange()
+ * included). The first open file whose GET_VERSION is taken holds the
+ * mailbox's CMA/SPDM for its sequence, until it is closed or idle for the
+ * parameter spdm_claim_ms (default 5000). A kernel without this bit
+ * refuses CMA/SPDM with EACCES.
  */
 #define MSIKIT_DOE_FEATURE_MEDIATED	(1U << 1)
 
@@ -115,8 +120,10 @@ struct msikit_doe_features {
  * Errors besides EPERM, EINVAL, E2BIG and EFAULT (bad structure or buffer):
  *  EACCES	a reserved protocol (MSIKIT_DOE_FEATURE_RESERVED) that is not
  *		MEDIATED while msikit_doe runs with allow_reserved=0
- *  EPERM	also: a MEDIATED request that is not read-only, or not SPDM 1.x
- *  EINVAL	also: a MEDIATED request shorter than the 4-byte SPDM header
+ *  EPERM	also: a MEDIATED request that is not read-only, not SPDM 1.0
+ *		to 1.3, longer than its longest version, or a RESPOND_IF_READY
+ *		for a response the device is not holding for this file
+ *  EINVAL	also: a MEDIATED request of 0 bytes
  *  EPROTO	a MEDIATED request other than GET_VERSION from a file that
  *		holds no claim: a requester starts its sequence with it
  *  EOPNOTSUPP	@vid:@type is not a feature of the mailbox
@@ -128,9 +135,10 @@ struct msikit_doe_features {
  *		(default 64). Exchanges of callers that were killed while
  *		waiting count until the mailbox has run them. Nothing was
  *		sent: retry once earlier exchanges have completed. Also: a
- *		MEDIATED request while another file holds the claim, or a
- *		reserved one while the kernel's TSM holds the device (7.x).
- *		The kernel log says which
+ *		MEDIATED request while another file holds the claim (retry
+ *		once it closed or went idle), or a reserved one while the
+ *		kernel's TSM holds the device (7.x; no retry helps). The
+ *		kernel log says which
  *  EOVERFLOW	the response did not fit @rsp_len, see there
  *  ETIMEDOUT, EIO, ENODEV	the device did not answer, answered wrongly,
  *		or is gone (or the mailbox is dead)
