@@ -253,7 +253,20 @@ static void set_stats_path(void)
 		stats_path[0] = '\0';
 }
 
-static void sanity(void)
+/*
+ * FEATURES' flags: RESERVED on 0001:01 and 0001:02, and on 0001:01 also
+ * MEDIATED unless allow_reserved passes it through raw.
+ */
+static uint8_t want_flags(const struct msikit_doe_feature *f, bool allow_reserved)
+{
+	if (f->vid != 0x0001 || (f->type != 1 && f->type != 2))
+		return 0;
+	if (f->type == 1 && !allow_reserved)
+		return MSIKIT_DOE_FEATURE_RESERVED | MSIKIT_DOE_FEATURE_MEDIATED;
+	return MSIKIT_DOE_FEATURE_RESERVED;
+}
+
+static void sanity(bool allow_reserved)
 {
 	struct msikit_doe_feature feats[64];
 	struct msikit_doe_info info;
@@ -267,18 +280,17 @@ static void sanity(void)
 		       info.nr_features, info.max_payload);
 	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
 	if (!verdict(0, ret, errno, "FEATURES succeeds")) {
-		result(false, "FEATURES flags: RESERVED on 0001:01 and 0001:02 only");
+		result(false, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01");
 		return;
 	}
 	for (i = 0; i < nr_feats && i < ARRAY_SIZE(feats); i++) {
-		bool rsv = feats[i].vid == 0x0001 && (feats[i].type == 1 || feats[i].type == 2);
-
 		printf("# feature %04x:%02x flags %#x\n", feats[i].vid, feats[i].type,
 		       feats[i].flags);
-		if (feats[i].flags != (rsv ? MSIKIT_DOE_FEATURE_RESERVED : 0))
+		if (feats[i].flags != want_flags(&feats[i], allow_reserved))
 			pass = false;
 	}
-	result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02 only");
+	result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
+	       allow_reserved ? " unless allow_reserved" : "");
 }
 
 /* Numbers that are no command, the first version's included. */
@@ -570,7 +582,7 @@ int main(int argc, char **argv)
 
 	printf("TAP version 13\n1..%d\n# device %s\n", NR_CASES, dev);
 
-	sanity();
+	sanity(allow_reserved);
 
 	/* from here to the count, nothing may reach the mailbox */
 	before = exchanges_count();
