@@ -28,11 +28,13 @@ nvme_bdf() {
 	done
 	return 1
 }
-# spdm MODE [ARGS]: msikit-doe spdm on MODE's function, evidence in $EV/MODE
+# spdm MODE [ARGS]: msikit-doe spdm on MODE's function (found once, while
+# nvme had it: BDF_MODE), evidence in $EV/MODE
 spdm() {
 	local m=$1 bdf
 	shift
-	bdf=$(nvme_bdf "$m") || { log "no nvme function for $m"; return 99; }
+	eval "bdf=\${BDF_$m:-}"
+	[ -n "$bdf" ] || { log "no nvme function for $m"; return 99; }
 	rm -rf "$EV/$m" && mkdir -p "$EV/$m"
 	msikit-doe spdm "$bdf" --out "$EV/$m" "$@" > "$EV/$m/out" 2>&1
 	RC=$?
@@ -61,9 +63,10 @@ modprobe nvme || ktap_bail "modprobe nvme failed"
 for m in p384 p256 badkey badnonce trunc v11 err rnr dead; do
 	i=0
 	while [ $i -lt 50 ] && ! nvme_bdf $m > /dev/null; do sleep 0.2; i=$((i + 1)); done
-	nvme_bdf $m > /dev/null || ktap_bail "no nvme function with serial spdm-$m"
+	b=$(nvme_bdf $m) || ktap_bail "no nvme function with serial spdm-$m"
+	eval "BDF_$m=$b"
 done
-P384=$(nvme_bdf p384)
+P384=$BDF_p384
 log "p384's function $P384, mailbox $(node_of "$P384"), features $(cat "$CLASS/$(node_of "$P384")/features" | tr '\n' ' ')"
 
 # --- a good device, routed through the kernel's pci_doe() ---
@@ -176,7 +179,7 @@ ktap_expect "its transcript is the one signed (no ERROR in it)" "$(signed rnr ch
 spdm dead --ca $PRE/root-p384.pem
 ktap_expect "a device that stops answering: device error (6)" 6 "$RC"
 ktap_result "after the time-out" grep -q "CHALLENGE: Connection timed out" "$EV/dead/out"
-ktap_result "and nothing is left claimed on it" claim_none "$(nvme_bdf dead)"
+ktap_result "and nothing is left claimed on it" claim_none "$BDF_dead"
 
 # --- the policy in front of a real device ---
 out=$(msikit-doe exchange "$P384" 0001:01 0000e412 2>&1)
