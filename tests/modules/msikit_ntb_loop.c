@@ -72,9 +72,10 @@
  *		 interrupt 0 to another CPU, each timed until desc_changed
  *		 has put the new descriptor in the channel. read:
  *		 "MSIKIT_NS PLAIN_NS RATIO RATIO_MIN RATIO_MAX ROUNDS
- *		 REPUBLISH_NS KIT_WRITES OWN_WRITES OWN_COUNTED": ns per
- *		 round trip (median round), the ratio msikit/plain in
- *		 thousandths, the median move's ns (0: not applicable), the
+ *		 REPUBLISH_NS KIT_WRITES OWN_WRITES OWN_COUNTED RATIO_Q1
+ *		 RATIO_Q3": ns per round trip (median round), the ratio
+ *		 msikit/plain in thousandths (median, extremes, quartiles
+ *		 of the rounds), the median move's ns (0: not applicable), the
  *		 writes B sent to A's interrupt 0 (round trips and moves),
  *		 those A's own vector was sent and the ones it counted
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each;
@@ -118,7 +119,7 @@
 #define NL_MAX		2048	/* interrupts per side, and the maxprobe nm's size */
 #define NL_WAIT		HZ	/* a write not counted by then is lost */
 #define NL_FIRE_FAILS	16	/* fire_all stops after so many, at a second each */
-#define NL_ROUNDS	11	/* bench: alternating rounds, the median is the figure */
+#define NL_ROUNDS	31	/* bench: alternating rounds, the median is the figure */
 #define NL_OWN		NL_MAX	/* bench: the index A's own vector counts as */
 
 static ulong mw_addr_align = 4096;
@@ -183,7 +184,7 @@ struct nl_stress {
 };
 
 struct nl_bench {
-	u64 kit_ns, own_ns, ratio, ratio_min, ratio_max, republish_ns;
+	u64 kit_ns, own_ns, ratio, ratio_min, ratio_max, ratio_q1, ratio_q3, republish_ns;
 	unsigned int rounds;
 	/* writes sent to interrupt 0 and to the own vector, and what the latter counted */
 	unsigned long kit_writes, own_writes, own_counted;
@@ -1559,6 +1560,8 @@ static int nl_bench_delivery(struct nl_side *s, struct nl_side *peer,
 		s->bench.ratio = nl_median(ratio, NL_ROUNDS);
 		s->bench.ratio_min = ratio[0];
 		s->bench.ratio_max = ratio[NL_ROUNDS - 1];
+		s->bench.ratio_q1 = ratio[NL_ROUNDS / 4];
+		s->bench.ratio_q3 = ratio[NL_ROUNDS - 1 - NL_ROUNDS / 4];
 		s->bench.rounds = NL_ROUNDS;
 	} else {
 		nl_refuse(s, rc, "bench: round %u of %u (0: the warm-up): %d\n", i, NL_ROUNDS, rc);
@@ -1719,9 +1722,10 @@ static ssize_t bench_show(struct device *dev, struct device_attribute *attr, cha
 {
 	struct nl_bench *b = &((struct nl_side *)dev_get_drvdata(dev))->bench;
 
-	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu %lu %lu %lu\n", b->kit_ns,
-			  b->own_ns, b->ratio, b->ratio_min, b->ratio_max, b->rounds,
-			  b->republish_ns, b->kit_writes, b->own_writes, b->own_counted);
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu %lu %lu %lu %llu %llu\n",
+			  b->kit_ns, b->own_ns, b->ratio, b->ratio_min, b->ratio_max,
+			  b->rounds, b->republish_ns, b->kit_writes, b->own_writes,
+			  b->own_counted, b->ratio_q1, b->ratio_q3);
 }
 static DEVICE_ATTR_RW(bench);
 
