@@ -31,10 +31,11 @@ Modes (one port each):
   spdm-responder.py DIR MODE...
 
 writes DIR/ports ("MODE PORT" lines, once every port listens), the roots
-of trust as DIR/root-p384.pem and DIR/root-p256.pem, and, per CHALLENGE
-and MEASUREMENTS it signs, a line "MODE challenge|measurements HASH" in
-DIR/signed (the hash of the transcript it signed, in hex). It runs until
-killed or until QEMU's SHUTDOWN.
+of trust as DIR/root-p384.pem and DIR/root-p256.pem, and, for the Nth
+CHALLENGE or MEASUREMENTS a mode signs, the hash of the transcript it
+signed (hex) as DIR/signed.MODE.challenge.N or .measurements.N: a file of
+its own each time, since the guest's 9p view caches a file it has read.
+It runs until killed or until QEMU's SHUTDOWN.
 """
 
 import datetime
@@ -79,6 +80,8 @@ SUITES = {
     'p256': (ASYM_P256, HASH_SHA256, MEAS_SHA256, ec.SECP256R1(), hashes.SHA256, 32),
 }
 MODES = ('p384', 'p256', 'badkey', 'badnonce', 'trunc', 'v11', 'err', 'rnr', 'dead')
+# how many transcripts each (mode, what) signed so far
+SIGNED = {}
 
 
 def digest(algo, data):
@@ -159,8 +162,11 @@ class Connection:
         self.pending = None     # (request, response) held back by ResponseNotReady
 
     def log(self, what, data):
-        with open(os.path.join(self.outdir, 'signed'), 'a') as f:
-            f.write('%s %s %s\n' % (self.mode, what, digest(self.algo, data).hex()))
+        SIGNED[(self.mode, what)] = n = SIGNED.get((self.mode, what), 0) + 1
+        name = os.path.join(self.outdir, 'signed.%s.%s.%d' % (self.mode, what, n))
+        with open(name + '.new', 'w') as f:
+            f.write(digest(self.algo, data).hex() + '\n')
+        os.rename(name + '.new', name)
 
     def sign(self, context, transcript):
         """DSP0274 1.2: ECDSA over the combined prefix and H(transcript)."""

@@ -130,6 +130,7 @@ static int get_version(int fd)
 	return spdm(fd, 0x10, GET_VERSION, 0, 4);
 }
 
+
 /* one case: @got against @want, the errnos named when they differ */
 static void expect(int want, int got, const char *what)
 {
@@ -249,8 +250,11 @@ static void claim_cases(unsigned int ms)
 
 static void hold(unsigned int s)
 {
-	int fd = open_dev(), rc = get_version(fd);
+	int fd = open_dev(), rc = spdm(fd, 0x10, GET_VERSION, 0, 4);
 
+	/* a device answers VERSION, the software mailbox echoes */
+	if (rc == EILSEQ)
+		rc = 0;
 	if (rc) {
 		printf("# %s: GET_VERSION: %s\n", PROG, errname(rc));
 		exit(EXIT_FAIL);
