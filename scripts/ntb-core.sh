@@ -32,7 +32,10 @@ aptx_update
 # the index may hold several of a series (backports keeps older ones,
 # which a foreign kernel standing in for a newer one needs)
 all=$(aptx apt-cache show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -uV)
-ver=$(grep "^${K%%+*}-" <<<"$all" | tail -1 || true)
+ver=""
+for v in $all; do
+	case "$v" in "${K%%+*}"-*) ver=$v ;; esac
+done
 [ -n "$ver" ] || die "no $pkg of ${K%%+*} in $MSIKIT_SUITE(-backports) (it has: $(echo $all)): cannot build the NTB core for $K"
 cache=$MSIKIT_CACHE/ntb-src/$ver
 # a cache extracted for another list of files is extracted again

@@ -47,6 +47,12 @@ run sh -c "echo 1 > $A/teardown && echo 1 > $B/teardown && rmmod msikit_ntb_loop
 
 D=/opt/msikit/ntb-$(uname -r)
 AB=$(basename "$(dirname "$A")") BB=$(basename "$(dirname "$B")")
+if [ ! -d "$D/ko" ] || [ -f "$D/WHY" ]; then
+	echo "# no ntb.ko leg for $(uname -r): $(tail -2 "$D/WHY" 2>/dev/null)"
+	echo
+	echo "demo: done"
+	exit 0
+fi
 echo
 echo "# upstream's ntb_transport in its use_msi mode and ntb_netdev over it,"
 echo "# unmodified: two network interfaces over the loopback NTB, each in a"
@@ -70,15 +76,21 @@ netdev_of() {
 IA=$(netdev_of "$AB") IB=$(netdev_of "$BB")
 unshare -n sleep 600 & NA=$!
 unshare -n sleep 600 & NB=$!
-sleep 1
+# (unshare execs sleep once its namespace exists)
+for i in $(seq 50); do
+	[ "$(readlink /proc/$NA/ns/net)" != "$(readlink /proc/$$/ns/net)" ] &&
+		[ "$(readlink /proc/$NB/ns/net)" != "$(readlink /proc/$$/ns/net)" ] && break
+	sleep 0.2
+done
 run busybox ip link set dev "$IA" netns "$NA"
 run busybox ip link set dev "$IB" netns "$NB"
 run nsenter -t "$NA" -n busybox ip addr add 10.97.0.1/24 dev "$IA"
 run nsenter -t "$NB" -n busybox ip addr add 10.97.0.2/24 dev "$IB"
 run nsenter -t "$NA" -n busybox ip link set "$IA" up
 run nsenter -t "$NB" -n busybox ip link set "$IB" up
-for i in $(seq 50); do
-	nsenter -t "$NB" -n busybox ip link show "$IB" | grep -q LOWER_UP && break
+for i in $(seq 100); do
+	nsenter -t "$NA" -n busybox ip link show "$IA" | grep -q LOWER_UP &&
+		nsenter -t "$NB" -n busybox ip link show "$IB" | grep -q LOWER_UP && break
 	sleep 0.2
 done
 run nsenter -t "$NA" -n busybox ip addr show "$IA"

@@ -23,7 +23,7 @@ ktap_header
 need_ntb_loop
 need_ntb_leg
 need_ntb_shm
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
 HTTPD="" NA="" NB=""
 trap transport_cleanup EXIT
 iommu_identity
@@ -39,8 +39,10 @@ ready() {
 		! grep -q 'Out buffer xlat 0x0000000000000000' "$1/info"
 }
 both_ready() { ready "$PA" && ready "$PB"; }
-ktap_result "ntb_perf on both sides: link up, buffers translated, the peers' addresses exchanged" \
-	wait_for 30 both_ready
+# (a run before that would wait for ntb_perf's setup without end)
+wait_for 30 both_ready ||
+	ktap_bail "ntb_perf is not ready on both sides: $(dmesg | grep -i 'ntb_perf\|Failed to set' | tail -2 | tr '\n' ' ')"
+ktap_pass "ntb_perf on both sides: link up, buffers translated, the peers' addresses exchanged"
 log "A: $(tr -s ' \t\n' ' ' < "$PA/info")"
 log "B: $(tr -s ' \t\n' ' ' < "$PB/info")"
 ktap_result "each side's buffer is its window 0's slice of the shared memory" \
@@ -51,7 +53,7 @@ ktap_result "each side's buffer is its window 0's slice of the shared memory" \
 run() {
 	local tx=$1 n=$2 out want=$((1 << TOTAL_ORDER))
 	echo "$n" > "$tx/threads_count" || return 1
-	echo 0 > "$tx/run" || { log "run refused"; return 1; }
+	timeout 60 sh -c "echo 0 > $tx/run" || { log "run refused or stuck"; return 1; }
 	out=$(cat "$tx/run")
 	log "$(echo "$out" | tr -s ' \n' ' ')"
 	echo "$out" | grep -q 'error status' && return 1

@@ -24,7 +24,7 @@ ktap_header
 need_ntb_loop
 need_ntb_leg
 need_ntb_shm
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
 HTTPD="" NA="" NB=""
 trap transport_cleanup EXIT
 iommu_identity
