@@ -130,7 +130,6 @@ static int get_version(int fd)
 	return spdm(fd, 0x10, GET_VERSION, 0, 4);
 }
 
-
 /* one case: @got against @want, the errnos named when they differ */
 static void expect(int want, int got, const char *what)
 {
