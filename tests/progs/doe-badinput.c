@@ -280,7 +280,8 @@ static void sanity(bool allow_reserved)
 		       info.nr_features, info.max_payload);
 	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
 	if (!verdict(0, ret, errno, "FEATURES succeeds")) {
-		result(false, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
+		result(false,
+		       "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
 		       allow_reserved ? " unless allow_reserved" : "");
 		return;
 	}
