@@ -199,8 +199,6 @@ int doe_cdev_init(void);
 void doe_cdev_exit(void);
 
 /* spdm.c: CMA/SPDM for user space, read-only requests and a claim */
-int doe_spdm_verdict(const u8 *req, u32 len);
-const char *doe_spdm_code_name(u8 code);
 bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb);
 int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		   const u8 *req, u32 len, u32 *gen);

@@ -87,7 +87,7 @@ static const struct kernel_param_ops doe_spdm_claim_ms_ops = {
 module_param_cb(spdm_claim_ms, &doe_spdm_claim_ms_ops, &doe_param_spdm_claim_ms, 0644);
 MODULE_PARM_DESC(spdm_claim_ms, "A user-space SPDM requester keeps a mailbox's CMA/SPDM to itself until it closes or stays idle this long (100..60000 ms, default 5000)");
 
-const char *doe_spdm_code_name(u8 code)
+static const char *doe_spdm_code_name(u8 code)
 {
 	switch (code) {
 	case SPDM_GET_DIGESTS:			return "GET_DIGESTS";
@@ -160,7 +160,7 @@ static bool doe_spdm_version_ok(u8 v)
  *
  * Return: 0, -EINVAL (too short for a header) or -EPERM.
  */
-int doe_spdm_verdict(const u8 *req, u32 len)
+static int doe_spdm_verdict(const u8 *req, u32 len)
 {
 	u8 code;
 
