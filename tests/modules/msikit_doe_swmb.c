@@ -9,7 +9,10 @@
  * READY, lying length fields and so on. Behaviour is chosen per mailbox
  * through sysfs attributes of a platform device "msikit-swmb.N".
  *
- * Abort completes at once, or after abort_us with Busy set meanwhile. The
+ * Abort completes at once, or after abort_us with Busy set meanwhile; a
+ * slow Abort also stays Busy until a Status read has seen it Busy, so that a
+ * late first read (a debug kernel, a preempted engine) still finds the wait
+ * the test asked for instead of an Abort that is already over. The
  * revisions of the spec disagree on whether Busy clearing sets DOE
  * Interrupt Status: PCIe 6.0's register description says so, r6.2 sec
  * 6.30.3 does not. irq_on_busy_clear takes the 6.0 reading, so the end of
@@ -148,6 +151,7 @@ struct swmb {
 	bool dor;
 	bool producing;
 	bool aborting;		/* Busy until the Abort completes */
+	bool abort_seen;	/* a Status read saw the Abort Busy */
 	bool stuck_busy;	/* "busy" fault */
 	bool idle_busy;		/* "busyidle" fault */
 	ktime_t deadline;	/* of producing or aborting */
@@ -409,6 +413,7 @@ static bool swmb_abort(struct swmb *sw)
 	if (!sw->abort_us)
 		return swmb_abort_done(sw);
 	sw->aborting = true;
+	sw->abort_seen = false;
 	sw->deadline = ktime_add_us(ktime_get(), sw->abort_us);
 	hrtimer_start(&sw->timer, ns_to_ktime((u64)sw->abort_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL);
@@ -458,6 +463,7 @@ static bool swmb_go(struct swmb *sw)
 static enum hrtimer_restart swmb_timer_fn(struct hrtimer *timer)
 {
 	struct swmb *sw = container_of(timer, struct swmb, timer);
+	enum hrtimer_restart again = HRTIMER_NORESTART;
 	unsigned long flags;
 	bool signal = false;
 
@@ -468,16 +474,26 @@ static enum hrtimer_restart swmb_timer_fn(struct hrtimer *timer)
 	 * it) is not due yet.
 	 */
 	if (!ktime_before(ktime_get(), sw->deadline)) {
-		if (sw->aborting)
+		if (sw->aborting && !sw->abort_seen) {
+			/*
+			 * The deadline must be the new expiry itself: one
+			 * taken from the clock can lie past it, and then this
+			 * callback never finds the Abort due again.
+			 */
+			hrtimer_forward_now(timer, ns_to_ktime((u64)sw->abort_us * NSEC_PER_USEC));
+			sw->deadline = hrtimer_get_expires(timer);
+			again = HRTIMER_RESTART;
+		} else if (sw->aborting) {
 			signal = swmb_abort_done(sw);
-		else if (sw->producing)
+		} else if (sw->producing) {
 			signal = swmb_finish(sw);
+		}
 	}
 	spin_unlock_irqrestore(&sw->lock, flags);
 
 	if (signal)
 		swmb_signal(sw);
-	return HRTIMER_NORESTART;
+	return again;
 }
 
 /* Interrupts raised from within an op must not re-enter the engine. */
@@ -510,6 +526,8 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 		/* a poller that reads this must look again later */
 		if (swmb_busy(sw) && !sw->dor && !sw->error)
 			sw->counters[SWMB_WAIT_READS]++;
+		if (sw->aborting)
+			sw->abort_seen = true;
 		if (sw->int_status)
 			*val |= PCI_DOE_STATUS_INT_STATUS;
 		if (sw->error)

@@ -18,14 +18,7 @@
 ROUNDS=3 PINGS=200 MB=8
 
 ktap_header
-need_ntb_loop
-need_ntb_leg
-need_ntb_shm
-HTTPD="" NA="" NB=""
-trap transport_cleanup EXIT
-iommu_identity
-insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
-load_shm_double
+shm_leg_up
 mkdir -p /tmp/ntb-www
 dd if=/dev/urandom of=/tmp/ntb-www/blob bs=1048576 count=$MB 2>/dev/null
 want=$(sha256sum < /tmp/ntb-www/blob)

@@ -179,6 +179,22 @@ transport_cleanup() {
 	rmmod msikit_ntb_msi ntb msikit_msi 2>/dev/null
 	iommu_restore 2>/dev/null
 }
+# shm_leg_up [DOUBLE-PARAM...]: what upstream's clients over the
+# memory-mapped loopback start from: the leg's ntb.ko, the two shared-
+# memory functions, debugfs, the cleanup trap, each edu in an identity
+# domain, the adapter (upstream's ntb_msi API) and the double with PARAMs
+shm_leg_up() {
+	need_ntb_loop
+	need_ntb_leg
+	need_ntb_shm
+	grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
+	HTTPD="" NA="" NB=""
+	trap transport_cleanup EXIT
+	iommu_identity
+	insmod "$D/ko/msikit_ntb_msi.ko" ||
+		ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
+	load_shm_double "$@"
+}
 # msi_lines BDF: the times ntb_transport on that side said it uses MSI
 # (once per reading of the peer's descriptor)
 msi_lines() { dmesg | grep -c "$1: Using MSI interrupts for QP0"; }

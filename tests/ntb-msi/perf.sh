@@ -20,15 +20,7 @@
 # 4 MiB per thread and run: 4 passes over a 1 MiB window
 TOTAL_ORDER=22
 ktap_header
-need_ntb_loop
-need_ntb_leg
-need_ntb_shm
-grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
-HTTPD="" NA="" NB=""
-trap transport_cleanup EXIT
-iommu_identity
-insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
-load_shm_double one_port_number=1
+shm_leg_up one_port_number=1
 insmod "$D/ko/ntb_perf.ko" total_order=$TOTAL_ORDER || ktap_bail "insmod ntb_perf failed"
 PA=/sys/kernel/debug/ntb_perf/$ABDF PB=/sys/kernel/debug/ntb_perf/$BBDF
 

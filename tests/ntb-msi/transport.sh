@@ -21,15 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_header
-need_ntb_loop
-need_ntb_leg
-need_ntb_shm
-grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
-HTTPD="" NA="" NB=""
-trap transport_cleanup EXIT
-iommu_identity
-insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
-load_shm_double
+shm_leg_up
 ktap_result "both sides have memory-mapped windows in the shared memory" \
 	sh -c "grep -q '^inbound' $A/shm && grep -q '^inbound' $B/shm"
 log "A: $(cat "$A/shm")"

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,45 @@ const char *errname(int e)
 		return s;
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
+}
+
+int tap_cases, tap_failed;
+
+void tap_vresult(bool pass, const char *fmt, va_list ap)
+{
+	tap_cases++;
+	if (!pass)
+		tap_failed++;
+	printf("%sok %d - ", pass ? "" : "not ", tap_cases);
+	vprintf(fmt, ap);
+	putchar('\n');
+	/* a test that hangs next must not take its verdicts with it */
+	fflush(stdout);
+}
+
+void tap_result(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vresult(pass, fmt, ap);
+	va_end(ap);
+}
+
+bool node_sysfs_path(char *buf, size_t len, const char *dev, const char *attr)
+{
+	const char *dir = getenv("MSIKIT_DOE_SYSFS");
+	char copy[4096];
+
+	if (!dir || !*dir)
+		dir = "/sys/class/msikit-doe";
+	/* basename() may write to its argument */
+	snprintf(copy, sizeof(copy), "%s", dev);
+	if (snprintf(buf, len, "%s/%s/%s", dir, basename(copy), attr) < (int)len)
+		return true;
+	if (len)
+		buf[0] = '\0';
+	return false;
 }
 
 /* "<prefix><name>: <count>" for each errno slot 1..ERRNO_SLOTS counted */

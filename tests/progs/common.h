@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the msikit_doe test programs (doe-stress, doe-badinput, doe-fuzz,
- * doe-queue, doe-xchg, and fail-nth's doe mode) share: errno names and
- * per-errno counts, their random numbers, usage exits, and the prologue
- * that opens a node and asks it what it is.
+ * doe-queue, doe-xchg, doe-spdm, spdm-selftest, and fail-nth's doe mode)
+ * share: errno names and per-errno counts, their random numbers, usage
+ * exits, KTAP result lines, a node's sysfs files, and the prologue that
+ * opens a node and asks it what it is.
  */
 #ifndef MSIKIT_TESTS_PROGS_COMMON_H
 #define MSIKIT_TESTS_PROGS_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <msikit/doe.h>
@@ -38,6 +41,17 @@ void print_errno_counts(const char *prefix, const unsigned long long *count);
 uint64_t splitmix64(uint64_t *state);
 
 __noreturn void usage_exit(const char *text, int status);
+
+/* KTAP result lines, numbered from 1: how many so far, how many not ok */
+extern int tap_cases, tap_failed;
+void __printf(2, 0) tap_vresult(bool pass, const char *fmt, va_list ap);
+void __printf(2, 3) tap_result(bool pass, const char *fmt, ...);
+
+/*
+ * @attr of node @dev's mailbox in sysfs ($MSIKIT_DOE_SYSFS, by default
+ * /sys/class/msikit-doe), into @buf; false (and @buf empty) if too long.
+ */
+bool node_sysfs_path(char *buf, size_t len, const char *dev, const char *attr);
 
 /* a number from a sysfs file, or -1 when it cannot be read */
 long long read_sysfs_number(const char *path);

@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -67,21 +66,9 @@ union arg {
 
 static const char *dev;
 static int fd;
-static int n_case, n_failed;
 static long page;
 static uint8_t req[4096], rsp[4096];
 static char stats_path[4096];
-
-static void __printf(2, 0)
-report(bool pass, const char *fmt, va_list ap)
-{
-	n_case++;
-	if (!pass)
-		n_failed++;
-	printf("%sok %d - ", pass ? "" : "not ", n_case);
-	vprintf(fmt, ap);
-	putchar('\n');
-}
 
 /* a skip says why, so make check can hold it against tests/expected-skips */
 static void __printf(2, 3) skip(const char *why, const char *fmt, ...)
@@ -89,19 +76,10 @@ static void __printf(2, 3) skip(const char *why, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	n_case++;
-	printf("ok %d - ", n_case);
+	tap_cases++;
+	printf("ok %d - ", tap_cases);
 	vprintf(fmt, ap);
 	printf(" # SKIP %s\n", why);
-	va_end(ap);
-}
-
-static void __printf(2, 3) result(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(pass, fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +87,7 @@ static bool vcheck(int want, int ret, int err, const char *fmt, va_list ap)
 {
 	bool pass = want ? ret == -1 && err == want : ret == 0;
 
-	report(pass, fmt, ap);
+	tap_vresult(pass, fmt, ap);
 	if (!pass)
 		printf("# expected %s, got ret=%d errno=%s\n", errname(want), ret,
 		       ret == -1 ? errname(err) : "-");
@@ -222,35 +200,16 @@ static void unprivileged(void)
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 	if (res[0]) {
-		printf("not ok %d - open without CAP_SYS_ADMIN -> EPERM\n", ++n_case);
+		printf("not ok %d - open without CAP_SYS_ADMIN -> EPERM\n", ++tap_cases);
 		printf("not ok %d - INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM\n",
-		       ++n_case);
+		       ++tap_cases);
 		printf("# could not drop CAP_SYS_ADMIN: %s\n", strerror(res[0]));
-		n_failed += 2;
+		tap_failed += 2;
 		return;
 	}
 	verdict(EPERM, res[1] ? -1 : 0, res[1], "open without CAP_SYS_ADMIN -> EPERM");
 	verdict(EPERM, res[2] ? -1 : 0, res[2],
 		"INFO on an inherited fd without CAP_SYS_ADMIN -> EPERM");
-}
-
-/* stats/exchanges of DEV's mailbox in sysfs, or -1 when it cannot be read */
-static long long exchanges_count(void)
-{
-	return stats_path[0] ? read_sysfs_number(stats_path) : -1;
-}
-
-static void set_stats_path(void)
-{
-	const char *dir = getenv("MSIKIT_DOE_SYSFS");
-	char copy[4096];
-
-	if (!dir || !*dir)
-		dir = "/sys/class/msikit-doe";
-	snprintf(copy, sizeof(copy), "%s", dev);
-	if (snprintf(stats_path, sizeof(stats_path), "%s/%s/stats/exchanges", dir,
-		     basename(copy)) >= (int)sizeof(stats_path))
-		stats_path[0] = '\0';
 }
 
 /*
@@ -280,7 +239,7 @@ static void sanity(bool allow_reserved)
 		       info.nr_features, info.max_payload);
 	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
 	if (!verdict(0, ret, errno, "FEATURES succeeds")) {
-		result(false,
+		tap_result(false,
 		       "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
 		       allow_reserved ? " unless allow_reserved" : "");
 		return;
@@ -291,7 +250,7 @@ static void sanity(bool allow_reserved)
 		if (feats[i].flags != want_flags(&feats[i], allow_reserved))
 			pass = false;
 	}
-	result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
+	tap_result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
 	       allow_reserved ? " unless allow_reserved" : "");
 }
 
@@ -513,7 +472,7 @@ static void argsz_larger(uint8_t *edge)
 	a.info.argsz = isz + 64;
 	ret = ioctl(fd, INFO, &a);
 	pass = ret == 0 && a.info.argsz == isz && all_fill(a.raw + isz, 64);
-	result(pass, "INFO argsz %zu + 64 -> success, argsz out %zu, the rest untouched",
+	tap_result(pass, "INFO argsz %zu + 64 -> success, argsz out %zu, the rest untouched",
 	       isz, isz);
 	if (!pass)
 		printf("# got ret=%d errno=%s argsz=%u\n", ret, ret ? errname(errno) : "-",
@@ -524,7 +483,7 @@ static void argsz_larger(uint8_t *edge)
 	ret = ioctl(fd, INFO, &a);
 	pass = ret == 0 && a.info.max_payload == MAX && !(a.info.flags & ~0xfU) &&
 	       a.info.device[0] && memchr(a.info.device, 0, sizeof(a.info.device));
-	result(pass, "INFO ignores its input fields (all 0x%02x) -> success, every field written",
+	tap_result(pass, "INFO ignores its input fields (all 0x%02x) -> success, every field written",
 	       FILL);
 
 	memset(a.raw, 0, sizeof(a.raw));
@@ -534,7 +493,7 @@ static void argsz_larger(uint8_t *edge)
 	ret = ioctl(fd, FEATURES, &a);
 	count = a.feat.count;
 	pass = ret == 0 && count >= 1 && feats[0].vid == 0x0001 && feats[0].type == 0;
-	result(pass, "FEATURES argsz + 8, zero tail -> success, Discovery listed first");
+	tap_result(pass, "FEATURES argsz + 8, zero tail -> success, Discovery listed first");
 	if (!pass)
 		printf("# got ret=%d errno=%s count=%u\n", ret, ret ? errname(errno) : "-", count);
 
@@ -543,7 +502,7 @@ static void argsz_larger(uint8_t *edge)
 	a.x.argsz = sizeof(a.x) + 8;
 	ret = ioctl(fd, EXCHANGE, &a);
 	pass = ret == 0 && a.x.rsp_len == 4;
-	result(pass, "EXCHANGE argsz + 8, zero tail -> success, rsp_len 4");
+	tap_result(pass, "EXCHANGE argsz + 8, zero tail -> success, rsp_len 4");
 	if (!pass)
 		printf("# got ret=%d errno=%s rsp_len=%u\n", ret, ret ? errname(errno) : "-",
 		       a.x.rsp_len);
@@ -554,7 +513,7 @@ static void argsz_larger(uint8_t *edge)
 	px->argsz = page;
 	ret = ioctl(fd, EXCHANGE, px);
 	pass = ret == 0 && px->rsp_len == 4;
-	result(pass, "EXCHANGE argsz %ld (a page), zero tail -> success, rsp_len 4", page);
+	tap_result(pass, "EXCHANGE argsz %ld (a page), zero tail -> success, rsp_len 4", page);
 	if (!pass)
 		printf("# got ret=%d errno=%s rsp_len=%u\n", ret, ret ? errname(errno) : "-",
 		       px->rsp_len);
@@ -576,7 +535,7 @@ int main(int argc, char **argv)
 	fd = open_node(PROG, dev);
 	if (fd < 0)
 		return EXIT_FAIL;
-	set_stats_path();
+	node_sysfs_path(stats_path, sizeof(stats_path), dev, "stats/exchanges");
 	page = sysconf(_SC_PAGESIZE);
 	ro = map(PROT_READ, page);
 	edge = map(PROT_READ | PROT_WRITE, 2 * page);	/* 2nd page inaccessible */
@@ -587,19 +546,19 @@ int main(int argc, char **argv)
 	sanity(allow_reserved);
 
 	/* from here to the count, nothing may reach the mailbox */
-	before = exchanges_count();
+	before = read_sysfs_number(stats_path);
 	unknown_numbers();
 	argsz_refused(edge);
 	bad_arg_pointers(edge);
 	bad_exchange_fields();
 	bad_buffers(ro, edge);
 	refused_protocols(allow_reserved);
-	after = exchanges_count();
+	after = read_sysfs_number(stats_path);
 	if (before < 0 || after < 0) {
 		skip("the mailbox's stats/exchanges is not readable",
 		     "no refused call reached the mailbox (%s)", stats_path);
 	} else {
-		result(before == after,
+		tap_result(before == after,
 		       "no refused call reached the mailbox (stats/exchanges %lld)", before);
 		if (before != after)
 			printf("# stats/exchanges went from %lld to %lld\n", before, after);
@@ -612,7 +571,7 @@ int main(int argc, char **argv)
 	ret = ioctl(fd, EXCHANGE, &x);
 	err = errno;
 	pass = ret == -1 && err == EOVERFLOW && x.rsp_len == 4;
-	result(pass, "Discovery with rsp_len 0 -> EOVERFLOW, rsp_len 4");
+	tap_result(pass, "Discovery with rsp_len 0 -> EOVERFLOW, rsp_len 4");
 	if (!pass)
 		printf("# expected EOVERFLOW and rsp_len 4, got ret=%d errno=%s rsp_len=%u\n",
 		       ret, ret == -1 ? errname(err) : "-", x.rsp_len);
@@ -624,7 +583,7 @@ int main(int argc, char **argv)
 	ret = ioctl(fd, EXCHANGE, &x);
 	err = errno;
 	pass = ret == 0 && x.rsp_len == 4;
-	result(pass, "Discovery still works (0001:00 index 0 -> rsp_len 4)");
+	tap_result(pass, "Discovery still works (0001:00 index 0 -> rsp_len 4)");
 	if (!pass)
 		printf("# expected success and rsp_len 4, got ret=%d errno=%s rsp_len=%u\n",
 		       ret, ret == -1 ? errname(err) : "-", x.rsp_len);
@@ -632,11 +591,11 @@ int main(int argc, char **argv)
 		printf("# discovery index 0: %04x:%02x, next %u\n",
 		       rsp[0] | rsp[1] << 8, rsp[2], rsp[3]);
 
-	if (n_case != NR_CASES) {
-		printf("# planned %d cases, ran %d\n", NR_CASES, n_case);
-		n_failed++;
+	if (tap_cases != NR_CASES) {
+		printf("# planned %d cases, ran %d\n", NR_CASES, tap_cases);
+		tap_failed++;
 	}
-	printf("# %s: %d of %d cases failed\n", PROG, n_failed, n_case);
+	printf("# %s: %d of %d cases failed\n", PROG, tap_failed, tap_cases);
 	close(fd);
-	return n_failed ? EXIT_FAIL : 0;
+	return tap_failed ? EXIT_FAIL : 0;
 }

@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -52,7 +51,6 @@
 
 static const char *dev;
 static int fd;
-static int n_case, n_failed;
 static char queued_path[4096];
 
 struct worker {
@@ -60,21 +58,6 @@ struct worker {
 	unsigned int id;
 	int err;		/* 0, an errno, or EBADMSG for wrong data */
 };
-
-static void __printf(2, 3) result(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_case++;
-	if (!pass)
-		n_failed++;
-	printf("%sok %d - ", pass ? "" : "not ", n_case);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static int64_t now_ms(void)
 {
@@ -150,7 +133,7 @@ static void extra_refused(const char *when)
 	int err = echo(0xffff);
 
 	ms = now_ms() - t0;
-	result(err == EBUSY && ms < 1000, "%s: one more exchange -> EBUSY at once", when);
+	tap_result(err == EBUSY && ms < 1000, "%s: one more exchange -> EBUSY at once", when);
 	if (err != EBUSY || ms >= 1000)
 		printf("# got %s after %lld ms\n", errname(err), (long long)ms);
 }
@@ -163,7 +146,7 @@ static void live_callers(struct worker *w, unsigned int max)
 	if (!start_workers(w, max, 0))
 		exit(EXIT_FAIL);
 	q = wait_queued(max, FULL_WAIT_MS);
-	result(q == (long)max, "%u exchanges in flight: queued reads %u", max, max);
+	tap_result(q == (long)max, "%u exchanges in flight: queued reads %u", max, max);
 	if (q != (long)max)
 		printf("# queued reads %ld: is the mailbox slow enough (delay_us)?\n", q);
 	extra_refused("queue full of waiting callers");
@@ -174,9 +157,9 @@ static void live_callers(struct worker *w, unsigned int max)
 				printf("# exchange %u: %s\n", i, errname(w[i].err));
 		}
 	}
-	result(!bad, "the %u queued exchanges complete with the right data", max);
+	tap_result(!bad, "the %u queued exchanges complete with the right data", max);
 	q = queued();
-	result(q == 0, "queued reads 0 once they returned");
+	tap_result(q == 0, "queued reads 0 once they returned");
 	if (q)
 		printf("# queued reads %ld\n", q);
 }
@@ -202,17 +185,17 @@ static void killed_callers(struct worker *w, unsigned int max, unsigned int secs
 	q = wait_queued(max, FULL_WAIT_MS);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	result(q == (long)max && WIFSIGNALED(status),
+	tap_result(q == (long)max && WIFSIGNALED(status),
 	       "a process with %u exchanges in flight is killed", max);
 	if (q != (long)max)
 		printf("# queued read %ld before the kill\n", q);
 	extra_refused("queue full of killed callers' exchanges");
 	q = wait_queued(0, secs * 1000LL);
-	result(q == 0, "the killed callers' exchanges drain within %u s: queued reads 0", secs);
+	tap_result(q == 0, "the killed callers' exchanges drain within %u s: queued reads 0", secs);
 	if (q)
 		printf("# queued still reads %ld\n", q);
 	q = echo(1);
-	result(!q, "an exchange works again");
+	tap_result(!q, "an exchange works again");
 	if (q)
 		printf("# got %s\n", errname(q));
 }
@@ -221,10 +204,8 @@ static const char usage_text[] = "usage: doe-queue [-n MAX] [-t SECONDS] DEV\n";
 
 int main(int argc, char **argv)
 {
-	const char *sysfs = getenv("MSIKIT_DOE_SYSFS");
 	unsigned long max = 0, secs = 30;
 	struct worker *w;
-	char copy[4096];
 	int opt;
 	long q;
 
@@ -264,9 +245,7 @@ int main(int argc, char **argv)
 		}
 		max = q;
 	}
-	snprintf(copy, sizeof(copy), "%s", dev);
-	snprintf(queued_path, sizeof(queued_path), "%s/%s/queued",
-		 sysfs && *sysfs ? sysfs : "/sys/class/msikit-doe", basename(copy));
+	node_sysfs_path(queued_path, sizeof(queued_path), dev, "queued");
 	fd = open_node(PROG, dev);
 	if (fd < 0)
 		return EXIT_FAIL;
@@ -278,18 +257,18 @@ int main(int argc, char **argv)
 
 	printf("TAP version 13\n1..%d\n# device %s, max_queued %lu\n", NR_CASES, dev, max);
 	q = queued();
-	result(q == 0, "queued reads 0 at the start");
+	tap_result(q == 0, "queued reads 0 at the start");
 	if (q)
 		printf("# %s reads %ld\n", queued_path, q);
 	live_callers(w, max);
 	killed_callers(w, max, secs);
 
-	if (n_case != NR_CASES) {
-		printf("# planned %d cases, ran %d\n", NR_CASES, n_case);
-		n_failed++;
+	if (tap_cases != NR_CASES) {
+		printf("# planned %d cases, ran %d\n", NR_CASES, tap_cases);
+		tap_failed++;
 	}
-	printf("# %s: %d of %d cases failed\n", PROG, n_failed, n_case);
+	printf("# %s: %d of %d cases failed\n", PROG, tap_failed, tap_cases);
 	free(w);
 	close(fd);
-	return n_failed ? EXIT_FAIL : 0;
+	return tap_failed ? EXIT_FAIL : 0;
 }
