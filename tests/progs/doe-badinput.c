@@ -240,7 +240,7 @@ static void sanity(bool allow_reserved)
 	ret = node_features(fd, feats, ARRAY_SIZE(feats), &nr_feats);
 	if (!verdict(0, ret, errno, "FEATURES succeeds")) {
 		tap_result(false,
-		       "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
+			   "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
 		       allow_reserved ? " unless allow_reserved" : "");
 		return;
 	}
@@ -251,7 +251,7 @@ static void sanity(bool allow_reserved)
 			pass = false;
 	}
 	tap_result(pass, "FEATURES flags: RESERVED on 0001:01 and 0001:02, MEDIATED on 0001:01%s",
-	       allow_reserved ? " unless allow_reserved" : "");
+		   allow_reserved ? " unless allow_reserved" : "");
 }
 
 /* Numbers that are no command, the first version's included. */
@@ -473,7 +473,7 @@ static void argsz_larger(uint8_t *edge)
 	ret = ioctl(fd, INFO, &a);
 	pass = ret == 0 && a.info.argsz == isz && all_fill(a.raw + isz, 64);
 	tap_result(pass, "INFO argsz %zu + 64 -> success, argsz out %zu, the rest untouched",
-	       isz, isz);
+		   isz, isz);
 	if (!pass)
 		printf("# got ret=%d errno=%s argsz=%u\n", ret, ret ? errname(errno) : "-",
 		       a.info.argsz);
@@ -483,8 +483,9 @@ static void argsz_larger(uint8_t *edge)
 	ret = ioctl(fd, INFO, &a);
 	pass = ret == 0 && a.info.max_payload == MAX && !(a.info.flags & ~0xfU) &&
 	       a.info.device[0] && memchr(a.info.device, 0, sizeof(a.info.device));
-	tap_result(pass, "INFO ignores its input fields (all 0x%02x) -> success, every field written",
-	       FILL);
+	tap_result(pass,
+		   "INFO ignores its input fields (all 0x%02x) -> success, every field written",
+		   FILL);
 
 	memset(a.raw, 0, sizeof(a.raw));
 	a.feat.argsz = sizeof(a.feat) + 8;
@@ -559,7 +560,7 @@ int main(int argc, char **argv)
 		     "no refused call reached the mailbox (%s)", stats_path);
 	} else {
 		tap_result(before == after,
-		       "no refused call reached the mailbox (stats/exchanges %lld)", before);
+			   "no refused call reached the mailbox (stats/exchanges %lld)", before);
 		if (before != after)
 			printf("# stats/exchanges went from %lld to %lld\n", before, after);
 	}

@@ -186,7 +186,7 @@ static void killed_callers(struct worker *w, unsigned int max, unsigned int secs
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	tap_result(q == (long)max && WIFSIGNALED(status),
-	       "a process with %u exchanges in flight is killed", max);
+		   "a process with %u exchanges in flight is killed", max);
 	if (q != (long)max)
 		printf("# queued read %ld before the kill\n", q);
 	extra_refused("queue full of killed callers' exchanges");

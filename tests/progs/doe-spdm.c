@@ -149,7 +149,7 @@ static void policy(void)
 		}
 	}
 	tap_result(!bad && n == 256 - ARRAY_SIZE(reads),
-	       "each of the %u other request codes -> EPERM (%u did not)", n, bad);
+		   "each of the %u other request codes -> EPERM (%u did not)", n, bad);
 	/*
 	 * RESPOND_IF_READY fetches only a response the device held back from
 	 * this file (the echo never does): refused whatever it names
@@ -162,8 +162,9 @@ static void policy(void)
 			bad++;
 		}
 	}
-	tap_result(!bad, "RESPOND_IF_READY for each of %u codes, no response held back: EPERM (%u not)",
-	       n, bad);
+	tap_result(!bad,
+		   "RESPOND_IF_READY for each of %u codes, no response held back: EPERM (%u not)",
+		   n, bad);
 	expect(EPERM, spdm(fd, 0x20, GET_VERSION, 0, 4), "GET_VERSION as SPDM 2.0");
 	expect(EPERM, spdm(fd, 0x00, GET_VERSION, 0, 4), "GET_VERSION as SPDM 0.0");
 	expect(EPERM, spdm(fd, 0x14, GET_DIGESTS, 0, 4), "GET_DIGESTS as SPDM 1.4");
@@ -179,7 +180,7 @@ static void policy(void)
 	expect(EPERM, spdm(fd, 0x12, CHALLENGE, 0, 48), "CHALLENGE of 48 bytes");
 	e1 = read_sysfs_number(stats_path);
 	tap_result(e0 >= 0 && e1 - e0 == sent,
-	       "the mailbox ran exactly the %lld requests let through (stats/exchanges %lld -> %lld)",
+		   "the mailbox ran exactly the %lld requests let through (stats/exchanges %lld -> %lld)",
 	       sent, e0, e1);
 	close(fd);
 }
