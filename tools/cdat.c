@@ -4,7 +4,9 @@
  *
  * The reader walks the table one entry per CXL Table Access exchange; the
  * decoder checks the header (length, checksum) and prints each structure,
- * stopping at the first one that does not fit the table.
+ * stopping at the first one that does not fit the table. Its JSON twin
+ * walks the same way with the same checks, names and messages: only what
+ * reaches @out differs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "cdat.h"
+#include "json.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /* the kernel's <linux/compiler_attributes.h> spelling, which user space lacks */
@@ -353,6 +356,43 @@ static const char *lb_type_name(uint8_t t)
 	return t < ARRAY_SIZE(names) ? names[t] : "unknown data type";
 }
 
+/* ps for latencies, MB/s for bandwidths, NULL for a reserved data type */
+static const char *lb_unit(uint8_t data_type)
+{
+	return data_type <= 2 ? "ps" : data_type <= 5 ? "MB/s" : NULL;
+}
+
+/* DSMAS flags bits 2 to 6; 0 and 1 are reserved */
+static const char *const dsmas_flag_names[] = {
+	[2] = "non-volatile", [3] = "shareable", [4] = "hw-coherent",
+	[5] = "dynamic-capacity", [6] = "read-only",
+};
+
+static const char *dsmscis_assoc_name(unsigned int v)
+{
+	static const char *const names[] = { "none", "direct mapped", "complex" };
+
+	return v < ARRAY_SIZE(names) ? names[v] : "reserved";
+}
+
+static const char *dsmscis_policy_name(unsigned int v)
+{
+	static const char *const names[] = { "none", "write-back", "write-through" };
+
+	return v < ARRAY_SIZE(names) ? names[v] : "reserved";
+}
+
+static const char *dsemts_type_name(uint8_t v)
+{
+	static const char *const names[] = {
+		"EfiConventionalMemory",
+		"EfiConventionalMemory, EFI_MEMORY_SP",
+		"EfiReservedMemoryType",
+	};
+
+	return v < ARRAY_SIZE(names) ? names[v] : "reserved";
+}
+
 /* entry x base unit, with its unit: ps for latencies, MB/s for bandwidths */
 static const char *fmt_lb(char *buf, size_t sz, uint16_t entry, uint64_t base,
 			  uint8_t data_type)
@@ -377,15 +417,15 @@ static void fmt_port(char *buf, size_t sz, uint16_t id)
 static void decode_dsmas(const uint8_t *s, FILE *out)
 {
 	uint8_t flags = s[5];
+	unsigned int b;
 	char sz[48];
 
 	fprintf(out, "  DSMAD handle: %u\n", s[4]);
-	fprintf(out, "  flags:        0x%02x%s%s%s%s%s\n", flags,
-		flags & BIT(2) ? " non-volatile" : "",
-		flags & BIT(3) ? " shareable" : "",
-		flags & BIT(4) ? " hw-coherent" : "",
-		flags & BIT(5) ? " dynamic-capacity" : "",
-		flags & BIT(6) ? " read-only" : "");
+	fprintf(out, "  flags:        0x%02x", flags);
+	for (b = 0; b < ARRAY_SIZE(dsmas_flag_names); b++)
+		if (dsmas_flag_names[b] && flags & BIT(b))
+			fprintf(out, " %s", dsmas_flag_names[b]);
+	fputc('\n', out);
 	fprintf(out, "  DPA base:     0x%016llx\n", get_ull(s + 8));
 	fprintf(out, "  DPA length:   0x%016llx%s\n", get_ull(s + 16),
 		fmt_size(sz, sizeof(sz), get_le64(s + 16)));
@@ -409,8 +449,6 @@ static void decode_dslbis(const uint8_t *s, FILE *out)
 
 static void decode_dsmscis(const uint8_t *s, FILE *out)
 {
-	static const char *const assoc[] = { "none", "direct mapped", "complex" };
-	static const char *const policy[] = { "none", "write-back", "write-through" };
 	uint32_t a = get_le32(s + 16);
 	unsigned int as = (a >> 8) & 0xf, wp = (a >> 12) & 0xf;
 	char sz[48];
@@ -419,10 +457,9 @@ static void decode_dsmscis(const uint8_t *s, FILE *out)
 	fprintf(out, "  cache size:   0x%016llx%s\n", get_ull(s + 8),
 		fmt_size(sz, sizeof(sz), get_le64(s + 8)));
 	fprintf(out, "  attributes:   0x%08x (levels %u, level %u, associativity %s,",
-		a, a & 0xf, (a >> 4) & 0xf,
-		as < ARRAY_SIZE(assoc) ? assoc[as] : "reserved");
-	fprintf(out, " write policy %s, line %u bytes)\n",
-		wp < ARRAY_SIZE(policy) ? policy[wp] : "reserved", a >> 16);
+		a, a & 0xf, (a >> 4) & 0xf, dsmscis_assoc_name(as));
+	fprintf(out, " write policy %s, line %u bytes)\n", dsmscis_policy_name(wp),
+		a >> 16);
 }
 
 static void decode_dsis(const uint8_t *s, FILE *out)
@@ -434,16 +471,10 @@ static void decode_dsis(const uint8_t *s, FILE *out)
 
 static void decode_dsemts(const uint8_t *s, FILE *out)
 {
-	static const char *const types[] = {
-		"EfiConventionalMemory",
-		"EfiConventionalMemory, EFI_MEMORY_SP",
-		"EfiReservedMemoryType",
-	};
 	char sz[48];
 
 	fprintf(out, "  DSMAS handle: %u\n", s[4]);
-	fprintf(out, "  memory type:  %u (%s)\n", s[5],
-		s[5] < ARRAY_SIZE(types) ? types[s[5]] : "reserved");
+	fprintf(out, "  memory type:  %u (%s)\n", s[5], dsemts_type_name(s[5]));
 	fprintf(out, "  DPA offset:   0x%016llx\n", get_ull(s + 8));
 	fprintf(out, "  DPA length:   0x%016llx%s\n", get_ull(s + 16),
 		fmt_size(sz, sizeof(sz), get_le64(s + 16)));
@@ -475,38 +506,72 @@ static void decode_sslbis(const uint8_t *s, unsigned int len, FILE *out)
 			rest);
 }
 
-static void __printf(4, 5) cdat_malformed(FILE *out, FILE *errf, size_t off,
-					  const char *fmt, ...);
+/* why the table stops being decodable at @off */
+struct cdat_why {
+	char text[256];
+};
 
-static void cdat_malformed(FILE *out, FILE *errf, size_t off, const char *fmt, ...)
+static void __printf(2, 3) why_set(struct cdat_why *w, const char *fmt, ...)
 {
-	char why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(w->text, sizeof(w->text), fmt, ap);
 	va_end(ap);
-	fprintf(out, "[0x%04zx] malformed: %s\n", off, why);
-	cdat_err(errf, "CDAT: malformed structure at offset 0x%zx: %s", off, why);
+}
+
+static void report_malformed(FILE *errf, size_t off, const struct cdat_why *w)
+{
+	cdat_err(errf, "CDAT: malformed structure at offset 0x%zx: %s", off, w->text);
+}
+
+static void cdat_malformed(FILE *out, FILE *errf, size_t off, const struct cdat_why *w)
+{
+	fprintf(out, "[0x%04zx] malformed: %s\n", off, w->text);
+	report_malformed(errf, off, w);
+}
+
+static void report_bad_len(FILE *errf, uint32_t hlen, size_t len)
+{
+	cdat_err(errf, "CDAT: header length %u does not match the table size %zu",
+		 hlen, len);
+}
+
+static void report_bad_csum(FILE *errf, uint8_t sum)
+{
+	cdat_err(errf, "CDAT: checksum INVALID (byte sum 0x%02x)", sum);
+}
+
+static uint8_t byte_sum(const uint8_t *t, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len--)
+		sum += *t++;
+	return sum;
+}
+
+static bool short_table(size_t len, struct cdat_why *w)
+{
+	if (len >= CDAT_HDR_LEN)
+		return false;
+	why_set(w, "table of %zu bytes, shorter than the %u-byte header", len,
+		CDAT_HDR_LEN);
+	return true;
 }
 
 /* The header of a table of @len >= CDAT_HDR_LEN bytes: CDAT_BAD_* bits. */
 static unsigned int decode_header(const uint8_t *t, size_t len, FILE *out, FILE *errf)
 {
 	uint32_t hlen = get_le32(t);
+	uint8_t sum = byte_sum(t, len);
 	unsigned int bad = 0;
-	uint8_t sum = 0;
-	size_t off;
-
-	for (off = 0; off < len; off++)
-		sum += t[off];
 
 	fprintf(out, "CDAT header:\n");
 	fprintf(out, "  length:       %u bytes", hlen);
 	if (hlen != len) {
 		fprintf(out, " (MISMATCH: the table read has %zu bytes)", len);
-		cdat_err(errf, "CDAT: header length %u does not match the table size %zu",
-			 hlen, len);
+		report_bad_len(errf, hlen, len);
 		bad |= CDAT_BAD_LEN;
 	}
 	fprintf(out, "\n  revision:     %u\n", t[4]);
@@ -515,7 +580,7 @@ static unsigned int decode_header(const uint8_t *t, size_t len, FILE *out, FILE 
 	} else {
 		fprintf(out, "  checksum:     0x%02x (INVALID: byte sum 0x%02x, must be 0x00)\n",
 			t[5], sum);
-		cdat_err(errf, "CDAT: checksum INVALID (byte sum 0x%02x)", sum);
+		report_bad_csum(errf, sum);
 		bad |= CDAT_BAD_CSUM;
 	}
 	fprintf(out, "  sequence:     %u\n", get_le32(t + 12));
@@ -523,35 +588,31 @@ static unsigned int decode_header(const uint8_t *t, size_t len, FILE *out, FILE 
 }
 
 /*
- * Length of the structure at @off, or 0 after reporting it malformed: a
- * structure that does not fit leaves no way to find the next one.
+ * Length of the structure at @off, or 0 with @w saying why it is malformed:
+ * a structure that does not fit leaves no way to find the next one.
  */
-static unsigned int struct_len(const uint8_t *t, size_t len, size_t off, FILE *out,
-			       FILE *errf)
+static unsigned int struct_fit(const uint8_t *t, size_t len, size_t off,
+			       struct cdat_why *w)
 {
 	size_t rest = len - off;
 	unsigned int slen, fixed;
 	uint8_t type;
 
 	if (rest < CDAT_SUBHDR_LEN) {
-		cdat_malformed(out, errf, off,
-			       "%zu trailing bytes, too few for a structure header",
-			       rest);
+		why_set(w, "%zu trailing bytes, too few for a structure header", rest);
 		return 0;
 	}
 	type = t[off];
 	slen = get_le16(t + off + 2);
 	fixed = cdat_fixed_len(type);
 	if (slen < fixed) {
-		cdat_malformed(out, errf, off,
-			       "%s (type %u) length %u below its %u-byte fixed part",
-			       cdat_type_name(type), type, slen, fixed);
+		why_set(w, "%s (type %u) length %u below its %u-byte fixed part",
+			cdat_type_name(type), type, slen, fixed);
 		return 0;
 	}
 	if (slen > rest) {
-		cdat_malformed(out, errf, off,
-			       "%s (type %u) length %u overruns the table (%zu bytes left)",
-			       cdat_type_name(type), type, slen, rest);
+		why_set(w, "%s (type %u) length %u overruns the table (%zu bytes left)",
+			cdat_type_name(type), type, slen, rest);
 		return 0;
 	}
 	return slen;
@@ -600,22 +661,234 @@ static void decode_struct(const uint8_t *s, size_t off, unsigned int slen, FILE 
  */
 unsigned int cdat_decode(const uint8_t *t, size_t len, FILE *out, FILE *errf)
 {
+	struct cdat_why w;
 	unsigned int bad;
 	size_t off;
 
-	if (len < CDAT_HDR_LEN) {
-		cdat_malformed(out, errf, 0, "table of %zu bytes, shorter than the %u-byte header",
-			       len, CDAT_HDR_LEN);
+	if (short_table(len, &w)) {
+		cdat_malformed(out, errf, 0, &w);
 		return CDAT_MALFORMED;
 	}
 	bad = decode_header(t, len, out, errf);
 	for (off = CDAT_HDR_LEN; off < len;) {
-		unsigned int slen = struct_len(t, len, off, out, errf);
+		unsigned int slen = struct_fit(t, len, off, &w);
 
-		if (!slen)
+		if (!slen) {
+			cdat_malformed(out, errf, off, &w);
 			return bad | CDAT_MALFORMED;
+		}
 		decode_struct(t + off, off, slen, out);
 		off += slen;
+	}
+	return bad;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decode to JSON                                                      */
+/* ------------------------------------------------------------------ */
+
+/* entry x base unit, or null when the product overflows 64 bits */
+static void json_lb(struct json *j, const char *key, uint16_t entry, uint64_t base)
+{
+	if (entry && base > UINT64_MAX / entry)
+		json_null(j, key);
+	else
+		json_u64(j, key, (uint64_t)entry * base);
+}
+
+static void json_data_type(struct json *j, uint8_t dt, uint64_t base)
+{
+	json_u64(j, "data_type", dt);
+	json_str(j, "data_type_name", lb_type_name(dt));
+	json_u64(j, "base_unit", base);
+	json_str(j, "unit", lb_unit(dt));
+}
+
+static void json_dsmas(struct json *j, const uint8_t *s)
+{
+	unsigned int b;
+
+	json_u64(j, "dsmad_handle", s[4]);
+	json_u64(j, "flags", s[5]);
+	json_arr_begin(j, "flag_names");
+	for (b = 0; b < ARRAY_SIZE(dsmas_flag_names); b++)
+		if (dsmas_flag_names[b] && s[5] & BIT(b))
+			json_str(j, NULL, dsmas_flag_names[b]);
+	json_arr_end(j);
+	json_u64(j, "dpa_base", get_le64(s + 8));
+	json_u64(j, "dpa_length", get_le64(s + 16));
+}
+
+static void json_dslbis(struct json *j, const uint8_t *s)
+{
+	uint64_t base = get_le64(s + 8);
+	unsigned int i;
+
+	json_u64(j, "handle", s[4]);
+	json_u64(j, "flags", s[5]);
+	json_data_type(j, s[6], base);
+	json_arr_begin(j, "entries");
+	for (i = 0; i < 3; i++)
+		json_u64(j, NULL, get_le16(s + 16 + 2 * i));
+	json_arr_end(j);
+	/* the first entry is the one the data type describes */
+	json_lb(j, "value", get_le16(s + 16), base);
+}
+
+static void json_dsmscis(struct json *j, const uint8_t *s)
+{
+	uint32_t a = get_le32(s + 16);
+
+	json_u64(j, "dsmas_handle", s[4]);
+	json_u64(j, "cache_size", get_le64(s + 8));
+	json_u64(j, "cache_attributes", a);
+	json_u64(j, "cache_levels", a & 0xf);
+	json_u64(j, "cache_level", (a >> 4) & 0xf);
+	json_u64(j, "associativity", (a >> 8) & 0xf);
+	json_str(j, "associativity_name", dsmscis_assoc_name((a >> 8) & 0xf));
+	json_u64(j, "write_policy", (a >> 12) & 0xf);
+	json_str(j, "write_policy_name", dsmscis_policy_name((a >> 12) & 0xf));
+	json_u64(j, "cache_line_size", a >> 16);
+}
+
+static void json_dsis(struct json *j, const uint8_t *s)
+{
+	json_u64(j, "flags", s[4]);
+	json_bool(j, "memory_attached", s[4] & 1);
+	json_u64(j, "handle", s[5]);
+}
+
+static void json_dsemts(struct json *j, const uint8_t *s)
+{
+	json_u64(j, "dsmas_handle", s[4]);
+	json_u64(j, "memory_type", s[5]);
+	json_str(j, "memory_type_name", dsemts_type_name(s[5]));
+	json_u64(j, "dpa_offset", get_le64(s + 8));
+	json_u64(j, "dpa_length", get_le64(s + 16));
+}
+
+static void json_sslbis(struct json *j, const uint8_t *s, unsigned int len)
+{
+	unsigned int n = (len - CDAT_SSLBIS_LEN) / CDAT_SSLBE_LEN;
+	uint64_t base = get_le64(s + 8);
+	unsigned int i;
+
+	json_data_type(j, s[4], base);
+	json_arr_begin(j, "entries");
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = s + CDAT_SSLBIS_LEN + i * CDAT_SSLBE_LEN;
+
+		json_obj_begin(j, NULL);
+		json_u64(j, "port_x_id", get_le16(e));
+		json_u64(j, "port_y_id", get_le16(e + 2));
+		json_u64(j, "entry", get_le16(e + 4));
+		json_lb(j, "value", get_le16(e + 4), base);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_u64(j, "trailing_bytes", (len - CDAT_SSLBIS_LEN) % CDAT_SSLBE_LEN);
+}
+
+/* One structure, checked by struct_fit(), as an object of "entries". */
+static void json_struct(struct json *j, const uint8_t *s, size_t off, unsigned int slen)
+{
+	unsigned int fixed = cdat_fixed_len(s[0]);
+	uint8_t type = s[0];
+
+	json_obj_begin(j, NULL);
+	json_u64(j, "offset", off);
+	json_u64(j, "type", type);
+	json_str(j, "type_name", cdat_type_name(type));
+	json_u64(j, "length", slen);
+	switch (type) {
+	case CDAT_TYPE_DSMAS:
+		json_dsmas(j, s);
+		break;
+	case CDAT_TYPE_DSLBIS:
+		json_dslbis(j, s);
+		break;
+	case CDAT_TYPE_DSMSCIS:
+		json_dsmscis(j, s);
+		break;
+	case CDAT_TYPE_DSIS:
+		json_dsis(j, s);
+		break;
+	case CDAT_TYPE_DSEMTS:
+		json_dsemts(j, s);
+		break;
+	case CDAT_TYPE_SSLBIS:
+		json_sslbis(j, s, slen);
+		break;
+	default:
+		json_hex(j, "raw", s, slen);
+		break;
+	}
+	if (type <= CDAT_TYPE_DSEMTS)
+		json_u64(j, "extra_bytes", slen - fixed);
+	json_obj_end(j);
+}
+
+/*
+ * cdat_decode() as members of the JSON object @j has open: the same checks
+ * and messages on @errf, the same result. A malformed table still gives a
+ * whole document: the structures before the one that does not fit, and
+ * "malformed" saying where and why (null when nothing is).
+ */
+unsigned int cdat_decode_json(const uint8_t *t, size_t len, struct json *j, FILE *errf)
+{
+	unsigned int bad = 0, slen = 0;
+	struct cdat_why w;
+	size_t off = 0;
+
+	json_u64(j, "size", len);
+	if (short_table(len, &w)) {
+		report_malformed(errf, 0, &w);
+		json_null(j, "length");
+		json_null(j, "length_valid");
+		json_null(j, "revision");
+		json_null(j, "checksum");
+		json_null(j, "checksum_valid");
+		json_null(j, "sequence");
+		json_arr_begin(j, "entries");
+		json_arr_end(j);
+		bad = CDAT_MALFORMED;
+	} else {
+		uint32_t hlen = get_le32(t);
+		uint8_t sum = byte_sum(t, len);
+
+		if (hlen != len) {
+			report_bad_len(errf, hlen, len);
+			bad |= CDAT_BAD_LEN;
+		}
+		if (sum) {
+			report_bad_csum(errf, sum);
+			bad |= CDAT_BAD_CSUM;
+		}
+		json_u64(j, "length", hlen);
+		json_bool(j, "length_valid", hlen == len);
+		json_u64(j, "revision", t[4]);
+		json_u64(j, "checksum", t[5]);
+		json_bool(j, "checksum_valid", !sum);
+		json_u64(j, "sequence", get_le32(t + 12));
+		json_arr_begin(j, "entries");
+		for (off = CDAT_HDR_LEN; off < len; off += slen) {
+			slen = struct_fit(t, len, off, &w);
+			if (!slen) {
+				report_malformed(errf, off, &w);
+				bad |= CDAT_MALFORMED;
+				break;
+			}
+			json_struct(j, t + off, off, slen);
+		}
+		json_arr_end(j);
+	}
+	if (bad & CDAT_MALFORMED) {
+		json_obj_begin(j, "malformed");
+		json_u64(j, "offset", off);
+		json_str(j, "error", w.text);
+		json_obj_end(j);
+	} else {
+		json_null(j, "malformed");
 	}
 	return bad;
 }

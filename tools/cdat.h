@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * CDAT (Coherent Device Attribute Table) of a CXL device: reading it over
- * DOE through a caller's exchange function, and decoding it to text.
+ * DOE through a caller's exchange function, and decoding it to text or
+ * JSON.
  *
  * Nothing here touches a device or a file: the transport is a callback
  * and all output goes to the FILE pointers passed in, so the same code
@@ -117,5 +118,14 @@ struct cdat_xfer {
 int cdat_read(const struct cdat_xfer *xf, const char *what, struct cdat_buf *table,
 	      bool *inconsistent, FILE *errf);
 unsigned int cdat_decode(const uint8_t *t, size_t len, FILE *out, FILE *errf);
+
+/*
+ * cdat_decode() to JSON (json.h): the table's members ("size", "length",
+ * "length_valid", "revision", "checksum", "checksum_valid", "sequence",
+ * "entries", "malformed") written into the object @j has open, so that
+ * the caller can add its own. Same result, same messages on @errf.
+ */
+struct json;
+unsigned int cdat_decode_json(const uint8_t *t, size_t len, struct json *j, FILE *errf);
 
 #endif /* MSIKIT_TOOLS_CDAT_H */

@@ -3,13 +3,15 @@
  * msikit-doe: command-line front end of the msikit_doe character devices
  * (/dev/msikit/doe-<device>-<cap>), see include/uapi/msikit/doe.h.
  *
- *   msikit-doe list
- *   msikit-doe features DEV
- *   msikit-doe cdat DEV [--raw FILE]
- *   msikit-doe cdat --file FILE
- *   msikit-doe exchange DEV VID:TYPE [DWORD...] [--rsp-len N]
+ *   msikit-doe list [-s SEL] [--json]
+ *   msikit-doe features DEV|-s SEL [--json]
+ *   msikit-doe cdat DEV|-s SEL [--dump-bin FILE] [--json]
+ *   msikit-doe cdat --from-dump FILE [--json]
+ *   msikit-doe exchange DEV|-s SEL VID:TYPE [DWORD...] [--rsp-len N]
+ *   msikit-doe spdm DEV|-s SEL [...], spdm --from-dump FILE [...]
  *
- * Exit status: 0 success, 1 runtime error, 2 usage error.
+ * SEL is lspci's device selector (pcisel.h). Exit status: 0 success, 1
+ * runtime error, 2 usage error; spdm has its own (spdm.h).
  *
  * DOE payloads travel as little-endian dwords: the request and response
  * buffers handed to the kernel hold the wire bytes, so every dword is
@@ -39,6 +41,8 @@
 #include <msikit/doe.h>
 
 #include "cdat.h"
+#include "json.h"
+#include "pcisel.h"
 #include "spdm-io.h"
 
 #define PROG			"msikit-doe"
@@ -51,6 +55,9 @@
 #define DEFAULT_DEV_DIR		"/dev/msikit"
 
 #define PCI_VENDOR_ID_PCI_SIG	0x0001
+
+/* getopt_long() values of options that have no short form */
+#define OPT_SLOT		256
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /* the kernel's <linux/compiler_attributes.h> spelling, which user space lacks */
@@ -173,11 +180,13 @@ static const char usage_text[] =
 	"Usage: " PROG " COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  list                          list the DOE mailboxes (from sysfs)\n"
-	"  features DEV                  show the mailbox and its DOE features\n"
-	"  cdat DEV [--raw FILE]         read, verify and decode the CXL CDAT table\n"
-	"                                (--raw also saves the table bytes to FILE)\n"
-	"  cdat --file FILE              decode a raw CDAT table from FILE, no device\n"
+	"  list [-s SEL] [--json]        list the DOE mailboxes (from sysfs)\n"
+	"  features DEV [--json]         show the mailbox and its DOE features\n"
+	"  cdat DEV [--dump-bin FILE] [--json]\n"
+	"                                read, verify and decode the CXL CDAT table\n"
+	"                                (--dump-bin also saves the table bytes)\n"
+	"  cdat --from-dump FILE [--json]\n"
+	"                                decode a saved CDAT table, no device\n"
 	"  exchange DEV VID:TYPE [DWORD...] [--rsp-len N]\n"
 	"                                one raw DOE exchange; VID, TYPE and the\n"
 	"                                request payload dwords in hex; prints the\n"
@@ -198,9 +207,18 @@ static const char usage_text[] =
 	"name selects its first mailbox; 'cdat' prefers one offering 1e98:02,\n"
 	"'spdm' one offering 0001:01.\n"
 	"\n"
+	"-s SEL selects PCI devices as lspci -s does: [[[[domain]:]bus]:][dev][.[fn]],\n"
+	"in hex, an empty or '*' part matching any. 'list' shows the mailboxes of\n"
+	"the devices it matches; every other command takes -s SEL in place of DEV,\n"
+	"and SEL must match exactly one PCI device with a mailbox.\n"
+	"--json prints one JSON document with snake_case keys instead of text.\n"
+	"(cdat's --raw and --file are older names of --dump-bin and --from-dump.)\n"
+	"\n"
 	"The ioctls need root (CAP_SYS_ADMIN).\n"
-	"Exit status: 0 success, 1 runtime error, 2 usage error; spdm also 3 not\n"
-	"verified, 4 refused by policy, 5 busy, 6 device error, 7 no such device.\n"
+	"Exit status: 0 success, 1 runtime error, 2 usage error; an -s that\n"
+	"matches no device is a runtime error, one that matches several a usage\n"
+	"error. spdm also exits 3 not verified, 4 refused by policy, 5 busy,\n"
+	"6 device error, 7 no such device (an -s that matches none too).\n"
 	"Environment (testing): MSIKIT_DOE_SYSFS replaces " DEFAULT_SYSFS_DIR ",\n"
 	"MSIKIT_DOE_DEVDIR replaces " DEFAULT_DEV_DIR ".\n";
 
@@ -379,6 +397,83 @@ static bool looks_like_bus_dev_fn(const char *s)
 }
 
 /*
+ * The device node @name belongs to: its "device" link, else what the name
+ * "doe-<device>-<cap>" says (@out is "" if neither).
+ */
+static void node_device(const char *name, char *out, size_t sz)
+{
+	size_t len;
+
+	read_device_link(name, out, sz);
+	if (out[0] || strncmp(name, "doe-", 4))
+		return;
+	len = strlen(name + 4);
+	if (len > 4 && name[4 + len - 4] == '-' && len - 4 < sz) {
+		memcpy(out, name + 4, len - 4);
+		out[len - 4] = '\0';
+	}
+}
+
+/* Parse -s @arg into @sel; EXIT_OK or EXIT_USAGE, having said why. */
+static int parse_sel(const char *cmd, const char *arg, struct pci_sel *sel)
+{
+	int r = pci_sel_parse(arg, sel);
+
+	if (r)
+		return usage_error("%s: -s '%s': %s", cmd, arg, pci_sel_strerror(r));
+	return EXIT_OK;
+}
+
+/*
+ * The one device with a DOE mailbox that -s @arg selects, its name into
+ * @dev. EXIT_OK; EXIT_RUNTIME when none matches; EXIT_USAGE for a bad
+ * selector or one that matches several devices. Having printed why.
+ */
+static int select_dev(const char *cmd, const char *arg, char *dev, size_t sz)
+{
+	struct dirent **list;
+	struct pci_sel sel;
+	char (*names)[256];
+	int n, i, k, matched = 0, rc;
+
+	rc = parse_sel(cmd, arg, &sel);
+	if (rc)
+		return rc;
+	n = scan_nodes(&list);
+	if (n < 0)
+		return EXIT_RUNTIME;
+	/* the distinct devices matched; a device may have several mailboxes */
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!names) {
+		pr_err("%s: %s", cmd, strerror(ENOMEM));
+		free_nodes(list, n);
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < n; i++) {
+		node_device(list[i]->d_name, names[matched], sizeof(names[matched]));
+		if (!pci_sel_match(&sel, names[matched]))
+			continue;
+		for (k = 0; k < matched && strcmp(names[k], names[matched]); k++)
+			;
+		if (k == matched)
+			matched++;
+	}
+	free_nodes(list, n);
+	if (matched == 1 && !copy_str(dev, names[0], sz))
+		matched = 0;
+	if (!matched) {
+		pr_err("%s: -s '%s': no PCI device with a DOE mailbox matches (see '" PROG
+		       " list')", cmd, arg);
+		rc = EXIT_RUNTIME;
+	} else if (matched > 1) {
+		rc = usage_error("%s: -s '%s' matches %d devices (%s, %s%s): be more precise",
+				 cmd, arg, matched, names[0], names[1], matched > 2 ? ", ..." : "");
+	}
+	free(names);
+	return rc;
+}
+
+/*
  * Turn DEV into a node path; a device name picks its first mailbox that
  * offers @want ("VID:TYPE"), else its first. Returns EXIT_OK, EXIT_RUNTIME
  * or EXIT_USAGE, having printed the error.
@@ -449,6 +544,25 @@ static int resolve_dev(const char *arg, const char *want, char *path, size_t sz)
 	return EXIT_OK;
 }
 
+/*
+ * DEV of a command that takes one: @arg, or the device -s @sel selects;
+ * then its mailbox as resolve_dev() picks it (preferring @want).
+ */
+static int pick_dev(const char *cmd, const char *sel, const char *arg, const char *want,
+		    char *path, size_t sz)
+{
+	char dev[256];
+	int rc;
+
+	if (sel) {
+		rc = select_dev(cmd, sel, dev, sizeof(dev));
+		if (rc)
+			return rc;
+		arg = dev;
+	}
+	return resolve_dev(arg, want, path, sz);
+}
+
 static int open_node(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -476,6 +590,7 @@ struct list_row {
 	char cap[32];
 	char mode[32];
 	char feats[1024];
+	bool cap_ok, mode_ok, feats_ok;
 };
 
 static void join_lines(char *s)
@@ -487,28 +602,124 @@ static void join_lines(char *s)
 			*p = ' ';
 }
 
+static const char *feature_name(uint16_t vid, uint8_t type);
+
+/* a "features" attribute's "vvvv:tt" words as objects; others are skipped */
+static void json_feature_words(struct json *j, const char *text)
+{
+	char copy[1024], *tok, *save, *colon;
+	unsigned long vid, type;
+
+	copy_str(copy, text, sizeof(copy));
+	json_arr_begin(j, "features");
+	for (tok = strtok_r(copy, "\n ", &save); tok; tok = strtok_r(NULL, "\n ", &save)) {
+		colon = strchr(tok, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (!parse_ulong(tok, 16, 0xffff, &vid) || !parse_ulong(colon + 1, 16, 0xff, &type))
+			continue;
+		json_obj_begin(j, NULL);
+		json_u64(j, "vid", vid);
+		json_u64(j, "type", type);
+		json_str(j, "name", feature_name(vid, type));
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void list_json(const struct list_row *rows, int n)
+{
+	unsigned long cap;
+	struct json j;
+	int i;
+
+	json_init(&j, stdout);
+	json_arr_begin(&j, NULL);
+	for (i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+
+		json_obj_begin(&j, NULL);
+		json_str(&j, "node", r->name);
+		json_str(&j, "device", strcmp(r->device, "-") ? r->device : NULL);
+		if (r->cap_ok && parse_ulong(r->cap, 0, 0xffff, &cap))
+			json_u64(&j, "cap_offset", cap);
+		else
+			json_null(&j, "cap_offset");
+		json_str(&j, "mode", r->mode_ok ? r->mode : NULL);
+		if (r->feats_ok)
+			json_feature_words(&j, r->feats);
+		else
+			json_null(&j, "features");
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+}
+
+static void list_text(const struct list_row *rows, int n)
+{
+	int w_name = 4, w_dev = 6, w_cap = 3, w_mode = 4;
+	char feats[1024];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if ((int)strlen(rows[i].name) > w_name)
+			w_name = strlen(rows[i].name);
+		if ((int)strlen(rows[i].device) > w_dev)
+			w_dev = strlen(rows[i].device);
+		if ((int)strlen(rows[i].cap) > w_cap)
+			w_cap = strlen(rows[i].cap);
+		if ((int)strlen(rows[i].mode) > w_mode)
+			w_mode = strlen(rows[i].mode);
+	}
+	for (i = 0; i < n; i++) {
+		copy_str(feats, rows[i].feats, sizeof(feats));
+		join_lines(feats);
+		printf("%-*s  %-*s  %-*s  %-*s  %s\n", w_name, rows[i].name,
+		       w_dev, rows[i].device, w_cap, rows[i].cap,
+		       w_mode, rows[i].mode, feats[0] ? feats : "-");
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
+	const char *sel_arg = NULL;
 	struct list_row *rows;
 	struct dirent **list;
-	int w_name = 4, w_dev = 6, w_cap = 3, w_mode = 4;
-	int n, i, rc = EXIT_OK;
+	struct pci_sel sel;
+	char dev[256];
+	bool json = false;
+	int n, i, m = 0, rc = EXIT_OK;
 	int opt;
 
 	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((opt = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		if (opt == 'h') {
+	while ((opt = getopt_long(argc, argv, ":hjs:", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			sel_arg = optarg;
+			break;
+		default:
+			return bad_option("list", opt, argv);
 		}
-		return bad_option("list", opt, argv);
 	}
 	if (optind != argc)
 		return usage_error("list: unexpected argument '%s'", argv[optind]);
+	if (sel_arg) {
+		rc = parse_sel("list", sel_arg, &sel);
+		if (rc)
+			return rc;
+	}
 
 	n = scan_nodes(&list);
 	if (n < 0)
@@ -520,48 +731,47 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; i < n; i++) {
-		struct list_row *r = &rows[i];
 		const char *name = list[i]->d_name;
+		struct list_row *r = &rows[m];
 		int e;
 
+		/* a software mailbox has no PCI address: no selector matches it */
+		if (sel_arg) {
+			node_device(name, dev, sizeof(dev));
+			if (!pci_sel_match(&sel, dev))
+				continue;
+		}
+		m++;
 		copy_str(r->name, name, sizeof(r->name));
 		read_device_link(name, r->device, sizeof(r->device));
 		if (!r->device[0])
 			snprintf(r->device, sizeof(r->device), "-");
 		e = read_attr(name, "cap_offset", r->cap, sizeof(r->cap));
+		r->cap_ok = !e;
 		if (e) {
 			pr_err("%s: cap_offset: %s", name, strerror(-e));
 			snprintf(r->cap, sizeof(r->cap), "?");
 			rc = EXIT_RUNTIME;
 		}
 		e = read_attr(name, "mode", r->mode, sizeof(r->mode));
+		r->mode_ok = !e;
 		if (e) {
 			pr_err("%s: mode: %s", name, strerror(-e));
 			snprintf(r->mode, sizeof(r->mode), "?");
 			rc = EXIT_RUNTIME;
 		}
 		e = read_attr(name, "features", r->feats, sizeof(r->feats));
+		r->feats_ok = !e;
 		if (e) {
 			pr_err("%s: features: %s", name, strerror(-e));
 			snprintf(r->feats, sizeof(r->feats), "?");
 			rc = EXIT_RUNTIME;
 		}
-		join_lines(r->feats);
-		if (!r->feats[0])
-			snprintf(r->feats, sizeof(r->feats), "-");
-		if ((int)strlen(r->name) > w_name)
-			w_name = strlen(r->name);
-		if ((int)strlen(r->device) > w_dev)
-			w_dev = strlen(r->device);
-		if ((int)strlen(r->cap) > w_cap)
-			w_cap = strlen(r->cap);
-		if ((int)strlen(r->mode) > w_mode)
-			w_mode = strlen(r->mode);
 	}
-	for (i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-*s  %s\n", w_name, rows[i].name,
-		       w_dev, rows[i].device, w_cap, rows[i].cap,
-		       w_mode, rows[i].mode, rows[i].feats);
+	if (json)
+		list_json(rows, m);
+	else
+		list_text(rows, m);
 	free(rows);
 	free_nodes(list, n);
 	return rc;
@@ -602,6 +812,60 @@ static int get_info(int fd, const char *path, struct msikit_doe_info *info)
 	return -1;
 }
 
+static const char *info_mode(const struct msikit_doe_info *info, const char *none)
+{
+	return info->flags & MSIKIT_DOE_INFO_IRQ ? "irq" :
+	       info->flags & MSIKIT_DOE_INFO_POLL ? "poll" :
+	       info->flags & MSIKIT_DOE_INFO_ROUTED ? "routed" : none;
+}
+
+/*
+ * The positional DEV of a command, or -s (@sel): exactly one of them;
+ * @nargs positional arguments are left. EXIT_OK or a usage error.
+ */
+static int dev_args(const char *cmd, const char *sel, int nargs)
+{
+	if (sel && nargs)
+		return usage_error("%s: give DEV or -s SELECTOR, not both", cmd);
+	if (!sel && nargs != 1)
+		return usage_error("%s: expected one DEV or -s SELECTOR", cmd);
+	return EXIT_OK;
+}
+
+static void features_json(const char *path, const struct msikit_doe_info *info,
+			  const struct msikit_doe_feature *feats, uint32_t n)
+{
+	struct json j;
+	uint32_t i;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "mailbox", path);
+	json_strn(&j, "device", info->device, sizeof(info->device));
+	json_u64(&j, "cap_offset", info->cap_offset);
+	json_u64(&j, "cap_version", info->cap_version);
+	json_str(&j, "mode", info_mode(info, "unknown"));
+	if (info->flags & MSIKIT_DOE_INFO_IRQ)
+		json_u64(&j, "irq", info->irq);
+	else
+		json_null(&j, "irq");
+	json_u64(&j, "flags", info->flags);
+	json_bool(&j, "dead", info->flags & MSIKIT_DOE_INFO_DEAD);
+	json_u64(&j, "max_payload", info->max_payload);
+	json_arr_begin(&j, "features");
+	for (i = 0; i < n; i++) {
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "vid", feats[i].vid);
+		json_u64(&j, "type", feats[i].type);
+		json_str(&j, "name", feature_name(feats[i].vid, feats[i].type));
+		json_bool(&j, "reserved", feats[i].flags & MSIKIT_DOE_FEATURE_RESERVED);
+		json_bool(&j, "mediated", feats[i].flags & MSIKIT_DOE_FEATURE_MEDIATED);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+}
+
 #define MAX_FEATURES	65536
 
 static int cmd_features(int argc, char **argv)
@@ -609,25 +873,37 @@ static int cmd_features(int argc, char **argv)
 	struct msikit_doe_feature *feats = NULL;
 	struct msikit_doe_features f;
 	struct msikit_doe_info info;
+	const char *sel = NULL;
 	char path[PATH_MAX];
+	bool json = false;
 	uint32_t n, i;
 	int rc, fd, opt, tries;
 
 	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((opt = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		if (opt == 'h') {
+	while ((opt = getopt_long(argc, argv, ":hjs:", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			sel = optarg;
+			break;
+		default:
+			return bad_option("features", opt, argv);
 		}
-		return bad_option("features", opt, argv);
 	}
-	if (argc - optind != 1)
-		return usage_error("features: expected exactly one DEV");
-	rc = resolve_dev(argv[optind], NULL, path, sizeof(path));
+	rc = dev_args("features", sel, argc - optind);
+	if (rc)
+		return rc;
+	rc = pick_dev("features", sel, argv[optind], NULL, path, sizeof(path));
 	if (rc)
 		return rc;
 	fd = open_node(path);
@@ -681,16 +957,18 @@ static int cmd_features(int argc, char **argv)
 	}
 	close(fd);
 
+	if (json) {
+		features_json(path, &info, feats, n);
+		free(feats);
+		return EXIT_OK;
+	}
 	printf("mailbox:      %s\n", path);
 	printf("device:       %.*s\n", (int)strnlen(info.device, sizeof(info.device)),
 	       info.device);
 	printf("cap offset:   0x%03x%s\n", info.cap_offset,
 	       info.cap_offset ? "" : " (software mailbox)");
 	printf("cap version:  %u\n", info.cap_version);
-	printf("mode:         %s",
-	       info.flags & MSIKIT_DOE_INFO_IRQ ? "irq" :
-	       info.flags & MSIKIT_DOE_INFO_POLL ? "poll" :
-	       info.flags & MSIKIT_DOE_INFO_ROUTED ? "routed" : "unknown");
+	printf("mode:         %s", info_mode(&info, "unknown"));
 	if (info.flags & MSIKIT_DOE_INFO_IRQ)
 		printf(" (irq %u)", info.irq);
 	printf("\n");
@@ -789,11 +1067,31 @@ static int write_file(const char *path, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Decode @table as text or, with @json, as one JSON object; @mailbox NULL: from a file */
+static unsigned int cdat_print(const struct cdat_buf *table, const char *mailbox, bool json)
+{
+	unsigned int bad;
+	struct json j;
+
+	if (!json) {
+		if (mailbox)
+			printf("mailbox:      %s\n", mailbox);
+		return cdat_decode(table->p, table->len, stdout, stderr);
+	}
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	if (mailbox)
+		json_str(&j, "mailbox", mailbox);
+	bad = cdat_decode_json(table->p, table->len, &j, stderr);
+	json_obj_end(&j);
+	return bad;
+}
+
 static int cmd_cdat(int argc, char **argv)
 {
-	const char *raw = NULL, *file = NULL;
+	const char *dump = NULL, *from = NULL, *sel = NULL;
 	struct cdat_buf table = { 0 };
-	bool inconsistent = false;
+	bool inconsistent = false, json = false;
 	struct cdat_xfer xf = {
 		.exchange = ioctl_exchange,
 		.hint = ioctl_exchange_hint,
@@ -801,47 +1099,58 @@ static int cmd_cdat(int argc, char **argv)
 	char path[PATH_MAX];
 	int rc, fd, opt;
 
+	/* --raw and --file: the names before --dump-bin and --from-dump */
 	static const struct option lopts[] = {
+		{ "dump-bin", required_argument, NULL, 'r' },
 		{ "raw", required_argument, NULL, 'r' },
+		{ "from-dump", required_argument, NULL, 'f' },
 		{ "file", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((opt = getopt_long(argc, argv, ":hr:f:", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hr:f:js:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		case 'r':
-			raw = optarg;
+			dump = optarg;
 			break;
 		case 'f':
-			file = optarg;
+			from = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			sel = optarg;
 			break;
 		default:
 			return bad_option("cdat", opt, argv);
 		}
 	}
 
-	if (file) {
-		if (optind != argc)
-			return usage_error("cdat: --file takes no DEV");
-		if (raw)
-			return usage_error("cdat: --raw and --file exclude each other");
-		if (read_file(file, &table)) {
+	if (from) {
+		if (optind != argc || sel)
+			return usage_error("cdat: --from-dump takes no DEV or -s");
+		if (dump)
+			return usage_error("cdat: --dump-bin and --from-dump exclude each other");
+		if (read_file(from, &table)) {
 			cdat_buf_free(&table);
 			return EXIT_RUNTIME;
 		}
-		rc = cdat_decode(table.p, table.len, stdout, stderr) ?
-			EXIT_RUNTIME : EXIT_OK;
+		rc = cdat_print(&table, NULL, json) ? EXIT_RUNTIME : EXIT_OK;
 		cdat_buf_free(&table);
 		return rc;
 	}
 
-	if (argc - optind != 1)
-		return usage_error("cdat: expected exactly one DEV (or --file FILE)");
-	rc = resolve_dev(argv[optind], "1e98:02", path, sizeof(path));
+	if (sel && argc - optind)
+		return usage_error("cdat: give DEV or -s SELECTOR, not both");
+	if (!sel && argc - optind != 1)
+		return usage_error("cdat: expected one DEV, -s SELECTOR or --from-dump FILE");
+	rc = pick_dev("cdat", sel, argv[optind], "1e98:02", path, sizeof(path));
 	if (rc)
 		return rc;
 	fd = open_node(path);
@@ -855,10 +1164,9 @@ static int cmd_cdat(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	rc = EXIT_OK;
-	if (raw && write_file(raw, table.p, table.len))
+	if (dump && write_file(dump, table.p, table.len))
 		rc = EXIT_RUNTIME;
-	printf("mailbox:      %s\n", path);
-	if (cdat_decode(table.p, table.len, stdout, stderr) || inconsistent)
+	if (cdat_print(&table, path, json) || inconsistent)
 		rc = EXIT_RUNTIME;
 	cdat_buf_free(&table);
 	return rc;
@@ -868,14 +1176,28 @@ static int cmd_cdat(int argc, char **argv)
 /* exchange                                                            */
 /* ------------------------------------------------------------------ */
 
+/* "VID:TYPE" in hex, VID <= ffff, TYPE <= ff */
+static bool parse_vid_type(const char *s, unsigned long *vid, unsigned long *type)
+{
+	const char *colon = strchr(s, ':');
+	char v[16];
+
+	if (!colon || (size_t)(colon - s) >= sizeof(v))
+		return false;
+	memcpy(v, s, colon - s);
+	v[colon - s] = '\0';
+	return parse_ulong(v, 16, 0xffff, vid) && parse_ulong(colon + 1, 16, 0xff, type);
+}
+
 static int cmd_exchange(int argc, char **argv)
 {
 	unsigned long vid, type, v, rsp_size = 4096;
 	struct msikit_doe_exchange x;
 	uint8_t *req = NULL, *rsp = NULL;
-	char path[PATH_MAX], pfx[PATH_MAX + 32], *colon;
+	char path[PATH_MAX], pfx[PATH_MAX + 32];
+	const char *sel = NULL, *dev, *vt;
 	uint32_t nreq, i;
-	int rc, fd, opt;
+	int rc, fd, opt, first;
 
 	static const struct option lopts[] = {
 		{ "rsp-len", required_argument, NULL, 'r' },
@@ -883,11 +1205,14 @@ static int cmd_exchange(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((opt = getopt_long(argc, argv, ":hr:", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hr:s:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 's':
+			sel = optarg;
+			break;
 		case 'r':
 			if (!parse_ulong(optarg, 0, MSIKIT_DOE_MAX_PAYLOAD, &rsp_size) ||
 			    rsp_size % 4)
@@ -899,23 +1224,26 @@ static int cmd_exchange(int argc, char **argv)
 			return bad_option("exchange", opt, argv);
 		}
 	}
-	if (argc - optind < 2)
-		return usage_error("exchange: expected DEV VID:TYPE [DWORD...]");
-
-	colon = strchr(argv[optind + 1], ':');
-	if (!colon)
-		return usage_error("exchange: '%s': expected VID:TYPE in hex, e.g. 1e98:02",
-				   argv[optind + 1]);
-	*colon = '\0';
-	if (!parse_ulong(argv[optind + 1], 16, 0xffff, &vid) ||
-	    !parse_ulong(colon + 1, 16, 0xff, &type)) {
-		*colon = ':';
+	/*
+	 * DEV VID:TYPE [DWORD...], or with -s VID:TYPE [DWORD...]: a DEV
+	 * given as well shows as a first word that is no VID:TYPE before one
+	 * that is
+	 */
+	if (sel && argc - optind >= 2 && !parse_vid_type(argv[optind], &vid, &type) &&
+	    parse_vid_type(argv[optind + 1], &vid, &type))
+		return usage_error("exchange: give DEV or -s SELECTOR, not both");
+	first = optind + (sel ? 0 : 1);
+	if (argc - first < 1)
+		return usage_error("exchange: expected DEV or -s SELECTOR, VID:TYPE, DWORDs");
+	dev = sel ? NULL : argv[optind];
+	vt = argv[first];
+	if (!strchr(vt, ':'))
+		return usage_error("exchange: '%s': expected VID:TYPE in hex, e.g. 1e98:02", vt);
+	if (!parse_vid_type(vt, &vid, &type))
 		return usage_error("exchange: '%s': expected hex VID:TYPE, VID <= ffff, TYPE <= ff",
-				   argv[optind + 1]);
-	}
-	*colon = ':';
+				   vt);
 
-	nreq = argc - optind - 2;
+	nreq = argc - first - 1;
 	if ((uint64_t)nreq * 4 > MSIKIT_DOE_MAX_PAYLOAD)
 		return usage_error("exchange: request longer than %u bytes",
 				   MSIKIT_DOE_MAX_PAYLOAD);
@@ -925,7 +1253,7 @@ static int cmd_exchange(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; i < nreq; i++) {
-		const char *s = argv[optind + 2 + i];
+		const char *s = argv[first + 1 + i];
 
 		if (!parse_ulong(s, 16, 0xffffffffUL, &v)) {
 			free(req);
@@ -934,7 +1262,7 @@ static int cmd_exchange(int argc, char **argv)
 		put_le32(req + 4 * i, v);
 	}
 
-	rc = resolve_dev(argv[optind], NULL, path, sizeof(path));
+	rc = pick_dev("exchange", sel, dev, NULL, path, sizeof(path));
 	if (rc) {
 		free(req);
 		return rc;
@@ -1078,7 +1406,7 @@ static const char *spdm_failure(const struct spdm_verdict *v)
 static int cmd_spdm(int argc, char **argv)
 {
 	const char *ca = NULL, *out = NULL, *dump = NULL, *from = NULL;
-	const char *nonce = NULL, *meas_nonce = NULL;
+	const char *nonce = NULL, *meas_nonce = NULL, *sel = NULL;
 	uint8_t want_nonce[SPDM_NONCE_LEN], want_meas_nonce[SPDM_NONCE_LEN];
 	bool json = false, check_time = true, mediated = false;
 	struct spdm_report r = { .device = "-", .mailbox = "-", .mode = "-" };
@@ -1091,7 +1419,7 @@ static int cmd_spdm(int argc, char **argv)
 	int rc, fd = -1, opt;
 
 	static const struct option lopts[] = {
-		{ "slot", required_argument, NULL, 's' },
+		{ "slot", required_argument, NULL, OPT_SLOT },
 		{ "ca", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
@@ -1110,6 +1438,9 @@ static int cmd_spdm(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 's':
+			sel = optarg;
+			break;
+		case OPT_SLOT:
 			if (!parse_ulong(optarg, 0, SPDM_MAX_SLOTS - 1, &slot))
 				return usage_error("spdm: --slot '%s': 0 to 7", optarg);
 			break;
@@ -1141,8 +1472,12 @@ static int cmd_spdm(int argc, char **argv)
 			return bad_option("spdm", opt, argv);
 		}
 	}
-	if (from ? optind != argc : argc - optind != 1)
-		return usage_error("spdm: expected exactly one DEV, or --from-dump FILE");
+	if (from && (optind != argc || sel))
+		return usage_error("spdm: --from-dump takes no DEV or -s");
+	if (!from && sel && argc - optind)
+		return usage_error("spdm: give DEV or -s SELECTOR, not both");
+	if (!from && !sel && argc - optind != 1)
+		return usage_error("spdm: expected one DEV, -s SELECTOR or --from-dump FILE");
 	if (from && dump)
 		return usage_error("spdm: --dump-bin and --from-dump exclude each other");
 
@@ -1156,7 +1491,7 @@ static int cmd_spdm(int argc, char **argv)
 		r.mailbox = from;
 		r.mode = "dump";
 	} else {
-		rc = resolve_dev(argv[optind], "0001:01", path, sizeof(path));
+		rc = pick_dev("spdm", sel, argv[optind], "0001:01", path, sizeof(path));
 		if (rc)
 			return rc == EXIT_USAGE ? rc : SPDM_NO_DEVICE;
 		fd = open_node(path);

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "json.h"
 #include "spdm-io.h"
 
 #define DUMP_MAGIC	"MSKSPDM"	/* with its NUL: 8 bytes */
@@ -252,29 +253,6 @@ void spdm_print_text(FILE *f, const struct spdm_report *r)
 
 /* ---- JSON ---- */
 
-static void jstr(FILE *f, const char *str)
-{
-	fputc('"', f);
-	for (; *str; str++) {
-		unsigned char c = *str;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void jhex(FILE *f, const uint8_t *p, size_t n)
-{
-	fputc('"', f);
-	hex(f, p, n);
-	fputc('"', f);
-}
-
 static void json_chain(FILE *f, const struct spdm_report *r)
 {
 	const struct spdm_ctx *s = r->s;
@@ -283,23 +261,23 @@ static void json_chain(FILE *f, const struct spdm_report *r)
 
 	fprintf(f, "  \"slots\": [{\"slot\": %u, \"chain_file\": \"slot%u.der\", \"root_hash\": ",
 		s->slot, s->slot);
-	jhex(f, s->chain.p + 4, s->hash_len);
+	json_put_hex(f, s->chain.p + 4, s->hash_len);
 	fprintf(f, ", \"root_hash_valid\": %s, \"digest_valid\": %s, \"certificates\": [",
 		v->root_hash_ok ? "true" : "false",
 		v->digest_ok && v->chain_hash_ok ? "true" : "false");
 	for (i = 0; i < v->nr_certs; i++) {
 		fprintf(f, "%s{\"subject\": ", i ? ", " : "");
-		jstr(f, v->certs[i].subject);
+		json_put_str(f, v->certs[i].subject);
 		fprintf(f, ", \"issuer\": ");
-		jstr(f, v->certs[i].issuer);
+		json_put_str(f, v->certs[i].issuer);
 		fprintf(f, ", \"not_after\": ");
-		jstr(f, v->certs[i].not_after);
+		json_put_str(f, v->certs[i].not_after);
 		fprintf(f, ", \"sha256\": ");
-		jhex(f, v->certs[i].sha256, 32);
+		json_put_hex(f, v->certs[i].sha256, 32);
 		fputc('}', f);
 	}
 	fprintf(f, "], \"chain_verified\": %s, \"error\": ", v->chain_ok ? "true" : "false");
-	jstr(f, v->chain_ok ? "" : v->chain_error);
+	json_put_str(f, v->chain_ok ? "" : v->chain_error);
 	fprintf(f, "}],\n");
 }
 
@@ -312,11 +290,11 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 	bool first = true;
 
 	fprintf(f, "{\n  \"device\": ");
-	jstr(f, r->device);
+	json_put_str(f, r->device);
 	fprintf(f, ",\n  \"mailbox\": ");
-	jstr(f, r->mailbox);
+	json_put_str(f, r->mailbox);
 	fprintf(f, ",\n  \"mode\": ");
-	jstr(f, r->mode);
+	json_put_str(f, r->mode);
 	fprintf(f, ",\n");
 	if (s->version) {
 		fprintf(f, "  \"spdm_version\": \"%u.%u\",\n", s->version >> 4, s->version & 15);
@@ -324,7 +302,7 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 		fprintf(f, "  \"capabilities\": {\"flags\": %u, \"names\": [", s->rsp_flags);
 		for (tok = strtok_r(caps, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 			fprintf(f, "%s", first ? "" : ", ");
-			jstr(f, tok);
+			json_put_str(f, tok);
 			first = false;
 		}
 		fprintf(f, "], \"ct_exponent\": %u, ", s->ct_exponent);
@@ -342,7 +320,7 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 			if (!(s->slot_mask & (1U << i)))
 				continue;
 			fprintf(f, "%s{\"slot\": %u, \"digest\": ", first ? "" : ", ", i);
-			jhex(f, s->digests[i], s->hash_len);
+			json_put_hex(f, s->digests[i], s->hash_len);
 			fputc('}', f);
 			first = false;
 		}
@@ -351,20 +329,20 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 	if (v) {
 		json_chain(f, r);
 		fprintf(f, "  \"challenge\": {\"slot\": %u, \"requester_nonce\": ", s->slot);
-		jhex(f, s->nonce, SPDM_NONCE_LEN);
+		json_put_hex(f, s->nonce, SPDM_NONCE_LEN);
 		fprintf(f, ", \"responder_nonce\": ");
-		jhex(f, s->rsp_nonce, SPDM_NONCE_LEN);
+		json_put_hex(f, s->rsp_nonce, SPDM_NONCE_LEN);
 		fprintf(f, ", \"cert_chain_hash\": ");
-		jhex(f, s->cert_chain_hash, s->hash_len);
+		json_put_hex(f, s->cert_chain_hash, s->hash_len);
 		fprintf(f, ", \"transcript_hash\": ");
-		jhex(f, v->m1_hash, s->hash_len);
+		json_put_hex(f, v->m1_hash, s->hash_len);
 		fprintf(f, ", \"signature\": ");
-		jhex(f, s->challenge_sig, s->sig_len);
+		json_put_hex(f, s->challenge_sig, s->sig_len);
 		fprintf(f, ", \"signature_valid\": %s},\n", v->challenge_ok ? "true" : "false");
 		fprintf(f, "  \"measurements\": {\"requester_nonce\": ");
-		jhex(f, s->meas_nonce, SPDM_NONCE_LEN);
+		json_put_hex(f, s->meas_nonce, SPDM_NONCE_LEN);
 		fprintf(f, ", \"responder_nonce\": ");
-		jhex(f, s->meas_rsp_nonce, SPDM_NONCE_LEN);
+		json_put_hex(f, s->meas_rsp_nonce, SPDM_NONCE_LEN);
 		fprintf(f, ", \"blocks\": [");
 		for (i = 0; i < s->nr_blocks; i++) {
 			const struct spdm_block *b = &s->blocks[i];
@@ -372,19 +350,19 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 			fprintf(f, "%s{\"index\": %u, \"type\": \"%s\", \"raw\": %s, \"value\": ",
 				i ? ", " : "", b->index, spdm_value_type_name(b->type),
 				b->type & 0x80 ? "true" : "false");
-			jhex(f, b->value, b->size);
+			json_put_hex(f, b->value, b->size);
 			fputc('}', f);
 		}
 		fprintf(f, "], \"transcript_hash\": ");
-		jhex(f, v->l1_hash, s->hash_len);
+		json_put_hex(f, v->l1_hash, s->hash_len);
 		fprintf(f, ", \"signature\": ");
-		jhex(f, s->meas_sig, s->sig_len);
+		json_put_hex(f, s->meas_sig, s->sig_len);
 		fprintf(f, ", \"signature_valid\": %s},\n", v->measurements_ok ? "true" : "false");
 	}
 	fprintf(f, "  \"not_ready\": %u,\n  \"result\": ", s->not_ready);
-	jstr(f, status_name(r->status));
+	json_put_str(f, status_name(r->status));
 	fprintf(f, ",\n  \"error\": ");
-	jstr(f, r->status == SPDM_VERIFIED ? "" : s->why);
+	json_put_str(f, r->status == SPDM_VERIFIED ? "" : s->why);
 	fprintf(f, ",\n  \"exit_code\": %d\n}\n", r->status);
 }
 

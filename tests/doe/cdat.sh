@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Read QEMU's CDAT table through the character device in all three modes
 # and decode it: valid checksum, the structures QEMU builds (DSMAS, DSLBIS,
-# DSEMTS), and byte-identical tables whichever path read them.
+# DSEMTS), and byte-identical tables whichever path read them. Once, in
+# irq mode: the device picked by -s, --json, and a table saved with
+# --dump-bin decoding from --from-dump as it did from the device.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -21,10 +23,34 @@ check_mode() {	# check_mode MODE
 		sh -c "echo '$out' | grep -q '(valid)' && echo '$out' | grep -q DSMAS && echo '$out' | grep -q DSLBIS"
 }
 
+# the JSON and dump options, after check_mode irq saved irq.bin with --raw
+check_conventions() {
+	local short=${BDF#*:} mb rc
+	mb=/dev/msikit/$(mb_of "$BDF")
+	msikit-doe cdat -s "$short" --json --dump-bin $T/dump.bin > $T/dev.json
+	ktap_expect "cdat -s $short --json --dump-bin exits 0" 0 $?
+	ktap_result "cdat --json: $mb, checksum_valid, DSMAS and DSLBIS among the entries" \
+		json_check $T/dev.json 'd["mailbox"] == a[0] and d["checksum_valid"] is True and
+		d["length_valid"] is True and d["malformed"] is None and
+		{"DSMAS", "DSLBIS"} <= {e["type_name"] for e in d["entries"]}' "$mb"
+	ktap_result "cdat --dump-bin saves what --raw saved" cmp $T/dump.bin $T/irq.bin
+	msikit-doe cdat --from-dump $T/dump.bin --json > $T/file.json
+	ktap_expect "cdat --from-dump --json exits 0" 0 $?
+	ktap_result "cdat --from-dump --json: the device read's header and entries, no mailbox" \
+		json_check $T/file.json 'd == {k: v for k, v in json.load(open(a[0])).items()
+					      if k != "mailbox"}' $T/dev.json
+	msikit-doe cdat --from-dump $T/dump.bin > $T/from-dump.txt 2>&1
+	rc=$?
+	msikit-doe cdat --file $T/dump.bin > $T/file.txt 2>&1
+	ktap_expect "cdat --from-dump and --file exit 0" "0 0" "$rc $?"
+	ktap_result "cdat --from-dump and --file print the same text" cmp $T/from-dump.txt $T/file.txt
+}
+
 load_doe
 check_mode routed
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"
 check_mode irq
+check_conventions
 unbind_msikit "$BDF"
 load_doe poll=1
 bind_msikit "$BDF" || ktap_bail "cannot bind msikit_doe"

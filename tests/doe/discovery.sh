@@ -3,11 +3,14 @@
 # Discovery on QEMU's CXL type-3 mailbox, in every mode: routed through the
 # kernel's pci_doe() while msikit does not own the function, then through
 # msikit's own engine once msikit_doe is bound to it. QEMU's mailbox lists
-# DOE Discovery (0001:00) and CXL Table Access (1e98:02).
+# DOE Discovery (0001:00) and CXL Table Access (1e98:02). On the way,
+# msikit-doe's conventions: lspci's -s selector (pcisel-selftest first,
+# without a device), --json of list and features, the usage errors.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
 ktap_header
+ktap_result "pcisel-selftest: the -s selector on tables of addresses" pcisel-selftest
 need_cxl
 load_doe
 MB=$(mb_of "$BDF")
@@ -25,6 +28,42 @@ ktap_expect "engine Discovery lists the same features" "0001:00 1e98:02 " "$f"
 out=$(msikit-doe features "$BDF" 2>&1)
 echo "$out" | sed 's/^/# /'
 ktap_result "msikit-doe features names CDAT" sh -c "echo '$out' | grep -q 'Table Access'"
+
+# msikit-doe's conventions, on the engine's mailbox
+T=/tmp/discovery
+mkdir -p $T
+SHORT=${BDF#*:}		# bus:dev.fn, as lspci -s takes it without a domain
+CAP=$(mb_attr "$MB" cap_offset)
+msikit-doe list --json > $T/list.json
+ktap_expect "list --json exits 0" 0 $?
+ktap_result "list --json: $MB of $BDF, cap_offset $CAP as sysfs says, 1e98:02 named" \
+	json_check $T/list.json 'any(r["node"] == a[0] and r["device"] == a[1] and
+	r["cap_offset"] == int(a[2], 0) and r["mode"] == "irq" and
+	any(f["vid"] == 0x1e98 and f["type"] == 2 and f["name"] for f in r["features"])
+	for r in d)' "$MB" "$BDF" "$CAP"
+out=$(msikit-doe list -s "$SHORT")
+ktap_expect "list -s $SHORT exits 0" 0 $?
+echo "$out" | sed 's/^/# /'
+ktap_expect "list -s $SHORT: all of $BDF's mailboxes, no other row" \
+	"$(ls $CLASS | grep -c -F "doe-$BDF-") 0" \
+	"$(echo "$out" | awk -v d="$BDF" '$2 == d' | wc -l) $(echo "$out" | awk -v d="$BDF" 'NF && $2 != d' | wc -l)"
+out=$(msikit-doe list -s ff:1f.7)
+ktap_expect "list -s ff:1f.7 exits 0" 0 $?
+ktap_expect "list -s ff:1f.7: no row" "" "$out"
+msikit-doe features -s "$SHORT" --json > $T/features.json
+ktap_expect "features -s $SHORT --json exits 0" 0 $?
+ktap_result "features -s $SHORT --json: $BDF's $MB, irq, 1e98:02 named" \
+	json_check $T/features.json 'd["device"] == a[0] and d["mailbox"] == "/dev/msikit/" + a[1] and
+	d["cap_offset"] == int(a[2], 0) and d["mode"] == "irq" and d["irq"] is not None and
+	d["dead"] is False and any(f["vid"] == 0x1e98 and f["type"] == 2 and
+	f["name"] == "CXL Table Access (CDAT)" and not f["reserved"] for f in d["features"])' \
+	"$BDF" "$MB" "$CAP"
+msikit-doe features -s "0:0:$SHORT" > /dev/null 2>&1
+ktap_expect "features -s with a third colon: usage error" 2 $?
+msikit-doe list -s 0d:20.0 > /dev/null 2>&1
+ktap_expect "list -s with device 20 (above 1f): usage error" 2 $?
+msikit-doe features -s "$SHORT" "$BDF" > /dev/null 2>&1
+ktap_expect "features with both -s and DEV: usage error" 2 $?
 
 unbind_msikit "$BDF"
 ktap_expect "unbound function is routed again" routed "$(mb_attr "$MB" mode)"
