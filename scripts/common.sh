@@ -113,37 +113,23 @@ select_kernels() {
 	done
 }
 
-# Run a command inside a chroot with proc, sys, dev and a devpts mounted.
-# dkms leaves a short-lived 'sleep' behind: wait for the chroot to empty
-# before unmounting, or the unmount races it.
+# Run a command inside a chroot with proc, sys, dev and a devpts mounted,
+# in a mount namespace of its own: the mounts go away with the command
+# however it ends (a run killed mid-build leaves nothing mounted), and two
+# chroots at once (the foreign builds in the background while a guest
+# runs) can neither see nor unmount each other's.
 chroot_run() {
-	local root=$1 rc=0 i
+	local root=$1
 	shift
-	mount -t proc proc "$root/proc"
-	mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
-	mount --bind /dev "$root/dev"
-	mkdir -p "$root/dev/pts"
-	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" 2>/dev/null || true
-	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
-	for i in $(seq 50); do
-		chroot_busy "$root" || break
-		sleep 0.1
-	done
-	umount "$root/dev/pts" 2>/dev/null || true
-	umount "$root/dev" 2>/dev/null || umount -l "$root/dev"
-	umount -R "$root/sys" 2>/dev/null || umount -R -l "$root/sys"
-	umount "$root/proc" 2>/dev/null || umount -l "$root/proc"
-	return $rc
-}
-
-chroot_busy() {
-	local root p
-	root=$(readlink -f "$1")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && return 0
-	done
-	return 1
+	unshare --mount --propagation private -- /bin/sh -c '
+		r=$1
+		shift
+		mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+			mount --bind /dev "$r/dev" || exit 125
+		mkdir -p "$r/dev/pts"
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts" 2>/dev/null
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
 }
 
 # Unmount everything stacked on a mount point (a run killed before its

@@ -33,6 +33,8 @@ K=$(tail -1 "$ROOT/.msikit-kernels")
 
 step "dkms add/build/install msikit for $K (log: $MSIKIT_CACHE/build.log)"
 KERNELS=$K "$HERE/build.sh"
+# and the ntb.ko leg the ntb_transport part of the demo loads
+"$HERE/build.sh" --leg "$K" | tail -1
 chroot "$ROOT" dkms status msikit
 
 step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device, two edu functions and two ivshmem-plain functions on one shared memory"
