@@ -35,6 +35,8 @@ step "dkms add/build/install msikit for $K (log: $MSIKIT_CACHE/build.log)"
 KERNELS=$K "$HERE/build.sh"
 # and the ntb.ko leg the ntb_transport part of the demo loads
 "$HERE/build.sh" --leg "$K" | tail -1
+[ ! -f "$ROOT/opt/msikit/ntb-$K/WHY" ] ||
+	die "the ntb.ko leg for $K did not build: $(tail -3 "$ROOT/opt/msikit/ntb-$K/WHY" | tr '\n' ' ')"
 chroot "$ROOT" dkms status msikit
 
 step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device, two edu functions and two ivshmem-plain functions on one shared memory"

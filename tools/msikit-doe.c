@@ -466,8 +466,10 @@ static int select_dev(const char *cmd, const char *arg, char *dev, size_t sz)
 		       " list')", cmd, arg);
 		rc = EXIT_RUNTIME;
 	} else if (matched > 1) {
-		rc = usage_error("%s: -s '%s' matches %d devices (%s, %s%s): be more precise",
-				 cmd, arg, matched, names[0], names[1], matched > 2 ? ", ..." : "");
+		/* a usage error, but one line says all of it */
+		pr_err("%s: -s '%s' matches %d devices (%s, %s%s): be more precise",
+		       cmd, arg, matched, names[0], names[1], matched > 2 ? ", ..." : "");
+		rc = EXIT_USAGE;
 	}
 	free(names);
 	return rc;

@@ -4,8 +4,9 @@
 # Status description says so, r6.2 sec 6.30.3 says no, so the engine must
 # poll that wait and take such an interrupt as a wakeup, not as something
 # odd. The software mailbox keeps Busy set for abort_us after each Abort,
-# and on until a Status read has seen it (so a late first read, on a debug
-# kernel, still finds a wait), and plays either reading (irq_on_busy_clear). In interrupt mode, every
+# and on until a Status read has seen it (so a late first read, on a
+# debug kernel, still finds a wait), and plays either reading
+# (irq_on_busy_clear). In interrupt mode, every
 # fault that ends in an Abort must fail its exchange with its errno, be
 # aborted, and leave the next exchange working, under both readings: with
 # no interrupt the Busy wait ends by polling and stats/busy_irqs stays

@@ -39,11 +39,15 @@ check_conventions() {
 	ktap_result "cdat --from-dump --json: the device read's header and entries, no mailbox" \
 		json_check $T/file.json 'd == {k: v for k, v in json.load(open(a[0])).items()
 					      if k != "mailbox"}' $T/dev.json
-	msikit-doe cdat --from-dump $T/dump.bin > $T/from-dump.txt 2>&1
+	# the text decoded from the dump is the device read's, less the
+	# line naming the mailbox (--file is the same option, an older name)
+	msikit-doe cdat "$mb" > $T/dev.txt 2>&1
 	rc=$?
-	msikit-doe cdat --file $T/dump.bin > $T/file.txt 2>&1
-	ktap_expect "cdat --from-dump and --file exit 0" "0 0" "$rc $?"
-	ktap_result "cdat --from-dump and --file print the same text" cmp $T/from-dump.txt $T/file.txt
+	msikit-doe cdat --from-dump $T/dump.bin > $T/from-dump.txt 2>&1
+	ktap_expect "cdat DEV and cdat --from-dump exit 0" "0 0" "$rc $?"
+	grep -v '^mailbox:' $T/dev.txt > $T/dev-body.txt
+	ktap_result "cdat --from-dump prints what the device read printed, but its mailbox line" \
+		sh -c "[ -s $T/from-dump.txt ] && cmp $T/dev-body.txt $T/from-dump.txt"
 }
 
 load_doe

@@ -41,12 +41,18 @@ ktap_result "list --json: $MB of $BDF, cap_offset $CAP as sysfs says, 1e98:02 na
 	r["cap_offset"] == int(a[2], 0) and r["mode"] == "irq" and
 	any(f["vid"] == 0x1e98 and f["type"] == 2 and f["name"] for f in r["features"])
 	for r in d)' "$MB" "$BDF" "$CAP"
+# a software mailbox too: a row that -s must leave out
+modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
+all=$(msikit-doe list)
+echo "$all" | sed 's/^/# /'
+ktap_result "list shows a mailbox of another device than $BDF" \
+	sh -c "echo '$all' | awk -v d='$BDF' 'NF && \$2 != d' | grep -q ."
 out=$(msikit-doe list -s "$SHORT")
 ktap_expect "list -s $SHORT exits 0" 0 $?
-echo "$out" | sed 's/^/# /'
 ktap_expect "list -s $SHORT: all of $BDF's mailboxes, no other row" \
 	"$(ls $CLASS | grep -c -F "doe-$BDF-") 0" \
 	"$(echo "$out" | awk -v d="$BDF" '$2 == d' | wc -l) $(echo "$out" | awk -v d="$BDF" 'NF && $2 != d' | wc -l)"
+rmmod msikit_doe_swmb
 out=$(msikit-doe list -s ff:1f.7)
 ktap_expect "list -s ff:1f.7 exits 0" 0 $?
 ktap_expect "list -s ff:1f.7: no row" "" "$out"
@@ -64,6 +70,27 @@ msikit-doe list -s 0d:20.0 > /dev/null 2>&1
 ktap_expect "list -s with device 20 (above 1f): usage error" 2 $?
 msikit-doe features -s "$SHORT" "$BDF" > /dev/null 2>&1
 ktap_expect "features with both -s and DEV: usage error" 2 $?
+# what -s does when it matches no device, or several: a class directory
+# of two mailboxes of 0d:00.0, in two PCI domains, and no device nodes
+F=$T/fake
+mkdir -p $F/class/doe-0000:0d:00.0-190 $F/class/doe-0001:0d:00.0-190 $F/dev
+fake() { MSIKIT_DOE_SYSFS=$F/class MSIKIT_DOE_DEVDIR=$F/dev msikit-doe "$@"; }
+for c in features cdat exchange; do
+	a=""
+	[ $c = exchange ] && a=1234:01
+	fake $c -s 0e:00.0 $a > /dev/null 2> $T/err
+	ktap_expect "$c -s matching no device: runtime error (1)" 1 $?
+	ktap_result "$c -s matching no device says so" grep -q 'no PCI device with a DOE mailbox matches' $T/err
+	fake $c -s 0d:00.0 $a > /dev/null 2> $T/err
+	ktap_expect "$c -s matching 0000:0d:00.0 and 0001:0d:00.0: usage error (2)" 2 $?
+	ktap_result "$c -s matching two devices names them" \
+		sh -c "grep -q 'matches 2 devices' $T/err && grep -q '0001:0d:00.0' $T/err"
+	fake $c -s 1:0d:00.0 $a > /dev/null 2> $T/err
+	ktap_result "$c -s 1:0d:00.0 picks doe-0001:0d:00.0-190 (its node, absent here, fails to open)" \
+		grep -q "$F/dev/doe-0001:0d:00.0-190" $T/err
+done
+fake spdm -s 0e:00.0 > /dev/null 2>&1
+ktap_expect "spdm -s matching no device: no such device (7)" 7 $?
 
 unbind_msikit "$BDF"
 ktap_expect "unbound function is routed again" routed "$(mb_attr "$MB" mode)"

@@ -10,9 +10,9 @@
  * through sysfs attributes of a platform device "msikit-swmb.N".
  *
  * Abort completes at once, or after abort_us with Busy set meanwhile; a
- * slow Abort also stays Busy until a Status read has seen it Busy, so that a
- * late first read (a debug kernel, a preempted engine) still finds the wait
- * the test asked for instead of an Abort that is already over. The
+ * slow Abort also stays Busy until a Status read has seen it Busy, so that
+ * a late first read (a debug kernel, a preempted engine) still finds the
+ * Abort in progress, not over. The
  * revisions of the spec disagree on whether Busy clearing sets DOE
  * Interrupt Status: PCIe 6.0's register description says so, r6.2 sec
  * 6.30.3 does not. irq_on_busy_clear takes the 6.0 reading, so the end of
@@ -152,6 +152,7 @@ struct swmb {
 	bool producing;
 	bool aborting;		/* Busy until the Abort completes */
 	bool abort_seen;	/* a Status read saw the Abort Busy */
+	u64 abort_ns;		/* its length, as it was when written */
 	bool stuck_busy;	/* "busy" fault */
 	bool idle_busy;		/* "busyidle" fault */
 	ktime_t deadline;	/* of producing or aborting */
@@ -391,8 +392,9 @@ static bool swmb_abort_done(struct swmb *sw)
 static bool swmb_abort(struct swmb *sw)
 {
 	/*
-	 * Never waits: a callback already running finds neither a response
-	 * nor an abort that is due, and quits.
+	 * Never waits. A callback already running finds nothing due and
+	 * quits, or finds the timer armed again below and leaves the Abort
+	 * to that run.
 	 */
 	hrtimer_try_to_cancel(&sw->timer);
 
@@ -414,6 +416,8 @@ static bool swmb_abort(struct swmb *sw)
 		return swmb_abort_done(sw);
 	sw->aborting = true;
 	sw->abort_seen = false;
+	/* a later write of abort_us does not change this Abort */
+	sw->abort_ns = (u64)sw->abort_us * NSEC_PER_USEC;
 	sw->deadline = ktime_add_us(ktime_get(), sw->abort_us);
 	hrtimer_start(&sw->timer, ns_to_ktime((u64)sw->abort_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL);
@@ -476,13 +480,18 @@ static enum hrtimer_restart swmb_timer_fn(struct hrtimer *timer)
 	if (!ktime_before(ktime_get(), sw->deadline)) {
 		if (sw->aborting && !sw->abort_seen) {
 			/*
-			 * The deadline must be the new expiry itself: one
-			 * taken from the clock can lie past it, and then this
-			 * callback never finds the Abort due again.
+			 * Armed again meanwhile (an Abort written while this
+			 * callback waited for the lock): that run is the one
+			 * that finishes it. Else once more, with the new
+			 * expiry itself as the deadline: one taken from the
+			 * clock can lie past it, and then this callback never
+			 * finds the Abort due again.
 			 */
-			hrtimer_forward_now(timer, ns_to_ktime((u64)sw->abort_us * NSEC_PER_USEC));
-			sw->deadline = hrtimer_get_expires(timer);
-			again = HRTIMER_RESTART;
+			if (!hrtimer_is_queued(timer)) {
+				hrtimer_forward_now(timer, ns_to_ktime(sw->abort_ns));
+				sw->deadline = hrtimer_get_expires(timer);
+				again = HRTIMER_RESTART;
+			}
 		} else if (sw->aborting) {
 			signal = swmb_abort_done(sw);
 		} else if (sw->producing) {

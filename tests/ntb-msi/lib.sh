@@ -229,7 +229,7 @@ iommu_restore() {
 need_ntb_leg() {
 	local m
 	D=/opt/msikit/ntb-$(uname -r)
-	[ -d "$D" ] || ktap_bail "no ntb.ko leg for $(uname -r): build.sh builds one for every kernel"
+	[ -d "$D" ] || ktap_bail "no ntb.ko leg for $(uname -r): build.sh --leg (amd64) or --cross builds it"
 	[ -f "$D/WHY" ] && ktap_bail "the ntb.ko leg did not build: $(tail -3 "$D/WHY" | tr '\n' ' ')"
 	for m in msikit_ntb_loop msikit_msi_test msikit_ntb_loop_ntb msikit_ntb_msi; do
 		rmmod $m 2>/dev/null
