@@ -208,8 +208,10 @@ fi
 # the foreign kernels' cross builds (only their machines' boots and lint's
 # arm64 W=1 read them) build in the background, niced under the guests,
 # while doe runs: each chroot has its own mounts (chroot_run), the guest
-# reads none of what they write. bg_wait, before every other suite,
-# waits for them and reports the cross builds.
+# reads none of what they write. The cross builds go first: bg_wait,
+# before every other suite, waits for them and reports them; the legs
+# build on while lint and the runner run, and "bg_wait legs", before
+# ntb-msi, waits for those too.
 CROSS_FAILED=""
 declare -A spent
 BGDIR=$OUT/bg
@@ -217,6 +219,12 @@ mkdir -p "$BGDIR"
 bg_builds() {
 	local k t1 rc
 	renice -n 10 "$BASHPID" > /dev/null
+	for k in $FKERNELS; do
+		t1=$(date +%s) rc=0
+		"$HERE/build.sh" --cross "$k" > "$OUT/build-$k.txt" 2>&1 || rc=$?
+		echo "$rc $(( $(date +%s) - t1 ))" > "$BGDIR/cross-$k"
+	done
+	: > "$BGDIR/cross.done"
 	for k in $KERNELS; do
 		case " $SUITES " in *" ntb-msi "*) ;; *) break ;; esac
 		case "$k" in *-msikit-debug*) continue ;; esac
@@ -224,21 +232,28 @@ bg_builds() {
 		"$HERE/build.sh" --leg "$k" > "$OUT/build-leg-$k.txt" 2>&1
 		echo "$(( $(date +%s) - t1 ))" > "$BGDIR/leg-$k"
 	done
-	for k in $FKERNELS; do
-		t1=$(date +%s) rc=0
-		"$HERE/build.sh" --cross "$k" > "$OUT/build-$k.txt" 2>&1 || rc=$?
-		echo "$rc $(( $(date +%s) - t1 ))" > "$BGDIR/cross-$k"
-	done
 }
+# alive PID: PID runs (a finished job not yet waited for is a zombie)
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${st#Z}" = "$st" ]
+}
+CROSS_REPORTED=""
+# bg_wait [legs]: the cross builds, reported once; with "legs", the whole
+# background job, and then the legs are reported
 bg_wait() {
 	local k rc secs t1
 	[ -n "$BG" ] || return 0
 	t1=$(date +%s)
-	wait "$BG"
-	BG=""
+	if [ "${1:-}" = legs ]; then
+		wait "$BG"
+		BG=""
+	else
+		while [ ! -e "$BGDIR/cross.done" ] && alive "$BG"; do sleep 1; done
+	fi
 	# (what the wait took is the setup's)
 	spent[setup]=$(( ${spent[setup]:-0} + $(date +%s) - t1 ))
-	for k in $FKERNELS; do
+	[ -n "$CROSS_REPORTED" ] || for k in $FKERNELS; do
 		read -r rc secs 2>/dev/null < "$BGDIR/cross-$k" || rc="lost" secs=""
 		if [ "$rc" = 0 ]; then
 			tap pass "$k build/cross" "" "$secs"
@@ -248,6 +263,8 @@ bg_wait() {
 			CROSS_FAILED="$CROSS_FAILED $k"
 		fi
 	done
+	CROSS_REPORTED=1
+	[ -z "$BG" ] || return 0
 	# every kernel's ntb.ko leg (the foreign ones' came with their cross
 	# build), when ntb-msi runs: one that did not build says why here,
 	# not only as each of its tests' bail
@@ -564,9 +581,14 @@ for s in $SUITES; do
 		continue
 	fi
 	[ -f "$SRC/tests/$s/machine" ] || die "unknown suite $s"
-	# (a benchmark, a soak or a debug kernel runs doe on its own: their
-	# figures and timings are not taken next to a compiler)
-	[ "$s" = doe ] && [ "$BENCH" = 0 ] && [ "$SCALE" = ci ] && [ "$DEBUG" = 0 ] || bg_wait
+	# (a benchmark, a soak or a debug kernel waits for every build before
+	# its first suite: their figures and timings are not taken next to a
+	# compiler)
+	if [ "$s" = ntb-msi ] || [ "$BENCH" = 1 ] || [ "$SCALE" != ci ] || [ "$DEBUG" = 1 ]; then
+		bg_wait legs
+	elif [ "$s" != doe ]; then
+		bg_wait
+	fi
 	tl=$(date +%s)
 	ks=$KERNELS
 	VERDICTS=""
@@ -597,7 +619,7 @@ for s in $SUITES; do
 	spent[$s]=$(( $(date +%s) - tl ))
 done
 
-bg_wait
+bg_wait legs
 # Removing the package takes its modules with it, on every kernel (the
 # next run installs it again).
 if [ "$BENCH" = 0 ] && [ "$SCALE" = ci ] && [ "$DEBUG" = 0 ]; then
