@@ -7,6 +7,9 @@
  *   MSIKIT_HAVE_EPC_BAR_RESIZABLE	BAR_RESIZABLE (7.x): a controller BAR
  *					with the Resizable BAR capability,
  *					1 MiB at least
+ *   MSIKIT_HAVE_SYSTEM_PERCPU_WQ	system_percpu_wq, system_wq's new
+ *					name (Debian's 6.12 has both); 7.x
+ *					logs work queued on the old one
  */
 #ifndef _MSIKIT_EPF_DB_COMPAT_H
 #define _MSIKIT_EPF_DB_COMPAT_H
@@ -15,6 +18,10 @@
 #include <linux/sizes.h>
 
 #include "probes.h"
+
+#ifndef MSIKIT_HAVE_SYSTEM_PERCPU_WQ
+#define system_percpu_wq system_wq
+#endif
 
 /* the smallest size the controller lets BAR @bar have, 0 if it decides */
 static inline u64 epf_db_bar_min(const struct pci_epc_features *f, enum pci_barno bar)

@@ -32,6 +32,8 @@
 #include <linux/workqueue.h>
 #include <msikit/epf_db.h>
 
+#include "compat.h"
+
 static unsigned int vendor = 0x1234;
 module_param(vendor, uint, 0444);
 MODULE_PARM_DESC(vendor, "PCI vendor ID to bind as well as 1234:4d4b, as msikit_epf_db's vendor (default 0x1234)");
@@ -106,7 +108,7 @@ static void epf_db_host_watch_arm(struct epf_db_host *h)
 	unsigned int ms = READ_ONCE(watch_ms);
 
 	if (ms && !READ_ONCE(h->removing))
-		mod_delayed_work(system_wq, &h->watch, msecs_to_jiffies(min(ms, 1000U)));
+		mod_delayed_work(system_percpu_wq, &h->watch, msecs_to_jiffies(min(ms, 1000U)));
 }
 
 static u32 epf_db_host_rd(struct epf_db_host *h, u32 off)
