@@ -40,7 +40,8 @@ stage_tests() {
 #   ntb_leg KERNEL KBUILD-DIR [MAKE-ARGS]   (ARCH= and CROSS_COMPILE= for a
 #                                           foreign kernel)
 ntb_leg() {
-	local k=$1 kb=$2 mk=${3:-} d=/opt/msikit/ntb-$1
+	local k=$1 kb=$2 mk=${3:-} d=/opt/msikit/ntb-$1 t0
+	t0=$(date +%s)
 	rm -rf "$ROOT$d" && mkdir -p "$ROOT$d/ko"
 	if ! "$(dirname "$0")/ntb-core.sh" "$k" "$ROOT$d/core" "$ROOT$d/clients" > "$ROOT$d/WHY" 2>&1 ||
 	   ! chroot_run "$ROOT" sh -c "
@@ -55,9 +56,12 @@ ntb_leg() {
 		cp $d/core/*.ko $d/clients/*.ko $d/msikit/ntb-msi/msikit_ntb_msi.ko \
 			$d/msikit/tests/modules/msikit_ntb_loop_ntb.ko $d/ko/" >> "$ROOT$d/WHY" 2>&1; then
 		msg "$k: the NTB core leg did not build, see $d/WHY in the root"
+		echo $(( $(date +%s) - t0 )) > "$ROOT$d/seconds"
 		return 0
 	fi
 	rm -f "$ROOT$d/WHY"
+	# (check.sh's build/ntb-leg line reports it)
+	echo $(( $(date +%s) - t0 )) > "$ROOT$d/seconds"
 }
 
 # build.sh --cross ABI: the foreign kernels (arm64, riscv64; scripts/
