@@ -42,14 +42,14 @@ round() {
 	      awk -F'[/ =]+' '/round-trip/ { printf "%d", $(NF - 2) * 1000 }')
 	[ -n "$rtt" ] || { log "use_msi=$1: ping failed"; rc=1; }
 	rm -f /tmp/ntb-rx
-	t0=$(date +%s%N)
+	t0=$(now_us)
 	in_b timeout 300 busybox wget -q -O /tmp/ntb-rx http://10.97.0.1:8080/blob || rc=1
-	t1=$(date +%s%N)
+	t1=$(now_us)
 	[ "$(sha256sum < /tmp/ntb-rx)" = "$want" ] || { log "use_msi=$1: the fetch brought other bytes"; rc=1; }
 	httpd_down
 	transport_down || rc=1
-	log "use_msi=$1: ping round trip $rtt us, $MB MiB in $(((t1 - t0) / 1000)) us"
-	[ $rc = 0 ] && echo "$1 $rtt $(((t1 - t0) / 1000))" >> $RES
+	log "use_msi=$1: ping round trip $rtt us, $MB MiB in $((t1 - t0)) us"
+	[ $rc = 0 ] && echo "$1 $rtt $((t1 - t0))" >> $RES
 	return $rc
 }
 

@@ -195,6 +195,17 @@ shm_leg_up() {
 		ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
 	load_shm_double "$@"
 }
+# now_us: microseconds since some fixed point. The foreign guests' date
+# is busybox's, which has no %N (its "%s%N" made the shell divide by an
+# unset N): there, /proc/uptime, in hundredths of a second.
+now_us() {
+	local ns
+	ns=$(date +%s%N)
+	case "$ns" in
+	*[!0-9]*) awk '{ printf "%.0f\n", $1 * 1000000 }' /proc/uptime ;;
+	*) echo $((ns / 1000)) ;;
+	esac
+}
 # msi_lines BDF: the times ntb_transport on that side said it uses MSI
 # (once per reading of the peer's descriptor)
 msi_lines() { dmesg | grep -c "$1: Using MSI interrupts for QP0"; }
