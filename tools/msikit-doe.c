@@ -363,6 +363,25 @@ static void free_nodes(struct dirent **list, int n)
 	free(list);
 }
 
+/*
+ * scan_nodes() and a zeroed array of @size bytes per node (one at least):
+ * the array, or NULL having said why (the list then freed).
+ */
+static void *scan_nodes_rows(const char *cmd, struct dirent ***list, int *n, size_t size)
+{
+	void *rows;
+
+	*n = scan_nodes(list);
+	if (*n < 0)
+		return NULL;
+	rows = calloc(*n ? *n : 1, size);
+	if (!rows) {
+		pr_err("%s: %s", cmd, strerror(ENOMEM));
+		free_nodes(*list, *n);
+	}
+	return rows;
+}
+
 /* Is node @name ("doe-<dev>-<cap>") a mailbox of device @dev? */
 static bool node_of_device(const char *name, const char *dev)
 {
@@ -439,16 +458,10 @@ static int select_dev(const char *cmd, const char *arg, char *dev, size_t sz)
 	rc = parse_sel(cmd, arg, &sel);
 	if (rc)
 		return rc;
-	n = scan_nodes(&list);
-	if (n < 0)
-		return EXIT_RUNTIME;
 	/* the distinct devices matched; a device may have several mailboxes */
-	names = calloc(n ? n : 1, sizeof(*names));
-	if (!names) {
-		pr_err("%s: %s", cmd, strerror(ENOMEM));
-		free_nodes(list, n);
+	names = scan_nodes_rows(cmd, &list, &n, sizeof(*names));
+	if (!names)
 		return EXIT_RUNTIME;
-	}
 	for (i = 0; i < n; i++) {
 		node_device(list[i]->d_name, names[matched], sizeof(names[matched]));
 		if (!pci_sel_match(&sel, names[matched]))
@@ -723,15 +736,9 @@ static int cmd_list(int argc, char **argv)
 			return rc;
 	}
 
-	n = scan_nodes(&list);
-	if (n < 0)
+	rows = scan_nodes_rows("list", &list, &n, sizeof(*rows));
+	if (!rows)
 		return EXIT_RUNTIME;
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		pr_err("list: %s", strerror(ENOMEM));
-		free_nodes(list, n);
-		return EXIT_RUNTIME;
-	}
 	for (i = 0; i < n; i++) {
 		const char *name = list[i]->d_name;
 		struct list_row *r = &rows[m];
