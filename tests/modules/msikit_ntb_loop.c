@@ -373,21 +373,28 @@ static int nl_peer_mw_get_addr(struct msikit_ntb_port *port, int peer, phys_addr
 	return -EOPNOTSUPP;
 }
 
-/* A write through this side's outbound window: it lands in the other side's. */
-static int nl_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)
+/*
+ * One store relayed into side @to's window: the side looked up and held,
+ * its window lock, one edu write. With @msg the store is the bench's own
+ * MSI message of that side (nl_raise_own()), sent through every step a
+ * peer's store takes, so that the bench's two paths differ by msikit
+ * alone; without, it is a peer's store at @offset into the window.
+ */
+static int nl_relay(unsigned int to, const struct msi_msg *msg, u32 offset, u32 data)
 {
 	struct nl_side *rx;
 	unsigned long flags;
-	int rc = 0;
+	int rc;
 
-	if (peer)
-		return -EINVAL;
-	rx = nl_get(port_side(port)->index ^ 1);
+	rx = nl_get(to);
 	if (!rx)
 		return -ENODEV;
 	raw_spin_lock_irqsave(&rx->win_lock, flags);
 	if (!rx->win_size)
 		rc = -ENOLINK;
+	else if (msg)
+		rc = loop_edu_write(&rx->edu, (u64)msg->address_hi << 32 | msg->address_lo,
+				    msg->data);
 	else if ((u64)offset + 4 > rx->win_size || offset % 4)
 		rc = -ERANGE;
 	else
@@ -396,11 +403,19 @@ static int nl_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, 
 		 * none is in flight once win_lock is dropped
 		 */
 		rc = loop_edu_write(&rx->edu, rx->win_addr + offset, data);
-	if (rc)
+	if (rc && !msg)
 		rx->dropped++;
 	raw_spin_unlock_irqrestore(&rx->win_lock, flags);
 	nl_put(rx);
 	return rc;
+}
+
+/* A write through this side's outbound window: it lands in the other side's. */
+static int nl_peer_mw_write(struct msikit_ntb_port *port, int peer, u32 offset, u32 data)
+{
+	if (peer)
+		return -EINVAL;
+	return nl_relay(port_side(port)->index ^ 1, NULL, offset, data);
 }
 
 static const struct msikit_ntb_port_ops nl_port_ops = {
@@ -1445,9 +1460,9 @@ struct nl_bench_run {
 };
 
 /*
- * One write of A's own vector, sent as nl_peer_mw_write() sends a peer's
- * (loop_edu_write() under the window lock) and waited for the same way,
- * so the two paths differ only by msikit's trigger and domain.
+ * One write of A's own vector, relayed as a peer's store is (nl_relay())
+ * and waited for the same way, so the two paths differ only by msikit's
+ * trigger and domain.
  */
 static int nl_raise_own(struct nl_bench_run *b)
 {
@@ -1455,15 +1470,11 @@ static int nl_raise_own(struct nl_bench_run *b)
 	int want = atomic_read(&b->own.count) + 1;
 	int total = atomic_read(&rx->total) + 1;
 	struct nl_shot shot;
-	unsigned long flags;
 	int rc;
 
 	if (nl_gone(b->tx, rx))
 		return -ENODEV;
-	raw_spin_lock_irqsave(&rx->win_lock, flags);
-	rc = loop_edu_write(&rx->edu, (u64)b->msg.address_hi << 32 | b->msg.address_lo,
-			    b->msg.data);
-	raw_spin_unlock_irqrestore(&rx->win_lock, flags);
+	rc = nl_relay(rx->index, &b->msg, 0, 0);
 	if (rc)
 		return rc;
 	rx->bench.own_writes++;
