@@ -300,8 +300,9 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	elif [ "$SCALE" = soak ]; then
 		sed "s|^|$s/|" "$SRC/tests/$s/soak" 2>/dev/null > "$plan"
 	elif [ -f "$SRC/tests/$s/plan.$machine" ]; then
-		# a machine that is there for some of the suite's tests only
-		sed "s|^|$s/|" "$SRC/tests/$s/plan.$machine" > "$plan"
+		# a machine that is there for some of the suite's tests only (the
+		# benchmarks it lists are make bench's)
+		grep -v '^bench-' "$SRC/tests/$s/plan.$machine" | sed "s|^|$s/|" > "$plan"
 	elif [ -f "$SRC/tests/$s/plan" ]; then
 		# the suite's order: tests that destroy the device run last
 		sed "s|^|$s/|" "$SRC/tests/$s/plan" > "$plan"

@@ -36,6 +36,10 @@
  * receiving side finds it (the slice is poisoned with all-ones words) and
  * sends it as edu's MSI, with edu's requester ID, to the translated
  * address. The doorbells move to a third window the clients do not see.
+ * With relay=N, ntb_msi's writes skip the mapping and the relay: they go
+ * through ln_forward() at once, as without shm and as the doorbells do,
+ * so that ntb_transport's MSI and doorbell modes can be compared like
+ * with like (the relay polls, a bridge does not).
  * A kernel without per-device DMA ops (ARCH_HAS_DMA_OPS: riscv64's) has
  * no place for the pool: shm=1 is refused there.
  *
@@ -106,6 +110,16 @@ MODULE_PARM_DESC(one_port_number, "both sides and their peers say port 0 (for up
 static bool shm;
 module_param(shm, bool, 0444);
 MODULE_PARM_DESC(shm, "memory-mapped windows in a shared ivshmem-plain BAR per side (default N)");
+
+static bool relay_stores = true;
+module_param_named(relay, relay_stores, bool, 0444);
+MODULE_PARM_DESC(relay, "with shm: ntb_msi's window is mapped and its stores reach the MSI through the polling relay (default Y); N: its writes go through the forwarder at once, as the doorbells' do");
+
+/* ntb_msi's writes go through ln_forward(), not a mapped window */
+static bool ln_msi_forwarded(void)
+{
+	return !shm || !relay_stores;
+}
 
 /* the doorbells' window: 0 without shm, past the clients' with it */
 static int ln_db_mw(void)
@@ -360,7 +374,7 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 		}
 	}
 	/* an MSI target on window 1: the relay sends what lands in its slice */
-	relay = s->shm && widx == LN_CLIENT_MW && !mem;
+	relay = s->shm && relay_stores && widx == LN_CLIENT_MW && !mem;
 	spin_lock_irq(&s->trans_lock);
 	/* the slice is a client's buffer, or the relay's: never both */
 	if (relay && (s->slice_used & BIT(LN_CLIENT_MW))) {
@@ -1213,13 +1227,14 @@ static int ln_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_unlock(&ln_lock);
 	/*
 	 * before any client binds: ntb_msi_init() looks it up. With shm the
-	 * clients' windows are mapped, and msikit's adapter ioremaps them.
+	 * clients' windows are mapped, and msikit's adapter ioremaps them,
+	 * unless relay=N keeps ntb_msi's writes on the forwarder.
 	 */
-	if (!rc && !shm)
+	if (!rc && ln_msi_forwarded())
 		rc = msikit_ntb_set_mw_writer(&s->ntb, ln_forward);
 	if (!rc) {
 		rc = ntb_register_device(&s->ntb);
-		if (rc && !shm)
+		if (rc && ln_msi_forwarded())
 			msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	}
 	if (rc) {
@@ -1249,7 +1264,7 @@ static void ln_remove(struct pci_dev *pdev)
 	mutex_unlock(&ln_lock);
 	ntb_unregister_device(&s->ntb);
 	cancel_work_sync(&s->link_work);
-	if (!shm)
+	if (ln_msi_forwarded())
 		msikit_ntb_set_mw_writer(&s->ntb, NULL);
 	mutex_lock(&ln_lock);
 	RCU_INIT_POINTER(ln_sides[s->index], NULL);
