@@ -6,6 +6,8 @@
 # the holder closes or stays idle for spdm_claim_ms; a file without a
 # claim must start with GET_VERSION (EPROTO). sysfs spdm_claim shows the
 # holder, and none once it is gone. spdm_claim_ms takes 100..60000 only.
+# A holder killed with a request queued loses its claim with its file;
+# the request still runs in its turn, before the next requester's.
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -53,6 +55,14 @@ ktap_expect "closing ended the claim" none "$(cat "$CLASS/$MB/spdm_claim")"
 ktap_result "GET_VERSION from msikit-doe now" \
 	sh -c "msikit-doe exchange $SW 0001:01 00008410 | grep -q 00008410"
 ktap_expect "msikit-doe's file closed: nothing claimed" none "$(cat "$CLASS/$MB/spdm_claim")"
+
+# a holder killed while its request waits behind another exchange
+echo 300000 > "$(swmb_dev)/delay_us" || ktap_bail "cannot slow the software mailbox"
+out=$(doe-spdm killed "$SW" "$(swmb_dev)/exchanges" 2>&1)
+rc=$?
+echo "$out" | grep -E '^(not ok|#)' | head -20
+ktap_result "doe-spdm killed: $(echo "$out" | grep -c '^ok') cases pass" test "$rc" = 0
+echo 0 > "$(swmb_dev)/delay_us"
 rmmod msikit_doe_swmb
 ktap_result "msikit_doe unloads" rmmod msikit_doe
 ktap_finished

@@ -18,6 +18,16 @@
  *   doe-spdm hold DEV S    claim with GET_VERSION, then hold the file
  *                          open for S seconds (for the shell's checks of
  *                          sysfs spdm_claim)
+ *   doe-spdm killed DEV EXCHANGES
+ *                          a holder killed while its GET_VERSION waits
+ *                          behind another requester's exchange: its claim
+ *                          ends with its file, its request still runs in
+ *                          its turn, and the next requester's claim and
+ *                          sequence come after it. The caller slows the
+ *                          mailbox (the software mailbox's delay_us) so
+ *                          that an exchange takes a good part of a
+ *                          second; EXCHANGES is the device's own count of
+ *                          the requests it answered (its sysfs exchanges)
  *
  * MSIKIT_DOE_SYSFS replaces /sys/class/msikit-doe.
  *
@@ -33,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -235,9 +247,135 @@ static void hold(unsigned int s)
 	close(fd);
 }
 
+/* @attr of DEV's mailbox in sysfs, its first line (empty if unreadable) */
+static void read_attr(const char *attr, char *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	buf[0] = '\0';
+	if (!node_sysfs_path(path, sizeof(path), dev, attr))
+		return;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* poll @attr every 10 ms for up to 10 s until @pred holds */
+static bool wait_attr(const char *attr, bool (*pred)(const char *, long), long arg)
+{
+	char buf[128];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		read_attr(attr, buf, sizeof(buf));
+		if (pred(buf, arg))
+			return true;
+		msleep(10);
+	}
+	printf("# %s still reads '%s'\n", attr, buf);
+	return false;
+}
+
+static bool reads_at_least(const char *buf, long n)
+{
+	return buf[0] && strtol(buf, NULL, 0) >= n;
+}
+
+static bool reads_zero(const char *buf, long unused __attribute__((unused)))
+{
+	return !strcmp(buf, "0");
+}
+
+static bool claimed_inflight(const char *buf, long pid)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "pid %ld inflight 1 ", pid);
+	return !strncmp(buf, want, strlen(want));
+}
+
+static bool claimed_by(const char *buf, long pid)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "pid %ld ", pid);
+	return !strncmp(buf, want, strlen(want));
+}
+
+static bool unclaimed(const char *buf, long unused __attribute__((unused)))
+{
+	return !strcmp(buf, "none");
+}
+
+/* a child that runs one exchange on a file of its own and exits 0 on success */
+static pid_t spawn(bool spdm_request)
+{
+	pid_t pid = fork();
+	uint32_t word = 0x5a5a0001, back = 0;
+	struct msikit_doe_exchange x = {
+		.argsz = sizeof(x), .vid = 0x1234, .type = 0x01,
+		.req_len = 4, .rsp_len = 4,
+		.req_ptr = (uintptr_t)&word, .rsp_ptr = (uintptr_t)&back,
+	};
+	int fd;
+
+	if (pid)
+		return pid;
+	fd = open_dev();
+	if (spdm_request)
+		_exit(get_version(fd) ? 1 : 0);
+	_exit(ioctl(fd, MSIKIT_DOE_IOC_EXCHANGE, &x) || back != word ? 1 : 0);
+}
+
+static void killed(const char *exchanges)
+{
+	long long e0 = read_sysfs_number(exchanges), e1;
+	pid_t blocker, holder;
+	int st = 0, fd, rc;
+	char buf[128];
+	bool ok;
+
+	printf("1..8\n");
+	/* the blocker's exchange is in flight, the holder's waits behind it */
+	blocker = spawn(false);
+	ok = wait_attr("queued", reads_at_least, 1);
+	holder = spawn(true);
+	ok = ok && wait_attr("spdm_claim", claimed_inflight, holder) &&
+	     wait_attr("queued", reads_at_least, 2);
+	tap_result(ok, "the holder's GET_VERSION claimed the mailbox and waits behind another exchange");
+	kill(holder, SIGKILL);
+	waitpid(holder, &st, 0);
+	tap_result(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		   "the holder was killed while its request waited");
+	read_attr("spdm_claim", buf, sizeof(buf));
+	tap_result(!strcmp(buf, "none"), "its claim ended with its file (spdm_claim: '%s')", buf);
+	fd = open_dev();
+	rc = get_version(fd);
+	/* the software mailbox echoes: a whole, equal echo is its answer */
+	expect(0, rc, "the next requester's GET_VERSION, admitted at once and answered in its turn");
+	read_attr("spdm_claim", buf, sizeof(buf));
+	tap_result(claimed_by(buf, getpid()), "the claim is the next requester's (spdm_claim: '%s')",
+		   buf);
+	close(fd);
+	waitpid(blocker, &st, 0);
+	tap_result(WIFEXITED(st) && !WEXITSTATUS(st), "the blocker's exchange came back whole");
+	ok = wait_attr("queued", reads_zero, 0) && wait_attr("spdm_claim", unclaimed, 0);
+	e1 = read_sysfs_number(exchanges);
+	tap_result(ok && e0 >= 0 && e1 - e0 == 3,
+		   "the killed holder's request ran too: the device answered 3 requests (%lld -> %lld)",
+		   e0, e1);
+	read_attr("queued", buf, sizeof(buf));
+	tap_result(!strcmp(buf, "0"), "nothing left queued ('%s'), nothing left claimed", buf);
+}
+
 int main(int argc, char **argv)
 {
-	const char *use = "usage: " PROG " policy DEV | claim DEV MS | hold DEV SECONDS\n";
+	const char *use = "usage: " PROG " policy DEV | claim DEV MS | hold DEV SECONDS | killed DEV EXCHANGES\n";
 
 	if (argc < 3)
 		usage_exit(use, EXIT_USAGE);
@@ -249,6 +387,8 @@ int main(int argc, char **argv)
 		claim_cases(atoi(argv[3]));
 	else if (!strcmp(argv[1], "hold") && argc == 4)
 		hold(atoi(argv[3]));
+	else if (!strcmp(argv[1], "killed") && argc == 4)
+		killed(argv[3]);
 	else
 		usage_exit(use, EXIT_USAGE);
 	return tap_failed ? EXIT_FAIL : 0;
