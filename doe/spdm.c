@@ -326,7 +326,9 @@ out:
  *
  * The claim's idle time starts now. A claim its file gave up meanwhile
  * has another generation (or none) and is left alone: a requester killed
- * with a request queued keeps its claim only until that request has run.
+ * with a request queued loses its claim when its file closes at exit,
+ * and the request runs later without one, ahead of anything the next
+ * holder queues (tests/doe/spdm-claim.sh, doe-spdm killed).
  * An ERROR ResponseNotReady is remembered, so that the claim's holder, and
  * it alone, may fetch that response with RESPOND_IF_READY.
  */
