@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: on a fresh Debian machine, build the test bed, dkms-install
 # msikit into a stock Debian kernel's root, boot that kernel under QEMU with
-# an emulated CXL memory device, two edu functions and two ivshmem-plain
-# functions on one shared memory, and show the DOE driver at work, NTB
+# an emulated CXL memory device, an nvme function that speaks CMA/SPDM,
+# two edu functions and two ivshmem-plain functions on one shared memory,
+# and show the DOE driver at work, a device's identity verified over
+# CMA/SPDM, NTB
 # peer interrupts between two loopback ports, and two network interfaces
 # over them (upstream's ntb_transport and ntb_netdev) pinging; then boot
 # Debian's arm64 kernel of the same ABI on a GICv3 ITS machine and show an
@@ -39,12 +41,16 @@ KERNELS=$K "$HERE/build.sh"
 	die "the ntb.ko leg for $K did not build: $(tail -3 "$ROOT/opt/msikit/ntb-$K/WHY" | tr '\n' ' ')"
 chroot "$ROOT" dkms status msikit
 
-step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device, two edu functions and two ivshmem-plain functions on one shared memory"
+step "booting the stock Debian kernel $K under QEMU (TCG) with a CXL type-3 device, an nvme function that speaks CMA/SPDM, two edu functions and two ivshmem-plain functions on one shared memory"
 # the loopback's shared memory, as tests/ntb-msi/qemu gives it
 shm="-object memory-backend-file,id=ntbshm0,mem-path=/msikit-run/ntb-shm,size=4M,share=on
      -object memory-backend-file,id=ntbshm1,mem-path=/msikit-run/ntb-shm,size=4M,share=on
      -device ivshmem-plain,memdev=ntbshm0,bus=pcie.0 -device ivshmem-plain,memdev=ntbshm1,bus=pcie.0"
-MSIKIT_QEMU_EXTRA="-device edu,bus=pcie.0 -device edu,bus=pcie.0 $shm" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
+# QEMU's nvme forwards its DOE's CMA/SPDM objects to a socket: the doe
+# suite's test responder plays a device's firmware there (P-384 chain)
+spdm="-device nvme,serial=spdm-p384,spdm_port=@PORT_p384@,bus=pcie.0"
+MSIKIT_QEMU_PRE="exec python3 /opt/msikit/tests/doe/spdm-responder.py /msikit-run/pre p384" \
+MSIKIT_QEMU_EXTRA="$spdm -device edu,bus=pcie.0 -device edu,bus=pcie.0 $shm" "$HERE/vm.sh" "$K" cxl /bin/sh /opt/msikit/tests/demo-guest.sh 2>&1 |
 	grep -a -v -E '^(SeaBIOS|Booting from|Probing EDD)|\[[0-9 .]+\] (reboot|ACPI|x2apic)' |
 	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'
 

@@ -25,6 +25,28 @@ run grep -H . /sys/class/msikit-doe/"$mb"/mode /sys/class/msikit-doe/"$mb"/irq \
 	/sys/class/msikit-doe/"$mb"/stats/exchanges /sys/class/msikit-doe/"$mb"/stats/irqs
 run sh -c "dmesg | grep -i msikit | tail -5"
 
+nv=""
+for c in /sys/class/nvme/nvme*; do
+	[ "$(tr -d ' ' < "$c/serial" 2>/dev/null)" = spdm-p384 ] &&
+		nv=$(basename "$(readlink -f "$c/device")")
+done
+if [ -n "$nv" ]; then
+	echo
+	echo "# Device authentication over CMA/SPDM. QEMU's nvme function $nv forwards"
+	echo "# its DOE mailbox's CMA/SPDM objects to a test responder on the host"
+	echo "# (tests/doe/spdm-responder.py) that plays a device's firmware with a"
+	echo "# P-384 certificate chain. nvme keeps the function: msikit reaches the"
+	echo "# mailbox through the kernel's pci_doe(), lets through only SPDM's"
+	echo "# read-only requests, and msikit-doe checks the answers in user space."
+	run msikit-doe spdm -s "$nv" --ca /msikit-run/pre/root-p384.pem --out /tmp/spdm
+	run ls /tmp/spdm
+	echo "# the chain msikit-doe wrote is for openssl as it is:"
+	run sh -c "openssl crl2pkcs7 -nocrl -certfile /tmp/spdm/slot0.pem | openssl pkcs7 -print_certs -noout | grep subject"
+	echo "# anything but a read-only request is refused, KEY_EXCHANGE here:"
+	run msikit-doe exchange -s "$nv" 0001:01 0000e412
+	run sh -c "dmesg | grep -i 'spdm\|cma' | tail -2"
+fi
+
 echo
 echo "# msikit_ntb_msi: NTB peer interrupts in a domain of their own. Two edu"
 echo "# functions play the two ports of a back-to-back NTB (msikit_ntb_loop, a"
