@@ -58,6 +58,17 @@ load_swmb() {
 	SW=/dev/msikit/$MB
 }
 
+# nvme_bdf MODE: the nvme function of an SPDM responder mode (tests/doe/
+# qemu: its serial is spdm-MODE)
+nvme_bdf() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "spdm-$1" ] &&
+			{ basename "$(readlink -f "$c/device")"; return 0; }
+	done
+	return 1
+}
+
 need_cxl() {
 	BDF=$(cxl_bdf) || ktap_skip_all "no CXL type-3 device in this VM"
 }

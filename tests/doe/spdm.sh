@@ -19,15 +19,6 @@
 PRE=/msikit-run/pre
 EV=/tmp/spdm-ev
 
-# the nvme function of a responder mode (its serial is spdm-MODE)
-nvme_bdf() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "spdm-$1" ] &&
-			{ basename "$(readlink -f "$c/device")"; return 0; }
-	done
-	return 1
-}
 # spdm MODE [ARGS]: msikit-doe spdm on MODE's function (found once, while
 # nvme had it: BDF_MODE), evidence in $EV/MODE
 spdm() {
