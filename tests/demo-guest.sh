@@ -25,11 +25,19 @@ run grep -H . /sys/class/msikit-doe/"$mb"/mode /sys/class/msikit-doe/"$mb"/irq \
 	/sys/class/msikit-doe/"$mb"/stats/exchanges /sys/class/msikit-doe/"$mb"/stats/irqs
 run sh -c "dmesg | grep -i msikit | tail -5"
 
-nv=""
-for c in /sys/class/nvme/nvme*; do
-	[ "$(tr -d ' ' < "$c/serial" 2>/dev/null)" = spdm-p384 ] &&
-		nv=$(basename "$(readlink -f "$c/device")")
+# no udev in this guest: nvme is loaded by hand, and its serial reads
+# once the controller's reset work is done
+modprobe nvme
+nv="" i=0
+while [ -z "$nv" ] && [ $i -lt 50 ]; do
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(tr -d ' ' < "$c/serial" 2>/dev/null)" = spdm-p384 ] &&
+			nv=$(basename "$(readlink -f "$c/device")")
+	done
+	[ -n "$nv" ] || sleep 0.2
+	i=$((i + 1))
 done
+[ -n "$nv" ] || echo "# no nvme function with serial spdm-p384: device authentication not shown"
 if [ -n "$nv" ]; then
 	echo
 	echo "# Device authentication over CMA/SPDM. QEMU's nvme function $nv forwards"

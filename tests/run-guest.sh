@@ -26,17 +26,27 @@ mkdir -p "$OUT"
 export PATH=/opt/msikit/tools:/opt/msikit/tests/progs:$PATH
 
 # A test's dmesg: every record after the runner's newest marker, the
-# previous test's end (or the boot's). Those are the lines a clear before
-# each test would leave, without the clear: the log keeps what any other
-# reader of it, or a person after the run, needs. The runner's self-test
-# reaches the real one through MSIKIT_REAL_DMESG.
+# previous test's end (or the boot's). That is what a clear before each
+# test left, without the clear: the log keeps everything for any other
+# reader of it, or a person after the run. (The clear came after the
+# runner's after-cut command, so what that command prints, and whatever
+# prints late after a cut, now also shows in the next test's dmesg; the
+# kernel-log verdicts never depended on the clear.) It takes no options:
+# the markers are user-facility records that -k, -l or -f would hide, and
+# -w would never end. The runner's self-test reaches the real one through
+# MSIKIT_REAL_DMESG.
 MSIKIT_REAL_DMESG=$(command -v dmesg)
 export MSIKIT_REAL_DMESG
 mkdir -p /tmp/msikit-bin
 {
 	echo '#!/bin/sh'
-	echo "$MSIKIT_REAL_DMESG \"\$@\" |"
-	echo "	awk '/msikit-run: [0-9]+ / { n = 0; next } { l[n++] = \$0 } END { for (i = 0; i < n; i++) print l[i] }'"
+	echo "real=$MSIKIT_REAL_DMESG"
+	cat <<'EOF'
+[ $# = 0 ] || { echo "dmesg: no options under the msikit runner (a test reads its own records)" >&2; exit 2; }
+log=$($real) || exit
+printf '%s\n' "$log" |
+	awk '/msikit-run: [0-9]+ / { n = 0; next } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }'
+EOF
 } > /tmp/msikit-bin/dmesg
 chmod +x /tmp/msikit-bin/dmesg
 export PATH=/tmp/msikit-bin:$PATH

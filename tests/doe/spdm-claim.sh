@@ -56,7 +56,7 @@ ktap_result "GET_VERSION from msikit-doe now" \
 	sh -c "msikit-doe exchange $SW 0001:01 00008410 | grep -q 00008410"
 ktap_expect "msikit-doe's file closed: nothing claimed" none "$(cat "$CLASS/$MB/spdm_claim")"
 
-# a holder killed while its request waits behind another exchange
+# a holder killed while its request waits behind two other exchanges
 echo 300000 > "$(swmb_dev)/delay_us" || ktap_bail "cannot slow the software mailbox"
 out=$(doe-spdm killed "$SW" "$(swmb_dev)/exchanges" 2>&1)
 rc=$?

@@ -109,8 +109,12 @@ static int __init fake_init(void)
 		pr_warn("bdf=%s: no such PCI function\n", bdf ?: "(unset)");
 		return -ENODEV;
 	}
-	if (!pci_is_pcie(fake_pdev) || PCI_FUNC(fake_pdev->devfn)) {
-		pci_warn(fake_pdev, "msikit_tsm_fake: not function 0 of a PCIe device\n");
+	/* what the PCI core offers a TSM at all (is_pci_tsm_pf0()) */
+	if (!pci_is_pcie(fake_pdev) || PCI_FUNC(fake_pdev->devfn) || fake_pdev->is_virtfn ||
+	    (pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_ENDPOINT &&
+	     pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_UPSTREAM &&
+	     pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_RC_END)) {
+		pci_warn(fake_pdev, "msikit_tsm_fake: not function 0 of a PCIe endpoint or upstream port\n");
 		pci_dev_put(fake_pdev);
 		return -EINVAL;
 	}
