@@ -141,6 +141,19 @@ else
 	echo "pass lint/checkpatch"
 fi
 
+# Only the runner clears the kernel log's syslog interface, between two
+# tests (tests/run-guest.sh): a test that did could hide its own records
+# from the dmesg of a test or a person reading after it. No test script
+# or test program may (comments aside).
+keep=$(cd "$SRC" && grep -nE 'dmesg +(-[a-zA-Z]*[cC]|--clear|--read-clear)|klogctl|SYSLOG_ACTION_CLEAR' \
+	tests/*/*.sh tests/progs/*.c 2>/dev/null | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(#|\*|//)')
+if [ -n "$keep" ]; then
+	echo "fail lint/tests-keep-log $(grep -c . <<<"$keep") places clear the kernel log"
+	echo "$keep" >&2
+else
+	echo "pass lint/tests-keep-log"
+fi
+
 # lintian, once: Debian's checks of the packages that build.sh made in this
 # run (deb/), info and pedantic tags included, overrides honoured (those
 # in debian/*.lintian-overrides ship with the package).
