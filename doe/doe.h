@@ -76,6 +76,7 @@ enum doe_stat {
 	DOE_STAT_PROBES,	/* reads aimed early, to follow a latency drop */
 	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
 	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
+	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };
 
@@ -114,6 +115,13 @@ struct msikit_doe_mb {
 	u32 ctrl;			/* DOE Control bits kept on every write */
 
 	struct workqueue_struct *wq;
+	/*
+	 * Held by whoever is on the registers: the queue's worker, or an
+	 * in-kernel caller running its exchange itself (mailbox.c) when no
+	 * task is queued or running; @pending counts the queued and running.
+	 */
+	struct mutex xlock;
+	atomic_t pending;
 	wait_queue_head_t waitq;
 	atomic_t irq_events;
 	/* held for read around queueing, for write to stop queueing */

@@ -135,6 +135,7 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(probes, 0444, doe_stat_show, NULL), DOE_STAT_PROBES },
 	{ __ATTR(fallbacks, 0444, doe_stat_show, NULL), DOE_STAT_FALLBACKS },
 	{ __ATTR(est_resets, 0444, doe_stat_show, NULL), DOE_STAT_EST_RESETS },
+	{ __ATTR(inline, 0444, doe_stat_show, NULL), DOE_STAT_INLINE },
 };
 
 /* filled from doe_stats[] at init: one list, no count to keep in step */
