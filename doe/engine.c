@@ -76,9 +76,9 @@ static const struct kernel_param_ops doe_poll_max_us_ops = {
 module_param_cb(poll_max_us, &doe_poll_max_us_ops, &doe_param_poll_max_us, 0644);
 MODULE_PARM_DESC(poll_max_us, "Longest sleep between two polls of DOE Status, in us (1..10000, default 20)");
 
-static bool doe_param_learn = true;
+static bool doe_param_learn;
 module_param_named(learn, doe_param_learn, bool, 0644);
-MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's learned response latency (default: on)");
+MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's learned response latency (default: off, experimental)");
 
 /* a responder this fast is read right after Go */
 #define DOE_LOOK_NS		2000

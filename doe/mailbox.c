@@ -393,9 +393,9 @@ int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user
 	return rc;
 }
 
-static bool doe_param_inline = true;
+static bool doe_param_inline;
 module_param_named(inline_exchange, doe_param_inline, bool, 0644);
-MODULE_PARM_DESC(inline_exchange, "In-kernel synchronous exchanges run in the caller when the mailbox is idle (default: on)");
+MODULE_PARM_DESC(inline_exchange, "In-kernel synchronous exchanges run in the caller when the mailbox is idle (default: off, experimental)");
 
 /*
  * An in-kernel caller that waits anyway runs its exchange itself when the

@@ -8,6 +8,8 @@
 # early), and never reads a response before Data Object Ready (the
 # mailbox counts such reads: early_reads). learn=0 is today's schedule.
 # A long learned sleep does not hold up teardown.
+# Not in the plan yet: its thresholds are TCG timings that issue 20's
+# benchmark must first measure (run it with T=doe after adding it).
 # timeout: 240
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +28,8 @@ sw() { cat "$(swmb_dev)/$1"; }
 
 ktap_header
 load_swmb poll=1
-ktap_expect "learn is on by default" Y "$(cat $LP)"
+ktap_expect "learn is off by default (experimental)" N "$(cat $LP)"
+echo 1 > $LP
 ktap_expect "nothing learned yet" none "$(cat "$CLASS/$MB/latency")"
 
 echo 200 > "$(swmb_dev)/delay_us"
@@ -91,5 +94,6 @@ t2=$(date +%s%N)
 wait $x
 log "rmmod during a learned sleep: $(( (t2 - t1) / 1000000 )) ms"
 ktap_result "the software mailbox went within 1 s of rmmod, mid-sleep" test $(( (t2 - t1) / 1000000 )) -lt 1000
+echo 0 > $LP
 ktap_result "msikit_doe unloads" rmmod msikit_doe
 ktap_finished
