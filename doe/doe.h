@@ -69,8 +69,34 @@ enum doe_stat {
 	DOE_STAT_OVERFLOWS,
 	DOE_STAT_BUSY_IRQS,	/* interrupts showing neither Ready nor Error */
 	DOE_STAT_QUEUE_FULL,	/* user exchanges refused: max_queued reached */
+	/* engine.c's learned schedule (poll mode), per response waited for */
+	DOE_STAT_WAIT_READS,	/* Status reads from Go to Ready or Error */
+	DOE_STAT_FIRST_LOOK_HITS,	/* Ready at the read right after Go */
+	DOE_STAT_TARGET_HITS,	/* Ready at the read at the learned time */
+	DOE_STAT_PROBES,	/* reads aimed early, to follow a latency drop */
+	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
+	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
+	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };
+
+/*
+ * engine.c's learned response latency of one protocol on a mailbox: the
+ * time from Go to Data Object Ready, smoothed (est) with its mean
+ * deviation (dev), as TCP's retransmission timer learns a round trip.
+ * Only the exchange path writes it, and that runs on one thread at a time.
+ */
+struct doe_latency {
+	u16 vid;
+	u8 type;
+	u8 hits;		/* consecutive learned reads that found Ready */
+	bool valid;
+	u32 est_ns;
+	u32 dev_ns;
+	u64 used;		/* exchange count when last used, for eviction */
+};
+
+#define DOE_LAT_KEYS		4
 
 struct msikit_doe_mb {
 	struct device dev;
@@ -89,6 +115,13 @@ struct msikit_doe_mb {
 	u32 ctrl;			/* DOE Control bits kept on every write */
 
 	struct workqueue_struct *wq;
+	/*
+	 * Held by whoever is on the registers: the queue's worker, or an
+	 * in-kernel caller running its exchange itself (mailbox.c) when no
+	 * task is queued or running; @pending counts the queued and running.
+	 */
+	struct mutex xlock;
+	atomic_t pending;
 	wait_queue_head_t waitq;
 	atomic_t irq_events;
 	/* held for read around queueing, for write to stop queueing */
@@ -126,6 +159,7 @@ struct msikit_doe_mb {
 	unsigned int nr_feats;
 
 	atomic64_t stats[DOE_STAT_NR];
+	struct doe_latency lat[DOE_LAT_KEYS];
 	int id;
 };
 

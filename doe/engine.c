@@ -19,6 +19,20 @@
  * way, because whether Busy clearing interrupts depends on which revision
  * of the spec the mailbox follows; in interrupt mode an interrupt cuts the
  * current sleep short.
+ *
+ * Learning (poll mode, learn=1): a responder's latency rarely changes
+ * from one exchange of a protocol to the next, so the engine keeps an
+ * estimate per protocol (struct doe_latency) and, once it has one, sleeps
+ * once to a little before it, reads, and polls at short steps a few times
+ * more; a responder that answers within DOE_LOOK_NS is read right after
+ * Go instead. Only when those reads miss does it fall back to the growing
+ * sleeps. Reads that keep finding Ready at the first look are moved
+ * earlier now and then (a probe), or a responder that became faster would
+ * never be seen to. The schedule only moves reads: a response is read
+ * only once Status says Data Object Ready, and the deadline is the
+ * spec's, so a wrong estimate costs time, never an early read or a missed
+ * timeout. A timeout, an Error or an Abort forgets the protocol's
+ * estimate, and a takeover or a release forgets them all.
  */
 
 #include <linux/bitfield.h>
@@ -61,6 +75,19 @@ static const struct kernel_param_ops doe_poll_max_us_ops = {
 };
 module_param_cb(poll_max_us, &doe_poll_max_us_ops, &doe_param_poll_max_us, 0644);
 MODULE_PARM_DESC(poll_max_us, "Longest sleep between two polls of DOE Status, in us (1..10000, default 20)");
+
+static bool doe_param_learn;
+module_param_named(learn, doe_param_learn, bool, 0644);
+MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's learned response latency (default: off, experimental)");
+
+/* a responder this fast is read right after Go */
+#define DOE_LOOK_NS		2000
+/* reads at short steps after the learned one, before falling back */
+#define DOE_SHORT_POLLS		3
+/* learned reads in a row that found Ready before one is aimed earlier */
+#define DOE_PROBE_AFTER		2
+/* the shortest step between two learned reads */
+#define DOE_STEP_MIN_NS		1000
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {
@@ -151,20 +178,171 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 	}
 }
 
+/* The estimate of protocol @vid:@type on @mb, a slot evicted if need be. */
+static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 type)
+{
+	struct doe_latency *l, *old = NULL;
+	u64 now = atomic64_read(&mb->stats[DOE_STAT_EXCHANGES]);
+
+	for (l = mb->lat; l < mb->lat + DOE_LAT_KEYS; l++) {
+		if (l->used && l->vid == vid && l->type == type)
+			goto found;
+		if (!old || l->used < old->used)
+			old = l;
+	}
+	l = old;
+	*l = (struct doe_latency){ .vid = vid, .type = type };
+found:
+	l->used = now;
+	return l;
+}
+
+static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
+{
+	if (!l || !l->valid)
+		return;
+	l->valid = false;
+	l->hits = 0;
+	doe_stat_inc(mb, EST_RESETS);
+}
+
+static void doe_lat_forget_all(struct msikit_doe_mb *mb)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOE_LAT_KEYS; i++)
+		doe_lat_forget(mb, &mb->lat[i]);
+}
+
 /*
- * Wait for Data Object Ready or Error after Go. @seen is the interrupt
- * count sampled before Go was written, so an interrupt that fires before
- * we sleep is not lost.
+ * One latency seen, @ns from Go: Ready was found by a read then. A jump
+ * beyond four deviations is a new level, taken at once; anything else
+ * moves the estimate by an eighth, its deviation by a quarter.
  */
-static int doe_wait_response(struct msikit_doe_mb *mb, int seen,
-			     ktime_t deadline, u32 *status)
+static void doe_lat_sample(struct doe_latency *l, u64 ns)
+{
+	s64 est, err;
+
+	ns = min_t(u64, ns, (u64)DOE_TIMEOUT_MS * NSEC_PER_MSEC);
+	if (!l->valid) {
+		WRITE_ONCE(l->est_ns, ns);
+		WRITE_ONCE(l->dev_ns, ns / 2);
+		l->valid = true;
+		return;
+	}
+	est = l->est_ns;
+	err = (s64)ns - est;
+	if (abs(err) > 4 * (s64)l->dev_ns + DOE_LOOK_NS) {
+		WRITE_ONCE(l->est_ns, ns);
+		WRITE_ONCE(l->dev_ns, ns / 4);
+		return;
+	}
+	WRITE_ONCE(l->est_ns, est + err / 8);
+	WRITE_ONCE(l->dev_ns, l->dev_ns + (abs(err) - (s64)l->dev_ns) / 4);
+}
+
+/*
+ * Sleep until @t, or until the exchange is cancelled: a learned sleep may
+ * be long, and teardown must not wait it out.
+ */
+static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns)
+{
+	DEFINE_WAIT(wait);
+
+	prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
+	if (!test_bit(DOE_CANCEL, &mb->flags))
+		schedule_hrtimeout_range(&t, slack_ns, HRTIMER_MODE_ABS);
+	finish_wait(&mb->waitq, &wait);
+}
+
+/*
+ * Polled, with an estimate: a read at the learned time (or right after Go
+ * for a responder that fast, or at half the estimate for a probe), up to
+ * DOE_SHORT_POLLS more at short steps, then doe_poll(). Each read that
+ * finds Ready is a sample: the time between the last miss and it.
+ */
+static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
+			    ktime_t t_go, ktime_t deadline, u32 *status)
+{
+	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
+	u64 est = l->est_ns, lead = min_t(u64, l->dev_ns, est / 2);
+	u64 step = max_t(u64, l->dev_ns / 2, DOE_STEP_MIN_NS);
+	u64 aim[DOE_SHORT_POLLS + 2], missed = 0, at;
+	unsigned int n = 0, i, target = 0;
+	int rc;
+
+	if (est <= DOE_LOOK_NS) {
+		aim[n++] = 0;
+	} else {
+		/* (a probe is worth a read only well before the target) */
+		if (l->hits >= DOE_PROBE_AFTER && est / 2 + DOE_STEP_MIN_NS < est - lead) {
+			l->hits = 0;
+			doe_stat_inc(mb, PROBES);
+			aim[n++] = est / 2;
+			target = 1;
+		}
+		aim[n++] = est - lead;
+	}
+	for (i = 0; i < DOE_SHORT_POLLS; i++, n++)
+		aim[n] = aim[n - 1] + step;
+
+	for (i = 0; i < n; i++) {
+		if (aim[i]) {
+			ktime_t t = ktime_add_ns(t_go, aim[i]);
+
+			doe_sleep_until(mb, ktime_before(t, deadline) ? t : deadline, step / 4);
+		}
+		at = ktime_to_ns(ktime_sub(ktime_get(), t_go));
+		rc = doe_status(mb, status);
+		if (rc)
+			return rc;
+		if (*status & mask) {
+			if (!aim[i])
+				doe_stat_inc(mb, FIRST_LOOK_HITS);
+			else if (i <= target)
+				doe_stat_inc(mb, TARGET_HITS);
+			/* the first look, a probe or the target read found it */
+			l->hits = i <= target ? l->hits + 1 : 0;
+			doe_lat_sample(l, missed ? (missed + at) / 2 : at);
+			return 0;
+		}
+		missed = at;
+		if (ktime_after(ktime_get(), deadline))
+			return -ETIMEDOUT;
+		doe_stat_inc(mb, POLLS);
+	}
+	/* the last miss is followed by a sleep too, then the growing ones */
+	doe_sleep_until(mb, ktime_add_ns(t_go, aim[n - 1] + step), step / 4);
+	l->hits = 0;
+	doe_stat_inc(mb, FALLBACKS);
+	rc = doe_poll(mb, mask, true, deadline, status);
+	if (!rc)
+		doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+	return rc;
+}
+
+/*
+ * Wait for Data Object Ready or Error after Go, written at @t_go. @seen is
+ * the interrupt count sampled before Go was written, so an interrupt that
+ * fires before we sleep is not lost. @l is the protocol's estimate.
+ */
+static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
+			     struct doe_latency *l, ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	s64 left_us;
 	int rc;
 
-	if (!doe_irq_mode(mb))
-		return doe_poll(mb, mask, true, deadline, status);
+	if (!doe_irq_mode(mb)) {
+		if (!READ_ONCE(doe_param_learn))
+			return doe_poll(mb, mask, true, deadline, status);
+		if (l->valid)
+			return doe_wait_learned(mb, l, t_go, deadline, status);
+		rc = doe_poll(mb, mask, true, deadline, status);
+		if (!rc)
+			doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+		return rc;
+	}
 
 	for (;;) {
 		rc = doe_status(mb, status);
@@ -368,8 +546,10 @@ static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 static int doe_engine_exchange(struct msikit_doe_mb *mb,
 			       struct msikit_doe_task *task)
 {
-	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
+	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS), t_go;
+	struct doe_latency *l = NULL;
 	u32 status;
+	s64 reads;
 	int rc, seen;
 
 	doe_stat_inc(mb, EXCHANGES);
@@ -377,13 +557,18 @@ static int doe_engine_exchange(struct msikit_doe_mb *mb,
 	if (rc)
 		goto fail;
 
+	l = doe_lat_get(mb, task->vid, task->type);
 	seen = atomic_read(&mb->irq_events);
 	rc = doe_send(mb, task);
 	if (rc)
 		goto abort;
 
-	deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS);
-	rc = doe_wait_response(mb, seen, deadline, &status);
+	t_go = ktime_get();
+	deadline = ktime_add_ms(t_go, DOE_TIMEOUT_MS);
+	reads = atomic64_read(&mb->stats[DOE_STAT_CFG_READS]);
+	rc = doe_wait_response(mb, seen, t_go, l, deadline, &status);
+	atomic64_add(atomic64_read(&mb->stats[DOE_STAT_CFG_READS]) - reads,
+		     &mb->stats[DOE_STAT_WAIT_READS]);
 	if (rc == -ETIMEDOUT) {
 		doe_stat_inc(mb, TIMEOUTS);
 		dev_err_ratelimited(&mb->dev, "no response to %04x:%02x within %d ms (status %#x)\n",
@@ -403,6 +588,8 @@ static int doe_engine_exchange(struct msikit_doe_mb *mb,
 	if (rc >= 0 || rc == -EOVERFLOW)
 		return rc;
 abort:
+	/* what the responder did now says nothing of its next answer */
+	doe_lat_forget(mb, l);
 	/* A gone device needs no abort; anything else is left clean. */
 	if (rc != -ENODEV)
 		doe_engine_abort(mb);
@@ -472,6 +659,7 @@ static int doe_engine_start(struct msikit_doe_mb *mb)
 			}
 		}
 	}
+	doe_lat_forget_all(mb);
 	rc = doe_engine_abort(mb);
 	if (rc && mb->irq) {
 		free_irq(mb->irq, mb);
@@ -502,6 +690,7 @@ static void doe_engine_stop(struct msikit_doe_mb *mb)
 			doe_write(mb, PCI_DOE_CTRL, 0);
 	}
 	set_bit(DOE_CANCEL, &mb->flags);
+	doe_lat_forget_all(mb);
 	if (mb->irq) {
 		free_irq(mb->irq, mb);
 		mb->irq = 0;

@@ -132,6 +132,7 @@ struct msikit_doe_mb *doe_mb_alloc(struct device *parent, struct pci_dev *pdev,
 	init_completion(&mb->started);
 	spin_lock_init(&mb->spdm_lock);
 	mutex_init(&mb->feat_lock);
+	mutex_init(&mb->xlock);
 
 	device_initialize(&mb->dev);
 	mb->dev.class = &doe_class;
@@ -260,6 +261,9 @@ void doe_mb_unregister(struct msikit_doe_mb *mb)
 	device_del(&mb->dev);
 	doe_listener_remove(mb);
 	drain_workqueue(mb->wq);
+	/* an in-kernel caller may still be on the registers, cancelled */
+	mutex_lock(&mb->xlock);
+	mutex_unlock(&mb->xlock);
 	if (mb->transport->stop)
 		mb->transport->stop(mb);
 	put_device(&mb->dev);
@@ -308,23 +312,32 @@ void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
 	}
 }
 
-static void doe_task_work(struct work_struct *work)
+/* One exchange on the registers, xlock held; the task's rv and trace. */
+static void doe_run_task(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
-	struct msikit_doe_task *task = container_of(work, struct msikit_doe_task, work);
-	struct msikit_doe_mb *mb = task->mb;
 	int rv;
 
-	if (mb->transport->start)
-		wait_for_completion(&mb->started);
 	if (test_bit(DOE_GONE, &mb->flags))
 		rv = -ENODEV;
 	else if (test_bit(DOE_DEAD, &mb->flags))
 		rv = -EIO;
 	else
 		rv = mb->transport->exchange(mb, task);
-
 	task->rv = rv;
 	trace_msikit_doe_exchange(mb, task, rv);
+}
+
+static void doe_task_work(struct work_struct *work)
+{
+	struct msikit_doe_task *task = container_of(work, struct msikit_doe_task, work);
+	struct msikit_doe_mb *mb = task->mb;
+
+	if (mb->transport->start)
+		wait_for_completion(&mb->started);
+	mutex_lock(&mb->xlock);
+	doe_run_task(mb, task);
+	mutex_unlock(&mb->xlock);
+	atomic_dec(&mb->pending);
 	/* The submitter may free the task from here on. */
 	task->done(task);
 }
@@ -370,12 +383,55 @@ int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user
 		INIT_WORK(&task->work, doe_task_work);
 
 	down_read(&mb->gate);
-	if (test_bit(DOE_GONE, &mb->flags))
+	if (test_bit(DOE_GONE, &mb->flags)) {
 		rc = -ENODEV;
-	else
+	} else {
+		atomic_inc(&mb->pending);
 		queue_work(mb->wq, &task->work);
+	}
 	up_read(&mb->gate);
 	return rc;
+}
+
+static bool doe_param_inline;
+module_param_named(inline_exchange, doe_param_inline, bool, 0644);
+MODULE_PARM_DESC(inline_exchange, "In-kernel synchronous exchanges run in the caller when the mailbox is idle (default: off, experimental)");
+
+/*
+ * An in-kernel caller that waits anyway runs its exchange itself when the
+ * mailbox has nothing queued or running: no hand-off to the worker and no
+ * wake-up back, which is most of what a fast responder's exchange costs.
+ * Order is kept: with anything pending the task queues behind it, and a
+ * task queued meanwhile waits on xlock. Teardown waits on xlock too, after
+ * setting DOE_CANCEL, which the engine's waits notice.
+ *
+ * Return: true if the exchange ran here (task->rv is its result).
+ */
+static bool doe_run_inline(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	bool ran = false;
+
+	if (!READ_ONCE(doe_param_inline))
+		return false;
+	/* before the takeover, and once gone, the queue's path decides */
+	if (mb->transport->start && !completion_done(&mb->started))
+		return false;
+	down_read(&mb->gate);
+	if (!test_bit(DOE_GONE, &mb->flags) && !atomic_read(&mb->pending) &&
+	    mutex_trylock(&mb->xlock)) {
+		up_read(&mb->gate);
+		task->mb = mb;
+		task->rsp_len = 0;
+		task->user = false;
+		task->submitter = task_tgid_nr(current);
+		doe_stat_inc(mb, INLINE);
+		doe_run_task(mb, task);
+		mutex_unlock(&mb->xlock);
+		ran = true;
+	} else {
+		up_read(&mb->gate);
+	}
+	return ran;
 }
 
 /**
@@ -433,6 +489,13 @@ int msikit_doe_exchange(struct msikit_doe_mb *mb, u16 vid, u8 type,
 	};
 	int rc;
 
+	if (!mb)
+		return -EINVAL;
+	rc = doe_check_task(&task);
+	if (rc)
+		return rc;
+	if (doe_run_inline(mb, &task))
+		return task.rv;
 	rc = msikit_doe_submit(mb, &task);
 	if (!rc) {
 		wait_for_completion(&done);

@@ -68,6 +68,25 @@ static ssize_t spdm_claim_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(spdm_claim);
 
+/*
+ * The engine's learned response latencies, "VID:TYPE EST_NS DEV_NS" a
+ * protocol, or "none". Read without a lock while an exchange may be
+ * updating them: each number is whole, the pair may be a step apart.
+ */
+static ssize_t latency_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct msikit_doe_mb *mb = to_doe_mb(dev);
+	const struct doe_latency *l;
+	int n = 0;
+
+	for (l = mb->lat; l < mb->lat + DOE_LAT_KEYS; l++)
+		if (READ_ONCE(l->valid))
+			n += sysfs_emit_at(buf, n, "%04x:%02x %u %u\n", l->vid, l->type,
+					   READ_ONCE(l->est_ns), READ_ONCE(l->dev_ns));
+	return n ?: sysfs_emit(buf, "none\n");
+}
+static DEVICE_ATTR_RO(latency);
+
 static struct attribute *doe_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_mode.attr,
@@ -75,6 +94,7 @@ static struct attribute *doe_attrs[] = {
 	&dev_attr_irq.attr,
 	&dev_attr_queued.attr,
 	&dev_attr_spdm_claim.attr,
+	&dev_attr_latency.attr,
 	NULL
 };
 
@@ -109,23 +129,17 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(overflows, 0444, doe_stat_show, NULL), DOE_STAT_OVERFLOWS },
 	{ __ATTR(busy_irqs, 0444, doe_stat_show, NULL), DOE_STAT_BUSY_IRQS },
 	{ __ATTR(queue_full, 0444, doe_stat_show, NULL), DOE_STAT_QUEUE_FULL },
+	{ __ATTR(wait_reads, 0444, doe_stat_show, NULL), DOE_STAT_WAIT_READS },
+	{ __ATTR(first_look_hits, 0444, doe_stat_show, NULL), DOE_STAT_FIRST_LOOK_HITS },
+	{ __ATTR(target_hits, 0444, doe_stat_show, NULL), DOE_STAT_TARGET_HITS },
+	{ __ATTR(probes, 0444, doe_stat_show, NULL), DOE_STAT_PROBES },
+	{ __ATTR(fallbacks, 0444, doe_stat_show, NULL), DOE_STAT_FALLBACKS },
+	{ __ATTR(est_resets, 0444, doe_stat_show, NULL), DOE_STAT_EST_RESETS },
+	{ __ATTR(inline, 0444, doe_stat_show, NULL), DOE_STAT_INLINE },
 };
 
-static struct attribute *doe_stat_attrs[] = {
-	&doe_stats[0].attr.attr,
-	&doe_stats[1].attr.attr,
-	&doe_stats[2].attr.attr,
-	&doe_stats[3].attr.attr,
-	&doe_stats[4].attr.attr,
-	&doe_stats[5].attr.attr,
-	&doe_stats[6].attr.attr,
-	&doe_stats[7].attr.attr,
-	&doe_stats[8].attr.attr,
-	&doe_stats[9].attr.attr,
-	&doe_stats[10].attr.attr,
-	&doe_stats[11].attr.attr,
-	NULL
-};
+/* filled from doe_stats[] at init: one list, no count to keep in step */
+static struct attribute *doe_stat_attrs[ARRAY_SIZE(doe_stats) + 1];
 
 static const struct attribute_group doe_stat_group = {
 	.name = "stats",
@@ -141,6 +155,11 @@ static const struct attribute_group *doe_groups[] = {
 /* before the first mailbox is registered, so that each has its groups */
 void doe_sysfs_init(void)
 {
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(doe_stats) != DOE_STAT_NR);
+	for (i = 0; i < ARRAY_SIZE(doe_stats); i++)
+		doe_stat_attrs[i] = &doe_stats[i].attr.attr;
 	doe_mb_set_groups(doe_groups);
 }
 

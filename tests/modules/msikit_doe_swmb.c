@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/pci_regs.h>
 #include <linux/platform_device.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -124,6 +125,7 @@ enum swmb_counter {
 	SWMB_EXCHANGES,
 	SWMB_ABORTS,
 	SWMB_WAIT_READS,	/* Status reads that said Busy, nothing yet */
+	SWMB_EARLY_READS,	/* Read Data Mailbox reads with no response ready */
 	SWMB_NR_COUNTERS
 };
 
@@ -161,6 +163,7 @@ struct swmb {
 	enum swmb_fault xfault;	/* applies to the current exchange */
 	bool sticky;
 	unsigned int delay_us;
+	unsigned int jitter_pct;	/* each delay uniform in delay_us +- this % */
 	unsigned int abort_us;
 	bool irq_on_busy_clear;
 
@@ -426,6 +429,8 @@ static bool swmb_abort(struct swmb *sw)
 
 static bool swmb_go(struct swmb *sw)
 {
+	u64 delay_ns;
+
 	/* Software must not set GO while the mailbox is busy or in error. */
 	if (swmb_busy(sw) || sw->error)
 		return false;
@@ -458,9 +463,14 @@ static bool swmb_go(struct swmb *sw)
 	if (!sw->delay_us)
 		return swmb_finish(sw);
 
-	sw->deadline = ktime_add_us(ktime_get(), sw->delay_us);
-	hrtimer_start(&sw->timer, ns_to_ktime((u64)sw->delay_us * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL);
+	delay_ns = (u64)sw->delay_us * NSEC_PER_USEC;
+	if (sw->jitter_pct) {
+		u64 span = div_u64(delay_ns * sw->jitter_pct, 100);
+
+		delay_ns = delay_ns - span + get_random_u64() % (2 * span + 1);
+	}
+	sw->deadline = ktime_add_ns(ktime_get(), delay_ns);
+	hrtimer_start(&sw->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
 	return false;
 }
 
@@ -548,6 +558,9 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 		*val = 0;
 		break;
 	case PCI_DOE_READ:
+		/* a reader that did not wait for Data Object Ready is caught */
+		if (!sw->dor)
+			sw->counters[SWMB_EARLY_READS]++;
 		*val = sw->dor ? swmb_rsp_dword(sw, sw->rsp_pos) : 0;
 		break;
 	default:
@@ -817,6 +830,35 @@ static ssize_t wait_reads_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(wait_reads);
 
+static ssize_t early_reads_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_EARLY_READS);
+}
+static DEVICE_ATTR_RO(early_reads);
+
+static ssize_t jitter_pct_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(swmb_from_dev(dev)->jitter_pct));
+}
+
+static ssize_t jitter_pct_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+	unsigned long flags;
+	unsigned int pct;
+
+	if (kstrtouint(buf, 0, &pct) || pct > 100) {
+		dev_warn(dev, "jitter_pct: expected an integer in 0..100\n");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&sw->lock, flags);
+	sw->jitter_pct = pct;
+	spin_unlock_irqrestore(&sw->lock, flags);
+	return count;
+}
+static DEVICE_ATTR_RW(jitter_pct);
+
 static struct attribute *swmb_attrs[] = {
 	&dev_attr_fault.attr,
 	&dev_attr_sticky.attr,
@@ -827,6 +869,8 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_exchanges.attr,
 	&dev_attr_aborts.attr,
 	&dev_attr_wait_reads.attr,
+	&dev_attr_early_reads.attr,
+	&dev_attr_jitter_pct.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(swmb);

@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The engine's learned poll schedule (learn=1, poll mode), on the software
+# mailbox: it learns a responder's latency and finds most responses at
+# its first read, follows a responder that becomes slower or faster
+# within 10 exchanges, copes with jitter, forgets what it learned when the
+# responder stalls past the timeout (which is still taken at 1 s, never
+# early), and never reads a response before Data Object Ready (the
+# mailbox counts such reads: early_reads). learn=0 is today's schedule.
+# A long learned sleep does not hold up teardown.
+# Not in the plan yet: its thresholds are TCG timings that issue 20's
+# benchmark must first measure (run it with T=doe after adding it).
+# timeout: 240
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+LP=/sys/module/msikit_doe/parameters/learn
+run_n() {	# run_n N: N echoes, all must succeed
+	local i=0
+	while [ $i -lt "$1" ]; do
+		msikit-doe exchange "$SW" 1234:01 12345678 > /dev/null || return 1
+		i=$((i + 1))
+	done
+}
+est_us() { awk '$1 == "1234:01" { print int($2 / 1000) }' "$CLASS/$MB/latency"; }
+st() { mb_stat "$MB" "$1"; }
+sw() { cat "$(swmb_dev)/$1"; }
+
+ktap_header
+load_swmb poll=1
+ktap_expect "learn is off by default (experimental)" N "$(cat $LP)"
+echo 1 > $LP
+ktap_expect "nothing learned yet" none "$(cat "$CLASS/$MB/latency")"
+
+echo 200 > "$(swmb_dev)/delay_us"
+ktap_result "30 exchanges of 200 us" run_n 30
+e=$(est_us)
+log "latency: $(cat "$CLASS/$MB/latency"); target hits $(st target_hits), fallbacks $(st fallbacks), wait reads $(st wait_reads) of $(st exchanges) exchanges"
+ktap_result "learned 200 us as 150..3000 us: ${e:-none}" test "${e:-0}" -ge 150 -a "${e:-0}" -le 3000
+t0=$(st target_hits)
+w0=$(st wait_reads) x0=$(st exchanges)
+ktap_result "20 more" run_n 20
+ktap_result "most found at the learned read: $(($(st target_hits) - t0)) of 20" \
+	test $(($(st target_hits) - t0)) -ge 10
+log "Status reads per exchange while waiting: $(( ($(st wait_reads) - w0) * 100 / ($(st exchanges) - x0) ))/100"
+
+# a responder that becomes slower, then faster
+echo 2000 > "$(swmb_dev)/delay_us"
+ktap_result "10 exchanges after it slowed to 2 ms" run_n 10
+e=$(est_us)
+ktap_result "the estimate followed up: ${e:-none} us" test "${e:-0}" -ge 1500
+echo 200 > "$(swmb_dev)/delay_us"
+ktap_result "10 exchanges after it sped up to 200 us" run_n 10
+e=$(est_us)
+ktap_result "the estimate followed down: ${e:-none} us" test "${e:-99999}" -le 1000
+
+# jitter: each delay uniform in 100..300 us
+echo 50 > "$(swmb_dev)/jitter_pct"
+ktap_result "30 exchanges with 50 % jitter" run_n 30
+echo 0 > "$(swmb_dev)/jitter_pct"
+
+# fast for 100 exchanges, then stalled past the timeout
+echo 100 > "$(swmb_dev)/delay_us"
+ktap_result "100 exchanges of 100 us" run_n 100
+r0=$(st est_resets) to0=$(st timeouts)
+echo 1500000 > "$(swmb_dev)/delay_us"
+t1=$(date +%s)
+ktap_result "a stall past the timeout fails the exchange" \
+	sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
+t2=$(date +%s)
+ktap_result "after the full timeout, not before: $((t2 - t1)) s" test $((t2 - t1)) -ge 1
+ktap_expect "counted as a timeout" $((to0 + 1)) "$(st timeouts)"
+ktap_result "the estimate was forgotten" test "$(st est_resets)" -gt "$r0"
+echo 100 > "$(swmb_dev)/delay_us"
+ktap_result "the next exchanges work" run_n 5
+ktap_expect "no read of the response before Data Object Ready" 0 "$(sw early_reads)"
+
+# learn=0: today's growing sleeps, nothing counted at a learned read
+echo 0 > $LP
+t0=$(st target_hits) f0=$(st first_look_hits)
+ktap_result "learn=0: 10 exchanges" run_n 10
+ktap_expect "learn=0: no learned reads" "$t0 $f0" "$(st target_hits) $(st first_look_hits)"
+echo 1 > $LP
+
+# a long learned sleep and teardown
+echo 600000 > "$(swmb_dev)/delay_us"
+ktap_result "3 exchanges of 600 ms" run_n 3
+msikit-doe exchange "$SW" 1234:01 12345678 > /dev/null 2>&1 &
+x=$!
+sleep 0.2
+t1=$(date +%s%N)
+rmmod msikit_doe_swmb
+t2=$(date +%s%N)
+wait $x
+log "rmmod during a learned sleep: $(( (t2 - t1) / 1000000 )) ms"
+ktap_result "the software mailbox went within 1 s of rmmod, mid-sleep" test $(( (t2 - t1) / 1000000 )) -lt 1000
+echo 0 > $LP
+ktap_result "msikit_doe unloads" rmmod msikit_doe
+ktap_finished
