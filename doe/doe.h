@@ -72,7 +72,7 @@ enum doe_stat {
 	/* engine.c's learned schedule (poll mode), per response waited for */
 	DOE_STAT_WAIT_READS,	/* Status reads from Go to Ready or Error */
 	DOE_STAT_FIRST_LOOK_HITS,	/* Ready at the read right after Go */
-	DOE_STAT_TARGET_HITS,	/* Ready at the read at the learned time */
+	DOE_STAT_TARGET_HITS,	/* Ready at the learned read, or a probe's */
 	DOE_STAT_PROBES,	/* reads aimed early, to follow a latency drop */
 	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
 	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
@@ -89,8 +89,9 @@ enum doe_stat {
 struct doe_latency {
 	u16 vid;
 	u8 type;
-	u8 hits;		/* consecutive learned reads that found Ready */
+	u8 hits;		/* the last learned read found Ready at the target */
 	bool valid;
+	bool jumped;		/* the last sample was a new level, not confirmed */
 	u32 est_ns;
 	u32 dev_ns;
 	u64 used;		/* exchange count when last used, for eviction */
@@ -169,8 +170,9 @@ struct msikit_doe_mb {
  * @info_flag: its MSIKIT_DOE_INFO_* for the character device
  * @start: take the mailbox over once registered, before Discovery; NULL
  *	when there is nothing to take over
- * @exchange: run one exchange; called only from the mailbox's ordered
- *	workqueue, so never twice at once on one mailbox
+ * @exchange: run one exchange; called under the mailbox's xlock (by its
+ *	ordered workqueue, or by an in-kernel caller on an idle mailbox), so
+ *	never twice at once on one mailbox
  * @stop: let go of the mailbox once the queue is drained; NULL when @start is
  *
  * Chosen by whoever creates the mailbox. Only the engine changes it later,

@@ -3,8 +3,11 @@
  * msikit_doe engine: the Data Object Exchange protocol (PCIe r6.x sec 6.30)
  * on the six registers of one DOE capability.
  *
- * The engine runs only from the mailbox's ordered workqueue, so at most one
- * exchange is on the registers at a time; the interrupt handler touches
+ * The engine runs under the mailbox's exchange lock (xlock: its ordered
+ * workqueue's worker, or an in-kernel caller running its own exchange on
+ * an idle mailbox, mailbox.c), so at most one exchange is on the
+ * registers at a time, and only it touches the learned latencies; the
+ * interrupt handler touches
  * nothing but DOE Status.Interrupt Status. Who else may touch the registers
  * is the concern of whoever created the mailbox (pci.c), not the engine's.
  * The mailbox reaches the engine only through doe_engine_irq_ops and
@@ -85,9 +88,11 @@ MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's 
 /* reads at short steps after the learned one, before falling back */
 #define DOE_SHORT_POLLS		3
 /* learned reads in a row that found Ready before one is aimed earlier */
-#define DOE_PROBE_AFTER		2
+#define DOE_PROBE_AFTER		1
 /* the shortest step between two learned reads */
 #define DOE_STEP_MIN_NS		1000
+/* the most a learned read may be late by the hrtimer's slack */
+#define DOE_SLACK_MAX_NS	5000
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {
@@ -156,10 +161,11 @@ static void doe_poll_sleep(struct msikit_doe_mb *mb, unsigned int us, int seen)
  * The sleep grows from 1 us to poll_max_us so a fast mailbox costs few
  * config reads and a slow one is seen late by at most poll_max_us.
  */
-static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
-		    ktime_t deadline, u32 *status)
+static int doe_poll_from(struct msikit_doe_mb *mb, u32 mask, bool set,
+			 ktime_t deadline, u32 *status, unsigned int first_us)
 {
-	unsigned int delay = 1, max = READ_ONCE(doe_param_poll_max_us);
+	unsigned int max = READ_ONCE(doe_param_poll_max_us);
+	unsigned int delay = clamp(first_us, 1U, max);
 	int rc, seen;
 
 	for (;;) {
@@ -178,6 +184,12 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 	}
 }
 
+static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
+		    ktime_t deadline, u32 *status)
+{
+	return doe_poll_from(mb, mask, set, deadline, status, 1);
+}
+
 /* The estimate of protocol @vid:@type on @mb, a slot evicted if need be. */
 static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 type)
 {
@@ -191,7 +203,12 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 			old = l;
 	}
 	l = old;
-	*l = (struct doe_latency){ .vid = vid, .type = type };
+	/* field by field: sysfs reads them without a lock */
+	WRITE_ONCE(l->valid, false);
+	WRITE_ONCE(l->vid, vid);
+	WRITE_ONCE(l->type, type);
+	l->hits = 0;
+	l->jumped = false;
 found:
 	l->used = now;
 	return l;
@@ -201,8 +218,9 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 {
 	if (!l || !l->valid)
 		return;
-	l->valid = false;
+	WRITE_ONCE(l->valid, false);
 	l->hits = 0;
+	l->jumped = false;
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -214,10 +232,19 @@ static void doe_lat_forget_all(struct msikit_doe_mb *mb)
 		doe_lat_forget(mb, &mb->lat[i]);
 }
 
+/* Take @ns as the protocol's level, its deviation a quarter of it. */
+static void doe_lat_level(struct doe_latency *l, u64 ns)
+{
+	WRITE_ONCE(l->est_ns, ns);
+	WRITE_ONCE(l->dev_ns, ns / 4);
+}
+
 /*
  * One latency seen, @ns from Go: Ready was found by a read then. A jump
- * beyond four deviations is a new level, taken at once; anything else
- * moves the estimate by an eighth, its deviation by a quarter.
+ * beyond four deviations is a new level, taken at once but trusted only
+ * once the next sample agrees (a protocol whose requests differ, SPDM's,
+ * would otherwise have its fast answers slept past); anything else moves
+ * the estimate by an eighth, its deviation by a quarter.
  */
 static void doe_lat_sample(struct doe_latency *l, u64 ns)
 {
@@ -227,28 +254,47 @@ static void doe_lat_sample(struct doe_latency *l, u64 ns)
 	if (!l->valid) {
 		WRITE_ONCE(l->est_ns, ns);
 		WRITE_ONCE(l->dev_ns, ns / 2);
-		l->valid = true;
+		WRITE_ONCE(l->valid, true);
 		return;
 	}
 	est = l->est_ns;
 	err = (s64)ns - est;
 	if (abs(err) > 4 * (s64)l->dev_ns + DOE_LOOK_NS) {
-		WRITE_ONCE(l->est_ns, ns);
-		WRITE_ONCE(l->dev_ns, ns / 4);
+		doe_lat_level(l, ns);
+		l->jumped = true;
 		return;
 	}
+	l->jumped = false;
 	WRITE_ONCE(l->est_ns, est + err / 8);
 	WRITE_ONCE(l->dev_ns, l->dev_ns + (abs(err) - (s64)l->dev_ns) / 4);
 }
 
 /*
- * Sleep until @t, or until the exchange is cancelled: a learned sleep may
- * be long, and teardown must not wait it out.
+ * The learned reads are worth it only for a settled estimate: known, not
+ * just jumped, and tight (a deviation of at most a quarter of it). A
+ * protocol whose latency scatters keeps the growing sleeps.
  */
-static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns)
+static bool doe_lat_settled(const struct doe_latency *l)
+{
+	return l->valid && !l->jumped && l->dev_ns <= l->est_ns / 4;
+}
+
+/*
+ * Sleep until @t but never past @deadline, slack included, or until the
+ * exchange is cancelled: a learned sleep may be long, and teardown must
+ * not wait it out.
+ */
+static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
+			    ktime_t deadline)
 {
 	DEFINE_WAIT(wait);
 
+	if (!ktime_before(t, deadline)) {
+		t = deadline;
+		slack_ns = 0;
+	} else {
+		slack_ns = min_t(u64, slack_ns, ktime_to_ns(ktime_sub(deadline, t)));
+	}
 	prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
 	if (!test_bit(DOE_CANCEL, &mb->flags))
 		schedule_hrtimeout_range(&t, slack_ns, HRTIMER_MODE_ABS);
@@ -256,10 +302,13 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns)
 }
 
 /*
- * Polled, with an estimate: a read at the learned time (or right after Go
- * for a responder that fast, or at half the estimate for a probe), up to
- * DOE_SHORT_POLLS more at short steps, then doe_poll(). Each read that
- * finds Ready is a sample: the time between the last miss and it.
+ * Polled, with a settled estimate: a read at the learned time (or right
+ * after Go for a responder that fast), after a probe at half of it when
+ * the last one found Ready there, then up to DOE_SHORT_POLLS more at short
+ * steps, then doe_poll() from about that step on. A probe that finds Ready
+ * is a new level: the responder got faster. Any other hit is a sample,
+ * the midpoint between it and a miss just before it in the chain, or the
+ * hit's own time when nothing brackets it.
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    ktime_t t_go, ktime_t deadline, u32 *status)
@@ -267,8 +316,11 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	u64 est = l->est_ns, lead = min_t(u64, l->dev_ns, est / 2);
 	u64 step = max_t(u64, l->dev_ns / 2, DOE_STEP_MIN_NS);
+	/* a hrtimer fires at its expiry plus up to its slack: keep it small */
+	u64 slack = min_t(u64, step / 8, DOE_SLACK_MAX_NS);
 	u64 aim[DOE_SHORT_POLLS + 2], missed = 0, at;
 	unsigned int n = 0, i, target = 0;
+	bool probe = false;
 	int rc;
 
 	if (est <= DOE_LOOK_NS) {
@@ -276,22 +328,20 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 	} else {
 		/* (a probe is worth a read only well before the target) */
 		if (l->hits >= DOE_PROBE_AFTER && est / 2 + DOE_STEP_MIN_NS < est - lead) {
-			l->hits = 0;
 			doe_stat_inc(mb, PROBES);
 			aim[n++] = est / 2;
+			probe = true;
 			target = 1;
 		}
 		aim[n++] = est - lead;
 	}
+	l->hits = 0;
 	for (i = 0; i < DOE_SHORT_POLLS; i++, n++)
 		aim[n] = aim[n - 1] + step;
 
 	for (i = 0; i < n; i++) {
-		if (aim[i]) {
-			ktime_t t = ktime_add_ns(t_go, aim[i]);
-
-			doe_sleep_until(mb, ktime_before(t, deadline) ? t : deadline, step / 4);
-		}
+		if (aim[i])
+			doe_sleep_until(mb, ktime_add_ns(t_go, aim[i]), slack, deadline);
 		at = ktime_to_ns(ktime_sub(ktime_get(), t_go));
 		rc = doe_status(mb, status);
 		if (rc)
@@ -301,9 +351,13 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				doe_stat_inc(mb, FIRST_LOOK_HITS);
 			else if (i <= target)
 				doe_stat_inc(mb, TARGET_HITS);
-			/* the first look, a probe or the target read found it */
-			l->hits = i <= target ? l->hits + 1 : 0;
-			doe_lat_sample(l, missed ? (missed + at) / 2 : at);
+			if (probe && i == 0) {
+				doe_lat_level(l, at);
+				l->hits = 1;
+			} else {
+				l->hits = i <= target ? 1 : 0;
+				doe_lat_sample(l, i > target ? (missed + at) / 2 : at);
+			}
 			return 0;
 		}
 		missed = at;
@@ -312,10 +366,9 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		doe_stat_inc(mb, POLLS);
 	}
 	/* the last miss is followed by a sleep too, then the growing ones */
-	doe_sleep_until(mb, ktime_add_ns(t_go, aim[n - 1] + step), step / 4);
-	l->hits = 0;
+	doe_sleep_until(mb, ktime_add_ns(t_go, aim[n - 1] + step), slack, deadline);
 	doe_stat_inc(mb, FALLBACKS);
-	rc = doe_poll(mb, mask, true, deadline, status);
+	rc = doe_poll_from(mb, mask, true, deadline, status, div_u64(step, NSEC_PER_USEC));
 	if (!rc)
 		doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
 	return rc;
@@ -336,7 +389,7 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	if (!doe_irq_mode(mb)) {
 		if (!READ_ONCE(doe_param_learn))
 			return doe_poll(mb, mask, true, deadline, status);
-		if (l->valid)
+		if (doe_lat_settled(l))
 			return doe_wait_learned(mb, l, t_go, deadline, status);
 		rc = doe_poll(mb, mask, true, deadline, status);
 		if (!rc)
@@ -537,7 +590,7 @@ static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 
 /**
  * doe_engine_exchange() - run one request/response exchange on the registers
- * @mb: mailbox, driven only by its workqueue
+ * @mb: mailbox, its xlock held
  * @task: the exchange
  *
  * Return: response payload length in bytes, or -errno. On any protocol

@@ -7,7 +7,9 @@
  * reference, every open file another. Teardown first closes the gate (no
  * new task can be queued), then drains the ordered workqueue, where every
  * task still queued completes with -ENODEV and the one on the registers
- * notices DOE_CANCEL at its next wait. Only then does the transport let go.
+ * notices DOE_CANCEL at its next wait, and waits for the exchange lock
+ * (xlock), which an in-kernel caller running its own exchange holds. Only
+ * then does the transport let go.
  *
  * Nothing here knows how bytes move or how user space sees a mailbox:
  * exchanges go through mb->transport, the character device hears about
@@ -387,7 +389,11 @@ int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user
 		rc = -ENODEV;
 	} else {
 		atomic_inc(&mb->pending);
-		queue_work(mb->wq, &task->work);
+		/* a task submitted again while still queued is the caller's bug */
+		if (WARN_ON_ONCE(!queue_work(mb->wq, &task->work))) {
+			atomic_dec(&mb->pending);
+			rc = -EBUSY;
+		}
 	}
 	up_read(&mb->gate);
 	return rc;

@@ -465,9 +465,11 @@ static bool swmb_go(struct swmb *sw)
 
 	delay_ns = (u64)sw->delay_us * NSEC_PER_USEC;
 	if (sw->jitter_pct) {
-		u64 span = div_u64(delay_ns * sw->jitter_pct, 100);
+		/* in us: delay_us is at most 10 s, so twice the span fits 32 bits */
+		u32 span = div_u64((u64)sw->delay_us * sw->jitter_pct, 100);
 
-		delay_ns = delay_ns - span + get_random_u64() % (2 * span + 1);
+		delay_ns = ((u64)sw->delay_us - span + get_random_u32_below(2 * span + 1)) *
+			   NSEC_PER_USEC;
 	}
 	sw->deadline = ktime_add_ns(ktime_get(), delay_ns);
 	hrtimer_start(&sw->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
