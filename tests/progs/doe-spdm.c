@@ -54,6 +54,8 @@
 #include "common.h"
 
 #define PROG			"doe-spdm"
+/* how often a wait on a sysfs attribute looks */
+#define ATTR_POLL_MS		10
 
 /*
  * DSP0274 request codes msikit lets through. Written out again here, not
@@ -265,17 +267,17 @@ static void read_attr(const char *attr, char *buf, size_t len)
 	fclose(f);
 }
 
-/* poll @attr every 10 ms for up to 10 s until @pred holds */
+/* poll @attr every ATTR_POLL_MS for up to 10 s until @pred holds */
 static bool wait_attr(const char *attr, bool (*pred)(const char *, long), long arg)
 {
 	char buf[128];
 	int i;
 
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 10000 / ATTR_POLL_MS; i++) {
 		read_attr(attr, buf, sizeof(buf));
 		if (pred(buf, arg))
 			return true;
-		msleep(10);
+		msleep(ATTR_POLL_MS);
 	}
 	printf("# %s still reads '%s'\n", attr, buf);
 	return false;
@@ -354,23 +356,25 @@ static void killed(const char *exchanges)
 	holder = spawn(true);
 	ok = ok && wait_attr("spdm_claim", claimed_inflight, holder) &&
 	     wait_attr("queued", reads_at_least, 3);
-	tap_result(ok, "the holder's GET_VERSION claimed the mailbox and waits behind two exchanges");
+	tap_result(ok,
+		   "the holder's GET_VERSION claimed the mailbox and waits behind two exchanges");
 	kill(holder, SIGKILL);
 	waitpid(holder, &st, 0);
 	tap_result(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-		   "the holder was killed while its request waited");
+		   "the holder got SIGKILL while its request waited");
 	tap_result(wait_attr("spdm_claim", unclaimed, 0), "its claim ended with its file");
 	fd = open_dev();
 	rc = get_version(fd);
 	e1 = read_sysfs_number(exchanges);
 	/* the software mailbox echoes: a whole, equal echo is its answer */
-	expect(0, rc, "the next requester's GET_VERSION, admitted at once and answered in its turn");
+	expect(0, rc,
+	       "the next requester's GET_VERSION, admitted at once and answered in its turn");
 	tap_result(e0 >= 0 && e1 - e0 == 4,
-		   "the killed holder's request ran, before it: the device had answered 4 (%lld -> %lld)",
+		   "the dead holder's request ran, before it: 4 answered (%lld -> %lld)",
 		   e0, e1);
 	read_attr("spdm_claim", buf, sizeof(buf));
-	tap_result(claimed_by(buf, getpid()), "the claim is the next requester's (spdm_claim: '%s')",
-		   buf);
+	tap_result(claimed_by(buf, getpid()),
+		   "the claim is the next requester's (spdm_claim: '%s')", buf);
 	close(fd);
 	for (i = 0, ok = true; i < 2; i++) {
 		waitpid(blocker[i], &st, 0);
@@ -383,7 +387,8 @@ static void killed(const char *exchanges)
 
 int main(int argc, char **argv)
 {
-	const char *use = "usage: " PROG " policy DEV | claim DEV MS | hold DEV SECONDS | killed DEV EXCHANGES\n";
+	const char *use =
+		"usage: " PROG " policy DEV | claim DEV MS | hold DEV S | killed DEV EXCHANGES\n";
 
 	if (argc < 3)
 		usage_exit(use, EXIT_USAGE);
