@@ -46,13 +46,14 @@ if [ -n "$nv" ]; then
 	echo "# P-384 certificate chain. nvme keeps the function: msikit reaches the"
 	echo "# mailbox through the kernel's pci_doe(), lets through only SPDM's"
 	echo "# read-only requests, and msikit-doe checks the answers in user space."
+	mkdir -p /tmp/spdm
 	run msikit-doe spdm -s "$nv" --ca /msikit-run/pre/root-p384.pem --out /tmp/spdm
 	run ls /tmp/spdm
 	echo "# the chain msikit-doe wrote is for openssl as it is:"
 	run sh -c "openssl crl2pkcs7 -nocrl -certfile /tmp/spdm/slot0.pem | openssl pkcs7 -print_certs -noout | grep subject"
 	echo "# anything but a read-only request is refused, KEY_EXCHANGE here:"
 	run msikit-doe exchange -s "$nv" 0001:01 0000e412
-	run sh -c "dmesg | grep -i 'spdm\|cma' | tail -2"
+	run sh -c "dmesg | grep 'msikit-doe.*refused' | tail -1"
 fi
 
 echo

@@ -144,7 +144,7 @@ static const char *errno_hint(int e, bool exchange)
 	case EPERM:
 		if (geteuid())
 			return " (needs root)";
-		return exchange ? " (needs CAP_SYS_ADMIN and no lockdown; see the kernel log)" :
+		return exchange ? " (SPDM policy, lockdown or no CAP_SYS_ADMIN: see the log)" :
 				  " (needs CAP_SYS_ADMIN)";
 	case EACCES:
 		if (exchange)
@@ -157,7 +157,7 @@ static const char *errno_hint(int e, bool exchange)
 	case E2BIG:
 		return " (this msikit_doe predates a field set here, see the kernel log)";
 	case EBUSY:
-		return exchange ? " (mailbox full or claimed for SPDM; see the kernel log)" : "";
+		return exchange ? " (queue full, SPDM claimed or a TSM holds it: see the log)" : "";
 	case EPROTO:
 		return exchange ? " (an SPDM requester starts its sequence with GET_VERSION)" : "";
 	case ENOTTY:
