@@ -1489,6 +1489,11 @@ static int cmd_spdm(int argc, char **argv)
 		return usage_error("spdm: expected one DEV, -s SELECTOR or --from-dump FILE");
 	if (from && dump)
 		return usage_error("spdm: --dump-bin and --from-dump exclude each other");
+	/* before the device is asked anything: evidence with nowhere to go is lost */
+	if (out && mkdir(out, 0755) && errno != EEXIST) {
+		pr_err("%s: %s", out, strerror(errno));
+		return SPDM_RUNTIME;
+	}
 
 	if (from) {
 		rc = spdm_dump_replay(&d, from);
