@@ -89,7 +89,7 @@ enum doe_stat {
 struct doe_latency {
 	u16 vid;
 	u8 type;
-	u8 hits;		/* the last learned read found Ready at the target */
+	bool hit;		/* the last learned read found Ready at the target */
 	bool valid;
 	bool jumped;		/* the last sample was a new level, not confirmed */
 	u32 est_ns;

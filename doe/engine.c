@@ -87,8 +87,6 @@ MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's 
 #define DOE_LOOK_NS		2000
 /* reads at short steps after the learned one, before falling back */
 #define DOE_SHORT_POLLS		3
-/* learned reads in a row that found Ready before one is aimed earlier */
-#define DOE_PROBE_AFTER		1
 /* the shortest step between two learned reads */
 #define DOE_STEP_MIN_NS		1000
 /* the most a learned read may be late by the hrtimer's slack */
@@ -207,7 +205,7 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	WRITE_ONCE(l->valid, false);
 	WRITE_ONCE(l->vid, vid);
 	WRITE_ONCE(l->type, type);
-	l->hits = 0;
+	l->hit = false;
 	l->jumped = false;
 found:
 	l->used = now;
@@ -219,7 +217,7 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	if (!l || !l->valid)
 		return;
 	WRITE_ONCE(l->valid, false);
-	l->hits = 0;
+	l->hit = false;
 	l->jumped = false;
 	doe_stat_inc(mb, EST_RESETS);
 }
@@ -327,7 +325,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		aim[n++] = 0;
 	} else {
 		/* (a probe is worth a read only well before the target) */
-		if (l->hits >= DOE_PROBE_AFTER && est / 2 + DOE_STEP_MIN_NS < est - lead) {
+		if (l->hit && est / 2 + DOE_STEP_MIN_NS < est - lead) {
 			doe_stat_inc(mb, PROBES);
 			aim[n++] = est / 2;
 			probe = true;
@@ -335,7 +333,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		}
 		aim[n++] = est - lead;
 	}
-	l->hits = 0;
+	l->hit = false;
 	for (i = 0; i < DOE_SHORT_POLLS; i++, n++)
 		aim[n] = aim[n - 1] + step;
 
@@ -351,13 +349,11 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				doe_stat_inc(mb, FIRST_LOOK_HITS);
 			else if (i <= target)
 				doe_stat_inc(mb, TARGET_HITS);
-			if (probe && i == 0) {
+			l->hit = i <= target;
+			if (probe && i == 0)
 				doe_lat_level(l, at);
-				l->hits = 1;
-			} else {
-				l->hits = i <= target ? 1 : 0;
+			else
 				doe_lat_sample(l, i > target ? (missed + at) / 2 : at);
-			}
 			return 0;
 		}
 		missed = at;
@@ -387,12 +383,12 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	int rc;
 
 	if (!doe_irq_mode(mb)) {
-		if (!READ_ONCE(doe_param_learn))
-			return doe_poll(mb, mask, true, deadline, status);
-		if (doe_lat_settled(l))
+		bool learn = READ_ONCE(doe_param_learn);
+
+		if (learn && doe_lat_settled(l))
 			return doe_wait_learned(mb, l, t_go, deadline, status);
 		rc = doe_poll(mb, mask, true, deadline, status);
-		if (!rc)
+		if (!rc && learn)
 			doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
 		return rc;
 	}

@@ -415,7 +415,7 @@ MODULE_PARM_DESC(inline_exchange, "In-kernel synchronous exchanges run in the ca
  */
 static bool doe_run_inline(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
-	bool ran = false;
+	bool idle;
 
 	if (!READ_ONCE(doe_param_inline))
 		return false;
@@ -423,21 +423,19 @@ static bool doe_run_inline(struct msikit_doe_mb *mb, struct msikit_doe_task *tas
 	if (mb->transport->start && !completion_done(&mb->started))
 		return false;
 	down_read(&mb->gate);
-	if (!test_bit(DOE_GONE, &mb->flags) && !atomic_read(&mb->pending) &&
-	    mutex_trylock(&mb->xlock)) {
-		up_read(&mb->gate);
-		task->mb = mb;
-		task->rsp_len = 0;
-		task->user = false;
-		task->submitter = task_tgid_nr(current);
-		doe_stat_inc(mb, INLINE);
-		doe_run_task(mb, task);
-		mutex_unlock(&mb->xlock);
-		ran = true;
-	} else {
-		up_read(&mb->gate);
-	}
-	return ran;
+	idle = !test_bit(DOE_GONE, &mb->flags) && !atomic_read(&mb->pending) &&
+	       mutex_trylock(&mb->xlock);
+	up_read(&mb->gate);
+	if (!idle)
+		return false;
+	task->mb = mb;
+	task->rsp_len = 0;
+	task->user = false;
+	task->submitter = task_tgid_nr(current);
+	doe_stat_inc(mb, INLINE);
+	doe_run_task(mb, task);
+	mutex_unlock(&mb->xlock);
+	return true;
 }
 
 /**
