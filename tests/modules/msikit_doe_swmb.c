@@ -706,6 +706,27 @@ static ssize_t sticky_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(sticky);
 
+/*
+ * A bounded unsigned attribute, stored under the lock; bad input gets
+ * -EINVAL and one line naming the attribute and its range.
+ */
+static ssize_t swmb_store_uint(struct device *dev, const char *buf, size_t count,
+			       const char *name, unsigned int max, unsigned int *field)
+{
+	struct swmb *sw = swmb_from_dev(dev);
+	unsigned long flags;
+	unsigned int v;
+
+	if (kstrtouint(buf, 0, &v) || v > max) {
+		dev_warn(dev, "%s: expected an integer in 0..%u\n", name, max);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&sw->lock, flags);
+	*field = v;
+	spin_unlock_irqrestore(&sw->lock, flags);
+	return count;
+}
+
 static ssize_t delay_us_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -717,21 +738,8 @@ static ssize_t delay_us_show(struct device *dev, struct device_attribute *attr,
 static ssize_t delay_us_store(struct device *dev, struct device_attribute *attr,
 			      const char *buf, size_t count)
 {
-	struct swmb *sw = swmb_from_dev(dev);
-	unsigned long flags;
-	unsigned int delay;
-
-	if (kstrtouint(buf, 0, &delay) || delay > SWMB_MAX_DELAY_US) {
-		dev_warn(dev, "delay_us: expected an integer in 0..%u\n",
-			 SWMB_MAX_DELAY_US);
-		return -EINVAL;
-	}
-
-	spin_lock_irqsave(&sw->lock, flags);
-	sw->delay_us = delay;
-	spin_unlock_irqrestore(&sw->lock, flags);
-
-	return count;
+	return swmb_store_uint(dev, buf, count, "delay_us", SWMB_MAX_DELAY_US,
+			       &swmb_from_dev(dev)->delay_us);
 }
 static DEVICE_ATTR_RW(delay_us);
 
@@ -746,21 +754,8 @@ static ssize_t abort_us_show(struct device *dev, struct device_attribute *attr,
 static ssize_t abort_us_store(struct device *dev, struct device_attribute *attr,
 			      const char *buf, size_t count)
 {
-	struct swmb *sw = swmb_from_dev(dev);
-	unsigned long flags;
-	unsigned int us;
-
-	if (kstrtouint(buf, 0, &us) || us > SWMB_MAX_DELAY_US) {
-		dev_warn(dev, "abort_us: expected an integer in 0..%u\n",
-			 SWMB_MAX_DELAY_US);
-		return -EINVAL;
-	}
-
-	spin_lock_irqsave(&sw->lock, flags);
-	sw->abort_us = us;
-	spin_unlock_irqrestore(&sw->lock, flags);
-
-	return count;
+	return swmb_store_uint(dev, buf, count, "abort_us", SWMB_MAX_DELAY_US,
+			       &swmb_from_dev(dev)->abort_us);
 }
 static DEVICE_ATTR_RW(abort_us);
 
@@ -846,18 +841,8 @@ static ssize_t jitter_pct_show(struct device *dev, struct device_attribute *attr
 static ssize_t jitter_pct_store(struct device *dev, struct device_attribute *attr,
 				const char *buf, size_t count)
 {
-	struct swmb *sw = swmb_from_dev(dev);
-	unsigned long flags;
-	unsigned int pct;
-
-	if (kstrtouint(buf, 0, &pct) || pct > 100) {
-		dev_warn(dev, "jitter_pct: expected an integer in 0..100\n");
-		return -EINVAL;
-	}
-	spin_lock_irqsave(&sw->lock, flags);
-	sw->jitter_pct = pct;
-	spin_unlock_irqrestore(&sw->lock, flags);
-	return count;
+	return swmb_store_uint(dev, buf, count, "jitter_pct", 100,
+			       &swmb_from_dev(dev)->jitter_pct);
 }
 static DEVICE_ATTR_RW(jitter_pct);
 
