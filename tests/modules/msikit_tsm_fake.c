@@ -103,35 +103,36 @@ static struct pci_dev *fake_find(const char *s)
 static int __init fake_init(void)
 {
 	struct tsm_dev *tsm;
+	int rc;
 
 	fake_pdev = fake_find(bdf);
 	if (!fake_pdev) {
 		pr_warn("bdf=%s: no such PCI function\n", bdf ?: "(unset)");
 		return -ENODEV;
 	}
-	/* what the PCI core offers a TSM at all (is_pci_tsm_pf0()) */
-	if (!pci_is_pcie(fake_pdev) || PCI_FUNC(fake_pdev->devfn) || fake_pdev->is_virtfn ||
-	    (pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_ENDPOINT &&
-	     pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_UPSTREAM &&
-	     pci_pcie_type(fake_pdev) != PCI_EXP_TYPE_RC_END)) {
-		pci_warn(fake_pdev, "msikit_tsm_fake: not function 0 of a PCIe endpoint or upstream port\n");
-		pci_dev_put(fake_pdev);
-		return -EINVAL;
-	}
 	fake_set_tee = !(fake_pdev->devcap & PCI_EXP_DEVCAP_TEE);
 	fake_pdev->devcap |= PCI_EXP_DEVCAP_TEE;
+	/* what the PCI core offers a TSM at all, asked of the core itself */
+	if (!is_pci_tsm_pf0(fake_pdev)) {
+		pci_warn(fake_pdev, "msikit_tsm_fake: not function 0 of a PCIe endpoint or upstream port\n");
+		rc = -EINVAL;
+		goto undo;
+	}
 	tsm = tsm_register(NULL, &fake_ops);
 	if (IS_ERR(tsm)) {
-		if (fake_set_tee)
-			fake_pdev->devcap &= ~PCI_EXP_DEVCAP_TEE;
-		pci_warn(fake_pdev, "msikit_tsm_fake: tsm_register: %ld\n", PTR_ERR(tsm));
-		pci_dev_put(fake_pdev);
-		return PTR_ERR(tsm);
+		rc = PTR_ERR(tsm);
+		pci_warn(fake_pdev, "msikit_tsm_fake: tsm_register: %d\n", rc);
+		goto undo;
 	}
 	fake_tsm = tsm;
 	pci_info(fake_pdev, "msikit_tsm_fake: registered as %s (test double)\n",
 		 dev_name(&tsm->dev));
 	return 0;
+undo:
+	if (fake_set_tee)
+		fake_pdev->devcap &= ~PCI_EXP_DEVCAP_TEE;
+	pci_dev_put(fake_pdev);
+	return rc;
 }
 
 static void __exit fake_exit(void)
