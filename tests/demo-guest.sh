@@ -46,7 +46,6 @@ if [ -n "$nv" ]; then
 	echo "# P-384 certificate chain. nvme keeps the function: msikit reaches the"
 	echo "# mailbox through the kernel's pci_doe(), lets through only SPDM's"
 	echo "# read-only requests, and msikit-doe checks the answers in user space."
-	mkdir -p /tmp/spdm
 	run msikit-doe spdm -s "$nv" --ca /msikit-run/pre/root-p384.pem --out /tmp/spdm
 	run ls /tmp/spdm
 	echo "# the chain msikit-doe wrote is for openssl as it is:"

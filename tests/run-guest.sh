@@ -155,7 +155,8 @@ while read -r t limit; do
 	# The reader has every record already: this only gives the test a
 	# dmesg of its own. It is the runner's, between two tests, never a
 	# test's, and it moves only the syslog interface's start, which no
-	# verdict reads. Kept over a dmesg that filters from a marker: that
+	# verdict reads: a report printed between two tests reaches the reader
+	# all the same and fails the second (runner/between-b proves it). Kept over a dmesg that filters from a marker: that
 	# one would read the whole 4 MiB log at every call (the fault suite's
 	# debug runs call dmesg at every failure point), and a copy of the
 	# reader's file would lag behind what the kernel just printed.

@@ -54,7 +54,7 @@ ktap_result "one line says why" test "$(new_lines "the kernel's TSM holds this d
 out=$(msikit-doe exchange "$B" 0001:01 00008410 2>&1)
 log "$out"
 ktap_result "a raw GET_VERSION meanwhile: EBUSY" sh -c "echo '$out' | grep -q 'Device or resource busy'"
-ktap_expect "nothing claimed" none "$(cat "$CLASS/$(ls "$CLASS" | grep -F "doe-$B-" | head -1)/spdm_claim")"
+ktap_expect "nothing claimed" none "$(mb_attr "$(mb_of "$B")" spdm_claim)"
 
 ktap_result "disconnect: the TSM lets go of $B" sh -c "echo $T > $D/tsm/disconnect"
 verify

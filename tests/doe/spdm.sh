@@ -39,8 +39,7 @@ jget() {
 # signed MODE WHAT N: the hash of the Nth transcript of WHAT (challenge,
 # measurements) the responder signed for MODE
 signed() { cat "$PRE/signed.$1.$2.$3" 2>/dev/null; }
-claim_none() { [ "$(cat "$CLASS/$(node_of "$1")/spdm_claim")" = none ]; }
-node_of() { ls "$CLASS" | grep -F "doe-$1-" | head -1; }
+claim_none() { [ "$(cat "$CLASS/$(mb_of "$1")/spdm_claim")" = none ]; }
 
 ktap_header
 [ -s $PRE/ports ] || ktap_skip_all "no SPDM responder: this machine has no nvme spdm_port devices"
@@ -59,7 +58,7 @@ for m in p384 p256 badkey badnonce trunc v11 err rnr dead; do
 	eval "BDF_$m=$b"
 done
 P384=$BDF_p384
-log "p384's function $P384, mailbox $(node_of "$P384"), features $(cat "$CLASS/$(node_of "$P384")/features" | tr '\n' ' ')"
+log "p384's function $P384, mailbox $(mb_of "$P384"), features $(cat "$CLASS/$(mb_of "$P384")/features" | tr '\n' ' ')"
 
 # --- a good device, routed through the kernel's pci_doe() ---
 spdm p384 --ca $PRE/root-p384.pem --json
@@ -179,7 +178,7 @@ ktap_result "and nothing is left claimed on it" claim_none "$BDF_dead"
 out=$(msikit-doe exchange "$P384" 0001:01 0000e412 2>&1)
 log "$out"
 ktap_result "KEY_EXCHANGE through the raw path: EPERM" sh -c "echo '$out' | grep -q 'Operation not permitted'"
-doe-spdm hold "/dev/msikit/$(node_of "$P384")" 4 > /tmp/spdm-hold 2>&1 &
+doe-spdm hold "/dev/msikit/$(mb_of "$P384")" 4 > /tmp/spdm-hold 2>&1 &
 HOLD=$!
 i=0
 while [ $i -lt 30 ] && claim_none "$P384"; do sleep 0.1; i=$((i + 1)); done
