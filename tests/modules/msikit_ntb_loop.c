@@ -65,19 +65,22 @@
  *		 request until msikit refuses, one write from the peer to
  *		 each; read: "COUNT ERRNO DELIVERED"
  *   bench       write N, on side A once A has 1 interrupt set up and B
- *		 an nm: N round trips of B's trigger of A's interrupt 0 and
- *		 N of A's own PCI MSI vector (allocated for the run, sent
- *		 by the same loop_edu_write()), in alternating rounds; on a
+ *		 an nm: N round trips of B's trigger of A's interrupt 0, N
+ *		 of A's own PCI MSI vector (allocated for the run, sent by
+ *		 the same loop_edu_write()) and N of interrupt 0's message
+ *		 relayed without the trigger, in rotating rounds; on a
  *		 mutable, unpinned parent also max(N / 10, 10) moves of
  *		 interrupt 0 to another CPU, each timed until desc_changed
  *		 has put the new descriptor in the channel. read:
  *		 "MSIKIT_NS PLAIN_NS RATIO RATIO_MIN RATIO_MAX ROUNDS
  *		 REPUBLISH_NS KIT_WRITES OWN_WRITES OWN_COUNTED RATIO_Q1
- *		 RATIO_Q3": ns per round trip (median round), the ratio
- *		 msikit/plain in thousandths (median, extremes, quartiles
- *		 of the rounds), the median move's ns (0: not applicable), the
- *		 writes B sent to A's interrupt 0 (round trips and moves),
- *		 those A's own vector was sent and the ones it counted
+ *		 RATIO_Q3 DIRECT_NS RATIO_DIRECT": ns per round trip (median
+ *		 round), the ratio msikit/plain in thousandths (median,
+ *		 extremes, quartiles of the rounds), the median move's ns
+ *		 (0: not applicable), the writes sent to A's interrupt 0
+ *		 (B's round trips and moves, and the relayed ones), those
+ *		 A's own vector was sent and the ones it counted, ns per
+ *		 relayed round trip and its ratio to plain (median round)
  *   selftest    read: API misuse cases, one "ok"/"not ok" line each;
  *		 this side must not be set up, the peer should be (its
  *		 window refuses out-of-window triggers)
@@ -185,6 +188,7 @@ struct nl_stress {
 
 struct nl_bench {
 	u64 kit_ns, own_ns, ratio, ratio_min, ratio_max, ratio_q1, ratio_q3, republish_ns;
+	u64 direct_ns, ratio_direct;	/* msikit's message without its trigger */
 	unsigned int rounds;
 	/* writes sent to interrupt 0 and to the own vector, and what the latter counted */
 	unsigned long kit_writes, own_writes, own_counted;
@@ -1455,6 +1459,7 @@ static void nl_edu_put_msg(struct nl_side *s, const struct msi_msg *msg)
 struct nl_bench_run {
 	struct nl_side *tx, *rx;		/* B, A */
 	struct msikit_ntb_msi_desc d;		/* A's interrupt 0, as A's channel has it */
+	u32 off, data;				/* the same, decoded once */
 	struct nl_irq own;			/* A's own PCI MSI vector */
 	struct msi_msg msg;			/* its message, as the PCI core programmed it */
 };
@@ -1481,8 +1486,34 @@ static int nl_raise_own(struct nl_bench_run *b)
 	return nl_counted(b->tx, rx, &b->own, want, total, &shot);
 }
 
-/* @n round trips through A's own vector or through msikit; ns each */
-static int nl_round_trips(struct nl_bench_run *b, bool own, unsigned int n, u64 *ns)
+/*
+ * A's interrupt 0 raised with the message msikit published, relayed as
+ * the peer's window would relay it but without msikit_ntb_msi_peer_trigger():
+ * what is left of the trigger's cost when its own code is taken out is
+ * the domain's (the message, the chip, the parent's remapping).
+ */
+static int nl_raise_direct(struct nl_bench_run *b)
+{
+	struct nl_side *rx = b->rx;
+	struct nl_irq *ni = &rx->irqs[0];
+	int want = atomic_read(&ni->count) + 1;
+	int total = atomic_read(&rx->total) + 1;
+	struct nl_shot shot;
+	int rc;
+
+	if (nl_gone(b->tx, rx))
+		return -ENODEV;
+	rc = nl_relay(rx->index, NULL, b->off, b->data);
+	if (rc)
+		return rc;
+	rx->bench.kit_writes++;
+	return nl_counted(b->tx, rx, ni, want, total, &shot);
+}
+
+enum nl_path { NL_PATH_KIT, NL_PATH_OWN, NL_PATH_DIRECT, NL_PATHS };
+
+/* @n round trips through one path; ns each */
+static int nl_round_trips(struct nl_bench_run *b, enum nl_path path, unsigned int n, u64 *ns)
 {
 	struct nl_shot shot = { };
 	unsigned int k;
@@ -1491,44 +1522,64 @@ static int nl_round_trips(struct nl_bench_run *b, bool own, unsigned int n, u64 
 
 	t0 = ktime_get_ns();
 	for (k = 0; k < n && !rc; k++) {
-		rc = own ? nl_raise_own(b) :
-		     nl_deliver(b->tx, b->rx, &b->rx->irqs[0], &b->d, &shot);
-		if (!own && shot.sent)
-			b->rx->bench.kit_writes++;
+		switch (path) {
+		case NL_PATH_OWN:
+			rc = nl_raise_own(b);
+			break;
+		case NL_PATH_DIRECT:
+			rc = nl_raise_direct(b);
+			break;
+		default:
+			rc = nl_deliver(b->tx, b->rx, &b->rx->irqs[0], &b->d, &shot);
+			if (shot.sent)
+				b->rx->bench.kit_writes++;
+		}
 	}
 	*ns = div_u64(ktime_get_ns() - t0, n);
 	return rc;
 }
 
-/* One round: a round trip off the clock, as the other path ran last, then @n timed. */
-static int nl_bench_round(struct nl_bench_run *b, bool own, unsigned int n, u64 *ns)
+/* One round of a path: a round trip off the clock, as another path ran last, then @n timed. */
+static int nl_bench_round(struct nl_bench_run *b, enum nl_path path, unsigned int n, u64 *ns)
 {
 	u64 warm;
 
-	return nl_round_trips(b, own, 1, &warm) ?: nl_round_trips(b, own, n, ns);
+	return nl_round_trips(b, path, 1, &warm) ?: nl_round_trips(b, path, n, ns);
 }
 
 /*
  * B's trigger of A's interrupt 0 against A's own PCI MSI vector, both on
- * A's parent and sent by A's edu. Rounds of the two alternate, each going
- * first every other round, so the emulator's drift lands on both; the
- * median round is the figure. The vector, the interrupt and the waiter
- * share a CPU: a round trip to another vCPU costs tens of us on TCG, which
- * would swamp the difference being measured.
+ * A's parent and sent by A's edu, and between the two msikit's message
+ * sent without the trigger (nl_raise_direct()). Each round runs the three
+ * paths, the one going first rotating, so the emulator's drift lands on
+ * all; the median round is the figure. The vector, the interrupt and the
+ * waiter share a CPU: a round trip to another vCPU costs tens of us on
+ * TCG, which would swamp the difference being measured.
  */
 static int nl_bench_delivery(struct nl_side *s, struct nl_side *peer,
 			     const struct msikit_ntb_msi_desc *d, unsigned int n)
 {
-	u64 kit[NL_ROUNDS], own[NL_ROUNDS], ratio[NL_ROUNDS], warm;
 	struct nl_bench_run b = {
 		.tx = peer, .rx = s, .d = *d, .own = { .side = s, .index = NL_OWN },
 	};
-	unsigned int i, per = max(n / NL_ROUNDS, 1U), cpu = nl_irq_cpu(s->irqs[0].irq);
+	unsigned int i, k, per = max(n / NL_ROUNDS, 1U), cpu = nl_irq_cpu(s->irqs[0].irq);
+	struct {
+		u64 t[NL_PATHS][NL_ROUNDS], ratio[NL_ROUNDS], direct[NL_ROUNDS];
+	} *r;
 	int rc, virq;
+	u64 warm;
 
-	rc = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	rc = msikit_ntb_msi_desc_decode(d, &b.off, &b.data);
 	if (rc)
-		return nl_refuse(s, rc, "bench: cannot run on interrupt 0's CPU %u: %d\n", cpu, rc);
+		return nl_refuse(s, rc, "bench: descriptor of interrupt 0: %d\n", rc);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	rc = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	if (rc) {
+		nl_refuse(s, rc, "bench: cannot run on interrupt 0's CPU %u: %d\n", cpu, rc);
+		goto out_free;
+	}
 	rc = pci_alloc_irq_vectors(s->pdev, 1, 1, PCI_IRQ_MSI);
 	if (rc < 0) {
 		nl_refuse(s, rc, "bench: pci_alloc_irq_vectors: %d\n", rc);
@@ -1551,28 +1602,34 @@ static int nl_bench_delivery(struct nl_side *s, struct nl_side *peer,
 		rc = nl_raise_own(&b);
 	}
 	nl_edu_read_msg(s, &b.msg);
-	rc = rc ?: nl_round_trips(&b, false, 10, &warm);
+	rc = rc ?: nl_round_trips(&b, NL_PATH_KIT, 10, &warm) ?:
+	     nl_round_trips(&b, NL_PATH_DIRECT, 10, &warm);
 	for (i = 0; i < NL_ROUNDS && !rc; i++) {
-		if (i & 1)
-			rc = nl_bench_round(&b, true, per, &own[i]) ?:
-			     nl_bench_round(&b, false, per, &kit[i]);
-		else
-			rc = nl_bench_round(&b, false, per, &kit[i]) ?:
-			     nl_bench_round(&b, true, per, &own[i]);
-		if (!rc)
-			ratio[i] = div64_u64(kit[i] * 1000, max(own[i], 1ULL));
+		for (k = 0; k < NL_PATHS && !rc; k++) {
+			enum nl_path path = (i + k) % NL_PATHS;
+
+			rc = nl_bench_round(&b, path, per, &r->t[path][i]);
+		}
+		if (rc)
+			break;
+		r->ratio[i] = div64_u64(r->t[NL_PATH_KIT][i] * 1000,
+					max(r->t[NL_PATH_OWN][i], 1ULL));
+		r->direct[i] = div64_u64(r->t[NL_PATH_DIRECT][i] * 1000,
+					 max(r->t[NL_PATH_OWN][i], 1ULL));
 	}
 	/* the core's own message back before it tears its vector down */
 	nl_edu_put_msg(s, &b.msg);
 	s->bench.own_counted = atomic_read(&b.own.count);
 	if (!rc) {
-		s->bench.kit_ns = nl_median(kit, NL_ROUNDS);
-		s->bench.own_ns = nl_median(own, NL_ROUNDS);
-		s->bench.ratio = nl_median(ratio, NL_ROUNDS);
-		s->bench.ratio_min = ratio[0];
-		s->bench.ratio_max = ratio[NL_ROUNDS - 1];
-		s->bench.ratio_q1 = ratio[NL_ROUNDS / 4];
-		s->bench.ratio_q3 = ratio[NL_ROUNDS - 1 - NL_ROUNDS / 4];
+		s->bench.kit_ns = nl_median(r->t[NL_PATH_KIT], NL_ROUNDS);
+		s->bench.own_ns = nl_median(r->t[NL_PATH_OWN], NL_ROUNDS);
+		s->bench.direct_ns = nl_median(r->t[NL_PATH_DIRECT], NL_ROUNDS);
+		s->bench.ratio_direct = nl_median(r->direct, NL_ROUNDS);
+		s->bench.ratio = nl_median(r->ratio, NL_ROUNDS);
+		s->bench.ratio_min = r->ratio[0];
+		s->bench.ratio_max = r->ratio[NL_ROUNDS - 1];
+		s->bench.ratio_q1 = r->ratio[NL_ROUNDS / 4];
+		s->bench.ratio_q3 = r->ratio[NL_ROUNDS - 1 - NL_ROUNDS / 4];
 		s->bench.rounds = NL_ROUNDS;
 	} else {
 		nl_refuse(s, rc, "bench: round %u of %u (0: the warm-up): %d\n", i, NL_ROUNDS, rc);
@@ -1584,6 +1641,8 @@ out_vec:
 	loop_edu_quiesce(&s->edu);
 out:
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
+out_free:
+	kfree(r);
 	return rc;
 }
 
@@ -1733,10 +1792,11 @@ static ssize_t bench_show(struct device *dev, struct device_attribute *attr, cha
 {
 	struct nl_bench *b = &((struct nl_side *)dev_get_drvdata(dev))->bench;
 
-	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu %lu %lu %lu %llu %llu\n",
+	return sysfs_emit(buf, "%llu %llu %llu %llu %llu %u %llu %lu %lu %lu %llu %llu %llu %llu\n",
 			  b->kit_ns, b->own_ns, b->ratio, b->ratio_min, b->ratio_max,
 			  b->rounds, b->republish_ns, b->kit_writes, b->own_writes,
-			  b->own_counted, b->ratio_q1, b->ratio_q3);
+			  b->own_counted, b->ratio_q1, b->ratio_q3, b->direct_ns,
+			  b->ratio_direct);
 }
 static DEVICE_ATTR_RW(bench);
 
