@@ -136,6 +136,9 @@ bench_cxl() {
 			tee -a "$FIGS"
 		log "cxl_poll_fast: $(mb_stat "$MB" first_look_hits) first-look hits, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
 		engine shipped
+		# pci_doe()'s schedule replayed by the bench module, beside the
+		# real one: how far the model the software mailbox's goal uses is
+		bench cxl_kmodel target="$T" path=kmodel
 	fi
 	unbind_msikit "$BDF"
 
@@ -146,6 +149,7 @@ bench_cxl() {
 	ratio cxl_rate_ratio_poll_fast_vs_kernel "$(fig cxl_poll_fast_rate)" \
 		"$(fig cxl_kernel_rate)" | tee -a "$FIGS"
 	ratio cxl_p50_ratio_kernel_vs_irq "$(fig cxl_kernel_p50)" "$(fig cxl_irq_p50)"
+	ratio cxl_rate_ratio_kmodel_vs_kernel "$(fig cxl_kmodel_rate)" "$(fig cxl_kernel_rate)"
 	# Discovery, 1 dword each way: 2 header + 1 payload writes, Go, one
 	# status read that sees Data Object Ready, 3 reads and their 3
 	# acknowledging writes.
@@ -194,6 +198,13 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 		fi
 		engine fast
 		sweep "sw_${mode}_fast"
+		if [ "$mode" = poll ]; then
+			# pci_doe() drives only the PCI core's mailboxes: its
+			# schedule, replayed, is the kernel's figure here
+			echo 100 > "$dev/delay_us"
+			bench sw_kmodel_L100 target="sw:${dev##*/}:${SW##*-}" path=kmodel n=100 \
+				delay_us=100
+		fi
 		log "sw_${mode}_fast: $(mb_stat "$SW" first_look_hits) first-look hits, $(mb_stat "$SW" target_hits) target hits, $(mb_stat "$SW" fallbacks) fallbacks, $(mb_stat "$SW" inline) inline"
 		[ "$mode" = poll ] && bench_follow
 		engine shipped
@@ -285,9 +296,12 @@ goal doe_cxl_rate_irq_vs_kernel cxl_rate_ratio_irq_fast_vs_kernel ">=" 1.5 ratio
 goal doe_cxl_rate_poll_vs_kernel cxl_rate_ratio_poll_fast_vs_kernel ">=" 1.5 ratio
 goal doe_follow_up doe_follow_up "<=" 10 exchanges
 goal doe_follow_down doe_follow_down "<=" 10 exchanges
-# pci_doe() drives only the PCI core's own mailboxes: on the software
-# mailbox there is no kernel rate to set msikit's against yet
-log "goal doe_sw_L100_vs_kernel: not measured (pci_doe() cannot drive a software mailbox)"
+ratio sw_L100_rate_ratio_poll_fast_vs_kmodel "$(fig sw_poll_fast_L100_rate)" \
+	"$(fig sw_kmodel_L100_rate)" | tee -a "$FIGS"
+ratio sw_L100_rate_ratio_irq_fast_vs_kmodel "$(fig sw_irq_fast_L100_rate)" \
+	"$(fig sw_kmodel_L100_rate)" | tee -a "$FIGS"
+goal doe_sw_L100_poll_vs_kernel sw_L100_rate_ratio_poll_fast_vs_kmodel ">=" 10 ratio
+goal doe_sw_L100_irq_vs_kernel sw_L100_rate_ratio_irq_fast_vs_kmodel ">=" 10 ratio
 
 # The PCI core looks at DOE Status every HZ / 128 jiffies (PCI_DOE_POLL_INTERVAL),
 # sleeping in between: a response is seen that late at best.

@@ -13,6 +13,9 @@
  *   path=msikit               msikit_doe_exchange() on msikit's mailbox
  *   path=kernel               the PCI core's pci_doe() on its own mailbox
  *                             for the same capability (PCI targets only)
+ *   path=kmodel               pci_doe()'s schedule replayed by this module
+ *                             on the target's registers (bench_kmodel()):
+ *                             a kernel figure where pci_doe() cannot run
  *   n, label, delay_us        exchanges timed, name of the figures, and the
  *                             response delay L to report latency beyond
  *
@@ -87,8 +90,10 @@ MODULE_PARM_DESC(delay_us, "Response delay L of the mailbox in us, reported as l
 struct bench {
 	const char *label;
 	struct device *dev;		/* the target, referenced */
-	struct msikit_doe_mb *mb;	/* path=msikit */
+	struct msikit_doe_mb *mb;	/* path=msikit; path=kmodel: held idle */
 	struct pci_doe_mb *core;	/* path=kernel */
+	bool kmodel;			/* path=kmodel */
+	u16 cap;			/* path=kmodel, pci target: the capability */
 	bool echo;			/* sw target: echo, else Discovery */
 	u64 *lat;			/* ns per timed exchange */
 	u64 *react;			/* sw target: ns from Data Object Ready to done */
@@ -99,6 +104,76 @@ static int bench_cmp_u64(const void *a, const void *b)
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static int bench_reg_read(struct bench *b, unsigned int reg, u32 *val)
+{
+	if (!dev_is_pci(b->dev))
+		return msikit_swmb_reg_read(b->dev, reg, val);
+	if (pci_read_config_dword(to_pci_dev(b->dev), b->cap + reg, val) ||
+	    PCI_POSSIBLE_ERROR(*val))
+		return -ENODEV;
+	return 0;
+}
+
+static int bench_reg_write(struct bench *b, unsigned int reg, u32 val)
+{
+	if (!dev_is_pci(b->dev))
+		return msikit_swmb_reg_write(b->dev, reg, val);
+	return pci_write_config_dword(to_pci_dev(b->dev), b->cap + reg, val) ? -ENODEV : 0;
+}
+
+/* one dword of the response, and the write that takes it off the mailbox */
+static int bench_reg_take(struct bench *b, u32 *val)
+{
+	return bench_reg_read(b, PCI_DOE_READ, val) ?: bench_reg_write(b, PCI_DOE_READ, 0);
+}
+
+/*
+ * path=kmodel: one exchange the way the PCI core's engine schedules it
+ * (drivers/pci/doe.c, read for its timing only): Go, one look at Status at
+ * once, then one every HZ / 128 jiffies (at least one) until Data Object
+ * Ready, the response read a dword at a time. The core's work-queue hop
+ * is left out, so the model is if anything faster than pci_doe(); the
+ * script holds the two side by side on a PCI mailbox to show by how much.
+ */
+static int bench_kmodel(struct bench *b, u16 vid, u8 type, u32 req, u32 *rsp)
+{
+	unsigned long deadline = jiffies + HZ;
+	u32 status, hdr, len;
+	int rc;
+
+	rc = bench_reg_read(b, PCI_DOE_STATUS, &status);
+	if (rc)
+		return rc;
+	if (status & (PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+		      PCI_DOE_STATUS_DATA_OBJECT_READY))
+		return -EBUSY;
+	rc = bench_reg_write(b, PCI_DOE_WRITE, vid | (u32)type << 16) ?:
+	     bench_reg_write(b, PCI_DOE_WRITE, 3) ?:
+	     bench_reg_write(b, PCI_DOE_WRITE, req) ?:
+	     bench_reg_write(b, PCI_DOE_CTRL, PCI_DOE_CTRL_GO);
+	if (rc)
+		return rc;
+	for (;;) {
+		rc = bench_reg_read(b, PCI_DOE_STATUS, &status);
+		if (rc)
+			return rc;
+		if (status & PCI_DOE_STATUS_ERROR)
+			return -EIO;
+		if (status & PCI_DOE_STATUS_DATA_OBJECT_READY)
+			break;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		schedule_timeout_uninterruptible(max(HZ / 128, 1));
+	}
+	rc = bench_reg_take(b, &hdr) ?: bench_reg_take(b, &len);
+	if (rc)
+		return rc;
+	if (hdr != (vid | (u32)type << 16) || (len & 0x3ffff) != 3)
+		return -EIO;
+	rc = bench_reg_take(b, rsp);
+	return rc ?: 4;
 }
 
 /* One exchange; @seq makes each echo distinct. */
@@ -112,11 +187,16 @@ static int bench_exchange(struct bench *b, u32 seq)
 
 	/* Discovery: index 0 in the first dword, version 0. */
 	req = cpu_to_le32(b->echo ? seq : 0);
-	if (b->core)
+	if (b->kmodel) {
+		rc = bench_kmodel(b, vid, type, le32_to_cpu(req), &val);
+		if (rc > 0)
+			rsp = cpu_to_le32(val);
+	} else if (b->core) {
 		rc = pci_doe(b->core, vid, type, &req, sizeof(req), &rsp, sizeof(rsp));
-	else
+	} else {
 		rc = msikit_doe_exchange(b->mb, vid, type, &req, sizeof(req),
 					 &rsp, sizeof(rsp));
+	}
 	if (rc < 0)
 		return rc;
 	if (rc != sizeof(rsp))
@@ -337,12 +417,14 @@ static int __init bench_init(void)
 		       bench_delay_us, BENCH_MAX_DELAY_US);
 		return -EINVAL;
 	}
-	if (strcmp(bench_path, "msikit") && strcmp(bench_path, "kernel")) {
-		pr_err("%s: path=%s: expected msikit or kernel\n", KBUILD_MODNAME,
+	if (strcmp(bench_path, "msikit") && strcmp(bench_path, "kernel") &&
+	    strcmp(bench_path, "kmodel")) {
+		pr_err("%s: path=%s: expected msikit, kernel or kmodel\n", KBUILD_MODNAME,
 		       bench_path);
 		return -EINVAL;
 	}
 	kernel = !strcmp(bench_path, "kernel");
+	b.kmodel = !strcmp(bench_path, "kmodel");
 	pci = str_has_prefix(bench_target, "pci:");
 	if (!pci && !str_has_prefix(bench_target, "sw:")) {
 		pr_err("%s: target=%s: expected pci:<BDF>:<cap> or sw:<device>:<id>\n",
@@ -373,6 +455,11 @@ static int __init bench_init(void)
 		goto out_spec;
 	}
 	b.echo = !pci;
+	b.cap = num;
+	/*
+	 * kmodel drives the registers of a mailbox msikit has bound: msikit's
+	 * engine must be there and idle, as for path=kernel
+	 */
 	if (kernel) {
 		b.core = bench_core_mb(to_pci_dev(b.dev), num);
 		what = "the PCI core has no DOE mailbox";

@@ -189,6 +189,16 @@ MODULE_PARM_DESC(count, "Number of mailboxes, 1..8 (default: 1)");
 
 static struct swmb *swmb_devs[SWMB_MAX_COUNT];
 
+static struct swmb *swmb_lookup(struct device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < SWMB_MAX_COUNT; i++)
+		if (swmb_devs[i] && &swmb_devs[i]->pdev->dev == dev)
+			return swmb_devs[i];
+	return NULL;
+}
+
 /**
  * msikit_swmb_ready_ns() - when a software mailbox last set Data Object Ready
  * @dev: the mailbox's platform device
@@ -200,14 +210,50 @@ static struct swmb *swmb_devs[SWMB_MAX_COUNT];
  */
 u64 msikit_swmb_ready_ns(struct device *dev)
 {
-	unsigned int i;
+	struct swmb *sw = swmb_lookup(dev);
 
-	for (i = 0; i < SWMB_MAX_COUNT; i++)
-		if (swmb_devs[i] && &swmb_devs[i]->pdev->dev == dev)
-			return READ_ONCE(swmb_devs[i]->ready_ns);
-	return 0;
+	return sw ? READ_ONCE(sw->ready_ns) : 0;
 }
 EXPORT_SYMBOL_GPL(msikit_swmb_ready_ns);
+
+static int swmb_read(void *ctx, unsigned int reg, u32 *val);
+static int swmb_write(void *ctx, unsigned int reg, u32 val);
+
+/**
+ * msikit_swmb_reg_read() - read a register of a software mailbox directly
+ * @dev: the mailbox's platform device
+ * @reg: offset in the DOE capability (PCI_DOE_*)
+ * @val: the value read
+ *
+ * For a benchmark that replays another engine's schedule on the mailbox
+ * while msikit's engine, bound to it, stays idle; the registers behave as
+ * they do for msikit.
+ *
+ * Return: 0, -ENODEV for a device that is no software mailbox, -EINVAL.
+ */
+int msikit_swmb_reg_read(struct device *dev, unsigned int reg, u32 *val)
+{
+	struct swmb *sw = swmb_lookup(dev);
+
+	return sw ? swmb_read(sw, reg, val) : -ENODEV;
+}
+EXPORT_SYMBOL_GPL(msikit_swmb_reg_read);
+
+/**
+ * msikit_swmb_reg_write() - write a register of a software mailbox directly
+ * @dev: the mailbox's platform device
+ * @reg: offset in the DOE capability (PCI_DOE_*)
+ * @val: the value to write
+ *
+ * Return: as msikit_swmb_reg_read().
+ */
+int msikit_swmb_reg_write(struct device *dev, unsigned int reg, u32 val)
+{
+	struct swmb *sw = swmb_lookup(dev);
+
+	return sw ? swmb_write(sw, reg, val) : -ENODEV;
+}
+EXPORT_SYMBOL_GPL(msikit_swmb_reg_write);
 
 static void swmb_signal(struct swmb *sw)
 {
