@@ -38,7 +38,7 @@ grew() { [ "$2" -gt "$1" ]; }
 # quiet_log LINE0: no line past LINE0 of the kernel log (never cleared
 # here: it is the runner's) finds an interrupt odd or the abort stuck
 quiet_log() {
-	bad=$(dmesg | tail -n +$(($1 + 1)) |
+	bad=$(log_since "$1" |
 	      grep -Ei 'spurious|unexpected|nobody cared|abort did not complete')
 	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
 }
@@ -52,7 +52,7 @@ for on in 0 1; do
 		p0=$(mb_stat "$SW" polls)
 		i0=$(mb_stat "$SW" irqs)
 		b0=$(mb_stat "$SW" busy_irqs)
-		l0=$(dmesg | wc -l)
+		l0=$(log_mark)
 		echo "$fault" > "$SYS/fault"
 		out=$(msikit-doe exchange "$DEV" 1234:01 cafe0002 2>&1)
 		rc=$?

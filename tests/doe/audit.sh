@@ -11,7 +11,6 @@
 N=5
 # lines of the kernel log past line $l0 that contain $1 (the log is the
 # runner's to clear: look only past an offset)
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 echo_ok() { msikit-doe exchange "$SW" 1234:01 "$1" 2>/dev/null | grep -q "$1"; }
 
 ktap_header
@@ -19,7 +18,7 @@ load_swmb
 PARENT=$(basename "$(readlink "$CLASS/$MB/device")")
 
 # ordinary exchanges: not one line in the kernel log
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 out=$(doe-stress -c 2 -n 20 -m echo "$SW" 2>&1)
 rc=$?
 echo "$out" | grep '^#' | tail -2
@@ -28,7 +27,7 @@ ktap_expect "and log nothing" 0 "$(new_log "$MB")"
 
 # a failed exchange: one line naming the caller (the engine adds its own)
 SYS=$(swmb_dev)
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 echo error > "$SYS/fault"
 ktap_result "an exchange answered with Error fails" sh -c "! msikit-doe exchange $SW 1234:01 cafe0003 >/dev/null 2>&1"
 ktap_expect "one line for the failed exchange, naming the caller" 1 \

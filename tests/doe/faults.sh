@@ -22,7 +22,7 @@ ktap_result "healthy echo exchange" echo_ok
 while read -r fault err logtxt; do
 	a0=$(mb_stat "$SW" aborts)
 	# the log is the runner's to clear: look only past this offset
-	l0=$(dmesg | wc -l)
+	l0=$(log_mark)
 	echo "$fault" > "$SYS/fault"
 	t0=$(date +%s)
 	out=$(msikit-doe exchange "$DEV" 1234:01 cafe0002 2>&1)
@@ -36,7 +36,7 @@ while read -r fault err logtxt; do
 	else
 		ktap_result "$fault: exchange fails with $err" sh -c "test $rc != 0 && echo '$out' | grep -qi '$err'"
 	fi
-	ktap_result "$fault: logged ($logtxt)" sh -c "dmesg | tail -n +$((l0 + 1)) | grep -qi '$logtxt'"
+	ktap_result "$fault: logged ($logtxt)" logged_since "$l0" -i "$logtxt"
 	ktap_result "$fault: mailbox aborted" test "$(mb_stat "$SW" aborts)" -gt "$a0"
 	ktap_result "$fault: next exchange works" echo_ok
 done <<'FAULTS'

@@ -21,6 +21,9 @@ mb_of() {
 mb_attr() { cat "$CLASS/$1/$2" 2>/dev/null; }
 mb_stat() { cat "$CLASS/$1/stats/$2" 2>/dev/null; }
 
+# new_log TEXT: lines holding TEXT the kernel logged after the mark in l0
+new_log() { log_since "$l0" | grep -cF "$1"; }
+
 bind_msikit() {
 	echo msikit_doe > "/sys/bus/pci/devices/$1/driver_override"
 	echo "$1" > /sys/bus/pci/drivers_probe

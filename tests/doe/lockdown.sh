@@ -14,7 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 
 L=/sys/kernel/security/lockdown
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 load_swmb
@@ -35,7 +34,7 @@ echo integrity > $L 2>/dev/null
 ktap_result "the kernel is locked down (integrity or above)" grep -Eq '\[(integrity|confidentiality)\]' $L
 
 e0=$(mb_stat "$MB" exchanges)
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 out=$(msikit-doe exchange "$SW" 1234:01 0badf00d 2>&1)
 log "$out"
 ktap_result "exchange under lockdown -> EPERM" \
@@ -51,7 +50,7 @@ ktap_result "INFO and FEATURES still answer" \
 ktap_result "msikit_doe_swmb unloads" rmmod msikit_doe_swmb
 ktap_result "msikit_doe unloads" rmmod msikit_doe
 
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 if modprobe msikit_doe allow_reserved=1 2>/dev/null; then
 	ktap_fail "loading with allow_reserved=1 under lockdown fails"
 	rmmod msikit_doe
@@ -62,6 +61,6 @@ elif [ "$(new_log "module loading is restricted")" -ge 1 ]; then
 		"the kernel refuses the unsigned module before msikit_doe's check runs"
 else
 	ktap_fail "loading with allow_reserved=1 under lockdown fails, saying why once"
-	dmesg | tail -n +$((l0 + 1)) | sed 's/^/# /'
+	log_since "$l0" | sed 's/^/# /'
 fi
 ktap_finished

@@ -17,7 +17,6 @@ engine_mode() {
 	return 1
 }
 # lines of the kernel log past line $l0 that contain $1
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 need_cxl
@@ -29,7 +28,7 @@ ktap_expect "routed before the bind" routed "$(mb_attr "$MB" mode)"
 
 echo 1 > "$P"
 # the log is the runner's to clear: look only past this offset
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 ktap_result "bind fails while fail_probe_after_remove=1" not bind_msikit "$BDF"
 ktap_expect "the mailbox is there again" "$MB" "$(mb_of "$BDF")"
 ktap_expect "and routed" routed "$(mb_attr "$MB" mode)"
@@ -38,7 +37,7 @@ ktap_expect "the reason is logged exactly once" 1 "$(new_log "$BDF: $WHY")"
 ktap_expect "the probe failed with EIO" 1 \
 	"$(new_log "probe with driver msikit_doe failed with error -5")"
 ktap_expect "nothing failed to come back" 0 "$(new_log "no routed DOE mailbox")"
-dmesg | tail -n +$((l0 + 1)) | grep -F "$BDF" | sed 's/^/# /'
+log_since "$l0" | grep -F "$BDF" | sed 's/^/# /'
 unbind_msikit "$BDF"
 
 echo 0 > "$P"

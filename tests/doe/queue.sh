@@ -11,12 +11,11 @@
 . "$(dirname "$0")/lib.sh"
 
 P=/sys/module/msikit_doe/parameters/max_queued
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 load_doe
 ktap_expect "max_queued defaults to 64" 64 "$(cat $P)"
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 ktap_result "max_queued=0 refused" sh -c "! echo 0 > $P 2>/dev/null"
 ktap_result "max_queued=4097 refused" sh -c "! echo 4097 > $P 2>/dev/null"
 ktap_expect "max_queued unchanged" 64 "$(cat $P)"
@@ -34,7 +33,7 @@ ktap_expect "queued reads 0 when idle" 0 "$(mb_attr "$MB" queued)"
 # 300 ms per exchange: 4 in a row take 1.2 s, each well inside the DOE
 # timeout of 1 s, and leave doe-queue ample time to see the queue full
 echo 300000 > "$(swmb_dev)/delay_us"
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 out=$(doe-queue -n 4 -t 30 "$SW" 2>&1)
 rc=$?
 echo "$out" | grep -E '^(not ok|#)|^ok .*# SKIP'

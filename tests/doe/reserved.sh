@@ -14,7 +14,6 @@
 P=/sys/module/msikit_doe/parameters/allow_reserved
 TAINT_USER=64
 WARN="allow_reserved=1: user space may exchange CMA/SPDM"
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 load_doe
@@ -35,7 +34,7 @@ rmmod msikit_doe_swmb
 rmmod msikit_doe
 
 t0=$(cat /proc/sys/kernel/tainted)
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 modprobe msikit_doe allow_reserved=1 || ktap_bail "modprobe msikit_doe allow_reserved=1 failed"
 t1=$(cat /proc/sys/kernel/tainted)
 log "tainted: $t0 before the load, $t1 after"
@@ -47,7 +46,7 @@ else
 		test $((t1 & TAINT_USER)) -eq $TAINT_USER
 fi
 ktap_expect "the load logs its warning once" 1 "$(new_log "$WARN")"
-dmesg | tail -n +$((l0 + 1)) | grep -F "$WARN" | sed 's/^/# /'
+log_since "$l0" | grep -F "$WARN" | sed 's/^/# /'
 ktap_expect "allow_reserved reads Y" Y "$(cat $P)"
 ktap_result "writing 0 to it fails" sh -c "! echo 0 > $P 2>/dev/null"
 ktap_expect "it still reads Y" Y "$(cat $P)"
@@ -55,7 +54,7 @@ ktap_expect "it still reads Y" Y "$(cat $P)"
 modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
 MB=$(swmb_mb)
 SW=/dev/msikit/$MB
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 ktap_result "CMA/SPDM (0001:01) exchange goes through" \
 	sh -c "msikit-doe exchange $SW 0001:01 12345678 | grep -q 12345678"
 ktap_expect "and is logged once" 1 "$(new_log "exchange 0001:01 (reserved for the kernel)")"

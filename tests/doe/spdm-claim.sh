@@ -13,7 +13,6 @@
 
 P=/sys/module/msikit_doe/parameters/spdm_claim_ms
 MS=300
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 load_swmb
@@ -25,15 +24,15 @@ ktap_result "spdm_claim_ms=junk refused, saying why" \
 ktap_expect "spdm_claim_ms unchanged" 5000 "$(cat $P)"
 echo $MS > $P || ktap_bail "cannot set spdm_claim_ms=$MS"
 
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 out=$(doe-spdm claim "$SW" $MS 2>&1)
 rc=$?
 echo "$out" | grep -E '^(not ok|#)' | head -20
 ktap_result "doe-spdm claim: $(echo "$out" | grep -c '^ok') cases pass" test "$rc" = 0
 ktap_result "a requester turned away hears who holds the claim" \
-	sh -c "dmesg | tail -n +$((l0 + 1)) | grep -q 'refused: CMA/SPDM is claimed by pid [0-9]* for its sequence'"
+	logged_since "$l0" 'refused: CMA/SPDM is claimed by pid [0-9]* for its sequence'
 ktap_result "a request outside a sequence hears why" \
-	sh -c "dmesg | tail -n +$((l0 + 1)) | grep -q 'outside a sequence: a requester starts with GET_VERSION'"
+	logged_since "$l0" 'outside a sequence: a requester starts with GET_VERSION'
 ktap_expect "nothing is left claimed" none "$(cat "$CLASS/$MB/spdm_claim")"
 
 # a holder seen from sysfs, and what a raw exchange meets meanwhile

@@ -14,7 +14,6 @@
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
-new_log() { dmesg | tail -n +$((l0 + 1)) | grep -cF "$1"; }
 
 ktap_header
 load_swmb
@@ -43,11 +42,11 @@ echo 1 > "$E/enable" || ktap_bail "cannot enable $E"
 # one refusal before the flood: the refusal lines share one ratelimit
 # (10 in 5 s), which the tests before this one may have spent
 sleep 5
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 out=$(msikit-doe exchange "$SW" 0001:01 0000e412 2>&1)
 ktap_result "KEY_EXCHANGE from msikit-doe: EPERM" sh -c "echo '$out' | grep -q 'Operation not permitted'"
 ktap_result "a refusal names the request: KEY_EXCHANGE (0xe4) is not read-only" \
-	sh -c "dmesg | tail -n +$((l0 + 1)) | grep -q 'refused: SPDM KEY_EXCHANGE (0xe4) is not a read-only request'"
+	logged_since "$l0" 'refused: SPDM KEY_EXCHANGE (0xe4) is not a read-only request'
 out=$(doe-spdm policy "$SW" 2>&1)
 rc=$?
 echo 0 > "$E/enable"

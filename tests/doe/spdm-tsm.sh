@@ -21,7 +21,7 @@ verify() {
 	RC=$?
 	sed 's/^/# /' $EV/out | grep -E 'result|chain:|refused|busy|TSM' | head -3
 }
-new_lines() { dmesg | tail -n +$((l0 + 1)) | grep -c "$1"; }
+new_lines() { log_since "$l0" | grep -c "$1"; }
 
 ktap_header
 [ -s $PRE/ports ] || ktap_skip_all "no SPDM responder: this machine has no nvme spdm_port devices"
@@ -47,7 +47,7 @@ log "TSM $T; $B's tsm/: $(ls "$D/tsm" 2>/dev/null | tr '\n' ' ')"
 ktap_result "the PCI core offers $B to the TSM ($T)" test -n "$T" -a -w "$D/tsm/connect"
 ktap_result "connect: the PCI core gives $B to the TSM" sh -c "echo $T > $D/tsm/connect"
 
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 verify
 ktap_expect "msikit-doe spdm while the TSM holds $B: busy (exit 5)" 5 "$RC"
 ktap_result "one line says why" test "$(new_lines "the kernel's TSM holds this device")" -ge 1

@@ -20,14 +20,14 @@ polled_because() {
 	local l0 e h
 	EPC=$1
 	need_vepc
-	l0=$(dmesg | wc -l)
+	l0=$(log_mark)
 	load_epf doorbells=4
 	e=$(epf_dirs)
 	h=$(host_dirs)
 	[ -n "$e" ] && [ -n "$h" ] || { log "$1: function or host device missing"; return 1; }
 	ktap_expect "$1: polled doorbells" "ready generation G polled 4" "$(status_g "$e" 5)"
 	ktap_expect "$1: one line says why" 1 \
-		"$(dmesg | tail -n +$((l0 + 1)) | grep -c "doorbells are polled: .*$2")"
+		"$(log_since "$l0" | grep -c "doorbells are polled: .*$2")"
 	ktap_result "$1: each doorbell rung once, handled once by itself" ring_each "$h" "$e" 4 1
 	ktap_result "$1: module unload" unload_epf
 }

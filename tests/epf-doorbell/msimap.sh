@@ -66,7 +66,7 @@ need_edu
 rmmod msikit_msi_test 2>/dev/null
 modprobe msikit_msi_test bare=1 || ktap_bail "modprobe msikit_msi_test bare=1 failed"
 [ -e "$T/send" ] || ktap_bail "msikit_msi_test did not bind $EDU"
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 load_epf doorbells=$N functions=2
 set -- $(epf_dirs)
 e0=$1 e1=$2
@@ -80,7 +80,7 @@ ktap_expect "function 1: MSI doorbells through msi-map" "ready generation G msi 
 ktap_expect "function 0: DeviceID 0, its own" "0x0 own" "$(cat "$e0/deviceid")"
 ktap_expect "function 1: DeviceID 8, its own" "0x8 own" "$(cat "$e1/deviceid")"
 ktap_expect "no polled fallback or refusal was logged" 0 \
-	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -e 'doorbells are polled' -e 'no MSI parent')"
+	"$(log_since "$l0" | grep -c -e 'doorbells are polled' -e 'no MSI parent')"
 ktap_result "function 0: each doorbell rung by the host (DeviceID 0) counts once, on itself" \
 	ring_each "$h0" "$e0" $N 2
 ktap_expect "function 1 counted none of function 0's rings" "0 0 0 0" "$(cat "$e1/rings_all")"

@@ -40,13 +40,13 @@ g0=$(gen_of "$e0") g1=$(gen_of "$e1")
 echo "all 60000" > "$h0/ring_loop" 2>/dev/null &
 loop=$!
 sleep 0.3
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 t=$(secs sh -c "echo 1 > $P")
 log "PERST# asserted in $t s"
 ktap_result "PERST#: two functions down in under 1.5 s, with a 5 s grace each (no wait on the deinit path)" \
 	below "$t" 1.5
 ktap_expect "PERST#: no function waited for its host" 0 \
-	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -E 'did not say (it|they) stopped ringing')"
+	"$(log_since "$l0" | grep -c -E 'did not say (it|they) stopped ringing')"
 ktap_expect "both functions are down" "down down" "$(awk '{ print $1 }' "$e0/status" "$e1/status" | tr '\n' ' ' | sed 's/ $//')"
 wait $loop
 ktap_expect "the host's devices went with the link" "" "$(host_dirs)"
@@ -66,10 +66,10 @@ ktap_result "function 1: each doorbell rung once by the host, handled once by it
 	ring_each "$h1" "$e1" 8 1
 # both hosts hold tables and ring no more: each says so within its look
 # at READY, so the unbind does not wait
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 echo > $EPCP || ktap_bail "unbind through epc failed"
 ktap_expect "unbind with idle hosts: both answered, no function waited its bound" 0 \
-	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -E 'did not say (it|they) stopped ringing')"
+	"$(log_since "$l0" | grep -c -E 'did not say (it|they) stopped ringing')"
 # hosts that hold a table and never answer: the host driver goes (it
 # says STOPPED as it does), then each function's HOST_GEN is set behind
 # its back to the generation it serves, as a host that took it and hung.
@@ -87,13 +87,13 @@ for f in 0 1; do
 	eval e=\$e$f
 	poke $((reg + 0x14)) "$(gen_of "$e")"
 done
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 t=$(secs sh -c "echo > $EPCP")
 log "unbind with two hung hosts in $t s"
 ktap_result "unbind with two hosts that never answer: bounded by 1 s once, not once each" below "$t" 1.8
 ktap_expect "one line says both hosts did not answer, after one wait" \
-	"1 0" "$(dmesg | tail -n +$((l0 + 1)) | grep -c '2 of 2 hosts did not say they stopped ringing within 1000 ms') \
-$(dmesg | tail -n +$((l0 + 1)) | grep -c 'the host did not say it stopped ringing')"
+	"1 0" "$(log_since "$l0" | grep -c '2 of 2 hosts did not say they stopped ringing within 1000 ms') \
+$(log_since "$l0" | grep -c 'the host did not say it stopped ringing')"
 modprobe msikit_epf_db_host
 ktap_result "module unload" unload_epf
 ktap_finished

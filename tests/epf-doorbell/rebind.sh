@@ -22,12 +22,12 @@ hdev=$(readlink -f "$h")
 g1=$(gen_of "$e")
 ktap_expect "the host holds the first bind's generation" "$g1" "$(cat "$h/generation")"
 echo Y > $KEEP
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 echo > $EPCP || ktap_bail "unbind through epc failed"
 ktap_expect "unbound, the host keeps its device and sees not-ready" "$hdev notready" \
 	"$(readlink -f "$(host_dirs)") $(cat "$h/status")"
 ktap_expect "it let go of its table as the function went, and said so in time" "0 0" \
-	"$(cat "$h/generation") $(dmesg | tail -n +$((l0 + 1)) | grep -c -E 'did not say (it|they) stopped ringing')"
+	"$(cat "$h/generation") $(log_since "$l0" | grep -c -E 'did not say (it|they) stopped ringing')"
 echo "$EPC" > $EPCP || ktap_bail "bind through epc failed"
 e=$(epf_dirs)
 ktap_result "bound again: the function is ready" wait_status "$e" "ready *"
@@ -39,10 +39,10 @@ ktap_expect "the host took the new generation" "$g1" "$(cat "$h/generation")"
 # a host that does not look at READY holds its table across the rebind
 echo 0 > /sys/module/msikit_epf_db_host/parameters/watch_ms
 sleep 0.5	# the look already queued runs once more, finds READY, and stops
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 echo > $EPCP || ktap_bail "unbind through epc failed"
 ktap_expect "the function waited its bound for that host, and said so once" 1 \
-	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -E 'did not say (it|they) stopped ringing')"
+	"$(log_since "$l0" | grep -c -E 'did not say (it|they) stopped ringing')"
 ktap_expect "a host that does not look still holds the old table" "$g1" "$(cat "$h/generation")"
 echo "$EPC" > $EPCP || ktap_bail "bind through epc failed"
 e=$(epf_dirs)

@@ -47,7 +47,7 @@ V=/sys/bus/platform/devices/$EPC
 rmmod msikit_msi_test 2>/dev/null
 modprobe msikit_msi_test bare=1 || ktap_bail "modprobe msikit_msi_test bare=1 failed"
 [ -e "$T/dma_copy" ] || ktap_bail "msikit_msi_test did not bind $EDU"
-l0=$(dmesg | wc -l)
+l0=$(log_mark)
 load_epf doorbells=$N
 scratch=$(cat "$V/scratch")
 [ "$scratch" != none ] || ktap_bail "$EPC is not behind an IOMMU: boot arm64-its-smmu with tests/epf-doorbell/arm64-its-smmu.dtsi"
@@ -60,8 +60,8 @@ h0=$1
 ktap_expect "MSI doorbells behind the SMMU" "ready generation G msi $N parent gic-its" \
 	"$(status_g "$e0" 7)"
 ktap_expect "no polled fallback or refusal was logged" 0 \
-	"$(dmesg | tail -n +$((l0 + 1)) | grep -c -e 'doorbells are polled' -e 'no MSI parent')"
-iova=$(dmesg | tail -n +$((l0 + 1)) | sed -n "s/.*$EPC: msikit: gic-its doorbell mapped by the IOMMU at \(0x[0-9a-f]*\).*/\1/p" | tail -1)
+	"$(log_since "$l0" | grep -c -e 'doorbells are polled' -e 'no MSI parent')"
+iova=$(log_since "$l0" | sed -n "s/.*$EPC: msikit: gic-its doorbell mapped by the IOMMU at \(0x[0-9a-f]*\).*/\1/p" | tail -1)
 ktap_result "msikit_msi learned the doorbell's I/O virtual page: $iova" test -n "$iova"
 bar=$(awk 'NR == 1 { print $3 }' "$h0/doorbells")
 base=$(vepc_bar 0 "$bar")

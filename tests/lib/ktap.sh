@@ -71,6 +71,19 @@ ktap_finished() {
 
 log() { echo "# $*"; }
 
+# log_mark: where the kernel log ends now; log_since MARK: what was logged
+# after it. A test never clears the log (the runner scans all of it, and
+# starts each test on an empty one of 4 MiB: vm.sh's log_buf_len), so the
+# mark is a line count.
+log_mark() { dmesg | wc -l; }
+log_since() { dmesg | tail -n +$(($1 + 1)); }
+# logged_since MARK [grep options] PATTERN: a line after MARK matches
+logged_since() {
+	local m=$1
+	shift
+	log_since "$m" | grep -q "$@"
+}
+
 # bench_goal NAME VALUE OP LIMIT UNIT: the line of a goal an issue names,
 # "bench: goal NAME VALUE OP LIMIT UNIT met|missed", OP being <= or >=
 bench_goal() {

@@ -92,10 +92,10 @@ need_ntb_shm() {
 # refuses with its line, and the test skips for that reason alone.
 load_shm_double() {
 	local why="shm=1 needs per-device DMA ops, which this kernel lacks" l0
-	l0=$(dmesg | wc -l)
+	l0=$(log_mark)
 	insmod "$D/ko/msikit_ntb_loop_ntb.ko" shm=1 "$@" && return 0
 	# this insmod's own refusal, not an earlier test's
-	dmesg | tail -n +$((l0 + 1)) | grep -q "msikit_ntb_loop_ntb: $why" &&
+	log_since "$l0" | grep -q "msikit_ntb_loop_ntb: $why" &&
 		ktap_skip_all "the loopback's $why (ARCH_HAS_DMA_OPS)"
 	ktap_bail "insmod msikit_ntb_loop_ntb.ko shm=1 $* failed"
 }
