@@ -7,7 +7,8 @@
 # interrupt there to move at once. On the x86 vector the move is a new
 # descriptor and the old vector is gone with the CPU: a write B sent with
 # the old one before the republish reached it is lost. Contract: nothing
-# misrouted or spurious, ever; at most one write lost per offline (the
+# misrouted or spurious while it runs (on the IMSIC a lost write surfaces
+# later: see below); at most one write lost per offline (the
 # writer waits a second for a lost write, by which time the republish has
 # long reached the channel), each counted. Immutable parents keep their
 # descriptors; the pinned IMSIC moves too (an offline CPU overrides the
