@@ -68,6 +68,10 @@ struct msikit_ntb_msi;
  * says so where they can change). msikit_ntb_msi_peer_trigger() refuses
  * format 00 (-ENODATA), a broken seal (-EBADMSG) and format 11 (-EINVAL):
  * on the first two, read the descriptor again and retry.
+ *
+ * Both sides must run msikit: upstream's ntb_msi_peer_trigger() uses the
+ * whole offset word, unbounded, so a sealed descriptor would send its
+ * store far outside its window (ntb-msi/README).
  */
 struct msikit_ntb_msi_desc {
 	__le32 addr_offset;
