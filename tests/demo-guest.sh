@@ -48,8 +48,10 @@ if [ -n "$nv" ]; then
 	echo "# read-only requests, and msikit-doe checks the answers in user space."
 	run msikit-doe spdm -s "$nv" --ca /msikit-run/pre/root-p384.pem --out /tmp/spdm
 	run ls /tmp/spdm
-	echo "# the chain msikit-doe wrote is for openssl as it is:"
-	run sh -c "openssl crl2pkcs7 -nocrl -certfile /tmp/spdm/slot0.pem | openssl pkcs7 -print_certs -noout | grep subject"
+	echo "# the chain msikit-doe wrote is for openssl as it is, the device's certificate first:"
+	run openssl x509 -in /tmp/spdm/slot0.pem -noout -subject -issuer
+	run openssl verify -CAfile /msikit-run/pre/root-p384.pem -untrusted /tmp/spdm/slot0.pem \
+		/tmp/spdm/slot0.pem
 	echo "# anything but a read-only request is refused, KEY_EXCHANGE here:"
 	run msikit-doe exchange -s "$nv" 0001:01 0000e412
 	run sh -c "dmesg | grep 'msikit-doe.*refused' | tail -1"

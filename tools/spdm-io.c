@@ -368,6 +368,12 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 
 /* ---- --out ---- */
 
+/*
+ * Leaf first, as TLS and openssl order a chain: openssl x509 shows the
+ * device's certificate, and openssl verify -untrusted FILE FILE checks
+ * that one, not the root at the head of SPDM's order (which would verify
+ * against itself whatever the rest of the file holds).
+ */
 static int write_pem(const char *path, const struct spdm_verdict *v)
 {
 	FILE *f = create(path, "w");
@@ -376,7 +382,7 @@ static int write_pem(const char *path, const struct spdm_verdict *v)
 
 	if (!f)
 		return -errno;
-	for (i = 0; i < v->nr_certs && !rc; i++) {
+	for (i = v->nr_certs; i-- > 0 && !rc;) {
 		const unsigned char *p = v->certs[i].der;
 		X509 *x = d2i_X509(NULL, &p, v->certs[i].der_len);
 

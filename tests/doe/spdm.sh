@@ -80,12 +80,19 @@ ktap_expect "three measurement blocks: ROM, firmware, version" \
 	"$(jget p384 "' '.join('%d:%s:%s' % (b['index'], b['type'], b['raw']) for b in j['measurements']['blocks'])")"
 ktap_expect "the version block's value" "msikit-test 1.2.3" \
 	"$(jget p384 "bytes.fromhex(j['measurements']['blocks'][2]['value']).decode()")"
-# openssl, on its own, over the files msikit-doe wrote
-awk -v d="$EV/p384" '/BEGIN CERT/ { n++ } { print > (d "/cert" n ".pem") }' "$EV/p384/slot0.pem"
+# openssl, on its own, over the files msikit-doe wrote as they are:
+# slot0.pem leaf first, so that openssl sees the device's certificate
+sub=$(openssl x509 -in "$EV/p384/slot0.pem" -noout -subject 2>&1)
+ktap_result "openssl x509 reads the device's certificate first in slot0.pem: $sub" \
+	sh -c "echo '$sub' | grep -q 'msikit test device p384'"
 ktap_result "openssl verify: the device's certificate chains to the root" \
-	openssl verify -CAfile $PRE/root-p384.pem -untrusted "$EV/p384/cert2.pem" "$EV/p384/cert3.pem"
-ktap_result "slot0.der holds the same certificates, DER, in order" \
-	sh -c "for c in $EV/p384/cert1.pem $EV/p384/cert2.pem $EV/p384/cert3.pem; do
+	openssl verify -CAfile $PRE/root-p384.pem -untrusted "$EV/p384/slot0.pem" "$EV/p384/slot0.pem"
+# and that check is not one a root passes on its own
+ktap_result "openssl verify against another root fails" \
+	sh -c "! openssl verify -CAfile $PRE/root-p256.pem -untrusted $EV/p384/slot0.pem $EV/p384/slot0.pem > /dev/null 2>&1"
+awk -v d="$EV/p384" '/BEGIN CERT/ { n++ } { print > (d "/cert" n ".pem") }' "$EV/p384/slot0.pem"
+ktap_result "slot0.der holds the same certificates, DER, root first as the device sent them" \
+	sh -c "for c in $EV/p384/cert3.pem $EV/p384/cert2.pem $EV/p384/cert1.pem; do
 		openssl x509 -in \$c -outform DER; done | cmp -s - $EV/p384/slot0.der"
 ktap_result "nothing is left claimed" claim_none "$P384"
 
