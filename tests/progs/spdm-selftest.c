@@ -6,7 +6,8 @@
  *   spdm-selftest vectors
  *       the parsers against messages assembled by hand from DSP0274 1.2's
  *       tables (each field named where it is written), cut at every field
- *       boundary; and the verifier against a signature openssl(1) made
+ *       boundary (the signatures are checked in socket mode, against the
+ *       responder, which builds its transcripts on its own)
  *   spdm-selftest socket PORT CA-FILE [slot]
  *       the whole sequence against a responder on 127.0.0.1:PORT that
  *       speaks QEMU's spdm-socket framing (tests/doe/spdm-responder.py),
