@@ -294,8 +294,8 @@ int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 			   mb->spdm_rnr_token != req[3]))
 		rc = -EPERM;
 	if (!rc) {
-		if (rir || req[1] == SPDM_GET_VERSION)
-			mb->spdm_rnr = false;
+		/* any request ends the wait: the device drops what it held back */
+		mb->spdm_rnr = false;
 		mb->spdm_inflight++;
 		*gen = mb->spdm_gen;
 	}

@@ -592,6 +592,8 @@ static int open_node(const char *path)
 					 " (msikit_doe module not loaded)");
 	else
 		pr_err("%s: open: %s%s", path, strerror(e), errno_hint(e, false));
+	/* the caller's exit code follows errno, which printing may have changed */
+	errno = e;
 	return -1;
 }
 
@@ -1417,6 +1419,7 @@ static int cmd_spdm(int argc, char **argv)
 	const char *ca = NULL, *out = NULL, *dump = NULL, *from = NULL;
 	const char *nonce = NULL, *meas_nonce = NULL, *sel = NULL;
 	uint8_t want_nonce[SPDM_NONCE_LEN], want_meas_nonce[SPDM_NONCE_LEN];
+	uint8_t nonce_v[SPDM_NONCE_LEN], meas_nonce_v[SPDM_NONCE_LEN];
 	bool json = false, check_time = true, mediated = false;
 	struct spdm_report r = { .device = "-", .mailbox = "-", .mode = "-" };
 	struct msikit_doe_info info;
@@ -1489,6 +1492,9 @@ static int cmd_spdm(int argc, char **argv)
 		return usage_error("spdm: expected one DEV, -s SELECTOR or --from-dump FILE");
 	if (from && dump)
 		return usage_error("spdm: --dump-bin and --from-dump exclude each other");
+	if ((nonce && !parse_nonce(nonce, nonce_v)) ||
+	    (meas_nonce && !parse_nonce(meas_nonce, meas_nonce_v)))
+		return usage_error("spdm: a nonce is 64 hex digits");
 	/* before the device is asked anything: evidence with nowhere to go is lost */
 	if (out && mkdir(out, 0755) && errno != EEXIST) {
 		pr_err("%s: %s", out, strerror(errno));
@@ -1537,11 +1543,10 @@ static int cmd_spdm(int argc, char **argv)
 			s.xctx = &d;
 		}
 	}
-	if ((nonce && !parse_nonce(nonce, s.nonce)) ||
-	    (meas_nonce && !parse_nonce(meas_nonce, s.meas_nonce))) {
-		rc = usage_error("spdm: a nonce is 64 hex digits");
-		goto done;
-	}
+	if (nonce)
+		memcpy(s.nonce, nonce_v, sizeof(s.nonce));
+	if (meas_nonce)
+		memcpy(s.meas_nonce, meas_nonce_v, sizeof(s.meas_nonce));
 	/* what a recording must have answered to be fresh evidence */
 	memcpy(want_nonce, s.nonce, sizeof(want_nonce));
 	memcpy(want_meas_nonce, s.meas_nonce, sizeof(want_meas_nonce));
@@ -1584,7 +1589,6 @@ static int cmd_spdm(int argc, char **argv)
 			r.status = SPDM_RUNTIME;
 	}
 	rc = r.status;
-done:
 	if (spdm_dump_close(&d) && !rc)
 		rc = SPDM_RUNTIME;
 	if (fd >= 0)

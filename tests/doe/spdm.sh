@@ -182,6 +182,10 @@ ktap_result "after the time-out" grep -Eq "CHALLENGE: (Connection timed out|Inpu
 ktap_result "and nothing is left claimed on it" claim_none "$BDF_dead"
 
 # --- the policy in front of a real device ---
+setpriv --bounding-set=-sys_admin msikit-doe spdm "$P384" --ca $PRE/root-p384.pem \
+	> /tmp/spdm-nocap 2>&1
+ktap_expect "without CAP_SYS_ADMIN: refused by the kernel's policy (4)" 4 "$?"
+ktap_result "and it says why" grep -q "Operation not permitted" /tmp/spdm-nocap
 out=$(msikit-doe exchange "$P384" 0001:01 0000e412 2>&1)
 log "$out"
 ktap_result "KEY_EXCHANGE through the raw path: EPERM" sh -c "echo '$out' | grep -q 'Operation not permitted'"
