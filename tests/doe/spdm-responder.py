@@ -22,10 +22,14 @@ Modes (one port each):
   badkey      signs with a key that is not its certificate's
   badnonce    signs CHALLENGE_AUTH over a CHALLENGE with another nonce
   trunc       its slot 0 chain lacks the device's own certificate
+  short       its slot 0 chain ends 16 bytes into the device's own
+              certificate's last ones (the chain's Length says so)
   v11         offers SPDM 1.1 only
   err         answers CHALLENGE with ERROR UnexpectedRequest
   rnr         answers CHALLENGE with ResponseNotReady, then the
               CHALLENGE_AUTH to RESPOND_IF_READY
+  never       answers CHALLENGE and every RESPOND_IF_READY with
+              ResponseNotReady
   dead        answers CHALLENGE with nothing (the mailbox times out)
 
   spdm-responder.py DIR MODE...
@@ -79,7 +83,8 @@ SUITES = {
     'p384': (ASYM_P384, HASH_SHA384, MEAS_SHA384, ec.SECP384R1(), hashes.SHA384, 48),
     'p256': (ASYM_P256, HASH_SHA256, MEAS_SHA256, ec.SECP256R1(), hashes.SHA256, 32),
 }
-MODES = ('p384', 'p256', 'badkey', 'badnonce', 'trunc', 'v11', 'err', 'rnr', 'dead')
+MODES = ('p384', 'p256', 'badkey', 'badnonce', 'trunc', 'short', 'v11', 'err', 'rnr', 'never',
+         'dead')
 # how many transcripts each (mode, what) signed so far
 SIGNED = {}
 
@@ -130,9 +135,11 @@ class Identity:
         with open(os.path.join(outdir, 'root-%s.pem' % suite), 'wb') as f:
             f.write(root.public_bytes(serialization.Encoding.PEM))
 
-    def chain(self, algo, truncated):
+    def chain(self, algo, truncated, cut=0):
         """A slot's certificate chain: Length, reserved, root hash, DER."""
         ders = self.ders[:-1] if truncated else self.ders
+        if cut:
+            ders = ders[:-1] + [ders[-1][:-cut]]
         body = digest(algo, ders[0]) + b''.join(ders)
         return struct.pack('<HH', 4 + len(body), 0) + body
 
@@ -150,7 +157,7 @@ class Connection:
         asym, hsh, meas, _, algo, size = SUITES[self.suite]
         self.asym, self.hash, self.meas, self.algo, self.hsize = asym, hsh, meas, algo, size
         self.identity = ids[self.suite]
-        self.slot0 = self.identity.chain(algo, mode == 'trunc')
+        self.slot0 = self.identity.chain(algo, mode == 'trunc', 16 if mode == 'short' else 0)
         self.buf = b''
         self.reset()
 
@@ -293,6 +300,8 @@ class Connection:
         if code == RESPOND_IF_READY:
             if not self.pending or req[2] != self.pending[0][1] or req[3] != 0x2A:
                 return error(E_UNEXPECTED)
+            if self.mode == 'never':
+                return error(E_NOT_READY, 0, bytes([0, CHALLENGE, 0x2A, 1]))
             _, rsp = self.pending
             self.pending = None
             return rsp
@@ -313,7 +322,7 @@ class Connection:
         if code == CHALLENGE and self.mode == 'dead':
             return None
         rsp = handlers[code](req)
-        if code == CHALLENGE and self.mode == 'rnr' and rsp[1] == CHALLENGE_AUTH:
+        if code == CHALLENGE and self.mode in ('rnr', 'never') and rsp[1] == CHALLENGE_AUTH:
             # RDTExponent 1 us, the request it answers, token 0x2a, RDTM 1
             self.pending = (req, rsp)
             return error(E_NOT_READY, 0, bytes([0, CHALLENGE, 0x2A, 1]))

@@ -51,7 +51,7 @@ ktap_result "the parsers on messages from DSP0274's tables, and cut short: $(ech
 load_doe
 # no udev here to load it for the functions: the serials tell the modes apart
 modprobe nvme || ktap_bail "modprobe nvme failed"
-for m in p384 p256 badkey badnonce trunc v11 err rnr dead; do
+for m in p384 p256 badkey badnonce trunc short v11 err rnr never dead; do
 	i=0
 	while [ $i -lt 50 ] && ! nvme_bdf $m > /dev/null; do sleep 0.2; i=$((i + 1)); done
 	b=$(nvme_bdf $m) || ktap_bail "no nvme function with serial spdm-$m"
@@ -164,6 +164,11 @@ spdm trunc --ca $PRE/root-p384.pem
 ktap_expect "a chain without the device's certificate: not verified (3)" 3 "$RC"
 ktap_result "and it says the last certificate is a CA" \
 	grep -q "the last certificate of the chain is a CA" "$EV/trunc/out"
+spdm short --ca $PRE/root-p384.pem
+ktap_expect "a chain that ends 16 bytes short: not verified (3)" 3 "$RC"
+ktap_result "and it says which certificate does not parse" \
+	grep -q "certificate 3 does not parse as DER" "$EV/short/out"
+ktap_result "and nothing is left claimed on it" claim_none "$BDF_short"
 spdm v11 --ca $PRE/root-p384.pem
 ktap_expect "a device offering SPDM 1.1 only: device error (6)" 6 "$RC"
 ktap_result "and it names the versions" grep -q "the device offers 1.1, msikit-doe speaks 1.2" "$EV/v11/out"
@@ -175,6 +180,10 @@ ktap_expect "a device not ready once: waited out with RESPOND_IF_READY, verified
 	"$RC $(jget rnr "j['not_ready']")"
 ktap_expect "its transcript is the one signed (no ERROR in it)" "$(signed rnr challenge 1)" \
 	"$(jget rnr "j['challenge']['transcript_hash']")"
+spdm never --ca $PRE/root-p384.pem
+ktap_expect "a device that is never ready: device error (6)" 6 "$RC"
+ktap_result "and it says so" grep -q "CHALLENGE: ResponseNotReady once too often" "$EV/never/out"
+ktap_result "and nothing is left claimed on it" claim_none "$BDF_never"
 spdm dead --ca $PRE/root-p384.pem
 ktap_expect "a device that stops answering: device error (6)" 6 "$RC"
 # (the kernel's pci_doe() reports its time-out as EIO)
