@@ -281,6 +281,19 @@ static void json_chain(FILE *f, const struct spdm_report *r)
 	fprintf(f, "}],\n");
 }
 
+/* the bytes a signature covers, as the requester kept them (M1 or L1) */
+static void json_transcript(FILE *f, const struct spdm_ctx *s, bool l1)
+{
+	struct spdm_bytes t = { 0 };
+
+	fprintf(f, ", \"transcript\": ");
+	if (l1 ? spdm_transcript_l1(s, &t) : spdm_transcript_m1(s, &t))
+		fprintf(f, "null");
+	else
+		json_put_hex(f, t.p, t.len);
+	spdm_bytes_free(&t);
+}
+
 void spdm_print_json(FILE *f, const struct spdm_report *r)
 {
 	const struct spdm_ctx *s = r->s;
@@ -336,6 +349,7 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 		json_put_hex(f, s->cert_chain_hash, s->hash_len);
 		fprintf(f, ", \"transcript_hash\": ");
 		json_put_hex(f, v->m1_hash, s->hash_len);
+		json_transcript(f, s, false);
 		fprintf(f, ", \"signature\": ");
 		json_put_hex(f, s->challenge_sig, s->sig_len);
 		fprintf(f, ", \"signature_valid\": %s},\n", v->challenge_ok ? "true" : "false");
@@ -355,6 +369,7 @@ void spdm_print_json(FILE *f, const struct spdm_report *r)
 		}
 		fprintf(f, "], \"transcript_hash\": ");
 		json_put_hex(f, v->l1_hash, s->hash_len);
+		json_transcript(f, s, true);
 		fprintf(f, ", \"signature\": ");
 		json_put_hex(f, s->meas_sig, s->sig_len);
 		fprintf(f, ", \"signature_valid\": %s},\n", v->measurements_ok ? "true" : "false");

@@ -75,6 +75,8 @@ ktap_expect "the CHALLENGE transcript is the one the device signed" "$(signed p3
 	"$(jget p384 "j['challenge']['transcript_hash']")"
 ktap_expect "the MEASUREMENTS transcript is the one the device signed" "$(signed p384 measurements 1)" \
 	"$(jget p384 "j['measurements']['transcript_hash']")"
+ktap_expect "the JSON's transcripts hash to their transcript_hash" "True True" \
+	"$(jget p384 "' '.join(str(__import__('hashlib').sha384(bytes.fromhex(j[k]['transcript'])).hexdigest() == j[k]['transcript_hash']) for k in ('challenge', 'measurements'))")"
 ktap_expect "three measurement blocks: ROM, firmware, version" \
 	"1:immutable_rom:False 2:mutable_firmware:False 3:firmware_version:True" \
 	"$(jget p384 "' '.join('%d:%s:%s' % (b['index'], b['type'], b['raw']) for b in j['measurements']['blocks'])")"
