@@ -315,6 +315,15 @@ void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
 }
 
 /* One exchange on the registers, xlock held; the task's rv and trace. */
+/* A user request queued before the kernel's TSM took the device. */
+static int doe_tsm_took(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+{
+	dev_warn_ratelimited(&mb->dev,
+			     "%04x:%02x request of pid %d dropped: the kernel's TSM took the device while it was queued (-EBUSY)\n",
+			     task->vid, task->type, task->submitter);
+	return -EBUSY;
+}
+
 static void doe_run_task(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
 	int rv;
@@ -323,6 +332,9 @@ static void doe_run_task(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 		rv = -ENODEV;
 	else if (test_bit(DOE_DEAD, &mb->flags))
 		rv = -EIO;
+	else if (task->user && doe_feature_reserved(task->vid, task->type) &&
+		 doe_spdm_tsm_bound(mb))
+		rv = doe_tsm_took(mb, task);
 	else
 		rv = mb->transport->exchange(mb, task);
 	task->rv = rv;
@@ -610,6 +622,29 @@ bool doe_feature_reserved(u16 vid, u8 type)
 {
 	return vid == PCI_VENDOR_ID_PCI_SIG &&
 	       (type == PCI_DOE_FEATURE_CMA || type == PCI_DOE_FEATURE_SSESSION);
+}
+
+/*
+ * doe_spdm_tsm_bound() - does the kernel's TSM hold the mailbox's device?
+ *
+ * Its state lives in struct pci_dev from 7.x on (MSIKIT_HAVE_PCI_TSM,
+ * probed by doe/Kbuild), and only where the kernel was built with
+ * CONFIG_PCI_TSM. A kernel with CONFIG_PCI_TSM whose struct pci_dev the
+ * probe did not understand could have a TSM session msikit cannot see:
+ * every device counts as held there (doe_spdm_check_kernel() says so at
+ * load). Every user-space exchange of a reserved feature asks, mediated
+ * or raw: at submission, and again when the worker reaches it, so that a
+ * TSM connecting meanwhile costs at most the exchange already running.
+ */
+bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb)
+{
+#if defined(MSIKIT_HAVE_PCI_TSM) && defined(CONFIG_PCI_TSM)
+	return mb->pdev && READ_ONCE(mb->pdev->tsm);
+#elif defined(CONFIG_PCI_TSM)
+	return true;
+#else
+	return false;
+#endif
 }
 
 /**

@@ -175,28 +175,6 @@ static int doe_spdm_verdict(const u8 *req, u32 len)
 	       0 : -EPERM;
 }
 
-/*
- * doe_spdm_tsm_bound() - does the kernel's TSM hold the mailbox's device?
- *
- * Its state lives in struct pci_dev from 7.x on (MSIKIT_HAVE_PCI_TSM,
- * probed by doe/Kbuild), and only where the kernel was built with
- * CONFIG_PCI_TSM. A kernel with CONFIG_PCI_TSM whose struct pci_dev the
- * probe did not understand could have a TSM session msikit cannot see:
- * every device counts as held there (doe_spdm_check_kernel() says so at
- * load). Every user-space exchange of a reserved feature asks, mediated
- * or raw.
- */
-bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb)
-{
-#if defined(MSIKIT_HAVE_PCI_TSM) && defined(CONFIG_PCI_TSM)
-	return mb->pdev && READ_ONCE(mb->pdev->tsm);
-#elif defined(CONFIG_PCI_TSM)
-	return true;
-#else
-	return false;
-#endif
-}
-
 /* at load: one line if the TSM guard had to assume the worst */
 void doe_spdm_check_kernel(void)
 {
