@@ -435,7 +435,7 @@ static long doe_ioctl_exchange(struct file *file, struct msikit_doe_mb *mb,
 				x.type, x.rsp_len);
 		if (put_user((u32)min_t(size_t, xf->task.rsp_len, U32_MAX), &ux->rsp_len))
 			rc = -EFAULT;
-	} else {
+	} else if (!xf->task.refused) {
 		dev_info_ratelimited(&mb->dev, "%s[%d]: exchange %04x:%02x failed: %pe\n",
 				     current->comm, task_pid_nr(current), x.vid,
 				     x.type, ERR_PTR(rc));

@@ -221,6 +221,7 @@ void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
 int doe_mb_discover(struct msikit_doe_mb *mb);
 int doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task, bool user);
 bool doe_feature_reserved(u16 vid, u8 type);
+bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb);
 __printf(3, 4) void doe_refuse(struct msikit_doe_mb *mb, const char *what,
 			       const char *fmt, ...);
 void doe_mb_set_listener(const struct doe_mb_listener *listener);
@@ -235,7 +236,6 @@ int doe_cdev_init(void);
 void doe_cdev_exit(void);
 
 /* spdm.c: CMA/SPDM for user space, read-only requests and a claim */
-bool doe_spdm_tsm_bound(const struct msikit_doe_mb *mb);
 int doe_spdm_admit(struct msikit_doe_mb *mb, const struct file *file,
 		   const u8 *req, u32 len, u32 *gen);
 void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen, const u8 *rsp, size_t len);

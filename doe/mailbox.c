@@ -314,16 +314,17 @@ void doe_mb_unregister_matching(doe_mb_match_fn match, const void *data,
 	}
 }
 
-/* One exchange on the registers, xlock held; the task's rv and trace. */
 /* A user request queued before the kernel's TSM took the device. */
 static int doe_tsm_took(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
 	dev_warn_ratelimited(&mb->dev,
 			     "%04x:%02x request of pid %d dropped: the kernel's TSM took the device while it was queued (-EBUSY)\n",
 			     task->vid, task->type, task->submitter);
+	task->refused = true;
 	return -EBUSY;
 }
 
+/* One exchange on the registers, xlock held; the task's rv and trace. */
 static void doe_run_task(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
 	int rv;

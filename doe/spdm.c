@@ -19,9 +19,10 @@
  *
  * A kernel TSM (7.x, pdev->tsm) runs its own SPDM session on the function:
  * one GET_VERSION of ours would tear it down, so the mailbox is refused
- * while the TSM holds the device. Nothing here can stop a TSM connect that
- * starts after the check, while an exchange of ours is queued: the TSM
- * core offers no lock to outside users.
+ * while the TSM holds the device: at submission, and again when the
+ * worker reaches a queued request (doe_spdm_tsm_bound(), in mailbox.c).
+ * Nothing here can stop a TSM connect that starts while an exchange of
+ * ours is on the wire: the TSM core offers no lock to outside users.
  */
 
 #include <linux/jiffies.h>
@@ -316,10 +317,14 @@ void doe_spdm_done(struct msikit_doe_mb *mb, u32 gen, const u8 *rsp, size_t len)
 	if (mb->spdm_gen == gen && mb->spdm_inflight) {
 		mb->spdm_inflight--;
 		mb->spdm_idle = jiffies;
-		/* ERROR ResponseNotReady: RDTExponent, RequestCode, Token, RDTM */
-		if (rsp && len >= 8 && rsp[1] == SPDM_ERROR &&
-		    rsp[2] == SPDM_ERR_RESPONSE_NOT_READY) {
-			mb->spdm_rnr = true;
+		/*
+		 * ERROR ResponseNotReady: RDTExponent, RequestCode, Token,
+		 * RDTM. Any other answer, of a request queued behind the one
+		 * told to wait, means the device dropped what it held back.
+		 */
+		mb->spdm_rnr = rsp && len >= 8 && rsp[1] == SPDM_ERROR &&
+			       rsp[2] == SPDM_ERR_RESPONSE_NOT_READY;
+		if (mb->spdm_rnr) {
 			mb->spdm_rnr_code = rsp[5];
 			mb->spdm_rnr_token = rsp[6];
 		}

@@ -61,6 +61,7 @@ struct msikit_doe_task {
 	struct msikit_doe_mb *mb;
 	pid_t submitter;	/* tgid, for the exchange tracepoint */
 	bool user;		/* from the character device */
+	bool refused;		/* the worker refused it and logged why */
 };
 
 int msikit_doe_submit(struct msikit_doe_mb *mb, struct msikit_doe_task *task);

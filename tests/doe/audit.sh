@@ -9,8 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 N=5
-# lines of the kernel log past line $l0 that contain $1 (the log is the
-# runner's to clear: look only past an offset)
 echo_ok() { msikit-doe exchange "$SW" 1234:01 "$1" 2>/dev/null | grep -q "$1"; }
 
 ktap_header

@@ -16,7 +16,6 @@ engine_mode() {
 	case "$(mb_attr "$MB" mode)" in irq|poll) return 0 ;; esac
 	return 1
 }
-# lines of the kernel log past line $l0 that contain $1
 
 ktap_header
 need_cxl

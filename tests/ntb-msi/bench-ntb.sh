@@ -41,7 +41,7 @@ if echo "$N" > "$A/ntb/bench"; then
 	# trigger's cost, this share is the domain's (message, chip, the
 	# parent's remapping), the rest the trigger call's
 	echo "bench: ntb-msi kit-message-vs-own-msi $(thousandths "${14}") ratio ($p)"
-	echo "bench: ntb-msi kit-message $13 ns/op"
+	echo "bench: ntb-msi kit-message ${13} ns/op"
 	# issue 18's goal: a peer trigger costs at most 1.05x the plain MSI
 	# of the same parent, sent by the same writer
 	bench_goal "trigger_cost_$p" "$(thousandths "$3")" "<=" 1.05 ratio
