@@ -77,8 +77,9 @@ fault_setup() {
 	# tests/progs/fail-nth is built for the root's architecture: a
 	# foreign guest (arm64's busybox) has the shell's write and load
 	FAILNTH=fail-nth
-	fail-nth > /dev/null 2>&1
-	if [ $? != 2 ]; then
+	# its usage line, not just its exit code 2: busybox's sh runs a
+	# foreign binary as a script, and a syntax error exits 2 as well
+	if ! fail-nth 2>&1 | grep -q '^usage: fail-nth N write FILE VALUE'; then
 		[ "$(uname -m)" = aarch64 ] ||
 			ktap_bail "tests/progs/fail-nth does not run on $(uname -m)"
 		FAILNTH=fail_nth_sh
@@ -209,12 +210,16 @@ fei_hits() { dmesg | grep -c 'name fail_function,'; }
 # descs_mark, then descs_back: the irq descriptors of the mark, or say
 # which are new (chip, handler name, hardware number)
 DESCS=/tmp/msikit-fault-descs
-descs_mark() { ls /sys/kernel/irq | sort > $DESCS; }
+descs_mark() { ls /sys/kernel/irq > $DESCS; }
+# only_in A B: the lines of file A that file B lacks (awk: busybox, which
+# is the foreign guests' every tool, has no comm)
+only_in() { awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$2" "$1"; }
 descs_back() {
-	local i now new gone
-	now=$(ls /sys/kernel/irq | sort)
-	new=$(echo "$now" | comm -13 $DESCS -)
-	gone=$(echo "$now" | comm -23 $DESCS -)
+	local i new gone
+	[ -s $DESCS ] || { log "no irq descriptors marked"; return 1; }
+	ls /sys/kernel/irq > $DESCS.now
+	new=$(only_in $DESCS.now $DESCS)
+	gone=$(only_in $DESCS $DESCS.now)
 	for i in $gone; do
 		log "irq descriptor $i is gone"
 	done
