@@ -430,7 +430,7 @@ watchdog() {
 }
 
 boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROOT/msikit-plan
-	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi lim qf
+	local k=$1 s=$2 machine=$3 tag=$4 suffix=$5 plan=$ROOT/msikit-plan out line name rc secs log serial t1 dtsi lim qf missing
 	[ -s "$plan" ] || return 0
 	out=$OUT/$k/$machine$suffix$REP
 	serial=$OUT/serial-$k-$s-$machine$suffix$REP.log
@@ -480,6 +480,14 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		[ "$SCALE" = soak ] && grep -a -E '^bench:|^# (scale|fuzz)' "$log"
 		# a zero exit is not trusted over the test's own lines
 		[ "$rc" = 0 ] && grep -a -q -E '^not ok|^Bail out!|^# Totals: .*fail:[1-9]' "$log" && rc=1
+		# nor over its shell's: a command the guest lacks (busybox is all
+		# the foreign guests have) reads as nothing, and a check built on
+		# it may pass on nothing
+		missing=$(grep -a -m1 -E '^[^#].*: [^ :]+: (command )?not found$' "$log")
+		if [ -n "$missing" ] && { [ "$rc" = 0 ] || [ "$rc" = 4 ]; }; then
+			tap fail "$k $name$tag" "a command it ran is missing here: $missing" "$secs"
+			continue
+		fi
 		case "$rc" in
 		0) tap pass "$k $name$tag" "" "$secs" ;;
 		4)
