@@ -224,9 +224,6 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 	rmmod msikit_doe_swmb
 }
 
-# est_us: the software mailbox's learned latency of the echo protocol
-est_us() { awk '$1 == "1234:01" { print int($2 / 1000) }' "$CLASS/$SW/latency"; }
-
 # follow FROM TO: after 30 exchanges at FROM us, the exchanges at TO us
 # until the estimate stays within 10 % of where 30 of them leave it (TCG
 # adds its own overhead to TO, so not TO itself); 31 when it did not get
@@ -240,7 +237,7 @@ follow() {
 	echo "$2" > "$dev/delay_us"
 	for i in $(seq 30); do
 		msikit-doe exchange "/dev/msikit/$SW" 1234:01 12345678 > /dev/null || return 1
-		e=$(est_us)
+		e=$(est_us "$SW")
 		[ -n "$e" ] || { log "no estimate after exchange $i at $2 us" >&2; return 1; }
 		ests="$ests $e"
 	done

@@ -22,7 +22,6 @@ run_n() {	# run_n N: N echoes, all must succeed
 		i=$((i + 1))
 	done
 }
-est_us() { awk '$1 == "1234:01" { print int($2 / 1000) }' "$CLASS/$MB/latency"; }
 st() { mb_stat "$MB" "$1"; }
 sw() { cat "$(swmb_dev)/$1"; }
 
@@ -34,7 +33,7 @@ ktap_expect "nothing learned yet" none "$(cat "$CLASS/$MB/latency")"
 
 echo 200 > "$(swmb_dev)/delay_us"
 ktap_result "30 exchanges of 200 us" run_n 30
-e=$(est_us)
+e=$(est_us "$MB")
 log "latency: $(cat "$CLASS/$MB/latency"); target hits $(st target_hits), fallbacks $(st fallbacks), wait reads $(st wait_reads) of $(st exchanges) exchanges"
 ktap_result "learned 200 us as 150..3000 us: ${e:-none}" test "${e:-0}" -ge 150 -a "${e:-0}" -le 3000
 t0=$(st target_hits)
@@ -47,11 +46,11 @@ log "Status reads per exchange while waiting: $(( ($(st wait_reads) - w0) * 100 
 # a responder that becomes slower, then faster
 echo 2000 > "$(swmb_dev)/delay_us"
 ktap_result "10 exchanges after it slowed to 2 ms" run_n 10
-e=$(est_us)
+e=$(est_us "$MB")
 ktap_result "the estimate followed up: ${e:-none} us" test "${e:-0}" -ge 1500
 echo 200 > "$(swmb_dev)/delay_us"
 ktap_result "10 exchanges after it sped up to 200 us" run_n 10
-e=$(est_us)
+e=$(est_us "$MB")
 ktap_result "the estimate followed down: ${e:-none} us" test "${e:-99999}" -le 1000
 
 # jitter: each delay uniform in 100..300 us
