@@ -377,7 +377,7 @@ static int vepc_wins_add(struct vepc *v, struct list_head *list)
  * address: the second nests in the first, which the PCI core accepts as
  * claimed (nobody requests a doorbell window for itself alone).
  */
-static void vepc_claim(struct vepc *v, struct pci_bus *bus)
+static int vepc_claim(struct vepc *v, struct pci_bus *bus)
 {
 	struct pci_dev *pdev;
 	struct resource *r;
@@ -390,15 +390,17 @@ static void vepc_claim(struct vepc *v, struct pci_bus *bus)
 			if (!(r->flags & IORESOURCE_MEM) || r->parent)
 				continue;
 			w = vepc_win_find(v, r->start, resource_size(r));
-			if (!w)
-				continue;
 			/* each BAR on one target inside the last one claimed */
-			if (w->bar ? request_resource(w->bar, r) : pci_claim_resource(pdev, i))
-				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed\n", i, r);
-			else
-				w->bar = r;
+			if (!w || (w->bar ? request_resource(w->bar, r) :
+					    pci_claim_resource(pdev, i))) {
+				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed: the link stays down\n",
+					 i, r);
+				return -EBUSY;
+			}
+			w->bar = r;
 		}
 	}
+	return 0;
 }
 
 static void vepc_bus_remove(struct vepc *v);
@@ -489,9 +491,20 @@ static int vepc_start(struct pci_epc *epc)
 		return -ENOMEM;
 	}
 	pci_scan_child_bus(bus);
-	vepc_claim(v, bus);
-	pci_bus_add_devices(bus);
 	v->bus = bus;
+	rc = vepc_claim(v, bus);
+	if (rc) {
+		/*
+		 * A host that enumerated a BAR it cannot reach would bind a
+		 * driver that rings nothing. The PCI core only logs a window
+		 * it could not add, so this is where that shows.
+		 */
+		pci_unlock_rescan_remove();
+		vepc_bus_remove(v);
+		v->started = false;
+		return rc;
+	}
+	pci_bus_add_devices(bus);
 	v->started = true;
 	pci_unlock_rescan_remove();
 	dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n", pci_domain_nr(bus));
