@@ -7,6 +7,7 @@
 #include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/io.h>
+#include <linux/moduleparam.h>
 #include "internal.h"
 
 /**
@@ -106,6 +107,38 @@ int msikit_ntb_msi_desc_decode(const struct msikit_ntb_msi_desc *desc, u32 *offs
 }
 EXPORT_SYMBOL_GPL(msikit_ntb_msi_desc_decode);
 
+/*
+ * Triggers refused for the descriptor they were given, module-wide. A
+ * client may ignore the refusal (upstream's ntb_transport does), and the
+ * interrupt is then lost with nothing in the log for a zeroed half and
+ * only a rate-limited line for a torn one: these say how many, in
+ * /sys/module/msikit_ntb_msi/parameters/refused.
+ */
+enum { NM_REF_UNPUBLISHED, NM_REF_TORN, NM_REF_RESERVED, NM_REF_BEYOND, NM_REFS };
+static atomic_long_t nm_refused[NM_REFS];
+
+static int nm_refused_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "unpublished %ld torn %ld reserved %ld beyond %ld\n",
+			  atomic_long_read(&nm_refused[NM_REF_UNPUBLISHED]),
+			  atomic_long_read(&nm_refused[NM_REF_TORN]),
+			  atomic_long_read(&nm_refused[NM_REF_RESERVED]),
+			  atomic_long_read(&nm_refused[NM_REF_BEYOND]));
+}
+
+/* counts, not a setting: never written, not even at load */
+static int nm_refused_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops nm_refused_ops = {
+	.set = nm_refused_set,
+	.get = nm_refused_get,
+};
+module_param_cb(refused, &nm_refused_ops, NULL, 0444);
+MODULE_PARM_DESC(refused, "peer triggers refused for their descriptor: not published, torn, reserved format, beyond the window (read-only)");
+
 /* One snapshot of the descriptor: the peer may be replacing it. */
 static int peer_check(struct msikit_ntb_msi *nm, int peer,
 		      const struct msikit_ntb_msi_desc *desc, u32 *off, u32 *data)
@@ -125,9 +158,13 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 	else if (rc == -EINVAL)
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor %#x:%#x has the reserved format 11\n",
 				     peer, le32_to_cpu(d.addr_offset), le32_to_cpu(d.data));
-	if (rc)
+	if (rc) {
+		atomic_long_inc(&nm_refused[rc == -ENODATA ? NM_REF_UNPUBLISHED :
+					    rc == -EBADMSG ? NM_REF_TORN : NM_REF_RESERVED]);
 		return rc;
+	}
 	if (nm->peer_mw[peer] && *off > nm->peer_mw_size[peer] - sizeof(u32)) {
+		atomic_long_inc(&nm_refused[NM_REF_BEYOND]);
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x beyond the %#llx-byte window\n",
 				     peer, *off, (u64)nm->peer_mw_size[peer]);
 		return -ERANGE;

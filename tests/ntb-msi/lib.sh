@@ -49,6 +49,13 @@ setup_pair() {
 	kind=$(parent_kind "$A")
 }
 
+# refused_total: the peer triggers msikit_ntb_msi refused for their
+# descriptor (not published, torn, reserved, beyond the window), module-wide
+refused_total() {
+	awk '{ for (i = 2; i <= NF; i += 2) n += $i } END { print n + 0 }' \
+		/sys/module/msikit_ntb_msi/parameters/refused
+}
+
 # result_field LINE NAME: the value after NAME in a "name value ..." line
 result_field() {
 	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }'

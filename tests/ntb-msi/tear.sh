@@ -77,8 +77,14 @@ for zero in 0 1; do
 		echo $IRQS > "$A/ntb/setup" || ktap_bail "setup $IRQS on A failed"
 	fi
 	seals=$(dmesg | grep -c 'fails its seal')
+	r0=$(refused_total)
 	run_stress ", channel: $order" "; channel: $order, 1 ms apart"
+	r1=$(refused_total)
 	set -- $res
+	# B's every trigger went through msikit_ntb_msi_peer_trigger(), so
+	# what msikit counts as refused is what the writer was refused
+	ktap_expect "$p ($order): msikit counted each refused trigger (parameters/refused)" \
+		$((${22} + ${24})) $((r1 - r0))
 	case $kind in
 	mutable)
 		ktap_result "$p ($order): descriptors republished through the channel: ${14}" \
