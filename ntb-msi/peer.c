@@ -114,14 +114,32 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_desc_decode);
  * only a rate-limited line for a torn one: these say how many, in
  * /sys/module/msikit_ntb_msi/parameters/refused.
  */
-enum { NM_REF_UNPUBLISHED, NM_REF_TORN, NM_REF_RESERVED, NM_REF_BEYOND, NM_REFS };
+enum { NM_REF_UNPUBLISHED, NM_REF_SEAL, NM_REF_RESERVED, NM_REF_BEYOND, NM_REFS };
 static atomic_long_t nm_refused[NM_REFS];
+
+static void nm_count_refusal(int rc)
+{
+	switch (rc) {
+	case -ENODATA:
+		atomic_long_inc(&nm_refused[NM_REF_UNPUBLISHED]);
+		break;
+	case -EBADMSG:
+		atomic_long_inc(&nm_refused[NM_REF_SEAL]);
+		break;
+	case -ERANGE:
+		atomic_long_inc(&nm_refused[NM_REF_BEYOND]);
+		break;
+	default:
+		/* peer_check()'s -EINVAL from the decoder: format 11 */
+		atomic_long_inc(&nm_refused[NM_REF_RESERVED]);
+	}
+}
 
 static int nm_refused_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "unpublished %ld torn %ld reserved %ld beyond %ld\n",
+	return sysfs_emit(buf, "unpublished %ld seal %ld reserved %ld beyond %ld\n",
 			  atomic_long_read(&nm_refused[NM_REF_UNPUBLISHED]),
-			  atomic_long_read(&nm_refused[NM_REF_TORN]),
+			  atomic_long_read(&nm_refused[NM_REF_SEAL]),
 			  atomic_long_read(&nm_refused[NM_REF_RESERVED]),
 			  atomic_long_read(&nm_refused[NM_REF_BEYOND]));
 }
@@ -137,11 +155,15 @@ static const struct kernel_param_ops nm_refused_ops = {
 	.get = nm_refused_get,
 };
 module_param_cb(refused, &nm_refused_ops, NULL, 0444);
-MODULE_PARM_DESC(refused, "peer triggers refused for their descriptor: not published, torn, reserved format, beyond the window (read-only)");
+MODULE_PARM_DESC(refused, "peer triggers refused for their descriptor: not published, failing its seal, reserved format, beyond the window (read-only)");
 
-/* One snapshot of the descriptor: the peer may be replacing it. */
+/*
+ * One snapshot of the descriptor: the peer may be replacing it. A trigger
+ * counts what it refused; a lookup (peer_addr) loses no interrupt.
+ */
 static int peer_check(struct msikit_ntb_msi *nm, int peer,
-		      const struct msikit_ntb_msi_desc *desc, u32 *off, u32 *data)
+		      const struct msikit_ntb_msi_desc *desc, u32 *off, u32 *data,
+		      bool trigger)
 {
 	struct msikit_ntb_msi_desc d;
 	u64 v;
@@ -158,18 +180,14 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 	else if (rc == -EINVAL)
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor %#x:%#x has the reserved format 11\n",
 				     peer, le32_to_cpu(d.addr_offset), le32_to_cpu(d.data));
-	if (rc) {
-		atomic_long_inc(&nm_refused[rc == -ENODATA ? NM_REF_UNPUBLISHED :
-					    rc == -EBADMSG ? NM_REF_TORN : NM_REF_RESERVED]);
-		return rc;
-	}
-	if (nm->peer_mw[peer] && *off > nm->peer_mw_size[peer] - sizeof(u32)) {
-		atomic_long_inc(&nm_refused[NM_REF_BEYOND]);
+	if (!rc && nm->peer_mw[peer] && *off > nm->peer_mw_size[peer] - sizeof(u32)) {
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor offset %#x beyond the %#llx-byte window\n",
 				     peer, *off, (u64)nm->peer_mw_size[peer]);
-		return -ERANGE;
+		rc = -ERANGE;
 	}
-	return 0;
+	if (rc && trigger)
+		nm_count_refusal(rc);
+	return rc;
 }
 
 /**
@@ -193,7 +211,7 @@ int msikit_ntb_msi_peer_trigger(struct msikit_ntb_msi *nm, int peer,
 	u32 off, data;
 	int rc;
 
-	rc = peer_check(nm, peer, desc, &off, &data);
+	rc = peer_check(nm, peer, desc, &off, &data, true);
 	if (rc)
 		return rc;
 	if (!nm->peer_mw[peer])
@@ -219,7 +237,7 @@ int msikit_ntb_msi_peer_addr(struct msikit_ntb_msi *nm, int peer,
 	u32 off, data;
 	int rc;
 
-	rc = peer_check(nm, peer, desc, &off, &data);
+	rc = peer_check(nm, peer, desc, &off, &data, false);
 	if (rc || !addr)
 		return rc ?: -EINVAL;
 	if (!nm->peer_mw[peer])

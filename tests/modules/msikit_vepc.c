@@ -57,7 +57,6 @@ struct vepc_func {
 /* a bus window: one per distinct BAR range, so that two BARs mapping one target share it */
 struct vepc_win {
 	struct resource res;
-	struct resource *bar;	/* the BAR claimed in it first */
 	char name[48];
 };
 
@@ -71,6 +70,9 @@ struct vepc {
 	struct pci_bus *bus;
 	struct vepc_win win[VEPC_FUNCS * PCI_STD_NUM_BARS];
 	unsigned int nr_win;
+	/* BARs claimed inside another BAR of the same range, in claim order */
+	struct resource *nested[VEPC_FUNCS * PCI_STD_NUM_BARS];
+	unsigned int nr_nested;
 	struct resource busn;
 	/* its BARs, as the node describes them (vepc_bars_of()) */
 	struct pci_epc_features features;
@@ -371,59 +373,74 @@ static int vepc_wins_add(struct vepc *v, struct list_head *list)
 }
 
 /*
- * Claim each BAR in its window. Two functions whose BARs map one target
- * (every function's doorbell BAR maps the one ITS frame) would collide in
- * the resource tree, where on a real link each BAR has its own bus
- * address: the second nests in the first, which the PCI core accepts as
- * claimed (nobody requests a doorbell window for itself alone).
+ * The BAR claimed last on @bus with exactly @r's range, the innermost of
+ * those mapping one target (vepc_claim()), or NULL.
+ */
+static struct resource *vepc_twin(struct pci_bus *bus, const struct resource *r)
+{
+	struct resource *t, *twin = NULL;
+	struct pci_dev *pdev;
+	int i;
+
+	list_for_each_entry(pdev, &bus->devices, bus_list) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			t = pci_resource_n(pdev, i);
+			if (t != r && t->parent && t->start == r->start && t->end == r->end)
+				twin = t;
+		}
+	}
+	return twin;
+}
+
+/*
+ * Claim each BAR in its bus window. Two functions whose BARs map one
+ * target (every function's doorbell BAR maps the one ITS frame) would
+ * collide in the resource tree, where on a real link each BAR has its own
+ * bus address: the second nests in the first, which the PCI core accepts
+ * as claimed (nobody requests a doorbell window for itself alone). The
+ * windows are found by the PCI core, not by vepc_win_find(): it merges
+ * windows that touch (the register BARs of functions bound one after the
+ * other are adjacent pages of the pool).
+ *
+ * Return: 0, or the error of the first BAR not claimed, which a host
+ * would map without reaching anything: the link stays down.
  */
 static int vepc_claim(struct vepc *v, struct pci_bus *bus)
 {
+	struct resource *r, *twin;
 	struct pci_dev *pdev;
-	struct resource *r;
-	struct vepc_win *w;
-	int i;
+	int i, rc;
 
 	list_for_each_entry(pdev, &bus->devices, bus_list) {
 		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 			r = pci_resource_n(pdev, i);
 			if (!(r->flags & IORESOURCE_MEM) || r->parent)
 				continue;
-			w = vepc_win_find(v, r->start, resource_size(r));
-			/* each BAR on one target inside the last one claimed */
-			if (!w || (w->bar ? request_resource(w->bar, r) :
-					    pci_claim_resource(pdev, i))) {
-				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed: the link stays down\n",
-					 i, r);
-				return -EBUSY;
+			twin = vepc_twin(bus, r);
+			rc = twin ? request_resource(twin, r) : pci_claim_resource(pdev, i);
+			if (rc) {
+				pci_warn(pdev, "msikit_vepc: BAR %d %pR not claimed (%pe): the link stays down\n",
+					 i, r, ERR_PTR(rc));
+				return rc;
 			}
-			w->bar = r;
+			if (twin)
+				v->nested[v->nr_nested++] = r;
 		}
 	}
 	return 0;
 }
 
-static void vepc_bus_remove(struct vepc *v);
-
 /*
- * BARs claimed inside other functions' BARs (vepc_claim: all map one
- * target, each inside the one claimed before, the last in w->bar) go
- * before the functions do, innermost first: removing the function that
- * owns an outer BAR frees it, and would leave the inner one's parent
- * dangling. Their drivers are gone (the bus is stopped), and with them
- * their regions.
+ * BARs claimed inside other functions' BARs (vepc_claim()) go before the
+ * functions do, innermost first: removing the function that owns an
+ * outer BAR frees it, and would leave the inner one's parent dangling.
+ * Their drivers are gone (the bus is stopped), and with them their
+ * regions.
  */
-static void vepc_unclaim_shared(struct vepc *v)
+static void vepc_unclaim_nested(struct vepc *v)
 {
-	struct resource *r, *outer;
-	unsigned int i;
-
-	for (i = 0; i < v->nr_win; i++) {
-		for (r = v->win[i].bar; r && r->parent && r->parent != &v->win[i].res; r = outer) {
-			outer = r->parent;
-			release_resource(r);
-		}
-	}
+	while (v->nr_nested)
+		release_resource(v->nested[--v->nr_nested]);
 }
 
 /*
@@ -458,19 +475,41 @@ static bool vepc_bus_still_right(struct vepc *v)
 	return true;
 }
 
-static int vepc_start(struct pci_epc *epc)
+/*
+ * pci_remove_root_bus() deletes the host bridge but leaves it the
+ * reference pci_create_root_bus() gave its caller: drop it here, or the
+ * bridge and its windows outlive every bus this controller brought up.
+ * Under pci_lock_rescan_remove(), so that no rescan or sysfs remove
+ * comes between a bus that failed its claims and its removal.
+ */
+static void vepc_bus_remove_locked(struct vepc *v)
 {
-	struct vepc *v = epc_get_drvdata(epc);
+	struct pci_host_bridge *bridge;
+
+	if (!v->bus)
+		return;
+	bridge = pci_find_host_bridge(v->bus);
+	pci_stop_root_bus(v->bus);
+	vepc_unclaim_nested(v);
+	pci_remove_root_bus(v->bus);
+	pci_free_host_bridge(bridge);
+	v->bus = NULL;
+	vepc_wins_release(v);
+}
+
+static void vepc_bus_remove(struct vepc *v)
+{
+	pci_lock_rescan_remove();
+	vepc_bus_remove_locked(v);
+	pci_unlock_rescan_remove();
+}
+
+static int vepc_bus_add(struct vepc *v)
+{
 	struct pci_bus *bus;
 	LIST_HEAD(list);
 	int rc;
 
-	v->started = true;
-	if (v->perst)
-		return 0;	/* the link comes up when PERST# is released */
-	if (v->bus && vepc_bus_still_right(v))
-		return 0;
-	vepc_bus_remove(v);
 	rc = vepc_wins_add(v, &list);
 	if (rc) {
 		pci_free_resource_list(&list);
@@ -492,45 +531,38 @@ static int vepc_start(struct pci_epc *epc)
 	}
 	pci_scan_child_bus(bus);
 	v->bus = bus;
+	/*
+	 * A host that enumerated a BAR it cannot reach would bind a driver
+	 * that rings nothing. The PCI core only logs a window it could not
+	 * add, so this is where that shows.
+	 */
 	rc = vepc_claim(v, bus);
-	if (rc) {
-		/*
-		 * A host that enumerated a BAR it cannot reach would bind a
-		 * driver that rings nothing. The PCI core only logs a window
-		 * it could not add, so this is where that shows.
-		 */
-		pci_unlock_rescan_remove();
-		vepc_bus_remove(v);
-		v->started = false;
-		return rc;
-	}
-	pci_bus_add_devices(bus);
-	v->started = true;
+	if (rc)
+		vepc_bus_remove_locked(v);
+	else
+		pci_bus_add_devices(bus);
 	pci_unlock_rescan_remove();
-	dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n", pci_domain_nr(bus));
-	return 0;
+	if (!rc)
+		dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n",
+			 pci_domain_nr(bus));
+	return rc;
 }
 
-/*
- * pci_remove_root_bus() deletes the host bridge but leaves it the
- * reference pci_create_root_bus() gave its caller: drop it here, or the
- * bridge and its windows outlive every bus this controller brought up.
- */
-static void vepc_bus_remove(struct vepc *v)
+static int vepc_start(struct pci_epc *epc)
 {
-	struct pci_host_bridge *bridge;
+	struct vepc *v = epc_get_drvdata(epc);
+	int rc;
 
-	if (!v->bus)
-		return;
-	bridge = pci_find_host_bridge(v->bus);
-	pci_lock_rescan_remove();
-	pci_stop_root_bus(v->bus);
-	vepc_unclaim_shared(v);
-	pci_remove_root_bus(v->bus);
-	pci_unlock_rescan_remove();
-	pci_free_host_bridge(bridge);
-	v->bus = NULL;
-	vepc_wins_release(v);
+	v->started = true;
+	if (v->perst)
+		return 0;	/* the link comes up when PERST# is released */
+	if (v->bus && vepc_bus_still_right(v))
+		return 0;
+	vepc_bus_remove(v);
+	rc = vepc_bus_add(v);
+	if (rc)
+		v->started = false;
+	return rc;
 }
 
 /*
