@@ -432,8 +432,19 @@ static int doe_pci_take_over(struct pci_dev *pdev, bool poll, const char *what)
  */
 int msikit_doe_attach(struct pci_dev *pdev, unsigned int flags)
 {
-	if (!pdev || !pdev->dev.driver || flags & ~MSIKIT_DOE_ATTACH_POLL)
+	unsigned int unknown = flags & ~(unsigned int)MSIKIT_DOE_ATTACH_POLL;
+
+	if (!pdev)
 		return -EINVAL;
+	if (!pdev->dev.driver) {
+		pci_warn(pdev, "%s: no driver bound: only the function's driver hands its mailboxes over\n",
+			 __func__);
+		return -EINVAL;
+	}
+	if (unknown) {
+		pci_warn(pdev, "%s: unknown flags %#x\n", __func__, unknown);
+		return -EINVAL;
+	}
 	return doe_pci_take_over(pdev, flags & MSIKIT_DOE_ATTACH_POLL, __func__);
 }
 EXPORT_SYMBOL_GPL(msikit_doe_attach);

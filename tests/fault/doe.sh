@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # msikit_doe under fault injection, on the CXL machine's type-3 device:
 # loading the module (which finds every mailbox and runs Discovery on the
-# routed ones), and binding it to the device (the engine takes the
-# mailbox, its interrupt and Discovery). Each kmalloc() is failed in
-# turn: the operation must fail with an errno and leave no module, class,
-# binding or irq descriptor behind, or absorb the failure and work: the
-# mailbox there, with all of its features.
+# routed ones); binding it to the device (the engine takes the mailbox,
+# its interrupt and Discovery); each ioctl on its node; and
+# msikit_doe_attach() from the function's own driver (the test-only
+# msikit_doe_client). Each kmalloc() is failed in turn: the operation
+# must fail with an errno and leave no module, class, binding or irq
+# descriptor behind, or absorb the failure and work: the mailbox there,
+# with all of its features.
 # timeout: 1800
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/../doe/lib.sh"
@@ -83,6 +85,22 @@ done
 ktap_result "an exchange after all that succeeds" test "$(doe-xchg "$NODE" 0001:00 4 0)" = "success rsp_len=4"
 unbind
 echo > "$DEV/driver_override"
+
+# --- msikit_doe_attach(): the function's own driver hands it over ---
+# (msikit_doe_client, test only: its probe allocates its vectors and
+# attaches; its failures are the operation's too)
+CDRV=/sys/bus/pci/drivers/msikit_doe_client
+modprobe msikit_doe_client || ktap_bail "modprobe msikit_doe_client failed"
+echo msikit_doe_client > "$DEV/driver_override"
+descs_mark
+att_gone() { [ ! -e "$DEV/driver" ] && descs_back && mb_works routed; }
+att_works() { mb_works irq || mb_works poll; }
+att_undo() { echo "$BDF" > $CDRV/unbind; }
+fail_each "attach" att_gone att_works att_undo -- write $CDRV/bind "$BDF"
+ktap_result "attach from the function's driver: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+echo > "$DEV/driver_override"
+rmmod msikit_doe_client
 rmmod msikit_doe
 ktap_result "msikit_doe unloads" test ! -d /sys/module/msikit_doe
 ktap_finished
