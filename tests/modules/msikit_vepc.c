@@ -430,6 +430,25 @@ static int vepc_claim(struct vepc *v, struct pci_bus *bus)
 	return 0;
 }
 
+/* Every function whose header was written is on @bus, or -ENODEV. */
+static int vepc_enumerated(struct vepc *v, struct pci_bus *bus)
+{
+	unsigned long seen = 0;
+	struct pci_dev *pdev;
+	unsigned int fn;
+
+	list_for_each_entry(pdev, &bus->devices, bus_list)
+		__set_bit(PCI_FUNC(pdev->devfn), &seen);
+	for (fn = 0; fn < VEPC_FUNCS; fn++) {
+		if (v->func[fn].present && !test_bit(fn, &seen)) {
+			dev_warn(v->dev, "msikit_vepc: function %u was not enumerated: the link stays down\n",
+				 fn);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
 /*
  * BARs claimed inside other functions' BARs (vepc_claim()) go before the
  * functions do, innermost first: removing the function that owns an
@@ -533,10 +552,11 @@ static int vepc_bus_add(struct vepc *v)
 	v->bus = bus;
 	/*
 	 * A host that enumerated a BAR it cannot reach would bind a driver
-	 * that rings nothing. The PCI core only logs a window it could not
-	 * add, so this is where that shows.
+	 * that rings nothing, and one that lost a function finds nothing to
+	 * bind. The PCI core only logs a window it could not add, and skips
+	 * a function it could not allocate, so this is where they show.
 	 */
-	rc = vepc_claim(v, bus);
+	rc = vepc_enumerated(v, bus) ?: vepc_claim(v, bus);
 	if (rc)
 		vepc_bus_remove_locked(v);
 	else
