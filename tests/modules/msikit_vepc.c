@@ -524,16 +524,18 @@ static void vepc_bus_remove(struct vepc *v)
 }
 
 /*
- * The host bridge, out of reach of fail-nth (the fault suite's injection,
- * armed in this task): on 6.12, a root bus whose device_register() fails
- * is released by pci_register_host_bridge() together with the last
- * reference to its bridge, which pci_create_root_bus() then puts again (a
- * use-after-free KASAN reports). That is the kernel's defect, not one of
- * the code under test, and no caller can unwind it: the failures the
- * suite injects here would only show it again. The PCI core's other
- * failures (a window not added, a function not allocated) stay injected.
+ * The host bridge and the scan of its bus, out of reach of fail-nth (the
+ * fault suite's injection, armed in this task). The PCI core has no
+ * unwinding there that a caller could check: on 6.12 a root bus whose
+ * device_register() fails is released by pci_register_host_bridge()
+ * with the last reference to its bridge, which pci_create_root_bus()
+ * then puts again (KASAN: use-after-free); a function whose device_add()
+ * fails is a WARN in pci_device_add(). Those are the kernel's defects,
+ * and injecting them would only show them again. The windows added
+ * before (pci_add_resource(), whose failure the core only logs) and what
+ * follows the scan stay injected.
  */
-static struct pci_bus *vepc_create_root_bus(struct vepc *v, struct list_head *list)
+static struct pci_bus *vepc_enumerate(struct vepc *v, struct list_head *list)
 {
 	struct pci_bus *bus;
 #ifdef CONFIG_FAULT_INJECTION
@@ -542,6 +544,8 @@ static struct pci_bus *vepc_create_root_bus(struct vepc *v, struct list_head *li
 	current->fail_nth = 0;
 #endif
 	bus = pci_create_root_bus(v->dev, 0, &vepc_pci_ops, v, list);
+	if (bus)
+		pci_scan_child_bus(bus);
 #ifdef CONFIG_FAULT_INJECTION
 	current->fail_nth = nth;
 #endif
@@ -565,7 +569,7 @@ static int vepc_bus_add(struct vepc *v)
 	v->busn.flags = IORESOURCE_BUS;
 	pci_add_resource(&list, &v->busn);
 	pci_lock_rescan_remove();
-	bus = vepc_create_root_bus(v, &list);
+	bus = vepc_enumerate(v, &list);
 	if (!bus) {
 		pci_unlock_rescan_remove();
 		pci_free_resource_list(&list);
@@ -573,13 +577,14 @@ static int vepc_bus_add(struct vepc *v)
 		dev_warn(v->dev, "msikit_vepc: no virtual PCI bus\n");
 		return -ENOMEM;
 	}
-	pci_scan_child_bus(bus);
 	v->bus = bus;
 	/*
 	 * A host that enumerated a BAR it cannot reach would bind a driver
 	 * that rings nothing, and one that lost a function finds nothing to
 	 * bind. The PCI core only logs a window it could not add, and skips
-	 * a function it could not allocate, so this is where they show.
+	 * a function it could not allocate (vepc_enumerate() keeps fail-nth
+	 * from the latter, a real allocation failure does not), so this is
+	 * where they show.
 	 */
 	rc = vepc_enumerated(v, bus) ?: vepc_claim(v, bus);
 	if (rc)
