@@ -538,7 +538,7 @@ static void vepc_bus_remove(struct vepc *v)
 static struct pci_bus *vepc_enumerate(struct vepc *v, struct list_head *list)
 {
 	struct pci_bus *bus;
-#ifdef CONFIG_FAULT_INJECTION
+#if IS_ENABLED(CONFIG_FAULT_INJECTION) && defined(VEPC_HAVE_FAIL_NTH)
 	unsigned int nth = current->fail_nth;
 
 	current->fail_nth = 0;
@@ -546,7 +546,7 @@ static struct pci_bus *vepc_enumerate(struct vepc *v, struct list_head *list)
 	bus = pci_create_root_bus(v->dev, 0, &vepc_pci_ops, v, list);
 	if (bus)
 		pci_scan_child_bus(bus);
-#ifdef CONFIG_FAULT_INJECTION
+#if IS_ENABLED(CONFIG_FAULT_INJECTION) && defined(VEPC_HAVE_FAIL_NTH)
 	current->fail_nth = nth;
 #endif
 	return bus;
