@@ -47,18 +47,21 @@ formats_are() {
 # A mix of two descriptors' halves is harmful only where the move changed
 # the vector number: the same number on the other CPU makes one of the two
 # real messages, and the seal is never asked. The vector parent gives an
-# interrupt the lowest free number of its new CPU, so B's own interrupts,
-# moved for good onto the second CPU the mover uses, take that CPU's
-# lowest numbers, and A's get numbers there that they do not have on the
-# first. Without remapping the vector parent moves an interrupt when it
-# next fires, and frees its old vector a jiffy after one arrived at the
-# new: B's are fired a few times (A reads each new descriptor), so that
-# their old vectors on the first CPU are free again.
-CROWD=8
+# interrupt the lowest free number of its new CPU, and the two CPUs' low
+# numbers are much alike (with 8 of B's interrupts crowding the second, a
+# run saw 1 mix in 198 reads a republish overlapped). So B's own
+# interrupts, moved for good onto the second CPU the mover uses, take its
+# low numbers by the dozen, and A's interrupt 0, moved to each CPU in
+# turn, must show a different number on each. Without remapping the
+# vector parent moves an interrupt when it next fires, and frees its old
+# vector a jiffy after one arrived at the new: the interrupts are fired a
+# few times after each move (the firing side reads each new descriptor).
+CROWD=48
 if [ "$kind" = mutable ]; then
+	set -- $(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-")
+		for (c = r[1]; c <= r[n]; c++) print c } }' /sys/devices/system/cpu/online)
+	cpu0=$1 cpu1=$2
 	echo $CROWD > "$B/ntb/setup" || ktap_bail "setup $CROWD on B failed"
-	cpu1=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-")
-		for (c = r[1]; c <= r[n]; c++) print c } }' /sys/devices/system/cpu/online | sed -n 2p)
 	crowd=$(awk '/ntb-loop-B/ { sub(":", "", $1); print $1 }' /proc/interrupts)
 	for i in $crowd; do
 		echo "$cpu1" > "/proc/irq/$i/smp_affinity_list" ||
@@ -76,6 +79,24 @@ if [ "$kind" = mutable ]; then
 		echo $n
 	}
 	ktap_expect "B's $CROWD interrupts moved to CPU $cpu1" $CROWD "$(on_cpu1)"
+	# vector_on CPU: A's interrupt 0 moved to CPU, its vector there (the
+	# low byte of the data its descriptor publishes)
+	a0=$(awk '/ntb-loop-A/ { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+	vector_on() {
+		local k
+		echo "$1" > "/proc/irq/$a0/smp_affinity_list" || return 1
+		for k in 1 2 3; do
+			echo "0 1" > "$B/ntb/fire" || return 1
+			sleep 0.05
+		done
+		echo $(($(awk '$1 == 0 { print $3 }' "$A/ntb/descs") & 0xff))
+	}
+	v0=$(vector_on "$cpu0") v1=$(vector_on "$cpu1")
+	ktap_result "A's interrupt 0 has vector $v0 on CPU $cpu0 and $v1 on CPU $cpu1: a move changes its number" \
+		test -n "$v0" -a -n "$v1" -a "$v0" != "$v1"
+	# a fresh A, so that each interrupt counts the stress's writes only
+	echo 1 > "$A/ntb/teardown" || ktap_bail "teardown of A failed"
+	echo $IRQS > "$A/ntb/setup" || ktap_bail "setup $IRQS on A failed"
 fi
 ktap_expect "$IRQS descriptor published" $IRQS "$(wc -l < "$A/ntb/descs")"
 ktap_result "$p ($kind): every descriptor is $want" formats_are "$A" $want
