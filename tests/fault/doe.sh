@@ -93,7 +93,7 @@ CDRV=/sys/bus/pci/drivers/msikit_doe_client
 modprobe msikit_doe_client || ktap_bail "modprobe msikit_doe_client failed"
 echo msikit_doe_client > "$DEV/driver_override"
 descs_mark
-att_gone() { [ ! -e "$DEV/driver" ] && descs_back && mb_works routed; }
+att_gone() { [ ! -e "$DEV/driver" ] && [ "$(cat "$DEV/enable")" = 0 ] && descs_back && mb_works routed; }
 att_works() { mb_works irq || mb_works poll; }
 att_undo() { echo "$BDF" > $CDRV/unbind; }
 fail_each "attach" att_gone att_works att_undo -- write $CDRV/bind "$BDF"
