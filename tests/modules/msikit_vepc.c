@@ -524,34 +524,59 @@ static void vepc_bus_remove(struct vepc *v)
 }
 
 /*
- * The host bridge and the scan of its bus, out of reach of fail-nth (the
- * fault suite's injection, armed in this task). The PCI core has no
- * unwinding there that a caller could check: on 6.12 a root bus whose
- * device_register() fails is released by pci_register_host_bridge()
- * with the last reference to its bridge, which pci_create_root_bus()
- * then puts again (KASAN: use-after-free); a function whose device_add()
- * fails is a WARN in pci_device_add(). Those are the kernel's defects,
- * and injecting them would only show them again. The windows added
- * before (pci_add_resource(), whose failure the core only logs) and what
- * follows the scan stay injected.
+ * The PCI core's side of bringing the link up (the host bridge, the scan
+ * of its bus, the functions' sysfs files) runs out of reach of fail-nth,
+ * the fault suite's injection armed in this task. The core has no
+ * unwinding there that a caller could check, and on 6.12 some of it is
+ * wrong: a root bus whose device_register() fails is released with the
+ * last reference to its bridge, which pci_create_root_bus() then puts
+ * again; a resource file that pci_create_resource_files() failed to make
+ * is freed but left in pdev->res_attr[], and freed again at removal (both
+ * KASAN use-after-free); a function whose device_add() fails is a WARN in
+ * pci_device_add(). Those are the kernel's defects, and injecting them
+ * would only show them again. The windows added before (pci_add_resource(),
+ * whose failure the core only logs) stay injected.
  */
-static struct pci_bus *vepc_enumerate(struct vepc *v, struct list_head *list)
+static unsigned int vepc_fail_nth_pause(void)
 {
-	struct pci_bus *bus;
 #if IS_ENABLED(CONFIG_FAULT_INJECTION) && defined(VEPC_HAVE_FAIL_NTH)
 	unsigned int nth = READ_ONCE(current->fail_nth);
 
 	WRITE_ONCE(current->fail_nth, 0);
-#elif IS_ENABLED(CONFIG_FAULT_INJECTION)
+	return nth;
+#else
+#if IS_ENABLED(CONFIG_FAULT_INJECTION)
 #warning "no task fail_nth: fault injection reaches the PCI core enumeration (README.vepc)"
 #endif
-	bus = pci_create_root_bus(v->dev, 0, &vepc_pci_ops, v, list);
-	if (bus)
-		pci_scan_child_bus(bus);
+	return 0;
+#endif
+}
+
+static void vepc_fail_nth_resume(unsigned int nth)
+{
 #if IS_ENABLED(CONFIG_FAULT_INJECTION) && defined(VEPC_HAVE_FAIL_NTH)
 	WRITE_ONCE(current->fail_nth, nth);
 #endif
+}
+
+static struct pci_bus *vepc_enumerate(struct vepc *v, struct list_head *list)
+{
+	unsigned int nth = vepc_fail_nth_pause();
+	struct pci_bus *bus;
+
+	bus = pci_create_root_bus(v->dev, 0, &vepc_pci_ops, v, list);
+	if (bus)
+		pci_scan_child_bus(bus);
+	vepc_fail_nth_resume(nth);
 	return bus;
+}
+
+static void vepc_add_devices(struct pci_bus *bus)
+{
+	unsigned int nth = vepc_fail_nth_pause();
+
+	pci_bus_add_devices(bus);
+	vepc_fail_nth_resume(nth);
 }
 
 static int vepc_bus_add(struct vepc *v)
@@ -592,7 +617,7 @@ static int vepc_bus_add(struct vepc *v)
 	if (rc)
 		vepc_bus_remove_locked(v);
 	else
-		pci_bus_add_devices(bus);
+		vepc_add_devices(bus);
 	pci_unlock_rescan_remove();
 	if (!rc)
 		dev_info(v->dev, "msikit_vepc: link up: functions on PCI domain %d\n",
