@@ -49,6 +49,20 @@ setup_pair() {
 	kind=$(parent_kind "$A")
 }
 
+# side_irqs SIDE: the irq numbers of the loopback side SIDE's (A or B)
+# peer interrupts, from /proc/interrupts
+side_irqs() { awk -v n="ntb-loop-$1" 'index($0, n) { sub(":", "", $1); print $1 }' /proc/interrupts; }
+
+# on_cpu CPU IRQ...: how many of the IRQs CPU serves (effective affinity)
+on_cpu() {
+	local c=$1 i n=0
+	shift
+	for i in "$@"; do
+		[ "$(cat /proc/irq/$i/effective_affinity_list)" = "$c" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
 # refused_total: the peer triggers msikit_ntb_msi refused for their
 # descriptor (not published, torn, reserved, beyond the window), module-wide
 refused_total() {

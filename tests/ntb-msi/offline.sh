@@ -30,17 +30,12 @@ ktap_header
 need_ntb_loop
 [ -w $CPU1 ] || ktap_skip_all "CPU 1 cannot be taken offline here (no $CPU1)"
 setup_pair
-irqs=$(awk '/ntb-loop-A/ { sub(":", "", $1); print $1 }' /proc/interrupts)
+irqs=$(side_irqs A)
 ktap_expect "A's 8 interrupts in /proc/interrupts" 8 "$(echo $irqs | wc -w)"
 
 # on_cpu1: how many of A's interrupts CPU 1 serves
-on_cpu1() {
-	local i n=0
-	for i in $irqs; do
-		[ "$(cat /proc/irq/$i/effective_affinity_list)" = 1 ] && n=$((n + 1))
-	done
-	echo $n
-}
+# shellcheck disable=SC2086 # irqs is a list
+on_cpu1() { on_cpu 1 $irqs; }
 # pin_cpu1: move them there (a move still waiting for its first interrupt
 # says EBUSY, the pinned IMSIC EPERM: both leave the interrupt working)
 pin_cpu1() {

@@ -51,17 +51,18 @@ formats_are() {
 # numbers are much alike. So B's own interrupts, moved for good onto the
 # second CPU the mover uses, take its low numbers by the dozen, and A's
 # interrupt 0, moved to each CPU in turn, must show a different number on
-# each: every mix the double sees is then one only the seal can refuse. Without remapping the
-# vector parent moves an interrupt when it next fires, and frees its old
-# vector a jiffy after one arrived at the new: the interrupts are fired a
-# few times after each move (the firing side reads each new descriptor).
+# each: every mix the double sees is then one only the seal can refuse.
+# Without remapping the vector parent moves an interrupt when it next
+# fires, and frees its old vector a jiffy after one arrived at the new:
+# the interrupts are fired a few times after each move (the firing side
+# reads each new descriptor).
 CROWD=48
 if [ "$kind" = mutable ]; then
 	set -- $(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-")
 		for (c = r[1]; c <= r[n]; c++) print c } }' /sys/devices/system/cpu/online)
 	cpu0=$1 cpu1=$2
 	echo $CROWD > "$B/ntb/setup" || ktap_bail "setup $CROWD on B failed"
-	crowd=$(awk '/ntb-loop-B/ { sub(":", "", $1); print $1 }' /proc/interrupts)
+	crowd=$(side_irqs B)
 	for i in $crowd; do
 		echo "$cpu1" > "/proc/irq/$i/smp_affinity_list" ||
 			ktap_bail "moving B's irq $i to CPU $cpu1 failed"
@@ -70,17 +71,11 @@ if [ "$kind" = mutable ]; then
 		echo 1 > "$A/ntb/fire_all" || ktap_bail "firing B's interrupts failed"
 		sleep 0.05
 	done
-	on_cpu1() {
-		local i n=0
-		for i in $crowd; do
-			[ "$(cat /proc/irq/$i/effective_affinity_list)" = "$cpu1" ] && n=$((n + 1))
-		done
-		echo $n
-	}
-	ktap_expect "B's $CROWD interrupts moved to CPU $cpu1" $CROWD "$(on_cpu1)"
+	# shellcheck disable=SC2086 # crowd is a list
+	ktap_expect "B's $CROWD interrupts moved to CPU $cpu1" $CROWD "$(on_cpu "$cpu1" $crowd)"
 	# vector_on CPU: A's interrupt 0 moved to CPU, its vector there (the
 	# low byte of the data its descriptor publishes)
-	a0=$(awk '/ntb-loop-A/ { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+	a0=$(side_irqs A | head -1)
 	# (fired until the move took effect, then twice more: the republish
 	# is a work item, its halves 1 ms apart)
 	vector_on() {
