@@ -32,11 +32,15 @@ aptx_update
 # the index may hold several of a series (backports keeps older ones,
 # which a foreign kernel standing in for a newer one needs)
 all=$(aptx apt-cache show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -uV)
+# (Debian's release is VERSION+debN-ARCH; make check-debug's is
+# VERSION-msikit-debug, built from the linux-source of that VERSION)
+up=${K%%+*}
+up=${up%%-msikit-debug*}
 ver=""
 for v in $all; do
-	case "$v" in "${K%%+*}"-*) ver=$v ;; esac
+	case "$v" in "$up"-*) ver=$v ;; esac
 done
-[ -n "$ver" ] || die "no $pkg of ${K%%+*} in $MSIKIT_SUITE(-backports) (it has: $(echo $all)): cannot build the NTB core for $K"
+[ -n "$ver" ] || die "no $pkg of $up in $MSIKIT_SUITE(-backports) (it has: $(echo $all)): cannot build the NTB core for $K"
 cache=$MSIKIT_CACHE/ntb-src/$ver
 # a cache extracted for another list of files is extracted again
 if [ "$(cat "$cache/.done" 2>/dev/null)" != "$FILES" ]; then

@@ -256,6 +256,36 @@ iommu_restore() {
 	IOMMU_SAVED=""
 }
 
+# Upstream's ntb_msi_test over the ntb.ko leg, N interrupts a side, its
+# debugfs directory per side.
+# occ SIDE: the occurrences of SIDE's interrupts, in index order
+occ() {
+	local i=0
+	while [ $i -lt $N ]; do
+		printf '%s ' "$(cat "$1/irq${i}_occurrences")"
+		i=$((i + 1))
+	done
+}
+# each_once TX RX ROUNDS: TX triggers each of RX's interrupts ROUNDS times;
+# after each trigger exactly that interrupt counted one more, no other
+each_once() {
+	local r=0 i before after want
+	while [ $r -lt "$3" ]; do
+		i=0
+		while [ $i -lt $N ]; do
+			before=$(occ "$2")
+			echo $i > "$1/peer0/trigger" || { log "trigger $i: refused"; return 1; }
+			want=$(echo $before | awk -v i=$i '{ $(i + 1) += 1; print }')
+			after=$(echo $(occ "$2"))
+			[ "$after" = "$want" ] || sleep 0.2
+			after=$(echo $(occ "$2"))
+			[ "$after" = "$want" ] || { log "trigger $i: occurrences '$before' became '$after', want '$want'"; return 1; }
+			i=$((i + 1))
+		done
+		r=$((r + 1))
+	done
+}
+
 # need_ntb_leg: the ntb.ko leg's modules for this kernel (sets D), with
 # msikit_msi and ntb.ko loaded and nothing else of the loopback's
 need_ntb_leg() {

@@ -48,33 +48,6 @@ ktap_expect "B found $N interrupts of A" $N "$(cat "$TB/peer0/count")"
 ktap_expect "msikit_ntb_msi contexts: the loopback's two, and one per ntb_msi_init()" \
 	$((contexts + 2)) "$(cat /sys/module/msikit_ntb_msi/parameters/contexts)"
 
-# occ SIDE: the occurrences of SIDE's interrupts, in index order
-occ() {
-	local i=0
-	while [ $i -lt $N ]; do
-		printf '%s ' "$(cat "$1/irq${i}_occurrences")"
-		i=$((i + 1))
-	done
-}
-# each_once TX RX ROUNDS: TX triggers each of RX's interrupts ROUNDS times;
-# after each trigger exactly that interrupt counted one more, no other
-each_once() {
-	local r=0 i before after want
-	while [ $r -lt "$3" ]; do
-		i=0
-		while [ $i -lt $N ]; do
-			before=$(occ "$2")
-			echo $i > "$1/peer0/trigger" || { log "trigger $i: refused"; return 1; }
-			want=$(echo $before | awk -v i=$i '{ $(i + 1) += 1; print }')
-			after=$(echo $(occ "$2"))
-			[ "$after" = "$want" ] || sleep 0.2
-			after=$(echo $(occ "$2"))
-			[ "$after" = "$want" ] || { log "trigger $i: occurrences '$before' became '$after', want '$want'"; return 1; }
-			i=$((i + 1))
-		done
-		r=$((r + 1))
-	done
-}
 ktap_result "A -> B: each of B's $N interrupts twice, each counted at its own interrupt exactly once" \
 	each_once "$TA" "$TB" 2
 ktap_result "B -> A: each of A's $N interrupts twice, each counted exactly once" \
