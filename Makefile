@@ -8,8 +8,10 @@
 #                        VMs (M= narrows the machines: M="arm64-its-smmu q35")
 #   make bench T=suite   benchmark figures
 #   make soak [T=] [K=]  the full-scale stress and fuzz figures
-#   make check-debug [T=] doe and msi-lib under lockdep, KASAN and kmemleak
-#                        (a debug build of Debian's 6.12 source; not in CI)
+#   make check-debug [T=] runner, doe, msi-lib, epf-doorbell and fault under
+#                        lockdep, KASAN, kmemleak and fault injection (debug
+#                        builds of Debian's 6.12 source, amd64 and arm64;
+#                        not in CI)
 #   make demo            boot a stock Debian kernel, dkms-install, show it
 #   make lint            checkpatch --strict, sparse, W=1 on every kernel
 #   make deb             msikit-dkms and msikit-tools packages, in deb/
