@@ -4,7 +4,7 @@
 # module itself has no init to fail): binding msikit_msi_test to edu (its
 # probe creates the device's domain); allocating and requesting four
 # interrupts; moving one to the other CPU; republishing all four
-# (msikit_msi_restore). Each kmalloc() these make, from msikit's code
+# (msikit_msi_restore); freeing them; unbinding (the domain destroyed). Each kmalloc() these make, from msikit's code
 # down into the kernel's (irq descriptors, domain nodes, vectors), and
 # each call of msikit_parent_alloc() (a parent with no room left, through
 # fail_function), is failed in turn: the operation must fail with an
@@ -117,6 +117,24 @@ ktap_result "restore: $POINTS failure points, each absorbed, none reported ($REP
 	test "$BAD" = 0 -a "$REPORTED" = 0
 ktap_expect "the last restore republished all 4" 4 "$(cat "$T/restore")"
 echo 1 > "$T/free_all"
+
+# --- freeing the interrupts, and the domain's destruction at unbind ---
+# Neither allocates for itself, but each may reach calls that do (the
+# parent's, the irq core's): whatever fails there, the interrupts and
+# then the domain must still go, or stay whole where the operation said
+# it failed.
+descs_mark
+echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"
+kept() { [ "$(grep -c . "$T/counts")" = 4 ] || { log "not 4 interrupts: $(grep -c . "$T/counts")"; return 1; }; }
+freed() { [ -z "$(cat "$T/counts")" ] && descs_back || { log "interrupts left after the free"; return 1; }; }
+alloc4() { echo 4 > "$T/alloc"; }
+fail_each "free 4" kept freed alloc4 -- write "$T/free_all" 1
+ktap_result "free: $POINTS failure points, each reported and kept or absorbed" test "$BAD" = 0
+echo 1 > "$T/free_all"
+bound() { [ -e "$T/parent" ] || { log "$EDU is not bound"; return 1; }; }
+rebind() { echo "$EDU" > $DRV/bind; }
+fail_each "unbind (the domain destroyed)" bound bind_gone rebind -- write $DRV/unbind "$EDU"
+ktap_result "unbind: $POINTS failure points, each reported and kept or absorbed" test "$BAD" = 0
 
 # after all that, the module still does its job and goes cleanly
 echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"
