@@ -4,11 +4,12 @@
 # module itself has no init to fail): binding msikit_msi_test to edu (its
 # probe creates the device's domain); allocating and requesting four
 # interrupts; moving one to the other CPU; republishing all four
-# (msikit_msi_restore); freeing them; unbinding (the domain destroyed). Each kmalloc() these make, from msikit's code
-# down into the kernel's (irq descriptors, domain nodes, vectors), and
-# each call of msikit_parent_alloc() (a parent with no room left, through
-# fail_function), is failed in turn: the operation must fail with an
-# errno and leave the machine as it found it (no irq descriptor, no driver
+# (msikit_msi_restore); freeing them; unbinding (the domain destroyed).
+# Each kmalloc() these make, from msikit's code down into the kernel's
+# (irq descriptors, domain nodes, vectors), and each call of
+# msikit_parent_alloc() (a parent with no room left, through
+# fail_function), is failed in turn: the operation must fail with an errno
+# and leave the machine as it found it (no irq descriptor, no driver
 # binding, no module reference; a moved or republished interrupt still
 # delivering), or absorb the failure and work; the last run must work:
 # every interrupt delivered exactly once.
