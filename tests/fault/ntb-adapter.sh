@@ -69,6 +69,7 @@ ktap_result "bind of side B: $POINTS failure points, each reported and unwound o
 echo "$BBDF" > "$LOOP/bind" || ktap_bail "binding B to the loopback failed"
 
 # --- ntb_msi_test binds side A ---
+CTX0=$(contexts)
 insmod "$LEG/ko/ntb_msi_test.ko" num_irqs=$N || ktap_bail "insmod ntb_msi_test.ko failed"
 TA=$D/ntb_msi_test/$ABDF TB=$D/ntb_msi_test/$BBDF
 echo "$ABDF" > "$MSIT/unbind" || ktap_bail "unbinding ntb_msi_test from A failed"
@@ -104,7 +105,7 @@ ktap_result "ntb_msi_init() through the adapter: $POINTS failure points, each re
 echo "$ABDF" > "$MSIT/bind" || ktap_bail "a last bind of ntb_msi_test to A failed"
 ktap_result "ntb_msi_test: each of 4 interrupts once each way, at its own" a_works
 rmmod ntb_msi_test || ktap_bail "rmmod ntb_msi_test failed"
-ktap_expect "ntb_msi_test's contexts went with it" "$CTX" "$(contexts)"
+ktap_expect "ntb_msi_test's contexts, A's and B's, went with it" "$CTX0" "$(contexts)"
 ktap_result "the modules unload" \
 	sh -c "rmmod msikit_ntb_loop_ntb && rmmod msikit_ntb_msi && rmmod ntb && rmmod msikit_msi"
 ktap_finished
