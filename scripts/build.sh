@@ -107,7 +107,7 @@ cross_build() {
 }
 # build.sh --leg KERNEL: an amd64 kernel's ntb.ko leg, once build.sh has
 # installed the package (check.sh runs it in the background: only the
-# ntb-msi suite needs it)
+# ntb-msi suite needs it, and make check-debug's fault suite)
 if [ "${1:-}" = --leg ]; then
 	log=$MSIKIT_CACHE/build-leg-$2.log
 	t0=$(date +%s)

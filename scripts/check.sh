@@ -204,7 +204,7 @@ else
 	echo "$pass passed, $fail failed, $skip skipped"
 	exit 1
 fi
-# The amd64 kernels' ntb.ko legs (only the ntb-msi suite loads them) and
+# The amd64 kernels' ntb.ko legs (only ntb-msi and the fault suite load them) and
 # the foreign kernels' cross builds (only their machines' boots and lint's
 # arm64 W=1 read them) build in the background, niced under the guests,
 # while doe runs: each chroot has its own mounts (chroot_run), the guest
@@ -270,7 +270,7 @@ bg_wait() {
 	CROSS_REPORTED=1
 	[ -z "$BG" ] || return 0
 	# every kernel's ntb.ko leg (the foreign ones' came with their cross
-	# build), when ntb-msi runs: one that did not build says why here,
+	# build), when a suite loads them: one that did not build says why here,
 	# not only as each of its tests' bail
 	needs_legs || return 0
 	for k in $KERNELS $FKERNELS; do

@@ -121,32 +121,6 @@ fault_setup() {
 
 ko() { modinfo -n "$1"; }
 
-# fault_only MODULE: from now on only kmalloc()s with MODULE's own code on
-# the stack are failed, not every module's. For an operation that runs
-# through a client msikit does not own (upstream's NTB clients), which
-# absorbs the failure of its own optional allocations (debugfs) by design:
-# what is tested is msikit's unwinding, not theirs. MODULE's code lies in
-# [its base in /proc/modules, the page after its highest text symbol in
-# /proc/kallsyms): the text is an allocation of whole pages of its own
-# (the next one's starts after a guard page). fault_setup widens the
-# filter to the module area again.
-fault_only() {
-	local base top h l
-	base=$(awk -v m="$1" '$1 == m { print $6 }' /proc/modules)
-	top=$(awk -v m="[$1]" '$4 == m && ($2 == "t" || $2 == "T") { print $1 }' /proc/kallsyms |
-	      sort | tail -1)
-	[ -n "$base" ] && [ ${#top} = 16 ] || ktap_bail "fault_only: no code of $1 in /proc/modules and /proc/kallsyms"
-	base=$(addr "$base")
-	! below "$base" $MOD_START && ! below "$top" "$base" && below "$top" $MOD_END ||
-		ktap_bail "fault_only: $1's code $base..$top is not in the module area $MOD_START..$MOD_END"
-	h=$(hi "$top") l=$(( ($(lo "$top") & 0xfffff000) + 0x1000 ))
-	[ $l -lt $((0x100000000)) ] || l=$((l - 0x100000000)) h=$((h + 1))
-	top=$(printf '%08x%08x' "$h" "$l")
-	echo 0x$base > $D/failslab/require-start && echo 0x$top > $D/failslab/require-end ||
-		ktap_bail "fault_only: cannot narrow failslab to $1"
-	log "failslab: only with $1's code ($base..$top) on the stack"
-}
-
 INJ_TIMES=1000000000
 # the failures injected since fault_setup, by every fault attribute
 injected() {

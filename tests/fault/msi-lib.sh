@@ -120,22 +120,23 @@ ktap_expect "the last restore republished all 4" 4 "$(cat "$T/restore")"
 echo 1 > "$T/free_all"
 
 # --- freeing the interrupts, and the domain's destruction at unbind ---
-# Neither allocates for itself, but each may reach calls that do (the
-# parent's, the irq core's): whatever fails there, the interrupts and
-# then the domain must still go, or stay whole where the operation said
-# it failed.
+# Neither can fail (free_all and unbind take every write), and neither is
+# meant to allocate: a failure point reached there must be absorbed, the
+# interrupts and then the domain gone all the same. The count of points
+# is the finding (0: nothing on these paths can be failed); the clean runs
+# show both still work under the injection's setup.
 descs_mark
 echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"
-kept() { [ "$(grep -c . "$T/counts")" = 4 ] || { log "not 4 interrupts: $(grep -c . "$T/counts")"; return 1; }; }
+kept() { fire_each fire 4 1; }
 freed() { [ -z "$(cat "$T/counts")" ] && descs_back || { log "interrupts left after the free"; return 1; }; }
 alloc4() { echo 4 > "$T/alloc"; }
 fail_each "free 4" kept freed alloc4 -- write "$T/free_all" 1
-ktap_result "free: $POINTS failure points, each reported and kept or absorbed" test "$BAD" = 0
+ktap_result "free: $POINTS failure points, each absorbed" test "$BAD" = 0 -a "$REPORTED" = 0
 echo 1 > "$T/free_all"
 bound() { [ -e "$T/parent" ] || { log "$EDU is not bound"; return 1; }; }
 rebind() { echo "$EDU" > $DRV/bind; }
 fail_each "unbind (the domain destroyed)" bound bind_gone rebind -- write $DRV/unbind "$EDU"
-ktap_result "unbind: $POINTS failure points, each reported and kept or absorbed" test "$BAD" = 0
+ktap_result "unbind: $POINTS failure points, each absorbed" test "$BAD" = 0 -a "$REPORTED" = 0
 
 # after all that, the module still does its job and goes cleanly
 echo 4 > "$T/alloc" || ktap_bail "alloc 4 failed"

@@ -9,14 +9,16 @@
 # - upstream's ntb_msi_test binding side A, unmodified: its probe's
 #   ntb_msi_init(), which makes A's port through msikit's adapter
 #   (msikit_ntb_port_from_ntb()) and A's context on it.
-# Each is a bind through sysfs, which returns the probe's error. Only the
-# kmalloc()s with msikit_ntb_msi's code on the stack are failed
-# (fault_only): ntb_msi_test absorbs a failed debugfs file by design, and
-# ntb.ko's and the driver core's unwinding are not what is tested. A bind
-# that failed must leave the side unbound with no context of msikit's and
-# no irq descriptor; one that absorbed the failure must work: every
-# doorbell rung once each way, or each of A's and B's 4 interrupts of
-# ntb_msi_test triggered by the other side and counted once, at its own.
+# Each is a bind through sysfs, which returns the probe's error, and each
+# kmalloc() with module code on the stack is failed in turn (fault/
+# lib.sh): msikit_ntb_msi's, and the callers' around it, whose failures
+# msikit's own unwinding must then undo (a probe that fails after
+# ntb_msi_init() leaves the context to devres, ntb_register_device()
+# failing leaves B's doorbells to msikit_ntb_msi_exit()). A bind that
+# failed must leave the side unbound with no context of msikit's and no
+# irq descriptor; one that absorbed the failure must work: every doorbell
+# rung once each way, or each of A's and B's 4 interrupts of ntb_msi_test
+# triggered by the other side and counted once, at its own.
 # ntb_msi_test requests its interrupts (ntb_msi_setup_mws(),
 # ntbm_msi_request_irq()) from its link-up work, in a worker the failing
 # task's countdown does not reach: fault/ntb-msi.sh fails the same
@@ -31,15 +33,14 @@ LOOP=/sys/bus/pci/drivers/msikit_ntb_loop_ntb
 MSIT=/sys/bus/ntb/drivers/ntb_msi_test
 ktap_header
 need_ntb_loop
+grep -qw debugfs /proc/mounts || mount -t debugfs none /sys/kernel/debug
 fault_setup
 need_ntb_leg
 # (the leg's directory: D is fault/lib.sh's debugfs)
 LEG=$D D=/sys/kernel/debug
-grep -qw debugfs /proc/mounts || mount -t debugfs none $D
 insmod "$LEG/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
 insmod "$LEG/ko/msikit_ntb_loop_ntb.ko" one_port_number=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko failed"
 [ -e "$LOOP/$ABDF" ] && [ -e "$LOOP/$BBDF" ] || ktap_bail "msikit_ntb_loop_ntb did not bind $ABDF and $BBDF"
-fault_only msikit_ntb_msi
 contexts() { cat /sys/module/msikit_ntb_msi/parameters/contexts; }
 
 # --- the loopback binds side B ---
@@ -69,15 +70,30 @@ ktap_result "bind of side B: $POINTS failure points, each reported and unwound o
 echo "$BBDF" > "$LOOP/bind" || ktap_bail "binding B to the loopback failed"
 
 # --- ntb_msi_test binds side A ---
+# found SIDE: when SIDE's ntb_msi_test last read its peer's descriptors
+# (the time stamp of its newest such line: the log may wrap meanwhile,
+# but the newest line stays); found_new SIDE STAMP: since STAMP
+found() { dmesg | grep "ntb_msi_test $1: Found $N interrupts on peer 0" | tail -1 | sed 's/\].*//'; }
+found_new() {
+	local t
+	t=$(found "$1")
+	[ -n "$t" ] && [ "$t" != "$2" ]
+}
+# both sides read the other's descriptors since FA and FB were taken: a
+# side's setup work rings its peer last, so both works are done
+both_found() {
+	wait_for 10 found_new "$ABDF" "$FA" && wait_for 10 found_new "$BBDF" "$FB" ||
+		{ log "the sides did not read each other's descriptors"; return 1; }
+}
 CTX0=$(contexts)
+FA=$(found "$ABDF") FB=$(found "$BBDF")
 insmod "$LEG/ko/ntb_msi_test.ko" num_irqs=$N || ktap_bail "insmod ntb_msi_test.ko failed"
 TA=$D/ntb_msi_test/$ABDF TB=$D/ntb_msi_test/$BBDF
+# (ntb_msi_test's remove does not wait for its setup work: let it end)
+both_found || ktap_bail "ntb_msi_test on A and B did not set up"
 echo "$ABDF" > "$MSIT/unbind" || ktap_bail "unbinding ntb_msi_test from A failed"
 CTX=$(contexts)
 descs_mark
-# found SIDE: the times SIDE's ntb_msi_test read its peer's descriptors
-found() { dmesg | grep -c "ntb_msi_test $1: Found $N interrupts on peer 0"; }
-found_more() { [ "$(found "$1")" -gt "$2" ]; }
 FA=$(found "$ABDF") FB=$(found "$BBDF")
 a_gone() {
 	[ ! -e "$MSIT/$ABDF" ] || { log "ntb_msi_test is bound to A"; return 1; }
@@ -88,9 +104,7 @@ a_gone() {
 # triggers every interrupt of the other once
 a_works() {
 	[ -e "$MSIT/$ABDF" ] || { log "ntb_msi_test is not bound to A"; return 1; }
-	wait_for 10 found_more "$ABDF" "$FA" && wait_for 10 found_more "$BBDF" "$FB" ||
-		{ log "the sides did not read each other's descriptors"; return 1; }
-	each_once "$TB" "$TA" 1 && each_once "$TA" "$TB" 1
+	both_found && each_once "$TB" "$TA" 1 && each_once "$TA" "$TB" 1
 }
 a_unbind() {
 	echo "$ABDF" > "$MSIT/unbind" || return 1
