@@ -99,11 +99,12 @@ ktap_result "the retired generations are freed" wait_status "$e" "*retiring 0 *"
 descs_replaced() {
 	local i new gone
 	ls /sys/kernel/irq > $DESCS.now
-	new=$(only_in $DESCS.now $DESCS | wc -l) gone=$(only_in $DESCS $DESCS.now | wc -l)
-	for i in $(only_in $DESCS.now $DESCS); do
+	new=$(only_in $DESCS.now $DESCS) gone=$(only_in $DESCS $DESCS.now | wc -l)
+	for i in $new; do
 		[ "$(cat /sys/kernel/irq/$i/chip_name)" = msikit-MSI ] ||
 			{ log "irq descriptor $i is new and not a doorbell's: chip $(cat /sys/kernel/irq/$i/chip_name)"; return 1; }
 	done
+	new=$(echo $new | wc -w)
 	[ "$new" = "$gone" ] || { log "$new irq descriptors new, $gone gone"; return 1; }
 }
 ktap_result "no irq descriptor left by the republishes" descs_replaced

@@ -207,19 +207,22 @@ logged() { dmesg | grep -qE "$1"; }
 # the failures fail_function injected in this test so far
 fei_hits() { dmesg | grep -c 'name fail_function,'; }
 
-# descs_mark, then descs_back: the irq descriptors of the mark, or say
-# which are new (chip, handler name, hardware number)
+# descs_mark [NAME], then descs_back [NAME]: the irq descriptors of the
+# mark, or say which are new (chip, handler name, hardware number). A test
+# that must come back to two states keeps a mark under a name for each.
 DESCS=/tmp/msikit-fault-descs
-descs_mark() { ls /sys/kernel/irq > $DESCS; }
+descs_file() { echo "$DESCS${1:+.$1}"; }
+descs_mark() { ls /sys/kernel/irq > "$(descs_file "${1:-}")"; }
 # only_in A B: the lines of file A that file B lacks (awk: busybox, which
 # is the foreign guests' every tool, has no comm)
 only_in() { awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$2" "$1"; }
 descs_back() {
-	local i new gone
-	[ -s $DESCS ] || { log "no irq descriptors marked"; return 1; }
+	local i new gone mark
+	mark=$(descs_file "${1:-}")
+	[ -s "$mark" ] || { log "no irq descriptors marked${1:+ as $1}"; return 1; }
 	ls /sys/kernel/irq > $DESCS.now
-	new=$(only_in $DESCS.now $DESCS)
-	gone=$(only_in $DESCS $DESCS.now)
+	new=$(only_in $DESCS.now "$mark")
+	gone=$(only_in "$mark" $DESCS.now)
 	for i in $gone; do
 		log "irq descriptor $i is gone"
 	done

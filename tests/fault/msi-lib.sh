@@ -33,9 +33,12 @@ modprobe msikit_msi_test || ktap_bail "modprobe msikit_msi_test failed"
 [ -e "$T/parent" ] || ktap_bail "msikit_msi_test did not bind $EDU"
 echo "$EDU" > $DRV/unbind || ktap_bail "unbind $EDU failed"
 ref0=$(cat /sys/module/msikit_msi/refcnt)
-descs_mark
+# the descriptors of the unbound device, kept for the unbind at the end too
+# (a bound one has its INTx line's as well, which the PCI core registers
+# at enable)
+descs_mark unbound
 bind_gone() {
-	[ ! -e "$T/driver" ] && descs_back && [ "$(cat /sys/module/msikit_msi/refcnt)" = "$ref0" ] ||
+	[ ! -e "$T/driver" ] && descs_back unbound && [ "$(cat /sys/module/msikit_msi/refcnt)" = "$ref0" ] ||
 		{ log "after a failed bind: driver $(readlink "$T/driver"), msikit_msi refcnt $(cat /sys/module/msikit_msi/refcnt) (was $ref0)"; return 1; }
 }
 bind_works() {
@@ -45,9 +48,6 @@ unbind() { echo "$EDU" > $DRV/unbind; }
 fail_each "bind msikit_msi_test" bind_gone bind_works unbind -- write $DRV/bind "$EDU"
 ktap_result "bind (the device's domain): $POINTS failure points, each reported and unwound or absorbed" \
 	test "$BAD" = 0 -a "$POINTS" -gt 0
-# the descriptors of the unbound device, for the unbind below (a bound
-# one has its INTx line's too, which the PCI core registers at enable)
-cp $DESCS $DESCS.unbound
 
 # --- allocating and requesting interrupts ---
 echo "$EDU" > $DRV/bind || ktap_bail "bind $EDU failed"
@@ -137,7 +137,6 @@ fail_each "free 4" kept freed alloc4 -- write "$T/free_all" 1
 ktap_result "free: $POINTS failure points, each absorbed" test "$BAD" = 0 -a "$REPORTED" = 0
 echo 1 > "$T/free_all"
 bound() { [ -e "$T/parent" ] || { log "$EDU is not bound"; return 1; }; }
-cp $DESCS.unbound $DESCS
 rebind() { echo "$EDU" > $DRV/bind; }
 fail_each "unbind (the domain destroyed)" bound bind_gone rebind -- write $DRV/unbind "$EDU"
 ktap_result "unbind: $POINTS failure points, each absorbed" test "$BAD" = 0 -a "$REPORTED" = 0

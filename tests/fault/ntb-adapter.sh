@@ -42,16 +42,20 @@ insmod "$LEG/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapt
 insmod "$LEG/ko/msikit_ntb_loop_ntb.ko" one_port_number=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko failed"
 [ -e "$LOOP/$ABDF" ] && [ -e "$LOOP/$BBDF" ] || ktap_bail "msikit_ntb_loop_ntb did not bind $ABDF and $BBDF"
 contexts() { cat /sys/module/msikit_ntb_msi/parameters/contexts; }
+# gone LINK WHAT: a failed bind left nothing: LINK (the driver's link to
+# the device) absent, msikit_ntb_msi's contexts and the irq descriptors as
+# at the mark (CTX, descs_mark)
+gone() {
+	[ ! -e "$1" ] || { log "$2 is bound"; return 1; }
+	[ "$(contexts)" = "$CTX" ] || { log "msikit_ntb_msi contexts: $(contexts), not $CTX"; return 1; }
+	descs_back
+}
 
 # --- the loopback binds side B ---
 echo "$BBDF" > "$LOOP/unbind" || ktap_bail "unbinding B from the loopback failed"
 CTX=$(contexts)
 descs_mark
-b_gone() {
-	[ ! -e "$LOOP/$BBDF" ] || { log "B is bound"; return 1; }
-	[ "$(contexts)" = "$CTX" ] || { log "msikit_ntb_msi contexts: $(contexts), not $CTX"; return 1; }
-	descs_back
-}
+b_gone() { gone "$LOOP/$BBDF" "B"; }
 # each doorbell once each way, waited for at the peer's own doorbell
 # interrupt (-ETIMEDOUT if lost, -EIO if another one counted)
 rings() {
@@ -95,11 +99,7 @@ echo "$ABDF" > "$MSIT/unbind" || ktap_bail "unbinding ntb_msi_test from A failed
 CTX=$(contexts)
 descs_mark
 FA=$(found "$ABDF") FB=$(found "$BBDF")
-a_gone() {
-	[ ! -e "$MSIT/$ABDF" ] || { log "ntb_msi_test is bound to A"; return 1; }
-	[ "$(contexts)" = "$CTX" ] || { log "msikit_ntb_msi contexts: $(contexts), not $CTX"; return 1; }
-	descs_back
-}
+a_gone() { gone "$MSIT/$ABDF" "ntb_msi_test on A"; }
 # both sides read the other's descriptors again (A's are new), then each
 # triggers every interrupt of the other once
 a_works() {
