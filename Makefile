@@ -51,21 +51,21 @@ clean:
 	$(MAKE) -C tests/progs clean
 
 check:
-	@$(SUDO) scripts/check.sh $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)") $(if $(R),-r $(R))
+	@$(SUDO) scripts/check.sh $(if $(T),-t "$(T)") $(if $(K),-k "$(K)") $(if $(M),-m "$(M)") $(if $(R),-r $(R))
 
 bench:
-	@$(SUDO) scripts/check.sh --bench $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
+	@$(SUDO) scripts/check.sh --bench $(if $(T),-t "$(T)") $(if $(K),-k "$(K)") $(if $(M),-m "$(M)")
 
 check-debug:
-	@$(SUDO) scripts/check.sh --debug $(if $(T),-t $(T))
+	@$(SUDO) scripts/check.sh --debug $(if $(T),-t "$(T)")
 
 soak:
-	@$(SUDO) scripts/check.sh --soak $(if $(T),-t $(T)) $(if $(K),-k $(K)) $(if $(M),-m "$(M)")
+	@$(SUDO) scripts/check.sh --soak $(if $(T),-t "$(T)") $(if $(K),-k "$(K)") $(if $(M),-m "$(M)")
 
 demo:
-	@$(SUDO) scripts/demo.sh $(if $(K),-k $(K))
+	@$(SUDO) scripts/demo.sh $(if $(K),-k "$(K)")
 
 lint:
-	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k $(K))
+	@$(SUDO) scripts/check.sh -t lint $(if $(K),-k "$(K)")
 
 .PHONY: all modules install deb clean check check-debug bench soak demo lint

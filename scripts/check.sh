@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--soak) SCALE=soak ;;
 	--debug) DEBUG=1 ;;
 	-r) REPEAT=$2; shift ;;
-	*) die "usage: check.sh [-t SUITE] [-k KERNEL] [-m MACHINE] [-r TIMES] [--bench | --soak | --debug]" ;;
+	*) die "usage: check.sh [-t "SUITE..."] [-k KERNEL] [-m "MACHINE..."] [-r TIMES] [--bench | --soak | --debug]" ;;
 	esac
 	shift
 done
