@@ -367,11 +367,16 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 
 # lost_why SERIAL: why a boot gave no result
 lost_why() {
+	local why rep
 	if [ -s "$1.watchdog" ]; then
-		echo "the host stopped the guest: $(cat "$1.watchdog")"
+		why="the host stopped the guest: $(cat "$1.watchdog")"
 	else
-		echo "guest crashed or hung"
+		why="guest crashed or hung"
 	fi
+	# the console's first kernel report, which says why more often than
+	# the watchdog can (a guest whose kernel stalled before user space)
+	rep=$(tr -d '\r' < "$1" | awk -f "$SRC/tests/lib/kscan.awk" | cut -c1-160)
+	echo "$why${rep:+; its console's first kernel report: $rep}"
 }
 
 # stop_qemu SIGNAL: the boot's QEMU, if its pidfile names a process that
