@@ -376,7 +376,7 @@ lost_why() {
 	# the console's first kernel report, which says why more often than
 	# the watchdog can (a guest whose kernel stalled before user space)
 	rep=$(tr -d '\r' < "$1" | awk -f "$SRC/tests/lib/kscan.awk" | cut -c1-160)
-	echo "$why${rep:+; its console's first kernel report: $rep}"
+	echo "$why${rep:+; first kernel report on its console: $rep}"
 }
 
 # stop_qemu SIGNAL: the boot's QEMU, if its pidfile names a process that
