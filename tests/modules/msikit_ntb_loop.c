@@ -55,7 +55,9 @@
  *		 descriptors, Z those with a zeroed half; O the writer's reads
  *		 of a slot that a republish was rewriting meanwhile (tear_us),
  *		 and of those the ones whose halves matched neither the old
- *		 descriptor nor the new one ("mixed", after O)
+ *		 descriptor nor the new one ("mixed", after O); with
+ *		 tear_meet, "met": the republishes that began inside such a
+ *		 read (each then read whole before its data half)
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -93,7 +95,11 @@
  * waits tear_us, as ntb_transport does); a reader takes the offset half,
  * then the data half tear_us / 4 or 2 * tear_us later, in turn. A reader
  * can so hold the new offset with the old data and the old offset with
- * the new data.
+ * the new data. That a read and a republish meet is left to chance unless
+ * tear_meet is set: then a republish waits (NL_MEET_MAX_US at most) for a
+ * reader to be in a long gap on its slot and claims that read, which
+ * takes its data half only once the republish is done, so the reader
+ * holds the old offset with the new data every time the two met.
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -143,8 +149,13 @@ MODULE_PARM_DESC(tear_us, "0, or the channel is two scratchpads written this man
 static bool tear_zero;
 module_param(tear_zero, bool, 0644);
 MODULE_PARM_DESC(tear_zero, "with tear_us: a republish zeroes both scratchpads first");
+static bool tear_meet;
+module_param(tear_meet, bool, 0644);
+MODULE_PARM_DESC(tear_meet, "with tear_us: a republish begins inside a read of its slot, which sees it whole");
 
 #define NL_TEAR_MAX_US	1000
+/* how long a tear_meet republish waits for a reader before going alone */
+#define NL_MEET_MAX_US	10000
 #define NL_REREADS	1000	/* a descriptor still torn after so many reads is an error */
 
 static const char * const nl_names[] = { "ntb-loop-A", "ntb-loop-B" };
@@ -171,7 +182,14 @@ struct nl_chan {
 	unsigned int tear_gen;		/* the gen a half-by-half republish is for */
 	struct msikit_ntb_msi_desc prev, next;	/* what it replaces, and with what */
 	atomic_t seq;			/* odd while that republish is half done */
+	atomic_t straddle;		/* tear_meet: 0 or one of below */
 };
+
+/*
+ * tear_meet: a reader is in its long gap; a republish claimed that read;
+ * that republish is done (the reader puts 0 back)
+ */
+enum { NL_READING = 1, NL_CLAIMED, NL_DONE };
 
 struct nl_fire {
 	unsigned long sent, delivered, lost, misrouted;
@@ -184,6 +202,7 @@ struct nl_stress {
 	unsigned long torn, zeroed;	/* rereads: two descriptors' halves, a zeroed half */
 	unsigned long overlapped;	/* reads a republish overlapped */
 	unsigned long mixed;		/* of those, halves of two descriptors */
+	unsigned long met;		/* tear_meet: republishes begun inside a read */
 };
 
 struct nl_bench {
@@ -218,6 +237,7 @@ struct nl_side {
 	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
 	atomic_long_t overlaps;		/* tear_us: reads a republish overlapped */
 	atomic_long_t mixes;		/* of those, halves of two descriptors */
+	atomic_long_t meets;		/* tear_meet: republishes that claimed a read */
 	DECLARE_BITMAP(tearing, NL_MAX);	/* desc_changed's: slots to tear */
 	struct nl_fire fr;
 	struct nl_stress st;
@@ -476,6 +496,24 @@ static bool nl_chan_half(struct nl_side *s, struct nl_chan *c, __le32 *half, __l
 }
 
 /*
+ * tear_meet: wait for a reader in its long gap on @c and claim its read,
+ * which then waits for this republish to say it is done before taking
+ * its data half. False if none came within NL_MEET_MAX_US.
+ */
+static bool nl_meet_reader(struct nl_chan *c, unsigned int us)
+{
+	unsigned int waited = 0, step = max(us / 4, 1U);
+
+	while (atomic_cmpxchg(&c->straddle, NL_READING, NL_CLAIMED) != NL_READING) {
+		if (waited >= NL_MEET_MAX_US)
+			return false;
+		usleep_range(step, step + 1);
+		waited += step;
+	}
+	return true;
+}
+
+/*
  * Republish slot @i half by half, as two scratchpads: the offset, then
  * tear_us later the data (with tear_zero both zeroed first, as
  * ntb_transport does), sleeping in between, so that a reader on this very
@@ -489,6 +527,10 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 	__le32 off = c->next.addr_offset, data = c->next.data;
 	bool ok = true;
 
+	bool met = READ_ONCE(tear_meet) && nl_meet_reader(c, us);
+
+	if (met)
+		atomic_long_inc(&s->meets);
 	atomic_inc(&c->seq);
 	/* the count before the halves: a reader that sees it even saw no half */
 	smp_mb__after_atomic();
@@ -504,6 +546,9 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 	/* both halves before the count says the republish is done */
 	smp_mb__before_atomic();
 	atomic_inc(&c->seq);
+	/* and before the reader it claimed takes its data half (unless it gave up) */
+	if (met)
+		atomic_cmpxchg_release(&c->straddle, NL_CLAIMED, NL_DONE);
 }
 
 /*
@@ -554,6 +599,26 @@ static void nl_no_channel(void *ctx)
 {
 }
 
+/*
+ * tear_meet: the end of a read's long gap. If a republish claimed the read,
+ * wait until it is done, so that the data half read next is the new one:
+ * at most NL_MEET_MAX_US, far more than the longest republish (two gaps of
+ * NL_TEAR_MAX_US), then the read goes on alone and the claim is dropped.
+ */
+static void nl_read_claimed(struct nl_chan *c, unsigned int us)
+{
+	unsigned int waited = 0, step = max(us / 4, 1U);
+
+	if (atomic_cmpxchg(&c->straddle, NL_READING, 0) == NL_READING)
+		return;
+	/* the halves before the republish said it was done */
+	while (atomic_read_acquire(&c->straddle) == NL_CLAIMED && waited < NL_MEET_MAX_US) {
+		usleep_range(step, step + 1);
+		waited += step;
+	}
+	atomic_set(&c->straddle, 0);
+}
+
 static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi_desc *d)
 {
 	struct nl_chan *c = &s->chan[i];
@@ -566,7 +631,8 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		 * short gap catches a writer between its halves (new offset,
 		 * old data), a long one straddles both (old offset, new data).
 		 */
-		unsigned int seq;
+		unsigned int seq, gap;
+		bool straddle;
 
 		/* valid before the halves: nl_chan_put()'s release */
 		if (!smp_load_acquire(&c->valid))
@@ -575,8 +641,12 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		/* the count before the halves, pairing with the republish's */
 		smp_rmb();
 		d->addr_offset = READ_ONCE(c->desc.addr_offset);
-		us = atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U);
-		usleep_range(us, us + us / 4 + 1);
+		gap = atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U);
+		straddle = gap > us && READ_ONCE(tear_meet) &&
+			   atomic_cmpxchg(&c->straddle, 0, NL_READING) == 0;
+		usleep_range(gap, gap + gap / 4 + 1);
+		if (straddle)
+			nl_read_claimed(c, us);
 		d->data = READ_ONCE(c->desc.data);
 		/* the halves before the count again */
 		smp_rmb();
@@ -1099,7 +1169,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	};
 	struct task_struct *task = NULL;
 	unsigned int j, got;
-	unsigned long w, rep0, ov0, mx0;
+	unsigned long w, rep0, ov0, mx0, mt0;
 	struct nl_shot shot;
 	struct nl_irq *ni;
 	int rc = 0;
@@ -1119,6 +1189,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	rep0 = rx->republished;
 	ov0 = atomic_long_read(&rx->overlaps);
 	mx0 = atomic_long_read(&rx->mixes);
+	mt0 = atomic_long_read(&rx->meets);
 	spin_unlock(&rx->chan_lock);
 	if (changes) {
 		task = kthread_create(nl_change_thread, &ch, "ntb-loop-changer");
@@ -1172,6 +1243,7 @@ static int nl_stress(struct nl_side *tx, struct nl_side *rx, const unsigned int 
 	st->republished = rx->republished - rep0;
 	st->overlapped = atomic_long_read(&rx->overlaps) - ov0;
 	st->mixed = atomic_long_read(&rx->mixes) - mx0;
+	st->met = atomic_long_read(&rx->meets) - mt0;
 	spin_unlock(&rx->chan_lock);
 	if (!rc && (st->lost > losses || st->misrouted || st->spurious || !st->writes))
 		rc = -EIO;
@@ -1223,10 +1295,10 @@ static ssize_t stress_result_show(struct device *dev, struct device_attribute *a
 	struct nl_stress *st = &((struct nl_side *)dev_get_drvdata(dev))->st;
 
 	return sysfs_emit(buf,
-			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu overlapped %lu mixed %lu\n",
+			  "writes %lu changes %lu ebusy %lu lost %lu misrouted %lu spurious %lu republished %lu refused %lu failed %lu ns %llu torn %lu zeroed %lu overlapped %lu mixed %lu met %lu\n",
 			  st->writes, st->changes, st->ebusy, st->lost, st->misrouted,
 			  st->spurious, st->republished, st->refused, st->failed, st->ns,
-			  st->torn, st->zeroed, st->overlapped, st->mixed);
+			  st->torn, st->zeroed, st->overlapped, st->mixed, st->met);
 }
 static DEVICE_ATTR_RO(stress_result);
 

@@ -6,7 +6,9 @@
 # offset of one descriptor with the data of another: on the x86 vector
 # parent the old vector on the new CPU, a misrouted interrupt. Here A's
 # channel behaves like that (msikit_ntb_loop tear_us=1000: halves written
-# 1 ms apart, read 0.25 ms or 2 ms apart, in turn) while B writes A's two
+# 1 ms apart, read 0.25 ms or 2 ms apart, in turn; tear_meet: a republish
+# begins inside one of the 2 ms reads where it can, so that the read holds
+# the old offset with the new data every time) while B writes A's two
 # interrupts in turn and a thread moves them, once in ntb_msi_test's order
 # and once in ntb_transport's. Descriptors that can change are sealed:
 # B's trigger refuses a mix (EBADMSG) or a zeroed half (ENODATA), B reads
@@ -31,7 +33,7 @@ need_ntb_loop
 # long after (no torn read in 400 moves on 6.12, 47 on 7.3). Two still
 # show a write landing on the sibling.
 IRQS=2
-setup_pair tear_us=1000
+setup_pair tear_us=1000 tear_meet=1
 case $kind in
 immutable) want=plain ;;
 *) want=sealed ;;
@@ -98,10 +100,10 @@ if [ "$kind" = mutable ]; then
 		test -n "$v0" -a -n "$v1" -a "$v0" != "$v1"
 	# A fresh A, so that each interrupt counts the stress's writes only.
 	# Its interrupts are new ones, but the second CPU's low numbers are
-	# still B's: moves keep changing the number. (Mixes stay rare all the
-	# same, 0 to 7 in about 200 to 400 overlapped reads: a mix needs the
-	# whole republish inside one of the writer's 2 ms reads. Not required
-	# above 0 until the double makes them certain.)
+	# still B's: moves keep changing the number. (Left to chance, mixes
+	# were rare, 0 to 7 in about 200 to 400 overlapped reads: a mix needs
+	# the whole republish inside one of the writer's 2 ms reads, which is
+	# what tear_meet arranges.)
 	echo 1 > "$A/ntb/teardown" || ktap_bail "teardown of A failed"
 	echo $IRQS > "$A/ntb/setup" || ktap_bail "setup $IRQS on A failed"
 fi
@@ -133,6 +135,10 @@ for zero in 0 1; do
 		# a run in which no read met a republish proves nothing
 		ktap_result "$p ($order): B's reads that a republish overlapped: ${26}" \
 			test "${26}" -gt 0
+		# nor one in which the seal was never shown a mix
+		met=$(result_field "$res" met)
+		ktap_result "$p ($order): republishes begun inside one of B's reads: $met, mixes B read: ${28}" \
+			test "$met" -gt 0 -a "${28}" -gt 0
 		if [ $zero = 1 ]; then
 			ktap_result "$p ($order): B held a zeroed half ${24} times, each refused and read again" \
 				test "${24}" -gt 0
