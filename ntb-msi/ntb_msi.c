@@ -55,6 +55,22 @@ module_param_cb(contexts, &nm_contexts_ops, NULL, 0444);
 MODULE_PARM_DESC(contexts, "live peer-interrupt contexts (read-only)");
 
 /*
+ * A peer running upstream's drivers/ntb/msi.c writes the data at its
+ * mapping of the window plus the offset word taken whole, with no bound,
+ * and publishes its own offsets bare. For such a peer a sealed word's top
+ * byte is an address up to 4 GiB past its mapping: upstream_peer gives
+ * up the seal (descriptors plain, whose format bits its word index drops)
+ * and keeps descriptors from changing instead, by pinning the interrupts
+ * where they would (IRQF_NOBALANCING; a CPU going offline still moves
+ * them). Read when a context is made, so that one context never mixes
+ * the two.
+ */
+static bool upstream_peer;
+module_param(upstream_peer, bool, 0644);
+MODULE_PARM_DESC(upstream_peer,
+		 "the peers run upstream's drivers/ntb/msi.c: plain descriptors, interrupts pinned where they would change, bare offsets accepted; read when a context is made (default N)");
+
+/*
  * msikit_msi reports here, with interrupts off: note which interrupt, and
  * let the work item read its current message from msikit_msi's cache.
  */
@@ -177,6 +193,7 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 	nm->port = port;
 	nm->desc_changed = desc_changed;
 	nm->ctx = ctx;
+	nm->upstream = READ_ONCE(upstream_peer);
 	mutex_init(&nm->lock);
 	INIT_WORK(&nm->work, nm_work);
 
@@ -191,6 +208,9 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 		rc = -EINVAL;
 		goto destroy;
 	}
+	if (nm->upstream && !msikit_msi_immutable(nm->dom))
+		dev_info(port->dev, "msikit: %s: upstream_peer: descriptors plain, interrupts pinned (IRQF_NOBALANCING); a CPU going offline still moves one, and such a peer can read that change torn\n",
+			 msikit_msi_parent_name(nm->dom));
 	rc = msikit_msi_msg_window(nm->dom, &nm->msg_base, &nm->msg_size);
 	if (rc) {
 		dev_warn(port->dev, "msikit: %s: no known message range to open a window on (%d)\n",
@@ -240,8 +260,8 @@ static int nm_open_mws(struct msikit_ntb_msi *nm)
 	 * (wide_window), or the IMSIC's files span more: say so.
 	 */
 	can_change = !msikit_msi_immutable(nm->dom);
-	nm->sealed = can_change && size <= NM_SEAL_SPAN;
-	if (can_change && !nm->sealed)
+	nm->sealed = can_change && size <= NM_SEAL_SPAN && !nm->upstream;
+	if (can_change && !nm->sealed && !nm->upstream)
 		dev_warn(nm->port->dev, "msikit: %s: descriptors are plain, not sealed: the window spans %#llx bytes, more than a sealed offset reaches; a peer that reads halves of two can misroute: pin the interrupts (IRQF_NOBALANCING) or publish in one 64-bit unit\n",
 			 msikit_msi_parent_name(nm->dom), size);
 	nm->planned = true;
@@ -366,6 +386,9 @@ int msikit_ntb_msi_request_irq_flags(struct msikit_ntb_msi *nm, irq_handler_t ha
 	/* msikit's chip is not oneshot-safe: a threaded-only request needs ONESHOT */
 	if (!handler)
 		flags |= IRQF_ONESHOT;
+	/* an upstream peer reads no seal: the descriptor must not change */
+	if (nm->upstream && !msikit_msi_immutable(nm->dom))
+		flags |= IRQF_NOBALANCING;
 	mutex_lock(&nm->lock);
 	if (nm->closing) {
 		rc = -ESHUTDOWN;
@@ -539,6 +562,7 @@ int msikit_ntb_msi_info(struct msikit_ntb_msi *nm, struct msikit_ntb_msi_info *i
 	info->parent = msikit_msi_parent_name(nm->dom);
 	info->immutable = msikit_msi_immutable(nm->dom);
 	info->pinned = msikit_msi_pinned(nm->dom);
+	info->upstream_peer = nm->upstream;
 	info->win_base = nm->planned ? nm->win_base : nm->msg_base;
 	info->win_size = nm->planned ? nm->win_size : nm->msg_size;
 	info->max_irqs = nm->max_irqs;

@@ -174,6 +174,17 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 	v = READ_ONCE(*(const u64 *)desc);
 	memcpy(&d, &v, sizeof(d));
 	rc = msikit_ntb_msi_desc_decode(&d, off, data);
+	/*
+	 * An upstream peer's offset is bare (format 00): taken as it is where
+	 * the context was made for such peers, unless zero, which a zeroed
+	 * channel also reads as (upstream's ntb_transport, too, takes an
+	 * offset of 0 for none).
+	 */
+	if (rc == -ENODATA && nm->upstream && d.addr_offset) {
+		*off = le32_to_cpu(d.addr_offset);
+		*data = le32_to_cpu(d.data);
+		rc = 0;
+	}
 	if (rc == -EBADMSG)
 		dev_warn_ratelimited(nm->port->dev, "msikit: peer %d: descriptor %#x:%#x fails its seal (halves of two descriptors?): read it again\n",
 				     peer, le32_to_cpu(d.addr_offset), le32_to_cpu(d.data));

@@ -69,9 +69,14 @@ struct msikit_ntb_msi;
  * format 00 (-ENODATA), a broken seal (-EBADMSG) and format 11 (-EINVAL):
  * on the first two, read the descriptor again and retry.
  *
- * Both sides must run msikit: upstream's ntb_msi_peer_trigger() uses the
- * whole offset word, unbounded, so a sealed descriptor would send its
- * store far outside its window (ntb-msi/README).
+ * A peer running upstream's drivers/ntb/msi.c takes the offset word whole,
+ * unbounded, so a sealed descriptor would send its store far outside its
+ * window, and publishes bare offsets (format 00). With msikit_ntb_msi's
+ * upstream_peer parameter set when the context is made, descriptors are
+ * plain (a plain word's format bits fall below upstream's word index),
+ * interrupts whose descriptors could change are pinned instead
+ * (IRQF_NOBALANCING), and a non-zero format-00 word is taken as such a
+ * peer's bare offset (ntb-msi/README).
  */
 struct msikit_ntb_msi_desc {
 	__le32 addr_offset;
@@ -129,6 +134,8 @@ struct msikit_ntb_port {
  * @parent: the MSI parent's name ("x86-vector", "intel-ir", ...)
  * @immutable: descriptors never change while the interrupt is requested
  * @pinned: affinity is fixed once an interrupt is requested (IMSIC)
+ * @upstream_peer: the context was made for peers running upstream's
+ *	drivers/ntb/msi.c (module parameter upstream_peer)
  * @win_base: the inbound windows' target (bus address of offset 0)
  * @win_size: their size
  * @max_irqs: the domain's size
@@ -138,6 +145,7 @@ struct msikit_ntb_msi_info {
 	const char *parent;
 	bool immutable;
 	bool pinned;
+	bool upstream_peer;
 	u64 win_base;
 	u64 win_size;
 	unsigned int max_irqs;

@@ -19,17 +19,25 @@
  * sysfs, in the group "ntb" under each edu function ("this side"; "the
  * peer" is the other one):
  *   side        "A" or "B"
+ *   upstream    0 or 1, written while this side is not set up: 1 makes it
+ *		 play a peer running upstream's drivers/ntb/msi.c, which
+ *		 publishes bare offsets (format bits cleared) and triggers the
+ *		 peer's descriptors with the offset word whole and unbounded
+ *		 (the peer's window drops what lies beyond it: -ERANGE)
  *   setup       write N: create this side's nm if there is none, set up
  *		 its windows, request interrupts 0..N-1 and publish their
  *		 descriptors; all or nothing. "0" only creates the nm
  *   teardown    write anything: free every interrupt, exit the nm
  *   free_some   write INDEX: free one interrupt and unpublish it
  *   info        "parent P immutable I pinned P win_base B win_size S
- *		 max_irqs M nr_irqs N own_vectors V dropped D": V is the
- *		 function's own MSI vector count, D the peer's writes this
- *		 side's window dropped
- *   descs       "INDEX OFFSET DATA FORMAT" per published descriptor,
- *		 decoded; FORMAT "sealed" or "plain" (include/msikit/ntb_msi.h)
+ *		 max_irqs M nr_irqs N own_vectors V dropped D upstream_peer U
+ *		 upstream W": V is the function's own MSI vector count, D
+ *		 the peer's writes this side's window dropped, U the nm's
+ *		 msikit_ntb_msi_info() upstream_peer, W the attribute above
+ *   descs       "INDEX OFFSET DATA FORMAT WORD" per published descriptor,
+ *		 decoded; FORMAT "sealed" or "plain" (include/msikit/ntb_msi.h),
+ *		 or "bare" for an upstream side's; WORD the offset word as
+ *		 published
  *   counts      "INDEX COUNT" per requested interrupt
  *   fire        write "INDEX COUNT": COUNT writes of the peer's interrupt
  *		 INDEX through this side's nm, each waited for; -ETIMEDOUT
@@ -221,6 +229,13 @@ struct nl_side {
 	atomic_t users;			/* references of the other side's paths */
 	bool dying;			/* remove() has begun */
 	bool stop;			/* stress_stop: end the running stress */
+	/*
+	 * upstream: this side plays a peer running upstream's
+	 * drivers/ntb/msi.c: it publishes bare offsets (its descriptors
+	 * without msikit's format bits) and triggers the other side's
+	 * descriptors as upstream does, the offset word taken whole
+	 */
+	bool upstream;
 	struct mutex lock;		/* nm, irqs[].irq; held by every store */
 	struct msikit_ntb_msi *nm;
 	struct nl_irq *irqs;		/* NL_MAX */
@@ -470,6 +485,20 @@ static unsigned int nl_tear_us(void)
 	return min(READ_ONCE(tear_us), NL_TEAR_MAX_US);
 }
 
+/*
+ * What side @s puts on the channel for its descriptor @d: @d itself, or
+ * as an upstream peer publishes it, a bare offset (format bits cleared).
+ */
+static struct msikit_ntb_msi_desc nl_wire(const struct nl_side *s,
+					  const struct msikit_ntb_msi_desc *d)
+{
+	struct msikit_ntb_msi_desc w = *d;
+
+	if (READ_ONCE(s->upstream))
+		w.addr_offset &= ~cpu_to_le32(3);
+	return w;
+}
+
 /* Put @d in the channel slot @c whole, under chan_lock. */
 static void nl_chan_put(struct nl_chan *c, const struct msikit_ntb_msi_desc *d)
 {
@@ -560,6 +589,7 @@ static void nl_desc_changed(void *ctx)
 {
 	struct nl_side *s = ctx;
 	unsigned int i, us = nl_tear_us();
+	struct msikit_ntb_msi_desc w;
 	bool changed = false;
 	struct nl_chan *c;
 
@@ -568,16 +598,17 @@ static void nl_desc_changed(void *ctx)
 		if (!s->irqs[i].requested)
 			continue;
 		c = &s->chan[i];
-		if (c->valid && !memcmp(&c->desc, &s->irqs[i].desc, sizeof(c->desc)))
+		w = nl_wire(s, &s->irqs[i].desc);
+		if (c->valid && !memcmp(&c->desc, &w, sizeof(c->desc)))
 			continue;
 		if (us && c->valid) {
 			/* below, without the lock, unless the slot changes hands */
 			c->prev = c->desc;
-			c->next = s->irqs[i].desc;
+			c->next = w;
 			c->tear_gen = c->gen;
 			__set_bit(i, s->tearing);
 		} else {
-			nl_chan_put(c, &s->irqs[i].desc);
+			nl_chan_put(c, &w);
 		}
 		s->republished++;
 		changed = true;
@@ -697,6 +728,7 @@ static void nl_unpublish_all(struct nl_side *s)
 static int nl_request(struct nl_side *s, unsigned int i)
 {
 	struct nl_irq *ni = &s->irqs[i];
+	struct msikit_ntb_msi_desc w;
 	int irq;
 
 	atomic_set(&ni->count, 0);
@@ -706,9 +738,10 @@ static int nl_request(struct nl_side *s, unsigned int i)
 	if (irq < 0)
 		return irq;
 	ni->irq = irq;
+	w = nl_wire(s, &ni->desc);
 	spin_lock(&s->chan_lock);
 	ni->requested = true;
-	nl_chan_put(&s->chan[i], &ni->desc);
+	nl_chan_put(&s->chan[i], &w);
 	spin_unlock(&s->chan_lock);
 	return 0;
 }
@@ -783,6 +816,25 @@ static int nl_counted(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
 }
 
 /*
+ * @tx triggers @d as upstream's ntb_msi_peer_trigger() does: the offset
+ * word taken whole as a byte offset (its word index drops the two low
+ * bits), with no bound of its own. Where upstream's store would land past
+ * its mapping of the window, the double's window drops it: -ERANGE, and
+ * the receiving side counts it in "dropped".
+ */
+static int nl_upstream_trigger(struct nl_side *tx, const struct msikit_ntb_msi_desc *d)
+{
+	u32 off = le32_to_cpu(d->addr_offset) & ~3U;
+	int rc;
+
+	rc = nl_peer_mw_write(&tx->port, 0, off, le32_to_cpu(d->data));
+	if (rc == -ERANGE)
+		dev_warn(&tx->pdev->dev, "upstream trigger: offset %#x lies beyond the peer's window: upstream's store would land past its mapping\n",
+			 off);
+	return rc;
+}
+
+/*
  * One write of @d through @tx's outbound window into @rx's, waited for at
  * @ni: nl_counted()'s return, or the trigger's error.
  */
@@ -797,7 +849,10 @@ static int nl_deliver(struct nl_side *tx, struct nl_side *rx, struct nl_irq *ni,
 	shot->landed = NL_MAX;
 	if (nl_gone(tx, rx))
 		return -ENODEV;
-	rc = msikit_ntb_msi_peer_trigger(tx->nm, 0, d);
+	if (READ_ONCE(tx->upstream))
+		rc = nl_upstream_trigger(tx, d);
+	else
+		rc = msikit_ntb_msi_peer_trigger(tx->nm, 0, d);
 	if (rc) {
 		/* a torn or unpublished descriptor is read again by the caller */
 		if (rc != -EBADMSG && rc != -ENODATA)
@@ -889,6 +944,33 @@ static ssize_t side_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(side);
 
+static ssize_t upstream_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(s->upstream));
+}
+
+/* Only while nothing is published: a channel never holds both forms. */
+static ssize_t upstream_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct nl_side *s = dev_get_drvdata(dev);
+	bool on;
+	int rc = 0;
+
+	if (kstrtobool(buf, &on))
+		return nl_refuse(s, -EINVAL, "upstream: want 0 or 1\n");
+	mutex_lock(&s->lock);
+	if (s->nm)
+		rc = nl_refuse(s, -EBUSY, "upstream: this side is set up: teardown first\n");
+	else
+		WRITE_ONCE(s->upstream, on);
+	mutex_unlock(&s->lock);
+	return rc ?: len;
+}
+static DEVICE_ATTR_RW(upstream);
+
 static ssize_t setup_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
 {
@@ -952,10 +1034,10 @@ static ssize_t info_show(struct device *dev, struct device_attribute *attr, char
 	/* the function's own vectors, beside the peer interrupts it holds */
 	own = pci_msi_vec_count(s->pdev);
 	return sysfs_emit(buf,
-			  "parent %s immutable %d pinned %d win_base 0x%llx win_size 0x%llx max_irqs %u nr_irqs %u own_vectors %d dropped %lu\n",
+			  "parent %s immutable %d pinned %d win_base 0x%llx win_size 0x%llx max_irqs %u nr_irqs %u own_vectors %d dropped %lu upstream_peer %d upstream %d\n",
 			  info.parent ?: "unknown", info.immutable, info.pinned, info.win_base,
 			  info.win_size, info.max_irqs, info.nr_irqs, max(own, 0),
-			  READ_ONCE(s->dropped));
+			  READ_ONCE(s->dropped), info.upstream_peer, READ_ONCE(s->upstream));
 }
 static DEVICE_ATTR_RO(info);
 
@@ -963,25 +1045,30 @@ static DEVICE_ATTR_RO(info);
 static ssize_t descs_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct nl_side *s = dev_get_drvdata(dev);
+	u32 off, data, word;
 	unsigned int i;
-	u32 off, data;
 	int len = 0, rc;
 
 	spin_lock(&s->chan_lock);
-	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 48; i++) {
+	for (i = 0; i < NL_MAX && len < PAGE_SIZE - 64; i++) {
 		if (!s->chan[i].valid)
 			continue;
 		/* whole under chan_lock: one that does not decode is shown raw */
+		word = le32_to_cpu(s->chan[i].desc.addr_offset);
 		rc = msikit_ntb_msi_desc_decode(&s->chan[i].desc, &off, &data);
-		if (rc) {
-			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bad(%d)\n", i,
-					     le32_to_cpu(s->chan[i].desc.addr_offset),
-					     le32_to_cpu(s->chan[i].desc.data), rc);
+		if (rc == -ENODATA && s->upstream && word) {
+			/* an upstream peer's bare offset */
+			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bare 0x%x\n", i, word,
+					     le32_to_cpu(s->chan[i].desc.data), word);
 			continue;
 		}
-		len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x %s\n", i, off, data,
-				     le32_to_cpu(s->chan[i].desc.addr_offset) & 1 ?
-				     "sealed" : "plain");
+		if (rc) {
+			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bad(%d) 0x%x\n", i, word,
+					     le32_to_cpu(s->chan[i].desc.data), rc, word);
+			continue;
+		}
+		len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x %s 0x%x\n", i, off, data,
+				     word & 1 ? "sealed" : "plain", word);
 	}
 	spin_unlock(&s->chan_lock);
 	return len;
@@ -2192,6 +2279,7 @@ static DEVICE_ATTR_RO(selftest);
 
 static struct attribute *nl_attrs[] = {
 	&dev_attr_side.attr,
+	&dev_attr_upstream.attr,
 	&dev_attr_setup.attr,
 	&dev_attr_teardown.attr,
 	&dev_attr_free_some.attr,

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A peer that runs upstream's drivers/ntb/msi.c (msikit_ntb_msi's
+# upstream_peer parameter). Side B of the loopback plays that peer (its
+# upstream attribute): it publishes bare offsets and triggers A's
+# descriptors as upstream's ntb_msi_peer_trigger() does, the offset word
+# whole and unbounded; the double's window drops what lies beyond it,
+# where upstream's store would land past its mapping of the window.
+# Without upstream_peer, a sealed descriptor's top byte sends such a
+# peer's store out of the window and A's trigger refuses B's bare offsets;
+# with it, A's descriptors are plain, its interrupts are pinned where they
+# would change, and every write both ways lands once at its own interrupt.
+# Writer: edu MSI capability, requester ID of the receiving function.
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+N=4
+UP=/sys/module/msikit_ntb_msi/parameters/upstream_peer
+
+ktap_header
+need_ntb_loop
+load_ntb
+[ -w $UP ] || ktap_bail "msikit_ntb_msi has no upstream_peer parameter"
+echo 1 > "$B/ntb/upstream" || ktap_bail "side B cannot play an upstream peer"
+
+# --- msikit's defaults against an upstream peer ---
+echo 0 > $UP
+echo 0 > "$B/ntb/setup" || ktap_bail "setup 0 on B failed"
+echo $N > "$A/ntb/setup" || ktap_bail "setup $N on A failed"
+kind=$(parent_kind "$A")
+log "A's descriptors ($kind): $(tr '\n' ';' < "$A/ntb/descs")"
+# B fires each of A's interrupts once, upstream's way: a sealed word whose
+# top byte is not 0 lies beyond the window (dropped, nothing counts
+# anywhere); every other word is delivered at its own interrupt
+beyond=0 bad=0
+while read -r i off data fmt word; do
+	if [ "$fmt" = sealed ] && [ $((word >> 24)) != 0 ]; then
+		beyond=$((beyond + 1))
+		err=$(write_err "$B/ntb/fire" "$i 1") && { log "B's upstream write of $word landed"; bad=$((bad + 1)); }
+		log "interrupt $i, word $word: ${err##*: }"
+	else
+		write_err "$B/ntb/fire" "$i 1" > /dev/null || { log "interrupt $i, word $word: lost or misrouted"; bad=$((bad + 1)); }
+	fi
+done < "$A/ntb/descs"
+ktap_expect "without upstream_peer: each of A's $N descriptors written upstream's way lands at its own interrupt, or beyond the window if sealed" \
+	0 $bad
+ktap_expect "the writes beyond the window, A's window dropped them" "$beyond" "$(info_field "$A" dropped)"
+case $kind in
+immutable) ktap_expect "A's plain descriptors ($kind): none beyond the window" 0 $beyond ;;
+*) ktap_result "A's sealed descriptors ($kind): $beyond of $N beyond the window, as upstream writes them" \
+	test $beyond -gt 0 ;;
+esac
+counted=$(awk '$2 != 0' "$A/ntb/counts" | wc -l)
+ktap_expect "A's interrupts that counted a write" $((N - beyond)) "$counted"
+
+# B's bare offsets, published from a context made for upstream peers
+# (plain), are refused by A's context, made without: nothing is written
+echo 1 > "$B/ntb/teardown" || ktap_bail "teardown of B failed"
+echo 1 > $UP
+echo $N > "$B/ntb/setup" || ktap_bail "setup $N on B failed"
+echo 0 > $UP
+ktap_result "B publishes bare offsets" sh -c "awk '\$4 != \"bare\"' '$B/ntb/descs' | grep -q . && exit 1 || exit 0"
+r0=$(refused_total)
+ktap_result "without upstream_peer, A's trigger refuses B's bare offset" refused "$A/ntb/fire" "0 1"
+ktap_result "A's refusals were counted (parameters/refused)" test "$(refused_total)" -gt "$r0"
+ktap_expect "B counted nothing" "" "$(awk '$2 != 0' "$B/ntb/counts")"
+teardown_both
+
+# --- upstream_peer ---
+echo 1 > $UP
+echo $N > "$B/ntb/setup" || ktap_bail "setup $N on B failed"
+echo $N > "$A/ntb/setup" || ktap_bail "setup $N on A failed"
+ktap_expect "A's context was made for upstream peers" 1 "$(info_field "$A" upstream_peer)"
+ktap_result "A's descriptors are all plain" sh -c "awk '\$4 != \"plain\"' '$A/ntb/descs' | grep -q . && exit 1 || exit 0"
+if [ "$kind" = mutable ]; then
+	a0=$(side_irqs A | head -1)
+	# (IRQF_NOBALANCING: the core takes no affinity from user space)
+	ktap_result "A's interrupts are pinned: a new affinity for irq $a0 is refused" \
+		sh -c "! echo 1 2>/dev/null > /proc/irq/$a0/smp_affinity_list"
+fi
+ktap_result "B -> A, upstream's way: $N interrupts x 3 writes, each delivered exactly once" \
+	fire_all_ok "$B" "$A" $N 3
+ktap_result "A -> B, B's bare offsets: $N interrupts x 3 writes, each delivered exactly once" \
+	fire_all_ok "$A" "$B" $N 3
+ktap_expect "no write was dropped by B's window" 0 "$(info_field "$B" dropped)"
+teardown_both
+echo 0 > $UP
+echo 0 > "$B/ntb/upstream"
+ktap_result "unload" unload_ntb
+ktap_finished
