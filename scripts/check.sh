@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--soak) SCALE=soak ;;
 	--debug) DEBUG=1 ;;
 	-r) REPEAT=$2; shift ;;
-	*) die "usage: check.sh [-t "SUITE..."] [-k KERNEL] [-m "MACHINE..."] [-r TIMES] [--bench | --soak | --debug]" ;;
+	*) die "usage: check.sh [-t 'SUITE...'] [-k KERNEL] [-m 'MACHINE...'] [-r TIMES] [--bench | --soak | --debug]" ;;
 	esac
 	shift
 done
@@ -365,17 +365,24 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 	fi
 }
 
-# lost_why SERIAL: why a boot gave no result
+# lost_why SERIAL [TEST]: why a boot gave no result (for TEST)
 lost_why() {
-	local why rep
+	local why rep from
 	if [ -s "$1.watchdog" ]; then
 		why="the host stopped the guest: $(cat "$1.watchdog")"
 	else
 		why="guest crashed or hung"
 	fi
-	# the console's first kernel report, which says why more often than
-	# the watchdog can (a guest whose kernel stalled before user space)
-	rep=$(tr -d '\r' < "$1" | awk -f "$SRC/tests/lib/kscan.awk" | cut -c1-160)
+	# the console's first kernel report from TEST's beginning on (the
+	# whole console if TEST never began), which says why more often than
+	# the watchdog can (a guest whose kernel stalled before user space);
+	# the kernel's known reports and an earlier test's expected WARNING
+	# are not the why
+	from=""
+	[ -n "${2:-}" ] && grep -a -q "^MSIKIT-BEGIN $2 " "$1" && from="MSIKIT-BEGIN $2 "
+	rep=$(tr -d '\r' < "$1" | awk -v t="$from" 't == "" || index($0, t) == 1 { on = 1 } on' |
+	      awk -v known="$SRC/tests/known-kernel-reports" -v note=/dev/null -f "$SRC/tests/lib/kscan.awk" |
+	      cut -c1-160)
 	echo "$why${rep:+; first kernel report on its console: $rep}"
 }
 
@@ -485,7 +492,7 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		line=$(grep -a "^MSIKIT-RESULT $name " "$serial" | tail -1)
 		log=$out/$(echo "$name" | tr / _).log
 		if [ -z "$line" ]; then
-			tap fail "$k $name$tag" "no result: $(lost_why "$serial"), see ${serial#"$SRC/"}"
+			tap fail "$k $name$tag" "no result: $(lost_why "$serial" "$name"), see ${serial#"$SRC/"}"
 			tr -d '\r' < "$serial" | grep -a -E 'Kernel panic|BUG:|Oops|WARNING:|MSIKIT-HUNG|blocked for more than' |
 				head -3 | sed 's/^/# /'
 			continue

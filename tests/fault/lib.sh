@@ -216,9 +216,12 @@ descs_mark() { ls /sys/kernel/irq > "$(descs_file "${1:-}")"; }
 # only_in A B: the lines of file A that file B lacks (awk: busybox, which
 # is the foreign guests' every tool, has no comm)
 only_in() { awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$2" "$1"; }
+# DESCS_LAST: the mark descs_back last held the machine to, which
+# clean_ok moves on by the kernel's own leftovers
 descs_back() {
 	local i new gone mark
 	mark=$(descs_file "${1:-}")
+	DESCS_LAST=$mark
 	[ -s "$mark" ] || { log "no irq descriptors marked${1:+ as $1}"; return 1; }
 	ls /sys/kernel/irq > $DESCS.now
 	new=$(only_in $DESCS.now "$mark")
@@ -268,7 +271,8 @@ clean_ok() {
 		k=$(known_leftover "$line") || return 1
 		names="$names $k"
 	done < $LEFT
-	descs_mark
+	# the mark CLEAN's descs_back used, named or not
+	ls /sys/kernel/irq > "${DESCS_LAST:-$DESCS}"
 	$1 > $CLEAN_OUT 2>&1 || { cat $CLEAN_OUT; return 1; }
 	cat $CLEAN_OUT
 	log "the kernel's own leftover, not msikit's:$names (tests/known-kernel-reports)"

@@ -64,8 +64,8 @@
  *		 of a slot that a republish was rewriting meanwhile (tear_us),
  *		 and of those the ones whose halves matched neither the old
  *		 descriptor nor the new one ("mixed", after O); with
- *		 tear_meet, "met": the republishes that began inside such a
- *		 read (each then read whole before its data half)
+ *		 tear_meet, "met": the reads a republish began inside and
+ *		 that took their data half once it was done
  *   restore     write anything: forget the peer's published descriptors
  *		 (a peer reset), then msikit_ntb_msi_restore() on the
  *		 peer's nm; read: how many it republished
@@ -104,10 +104,11 @@
  * then the data half tear_us / 4 or 2 * tear_us later, in turn. A reader
  * can so hold the new offset with the old data and the old offset with
  * the new data. That a read and a republish meet is left to chance unless
- * tear_meet is set: then a republish waits (NL_MEET_MAX_US at most) for a
- * reader to be in a long gap on its slot and claims that read, which
- * takes its data half only once the republish is done, so the reader
- * holds the old offset with the new data every time the two met.
+ * tear_meet is set: then a republish waits (about NL_MEET_MAX_US at most)
+ * for a reader to be in a long gap on its slot and claims that read,
+ * which takes its data half only once the republish is done: the reader
+ * holds the old offset with the new data every time the two met (a mix
+ * where the move changed both halves).
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -191,6 +192,7 @@ struct nl_chan {
 	struct msikit_ntb_msi_desc prev, next;	/* what it replaces, and with what */
 	atomic_t seq;			/* odd while that republish is half done */
 	atomic_t straddle;		/* tear_meet: 0 or one of below */
+	atomic_t reads;			/* tear_us: alternates this slot's reader gap */
 };
 
 /*
@@ -210,7 +212,7 @@ struct nl_stress {
 	unsigned long torn, zeroed;	/* rereads: two descriptors' halves, a zeroed half */
 	unsigned long overlapped;	/* reads a republish overlapped */
 	unsigned long mixed;		/* of those, halves of two descriptors */
-	unsigned long met;		/* tear_meet: republishes begun inside a read */
+	unsigned long met;		/* tear_meet: reads that waited out a republish */
 };
 
 struct nl_bench {
@@ -249,10 +251,9 @@ struct nl_side {
 	struct nl_chan *chan;		/* NL_MAX: what the other side reads */
 	unsigned long republished;
 	u64 chan_ns;			/* when desc_changed last changed the channel */
-	atomic_t tear_reads;		/* tear_us: alternates the reader's gap */
 	atomic_long_t overlaps;		/* tear_us: reads a republish overlapped */
 	atomic_long_t mixes;		/* of those, halves of two descriptors */
-	atomic_long_t meets;		/* tear_meet: republishes that claimed a read */
+	atomic_long_t meets;		/* tear_meet: reads that waited out a republish */
 	DECLARE_BITMAP(tearing, NL_MAX);	/* desc_changed's: slots to tear */
 	struct nl_fire fr;
 	struct nl_stress st;
@@ -527,7 +528,8 @@ static bool nl_chan_half(struct nl_side *s, struct nl_chan *c, __le32 *half, __l
 /*
  * tear_meet: wait for a reader in its long gap on @c and claim its read,
  * which then waits for this republish to say it is done before taking
- * its data half. False if none came within NL_MEET_MAX_US.
+ * its data half. False if none came within about NL_MEET_MAX_US (sleeps
+ * of a quarter gap, counted, not timed).
  */
 static bool nl_meet_reader(struct nl_chan *c, unsigned int us)
 {
@@ -554,12 +556,11 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 {
 	struct nl_chan *c = &s->chan[i];
 	__le32 off = c->next.addr_offset, data = c->next.data;
-	bool ok = true;
+	bool ok = true, met = false;
 
-	bool met = READ_ONCE(tear_meet) && nl_meet_reader(c, us);
-
-	if (met)
-		atomic_long_inc(&s->meets);
+	/* (up to about NL_MEET_MAX_US, in this work item) */
+	if (READ_ONCE(tear_meet))
+		met = nl_meet_reader(c, us);
 	atomic_inc(&c->seq);
 	/* the count before the halves: a reader that sees it even saw no half */
 	smp_mb__after_atomic();
@@ -633,21 +634,24 @@ static void nl_no_channel(void *ctx)
 /*
  * tear_meet: the end of a read's long gap. If a republish claimed the read,
  * wait until it is done, so that the data half read next is the new one:
- * at most NL_MEET_MAX_US, far more than the longest republish (two gaps of
- * NL_TEAR_MAX_US), then the read goes on alone and the claim is dropped.
+ * about NL_MEET_MAX_US at most (in sleeps of a quarter gap), far more than
+ * the longest republish (two gaps of NL_TEAR_MAX_US), then the read goes
+ * on alone and the claim is dropped. True if the republish was waited out.
  */
-static void nl_read_claimed(struct nl_chan *c, unsigned int us)
+static bool nl_read_claimed(struct nl_chan *c, unsigned int us)
 {
 	unsigned int waited = 0, step = max(us / 4, 1U);
+	int st;
 
 	if (atomic_cmpxchg(&c->straddle, NL_READING, 0) == NL_READING)
-		return;
+		return false;
 	/* the halves before the republish said it was done */
-	while (atomic_read_acquire(&c->straddle) == NL_CLAIMED && waited < NL_MEET_MAX_US) {
+	while ((st = atomic_read_acquire(&c->straddle)) == NL_CLAIMED && waited < NL_MEET_MAX_US) {
 		usleep_range(step, step + 1);
 		waited += step;
 	}
 	atomic_set(&c->straddle, 0);
+	return st == NL_DONE;
 }
 
 static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi_desc *d)
@@ -672,12 +676,13 @@ static int nl_chan_read(struct nl_side *s, unsigned int i, struct msikit_ntb_msi
 		/* the count before the halves, pairing with the republish's */
 		smp_rmb();
 		d->addr_offset = READ_ONCE(c->desc.addr_offset);
-		gap = atomic_inc_return(&s->tear_reads) & 1 ? 2 * us : max(us / 4, 1U);
+		/* per slot: a writer of two in turn would give each one gap only */
+		gap = atomic_inc_return(&c->reads) & 1 ? 2 * us : max(us / 4, 1U);
 		straddle = gap > us && READ_ONCE(tear_meet) &&
 			   atomic_cmpxchg(&c->straddle, 0, NL_READING) == 0;
 		usleep_range(gap, gap + gap / 4 + 1);
-		if (straddle)
-			nl_read_claimed(c, us);
+		if (straddle && nl_read_claimed(c, us))
+			atomic_long_inc(&s->meets);
 		d->data = READ_ONCE(c->desc.data);
 		/* the halves before the count again */
 		smp_rmb();
