@@ -68,7 +68,7 @@ MODULE_PARM_DESC(contexts, "live peer-interrupt contexts (read-only)");
 static bool upstream_peer;
 module_param(upstream_peer, bool, 0644);
 MODULE_PARM_DESC(upstream_peer,
-		 "the peers run upstream's drivers/ntb/msi.c: plain descriptors, interrupts pinned where they would change, bare offsets accepted; read when a context is made (default N)");
+		 "the peers run upstream's drivers/ntb/msi.c: plain descriptors, interrupts pinned where they would change, bare offsets accepted (not 0 with data 0: a zeroed channel); read when a context is made (default N)");
 
 /*
  * msikit_msi reports here, with interrupts off: note which interrupt, and

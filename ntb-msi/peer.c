@@ -176,11 +176,12 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 	rc = msikit_ntb_msi_desc_decode(&d, off, data);
 	/*
 	 * An upstream peer's offset is bare (format 00): taken as it is where
-	 * the context was made for such peers, unless zero, which a zeroed
-	 * channel also reads as (upstream's ntb_transport, too, takes an
-	 * offset of 0 for none).
+	 * the context was made for such peers. Offset 0 is real there (the
+	 * message at the window's base: CPU 0's on the x86 vector), but a
+	 * zeroed channel reads as 0 too: only its data, never 0 in a zeroed
+	 * one, tells them apart.
 	 */
-	if (rc == -ENODATA && nm->upstream && d.addr_offset) {
+	if (rc == -ENODATA && nm->upstream && (d.addr_offset || d.data)) {
 		*off = le32_to_cpu(d.addr_offset);
 		*data = le32_to_cpu(d.data);
 		rc = 0;

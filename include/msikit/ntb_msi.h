@@ -75,8 +75,9 @@ struct msikit_ntb_msi;
  * upstream_peer parameter set when the context is made, descriptors are
  * plain (a plain word's format bits fall below upstream's word index),
  * interrupts whose descriptors could change are pinned instead
- * (IRQF_NOBALANCING), and a non-zero format-00 word is taken as such a
- * peer's bare offset (ntb-msi/README).
+ * (IRQF_NOBALANCING), and a format-00 word is taken as such a peer's bare
+ * offset unless word and data are both 0, as a zeroed channel reads
+ * (ntb-msi/README).
  */
 struct msikit_ntb_msi_desc {
 	__le32 addr_offset;

@@ -104,8 +104,8 @@
  * then the data half tear_us / 4 or 2 * tear_us later, in turn. A reader
  * can so hold the new offset with the old data and the old offset with
  * the new data. That a read and a republish meet is left to chance unless
- * tear_meet is set: then a republish waits (about NL_MEET_MAX_US at most)
- * for a reader to be in a long gap on its slot and claims that read,
+ * tear_meet is set: then every other republish of a slot waits (about
+ * NL_MEET_MAX_US at most) for a reader in a long gap there and claims it,
  * which takes its data half only once the republish is done: the reader
  * holds the old offset with the new data every time the two met (a mix
  * where the move changed both halves).
@@ -160,7 +160,7 @@ module_param(tear_zero, bool, 0644);
 MODULE_PARM_DESC(tear_zero, "with tear_us: a republish zeroes both scratchpads first");
 static bool tear_meet;
 module_param(tear_meet, bool, 0644);
-MODULE_PARM_DESC(tear_meet, "with tear_us: a republish begins inside a read of its slot, which sees it whole");
+MODULE_PARM_DESC(tear_meet, "with tear_us: every other republish of a slot begins inside a read of it, which sees it whole");
 
 #define NL_TEAR_MAX_US	1000
 /* how long a tear_meet republish waits for a reader before going alone */
@@ -193,6 +193,7 @@ struct nl_chan {
 	atomic_t seq;			/* odd while that republish is half done */
 	atomic_t straddle;		/* tear_meet: 0 or one of below */
 	atomic_t reads;			/* tear_us: alternates this slot's reader gap */
+	unsigned int tears;		/* tear_meet: republishes, alternately met */
 };
 
 /*
@@ -558,8 +559,13 @@ static void nl_chan_tear(struct nl_side *s, unsigned int i, unsigned int us)
 	__le32 off = c->next.addr_offset, data = c->next.data;
 	bool ok = true, met = false;
 
-	/* (up to about NL_MEET_MAX_US, in this work item) */
-	if (READ_ONCE(tear_meet))
+	/*
+	 * Every other republish of the slot, up to about NL_MEET_MAX_US in
+	 * this work item; the others go alone, for readers to meet by chance
+	 * (a claimed read waits a republish out, and so never holds a zeroed
+	 * half)
+	 */
+	if (READ_ONCE(tear_meet) && c->tears++ % 2 == 0)
 		met = nl_meet_reader(c, us);
 	atomic_inc(&c->seq);
 	/* the count before the halves: a reader that sees it even saw no half */
@@ -1061,7 +1067,7 @@ static ssize_t descs_show(struct device *dev, struct device_attribute *attr, cha
 		/* whole under chan_lock: one that does not decode is shown raw */
 		word = le32_to_cpu(s->chan[i].desc.addr_offset);
 		rc = msikit_ntb_msi_desc_decode(&s->chan[i].desc, &off, &data);
-		if (rc == -ENODATA && s->upstream && word) {
+		if (rc == -ENODATA && s->upstream && (word || s->chan[i].desc.data)) {
 			/* an upstream peer's bare offset */
 			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bare 0x%x\n", i, word,
 					     le32_to_cpu(s->chan[i].desc.data), word);

@@ -6,8 +6,8 @@
 # offset of one descriptor with the data of another: on the x86 vector
 # parent the old vector on the new CPU, a misrouted interrupt. Here A's
 # channel behaves like that (msikit_ntb_loop tear_us=1000: halves written
-# 1 ms apart, read 0.25 ms or 2 ms apart, in turn; tear_meet: a republish
-# begins inside one of the 2 ms reads where it can, so that the read holds
+# 1 ms apart, read 0.25 ms or 2 ms apart, in turn; tear_meet: every other
+# republish begins inside one of the 2 ms reads, so that the read holds
 # the old offset with the new data every time) while B writes A's two
 # interrupts in turn and a thread moves them, once in ntb_msi_test's order
 # and once in ntb_transport's. Descriptors that can change are sealed:
