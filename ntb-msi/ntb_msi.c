@@ -349,9 +349,10 @@ static void nm_release(struct msikit_ntb_msi *nm, struct nm_irq *ni, unsigned in
  * @thread_fn: threaded handler, as for request_threaded_irq()
  * @flags: IRQF_NOBALANCING (the interrupt stays where it is: no user or
  *	balancer affinity change, so a mutable parent's descriptor does not
- *	change under a peer that cannot republish) and IRQF_ONESHOT (with a
- *	hard handler too: the interrupt stays masked until @thread_fn
- *	returns); no other
+ *	change under a peer that cannot republish; forced in a context
+ *	made with upstream_peer where descriptors could change) and
+ *	IRQF_ONESHOT (with a hard handler too: the interrupt stays masked
+ *	until @thread_fn returns); no other
  * @name: interrupt name
  * @dev_id: passed to the handlers; also identifies the interrupt to free
  * @desc: filled with the descriptor to send to the peer; on a mutable

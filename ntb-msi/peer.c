@@ -67,7 +67,9 @@ void nm_unmap_peers(struct msikit_ntb_msi *nm)
  *
  * Reads @desc once, as one 64-bit load: a client whose channel delivers
  * the two halves separately calls this on its copy, and reads the channel
- * again until it returns 0.
+ * again until it returns 0. It knows no context: an upstream peer's bare
+ * offset, which msikit_ntb_msi_peer_trigger() takes in a context made
+ * with upstream_peer, is -ENODATA here.
  *
  * Return: 0; -ENODATA for a descriptor not published (format 00, such as
  * a zeroed one); -EBADMSG when a sealed descriptor's halves disagree (read
@@ -177,9 +179,10 @@ static int peer_check(struct msikit_ntb_msi *nm, int peer,
 	/*
 	 * An upstream peer's offset is bare (format 00): taken as it is where
 	 * the context was made for such peers. Offset 0 is real there (the
-	 * message at the window's base: CPU 0's on the x86 vector), but a
-	 * zeroed channel reads as 0 too: only its data, never 0 in a zeroed
-	 * one, tells them apart.
+	 * message at the base of that peer's window), but a zeroed channel
+	 * reads as 0 too. Only the data tells them apart: 0 in a zeroed
+	 * channel, never 0 on the x86 vector; an ITS event 0 or an AMD-Vi
+	 * index 0 at the base is refused with it.
 	 */
 	if (rc == -ENODATA && nm->upstream && (d.addr_offset || d.data)) {
 		*off = le32_to_cpu(d.addr_offset);

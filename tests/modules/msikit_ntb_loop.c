@@ -1067,7 +1067,7 @@ static ssize_t descs_show(struct device *dev, struct device_attribute *attr, cha
 		/* whole under chan_lock: one that does not decode is shown raw */
 		word = le32_to_cpu(s->chan[i].desc.addr_offset);
 		rc = msikit_ntb_msi_desc_decode(&s->chan[i].desc, &off, &data);
-		if (rc == -ENODATA && s->upstream && (word || s->chan[i].desc.data)) {
+		if (rc == -ENODATA && READ_ONCE(s->upstream) && (word || s->chan[i].desc.data)) {
 			/* an upstream peer's bare offset */
 			len += sysfs_emit_at(buf, len, "%u 0x%x 0x%x bare 0x%x\n", i, word,
 					     le32_to_cpu(s->chan[i].desc.data), word);
