@@ -3,9 +3,9 @@
 # msikit_doe under fault injection, on the CXL machine's type-3 device:
 # loading the module (which finds every mailbox and runs Discovery on the
 # routed ones); binding it to the device (the engine takes the mailbox,
-# its interrupt and Discovery); each ioctl on its node; and
+# its interrupt and Discovery); each ioctl on its node;
 # msikit_doe_attach() from the function's own driver (the test-only
-# msikit_doe_client). Each kmalloc() is failed in turn: the operation
+# msikit_doe_client); and the bind again with poll=1. Each kmalloc() is failed in turn: the operation
 # must fail with an errno and leave no module, class, binding or irq
 # descriptor behind, or absorb the failure and work: the mailbox there,
 # with all of its features.
@@ -101,6 +101,18 @@ ktap_result "attach from the function's driver: $POINTS failure points, each rep
 	test "$BAD" = 0 -a "$POINTS" -gt 0
 echo > "$DEV/driver_override"
 rmmod msikit_doe_client
+
+# --- binding with poll=1 (the engine never asks for vectors) ---
+rmmod msikit_doe
+modprobe msikit_doe poll=1 || ktap_bail "modprobe msikit_doe poll=1 failed"
+[ -e "$DEV/driver" ] && echo "$BDF" > "$DEV/driver/unbind"
+echo msikit_doe > "$DEV/driver_override"
+descs_mark
+poll_works() { mb_works poll; }
+fail_each "bind msikit_doe poll=1" bind_gone poll_works unbind -- write $DRV/bind "$BDF"
+ktap_result "bind with poll=1: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+echo > "$DEV/driver_override"
 rmmod msikit_doe
 ktap_result "msikit_doe unloads" test ! -d /sys/module/msikit_doe
 ktap_finished

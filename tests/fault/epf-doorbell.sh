@@ -5,7 +5,9 @@
 # module with epc= (the binder creates a function of 4 doorbells on the
 # controller); binding through the epc parameter of a loaded module; a
 # republish (a new generation of doorbells); the host driver's probe; the
-# teardown (an empty epc). Each kmalloc() is failed in turn: the operation
+# teardown (an empty epc); loading each module on its own (msikit_epf_db
+# without epc=, and the host driver, whose init probes the function).
+# Each kmalloc() is failed in turn: the operation
 # must fail with an errno and leave no function, binding or irq descriptor
 # behind (a republish: keep the generation the host holds, ringing), or
 # absorb the failure and work: the host driver binds the function and
@@ -57,6 +59,13 @@ fail_each "load msikit_epf_db epc=$EPC" mod_gone host_rings mod_unload -- \
 ktap_result "load with epc=: $POINTS failure points, each reported and unwound or absorbed" \
 	test "$BAD" = 0 -a "$POINTS" -gt 0
 
+# --- loading msikit_epf_db without epc= (the EPF driver registered) ---
+mod_loaded() { [ -d /sys/module/msikit_epf_db ] && [ -z "$(epf_dirs)" ]; }
+fail_each "load msikit_epf_db" mod_gone mod_loaded mod_unload -- \
+	load "$(ko msikit_epf_db)" "doorbells=$N"
+ktap_result "load without epc=: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0
+
 # --- binding through the epc parameter ---
 modprobe msikit_epf_db doorbells=$N || ktap_bail "modprobe msikit_epf_db failed"
 # a controller that refuses the doorbell BAR (EBUSY): polled doorbells
@@ -69,8 +78,29 @@ ktap_result "bind through epc: $POINTS failure points, each reported and unwound
 ktap_result "a refused doorbell BAR was among them, and polled doorbells took over" \
 	logged "doorbells are polled: .* refused the doorbell BAR"
 
-# --- a republish, with the host driver holding the table ---
+# --- loading the host driver (its init probes the function) ---
 echo "$EPC" > $DB/epc || ktap_bail "bind epc=$EPC failed"
+descs_mark
+hmod_gone() {
+	[ ! -d /sys/module/msikit_epf_db_host ] && [ -z "$(host_dirs)" ] && descs_back ||
+		{ log "after a failed load: msikit_epf_db_host $(test -d /sys/module/msikit_epf_db_host && echo loaded), host devices '$(host_dirs | tr '\n' ' ')'"; return 1; }
+}
+# a probe that fails under the load does not fail the load (the driver
+# core's rule): the function must then be left unbound, as it was; the
+# clean load must bind it (the republish below bails otherwise)
+hmod_works() {
+	local h
+	h=$(host_dirs)
+	[ -n "$h" ] || { descs_back && log "the load's probe failed and unwound"; return; }
+	ring_each "$h" "$(epf_dirs)" $N 1
+}
+hmod_unload() { rmmod msikit_epf_db_host; }
+fail_each "load msikit_epf_db_host" hmod_gone hmod_works hmod_unload -- \
+	load "$(ko msikit_epf_db_host)"
+ktap_result "load of the host driver: $POINTS failure points, each reported and unwound or absorbed" \
+	test "$BAD" = 0 -a "$POINTS" -gt 0
+
+# --- a republish, with the host driver holding the table ---
 modprobe msikit_epf_db_host || ktap_bail "modprobe msikit_epf_db_host failed"
 e=$(epf_dirs) h=$(host_dirs)
 [ -n "$e" ] && [ -n "$h" ] || ktap_bail "function or host device missing"
