@@ -17,13 +17,16 @@ set -euo pipefail
 # machine boots (vm.sh mkdtb). libssl-dev builds msikit-doe's SPDM
 # verifier; the doe suite's SPDM responder is Python with
 # python3-cryptography, and its tests check chains with openssl(1).
+# libc6-dev-arm64-cross links the fault suite's fail-nth statically for
+# the arm64 guests, whose initramfs has no libc.
 PKGS="dkms kmod make gcc libc6-dev busybox-static pciutils sparse
       build-essential debhelper dh-dkms lintian
       qemu-system-x86 qemu-utils ipxe-qemu procps
       gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-system-arm qemu-system-misc
+      libc6-dev-arm64-cross
       device-tree-compiler libssl-dev openssl python3-cryptography"
 # bump when the package set or the root layout changes
-ROOT_REV=8
+ROOT_REV=9
 
 [ "$(id -u)" = 0 ] || die "mkroot.sh must run as root (debootstrap, chroot, mounts)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap missing: run scripts/host-setup.sh"

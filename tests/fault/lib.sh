@@ -75,16 +75,19 @@ fault_setup() {
 	local c text
 	[ -e /proc/thread-self/fail-nth ] ||
 		ktap_skip_all "no fault injection in $(uname -r): make check-debug's kernel has it"
-	# tests/progs/fail-nth is built for the root's architecture: a
-	# foreign guest (arm64's busybox) has the shell's write and load
+	# tests/progs/fail-nth is built for the root's architecture; an
+	# arm64 guest (busybox, no libc) runs its static aarch64 build. The
+	# shell cannot stand in for it: busybox's insmod retries a failed
+	# finit_module() with init_module(), which loads cleanly what the
+	# injection failed, so every failed init would pass for absorbed.
+	# (Its usage line, not just its exit code 2: busybox's sh runs a
+	# foreign binary as a script, and a syntax error exits 2 as well.)
 	FAILNTH=fail-nth
-	# its usage line, not just its exit code 2: busybox's sh runs a
-	# foreign binary as a script, and a syntax error exits 2 as well
 	if ! fail-nth 2>&1 | grep -q '^usage: fail-nth N write FILE VALUE'; then
-		[ "$(uname -m)" = aarch64 ] ||
-			ktap_bail "tests/progs/fail-nth does not run on $(uname -m)"
-		FAILNTH=fail_nth_sh
-		log "fail-nth: the shell's, for $(uname -m)"
+		FAILNTH=fail-nth.$(uname -m)
+		$FAILNTH 2>&1 | grep -q '^usage: fail-nth N write FILE VALUE' ||
+			ktap_bail "neither fail-nth nor $FAILNTH runs on $(uname -m) (tests/progs)"
+		log "fail-nth: $FAILNTH"
 	fi
 	module_area
 	modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
@@ -105,9 +108,8 @@ fault_setup() {
 	# what an earlier test of this boot armed stays armed, even across
 	# its module's unloading: none is armed unless the test arms it
 	echo > $D/fail_function/inject || ktap_bail "cannot clear fail_function"
-	# every injection, fail-nth's too, counts its attribute's times down
-	# (probability 0 keeps each from injecting anything itself): how
-	# fail_nth_sh sees one in a task that is gone
+	# nothing injects but fail-nth's countdown (probability 0), and the
+	# times counters never run out
 	for c in $D/fail*/times; do
 		echo 0 > "${c%/times}/probability" && echo $INJ_TIMES > "$c" ||
 			ktap_bail "cannot set the injection counter $c"
@@ -150,67 +152,6 @@ fault_spare() {
 ko() { modinfo -n "$1"; }
 
 INJ_TIMES=1000000000
-# the failures injected since fault_setup, by every fault attribute
-injected() {
-	cat $D/fail*/times | awk -v t=$INJ_TIMES '{ n += t - $1 } END { print n }'
-}
-
-# errno MESSAGE: the number of the strerror() text a busybox applet printed
-errno_of() {
-	case "$1" in
-	*"Operation not permitted") echo 1 ;;
-	*"No such file or directory") echo 2 ;;
-	*"Resource temporarily unavailable") echo 11 ;;
-	*"Cannot allocate memory"|*"Out of memory") echo 12 ;;
-	*"Device or resource busy") echo 16 ;;
-	*"File exists") echo 17 ;;
-	*"No such device") echo 19 ;;
-	*"Invalid argument") echo 22 ;;
-	*"No space left on device") echo 28 ;;
-	*"Operation not supported") echo 95 ;;
-	# busybox insmod's own texts for what finit_module refused
-	*"invalid parameters") echo 22 ;;
-	*"unknown symbol in module"*|*"invalid module format") echo 8 ;;
-	*"module already loaded") echo 17 ;;
-	*) echo "'$1'" | tr ' ' _ ;;
-	esac
-}
-
-# fail_nth_sh N write FILE VALUE | N load MODULE.ko PARAMS: fail-nth's
-# write and load in busybox's shell, printing what fail-nth prints. A
-# write is the shell's own echo, in the task that armed itself (the
-# caller's $(...) is a child of its own: fail-nth does not follow a
-# fork); a load is insmod exec'd by a child that armed itself (it does
-# follow an exec). Whether the Nth call came is read off the injection
-# counters, the task that knew being gone for a load.
-fail_nth_sh() {
-	local n=$1 mode=$2 f=$3 v=$4 before err=/tmp/msikit-fault-err rc=0
-	before=$(injected)
-	case $mode in
-	write)
-		exec 8> "$f" || return 1
-		echo "$n" > /proc/thread-self/fail-nth || return 1
-		echo -n "$v" >&8 2> $err || rc=$(errno_of "$(cat $err)")
-		echo 0 > /proc/thread-self/fail-nth
-		exec 8>&- ;;
-	load)
-		# shellcheck disable=SC2086 # PARAMS are words
-		(echo "$n" > /proc/thread-self/fail-nth || exit 99; exec insmod "$f" $v) 2> $err
-		case $? in
-		0) ;;
-		99) echo "fail_nth_sh: cannot arm fail-nth" >&2; return 1 ;;
-		*) rc=$(errno_of "$(cat $err)") ;;
-		esac ;;
-	*)
-		echo "fail_nth_sh: no $mode in the shell" >&2
-		return 1 ;;
-	esac
-	if [ "$(injected)" = "$before" ]; then
-		echo "missed $rc"
-	else
-		echo "injected $rc"
-	fi
-}
 
 # fei_arm FUNCTION ERRNO: FUNCTION, one of msikit's marked with
 # ALLOW_ERROR_INJECTION and in a loaded module, becomes an injectable call
