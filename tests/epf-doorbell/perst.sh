@@ -105,8 +105,8 @@ l0=$(log_mark)
 a=$(cut -d' ' -f1 /proc/uptime)
 sh -c "echo > $EPCP" &
 unbind=$!
-# halfway through the wait: stopping, and only the register BARs left
-sleep 0.5
+# during the wait: both stopping, and only the register BARs left
+wait_status "$e0" "stopping *" 1 && wait_status "$e1" "stopping *" 1
 during="$(awk '{ print $1 }' "$e0/status" "$e1/status" | tr '\n' ' ')bars $(awk '{ printf "%s.%s ", $1, $2 }' "/sys/bus/platform/devices/$EPC/bars")"
 wait $unbind
 b=$(cut -d' ' -f1 /proc/uptime)
