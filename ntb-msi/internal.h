@@ -60,6 +60,7 @@ struct msikit_ntb_msi {
 	bool planned;			/* win_base is set */
 	bool sealed;			/* descriptors are sealed (can change) */
 	bool upstream;			/* upstream_peer when the context was made */
+	bool pin;			/* upstream, and messages can change: NOBALANCING */
 	unsigned long mws_set;		/* peers whose translation is set */
 	void __iomem *peer_mw[MSIKIT_NTB_MAX_PEERS];
 	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];
@@ -84,7 +85,9 @@ struct ntb_dev;
 msikit_ntb_mw_write_t msikit_ntb_mw_writer(struct ntb_dev *ntb);
 
 /* peer.c */
+struct seq_file;
 int nm_map_peers(struct msikit_ntb_msi *nm);
 void nm_unmap_peers(struct msikit_ntb_msi *nm);
+int nm_refused_show(struct seq_file *m, void *v);
 
 #endif /* _MSIKIT_NTB_MSI_INTERNAL_H */

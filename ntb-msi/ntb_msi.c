@@ -22,8 +22,10 @@
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/atomic.h>
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include "internal.h"
@@ -32,27 +34,35 @@
  * Contexts between init and exit, module-wide. A client that never calls
  * msikit_ntb_msi_exit() holds no reference on this module (its symbols
  * do, and rmmod of the client drops them), so without a count nothing
- * would show the leak: /sys/module/msikit_ntb_msi/parameters/contexts.
+ * would show the leak: debugfs msikit_ntb_msi/contexts.
  */
 static atomic_t nm_contexts = ATOMIC_INIT(0);
 
-static int nm_contexts_get(char *buf, const struct kernel_param *kp)
+static int nm_contexts_show(struct seq_file *m, void *v)
 {
-	return sysfs_emit(buf, "%d\n", atomic_read(&nm_contexts));
+	seq_printf(m, "%d\n", atomic_read(&nm_contexts));
+	return 0;
 }
+DEFINE_SHOW_ATTRIBUTE(nm_contexts);
+DEFINE_SHOW_ATTRIBUTE(nm_refused);
 
-/* a count, not a setting: never written, not even at load */
-static int nm_contexts_set(const char *val, const struct kernel_param *kp)
+static struct dentry *nm_debugfs;
+
+/* counters only: the module works without them (debugfs off, locked down) */
+static int __init nm_module_init(void)
 {
-	return -EPERM;
+	nm_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("contexts", 0444, nm_debugfs, NULL, &nm_contexts_fops);
+	debugfs_create_file("refused", 0444, nm_debugfs, NULL, &nm_refused_fops);
+	return 0;
 }
+module_init(nm_module_init);
 
-static const struct kernel_param_ops nm_contexts_ops = {
-	.set = nm_contexts_set,
-	.get = nm_contexts_get,
-};
-module_param_cb(contexts, &nm_contexts_ops, NULL, 0444);
-MODULE_PARM_DESC(contexts, "live peer-interrupt contexts (read-only)");
+static void __exit nm_module_exit(void)
+{
+	debugfs_remove_recursive(nm_debugfs);
+}
+module_exit(nm_module_exit);
 
 /*
  * A peer running upstream's drivers/ntb/msi.c writes the data at its
@@ -208,7 +218,8 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 		rc = -EINVAL;
 		goto destroy;
 	}
-	if (nm->upstream && !msikit_msi_immutable(nm->dom))
+	nm->pin = nm->upstream && !msikit_msi_immutable(nm->dom);
+	if (nm->pin)
 		dev_info(port->dev, "msikit: %s: upstream_peer: descriptors plain, interrupts pinned (IRQF_NOBALANCING); a CPU going offline still moves one, and such a peer can read that change torn\n",
 			 msikit_msi_parent_name(nm->dom));
 	rc = msikit_msi_msg_window(nm->dom, &nm->msg_base, &nm->msg_size);
@@ -388,7 +399,7 @@ int msikit_ntb_msi_request_irq_flags(struct msikit_ntb_msi *nm, irq_handler_t ha
 	if (!handler)
 		flags |= IRQF_ONESHOT;
 	/* an upstream peer reads no seal: the descriptor must not change */
-	if (nm->upstream && !msikit_msi_immutable(nm->dom))
+	if (nm->pin)
 		flags |= IRQF_NOBALANCING;
 	mutex_lock(&nm->lock);
 	if (nm->closing) {

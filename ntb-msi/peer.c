@@ -7,7 +7,7 @@
 #include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/io.h>
-#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
 #include "internal.h"
 
 /**
@@ -114,7 +114,7 @@ EXPORT_SYMBOL_GPL(msikit_ntb_msi_desc_decode);
  * client may ignore the refusal (upstream's ntb_transport does), and the
  * interrupt is then lost with nothing in the log for a zeroed half and
  * only a rate-limited line for a torn one: these say how many, in
- * /sys/module/msikit_ntb_msi/parameters/refused.
+ * debugfs msikit_ntb_msi/refused.
  */
 enum { NM_REF_UNPUBLISHED, NM_REF_SEAL, NM_REF_RESERVED, NM_REF_BEYOND, NM_REFS };
 static atomic_long_t nm_refused[NM_REFS];
@@ -137,27 +137,15 @@ static void nm_count_refusal(int rc)
 	}
 }
 
-static int nm_refused_get(char *buf, const struct kernel_param *kp)
+int nm_refused_show(struct seq_file *m, void *v)
 {
-	return sysfs_emit(buf, "unpublished %ld seal %ld reserved %ld beyond %ld\n",
-			  atomic_long_read(&nm_refused[NM_REF_UNPUBLISHED]),
-			  atomic_long_read(&nm_refused[NM_REF_SEAL]),
-			  atomic_long_read(&nm_refused[NM_REF_RESERVED]),
-			  atomic_long_read(&nm_refused[NM_REF_BEYOND]));
+	seq_printf(m, "unpublished %ld seal %ld reserved %ld beyond %ld\n",
+		   atomic_long_read(&nm_refused[NM_REF_UNPUBLISHED]),
+		   atomic_long_read(&nm_refused[NM_REF_SEAL]),
+		   atomic_long_read(&nm_refused[NM_REF_RESERVED]),
+		   atomic_long_read(&nm_refused[NM_REF_BEYOND]));
+	return 0;
 }
-
-/* counts, not a setting: never written, not even at load */
-static int nm_refused_set(const char *val, const struct kernel_param *kp)
-{
-	return -EPERM;
-}
-
-static const struct kernel_param_ops nm_refused_ops = {
-	.set = nm_refused_set,
-	.get = nm_refused_get,
-};
-module_param_cb(refused, &nm_refused_ops, NULL, 0444);
-MODULE_PARM_DESC(refused, "peer triggers refused for their descriptor: not published, failing its seal, reserved format, beyond the window (read-only)");
 
 /*
  * One snapshot of the descriptor: the peer may be replacing it. A trigger

@@ -41,7 +41,7 @@ LEG=$D D=/sys/kernel/debug
 insmod "$LEG/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
 insmod "$LEG/ko/msikit_ntb_loop_ntb.ko" one_port_number=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko failed"
 [ -e "$LOOP/$ABDF" ] && [ -e "$LOOP/$BBDF" ] || ktap_bail "msikit_ntb_loop_ntb did not bind $ABDF and $BBDF"
-contexts() { cat /sys/module/msikit_ntb_msi/parameters/contexts; }
+contexts() { cat /sys/kernel/debug/msikit_ntb_msi/contexts; }
 # gone LINK WHAT: a failed bind left nothing: LINK (the driver's link to
 # the device) absent, msikit_ntb_msi's contexts and the irq descriptors as
 # at the mark (CTX, descs_mark)

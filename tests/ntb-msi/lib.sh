@@ -67,7 +67,7 @@ on_cpu() {
 # descriptor (not published, torn, reserved, beyond the window), module-wide
 refused_total() {
 	awk '{ for (i = 2; i <= NF; i += 2) n += $i } END { print n + 0 }' \
-		/sys/module/msikit_ntb_msi/parameters/refused
+		/sys/kernel/debug/msikit_ntb_msi/refused
 }
 
 # result_field LINE NAME: the value after NAME in a "name value ..." line
@@ -333,7 +333,7 @@ teardown_both() {
 # survives its client's rmmod: only these counts show it)
 live_is() {
 	local got
-	got="$(cat /sys/module/msikit_ntb_msi/parameters/contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
+	got="$(cat /sys/kernel/debug/msikit_ntb_msi/contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
 	[ "$got" = "$1 $2" ] || { log "live contexts and domains: '$got', not '$1 $2'"; return 1; }
 }
 

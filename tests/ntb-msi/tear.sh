@@ -129,7 +129,7 @@ for zero in 0 1; do
 	set -- $res
 	# B's every trigger went through msikit_ntb_msi_peer_trigger(), so
 	# what msikit counts as refused is what the writer was refused
-	ktap_expect "$p ($order): msikit counted each refused trigger (parameters/refused)" \
+	ktap_expect "$p ($order): msikit counted each refused trigger (debugfs msikit_ntb_msi/refused)" \
 		$((${22} + ${24})) $((r1 - r0))
 	case $kind in
 	mutable)
