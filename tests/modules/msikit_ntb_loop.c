@@ -489,15 +489,18 @@ static unsigned int nl_tear_us(void)
 
 /*
  * What side @s puts on the channel for its descriptor @d: @d itself, or
- * as an upstream peer publishes it, a bare offset (format bits cleared).
+ * as an upstream peer publishes it, the bare offset msikit's decoder
+ * reads from it (a sealed word's seal is not part of the offset). One
+ * that does not decode goes out as it is, for the peer to refuse.
  */
 static struct msikit_ntb_msi_desc nl_wire(const struct nl_side *s,
 					  const struct msikit_ntb_msi_desc *d)
 {
 	struct msikit_ntb_msi_desc w = *d;
+	u32 off;
 
-	if (READ_ONCE(s->upstream))
-		w.addr_offset &= ~cpu_to_le32(3);
+	if (READ_ONCE(s->upstream) && !msikit_ntb_msi_desc_decode(d, &off, NULL))
+		w.addr_offset = cpu_to_le32(off);
 	return w;
 }
 
@@ -2120,6 +2123,46 @@ static void nl_selftest_thread(struct msikit_ntb_msi *nm, struct nl_tap *t)
 		 "free while its threaded handler calls msikit_ntb_msi_info(): both return");
 }
 
+/*
+ * An upstream peer's bare offsets (format 00), which only a context made
+ * with upstream_peer takes: the refusals around them. None of these may
+ * write: an accepted bare offset would raise whatever message lies there.
+ * @size is the peer's inbound window, 0 if it has none.
+ */
+static void nl_selftest_bare(struct msikit_ntb_msi *nm, struct nl_tap *t, u64 size)
+{
+	struct msikit_ntb_msi_info info;
+	struct msikit_ntb_msi_desc d;
+	u32 off;
+
+	if (msikit_ntb_msi_info(nm, &info)) {
+		nl_check(t, false, "info of the scratch nm");
+		return;
+	}
+	d = nl_desc(0, 0x1000, 0x41);
+	if (!info.upstream_peer) {
+		nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ENODATA,
+			 "without upstream_peer: peer_trigger bare offset 0x1000 -> ENODATA");
+		return;
+	}
+	nl_check(t, msikit_ntb_msi_desc_decode(&d, &off, NULL) == -ENODATA,
+		 "upstream_peer: desc_decode, which knows no context, of bare offset 0x1000 -> ENODATA");
+	d = nl_desc(0, 0, 0);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ENODATA,
+		 "upstream_peer: peer_trigger bare offset 0 with data 0 (a zeroed channel) -> ENODATA");
+	if (!size || size > 0xfffffffc) {
+		nl_skip(t, "upstream_peer: bare offsets outside the window -> ERANGE",
+			"the peer side has no inbound window: write 0 to its setup");
+		return;
+	}
+	d = nl_desc(0, (u32)size, 0x41);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
+		 "upstream_peer: peer_trigger bare offset at the end of the peer's window -> ERANGE");
+	d = nl_desc(0, 0xfffffffc, 0x41);
+	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
+		 "upstream_peer: peer_trigger bare offset 0xfffffffc -> ERANGE");
+}
+
 /* Misuse of one requested interrupt and of peer_trigger, on scratch nm @nm. */
 static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct nl_tap *t)
 {
@@ -2231,6 +2274,7 @@ static void nl_selftest_nm(struct nl_side *s, struct msikit_ntb_msi *nm, struct 
 	d = nl_desc(NL_PLAIN, 0, 0);
 	nl_check(t, msikit_ntb_msi_peer_addr(nm, 0, &d, &pa) == -EOPNOTSUPP,
 		 "peer_addr on a port without a mapped window -> EOPNOTSUPP");
+	nl_selftest_bare(nm, t, size);
 }
 
 /* Each case must get a clean errno and change nothing. */
