@@ -76,6 +76,7 @@ enum doe_stat {
 	DOE_STAT_PROBES,	/* reads aimed early, to follow a latency drop */
 	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
 	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
+	DOE_STAT_EST_OUTLIERS,	/* jumps the next sample undid: one late answer */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };
@@ -94,6 +95,8 @@ struct doe_latency {
 	bool jumped;		/* the last sample was a new level, not confirmed */
 	u32 est_ns;
 	u32 dev_ns;
+	u32 prev_est_ns;	/* the level before a jump, while it is unconfirmed */
+	u32 prev_dev_ns;
 	u64 used;		/* exchange count when last used, for eviction */
 };
 

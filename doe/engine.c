@@ -237,14 +237,23 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 	WRITE_ONCE(l->dev_ns, ns / 4);
 }
 
+/* @ns lies within four deviations of level @est (and a look's worth) */
+static bool doe_lat_near(u64 ns, u32 est, u32 dev)
+{
+	return abs((s64)ns - est) <= 4 * (s64)dev + DOE_LOOK_NS;
+}
+
 /*
  * One latency seen, @ns from Go: Ready was found by a read then. A jump
  * beyond four deviations is a new level, taken at once but trusted only
  * once the next sample agrees (a protocol whose requests differ, SPDM's,
- * would otherwise have its fast answers slept past); anything else moves
- * the estimate by an eighth, its deviation by a quarter.
+ * would otherwise have its fast answers slept past). A next sample back
+ * at the level before the jump makes the jump one late (or early) answer:
+ * that level is restored at once rather than averaged back by eighths.
+ * Anything else moves the estimate by an eighth, its deviation by a
+ * quarter.
  */
-static void doe_lat_sample(struct doe_latency *l, u64 ns)
+static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 ns)
 {
 	s64 est, err;
 
@@ -255,9 +264,17 @@ static void doe_lat_sample(struct doe_latency *l, u64 ns)
 		WRITE_ONCE(l->valid, true);
 		return;
 	}
+	if (l->jumped && !doe_lat_near(ns, l->est_ns, l->dev_ns) &&
+	    doe_lat_near(ns, l->prev_est_ns, l->prev_dev_ns)) {
+		WRITE_ONCE(l->est_ns, l->prev_est_ns);
+		WRITE_ONCE(l->dev_ns, l->prev_dev_ns);
+		doe_stat_inc(mb, EST_OUTLIERS);
+	}
 	est = l->est_ns;
 	err = (s64)ns - est;
-	if (abs(err) > 4 * (s64)l->dev_ns + DOE_LOOK_NS) {
+	if (!doe_lat_near(ns, est, l->dev_ns)) {
+		l->prev_est_ns = est;
+		l->prev_dev_ns = l->dev_ns;
 		doe_lat_level(l, ns);
 		l->jumped = true;
 		return;
@@ -353,7 +370,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			if (probe && i == 0)
 				doe_lat_level(l, at);
 			else
-				doe_lat_sample(l, i > target ? (missed + at) / 2 : at);
+				doe_lat_sample(mb, l, i > target ? (missed + at) / 2 : at);
 			return 0;
 		}
 		missed = at;
@@ -366,7 +383,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 	doe_stat_inc(mb, FALLBACKS);
 	rc = doe_poll_from(mb, mask, true, deadline, status, div_u64(step, NSEC_PER_USEC));
 	if (!rc)
-		doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
 	return rc;
 }
 
@@ -389,7 +406,7 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			return doe_wait_learned(mb, l, t_go, deadline, status);
 		rc = doe_poll(mb, mask, true, deadline, status);
 		if (!rc && learn)
-			doe_lat_sample(l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+			doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
 		return rc;
 	}
 

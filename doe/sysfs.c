@@ -135,6 +135,7 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(probes, 0444, doe_stat_show, NULL), DOE_STAT_PROBES },
 	{ __ATTR(fallbacks, 0444, doe_stat_show, NULL), DOE_STAT_FALLBACKS },
 	{ __ATTR(est_resets, 0444, doe_stat_show, NULL), DOE_STAT_EST_RESETS },
+	{ __ATTR(est_outliers, 0444, doe_stat_show, NULL), DOE_STAT_EST_OUTLIERS },
 	{ __ATTR(inline, 0444, doe_stat_show, NULL), DOE_STAT_INLINE },
 };
 

@@ -224,10 +224,13 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 	rmmod msikit_doe_swmb
 }
 
-# follow FROM TO: after 30 exchanges at FROM us, the exchanges at TO us
-# until the estimate stays within 10 % of where 30 of them leave it (TCG
-# adds its own overhead to TO, so not TO itself); 31 when it did not get
-# there, or ended nearer FROM than TO; fails when an estimate is missing
+# follow FROM TO: after 30 exchanges at FROM us, 30 at TO us. Prints
+# "K K10 LO HI": K is the exchanges at TO until the estimate stays in the
+# band it keeps at the new level (the range of its last 10, at least
+# +-10 % of the last: TCG's noise moves a settled estimate by more than
+# 10 % from one exchange to the next), K10 the same against +-10 % alone,
+# LO..HI the band in us; K is 31 when it never got there or ended nearer
+# FROM than TO. Fails when an estimate is missing.
 follow() {
 	local i e ests=""
 	echo "$1" > "$dev/delay_us"
@@ -242,19 +245,41 @@ follow() {
 		ests="$ests $e"
 	done
 	log "estimates after $1 -> $2 us:$ests" >&2
-	echo "$ests" | awk -v from="$1" -v to="$2" '{ f = $NF; k = 0
-		for (i = 1; i <= NF; i++) if ($i < 0.9 * f || $i > 1.1 * f) k = i
+	echo "$ests" | awk -v from="$1" -v to="$2" '
+	function settle(lo, hi,   i, k) {
+		k = 0
+		for (i = 1; i <= NF; i++) if ($i < lo || $i > hi) k = i
+		return k + 1
+	}
+	{ f = $NF; lo = f; hi = f
+		for (i = NF - 9; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
+		if (lo > 0.9 * f) lo = 0.9 * f
+		if (hi < 1.1 * f) hi = 1.1 * f
+		k = settle(lo, hi); k10 = settle(0.9 * f, 1.1 * f)
 		d1 = f - from; d2 = f - to
-		if (d1 * d1 <= d2 * d2) k = NF
-		print k + 1 }'
+		if (d1 * d1 <= d2 * d2) { k = NF + 1; k10 = NF + 1 }
+		printf "%d %d %d %d\n", k, k10, lo, hi }'
 }
 
 # C. the learned estimate following a responder, and a jittering one
 bench_follow() {
-	up=$(follow 200 2000) && echo "bench: doe_follow_up $up exchanges" | tee -a "$FIGS" ||
+	local r
+	# the goals take K: the band is printed beside it, and K10 too
+	if r=$(follow 200 2000); then
+		set -- $r
+		echo "bench: doe_follow_up $1 exchanges (band $3..$4 us at the new level; $2 against +-10 %)" |
+			tee -a "$FIGS"
+	else
 		ktap_fail "follow 200 -> 2000 us"
-	down=$(follow 2000 200) && echo "bench: doe_follow_down $down exchanges" | tee -a "$FIGS" ||
+	fi
+	if r=$(follow 2000 200); then
+		set -- $r
+		echo "bench: doe_follow_down $1 exchanges (band $3..$4 us at the new level; $2 against +-10 %)" |
+			tee -a "$FIGS"
+	else
 		ktap_fail "follow 2000 -> 200 us"
+	fi
+	log "est_outliers (jumps undone by the next answer): $(cat "$CLASS/$SW/stats/est_outliers" 2>/dev/null)"
 	# each delay uniform in 0.5 L .. 1.5 L
 	echo 50 > "$dev/jitter_pct"
 	sweep sw_poll_fast_jitter

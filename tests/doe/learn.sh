@@ -3,7 +3,8 @@
 # The engine's learned poll schedule (learn=1, poll mode), on the software
 # mailbox: it learns a responder's latency and finds most responses at
 # its first read, follows a responder that becomes slower or faster
-# within 10 exchanges, copes with jitter, forgets what it learned when the
+# within 10 exchanges, takes one late answer as no new level, copes with
+# jitter, forgets what it learned when the
 # responder stalls past the timeout (which is still taken at 1 s, never
 # early), and never reads a response before Data Object Ready (the
 # mailbox counts such reads: early_reads). learn=0 is today's schedule.
@@ -52,6 +53,17 @@ echo 200 > "$(swmb_dev)/delay_us"
 ktap_result "10 exchanges after it sped up to 200 us" run_n 10
 e=$(est_us "$MB")
 ktap_result "the estimate followed down: ${e:-none} us" test "${e:-99999}" -le 1000
+
+# one late answer among 200 us ones: the next answer undoes the jump
+ktap_result "10 exchanges of 200 us" run_n 10
+o0=$(st est_outliers)
+echo 3000 > "$(swmb_dev)/delay_us"
+ktap_result "one exchange of 3 ms" run_n 1
+echo 200 > "$(swmb_dev)/delay_us"
+ktap_result "one exchange of 200 us" run_n 1
+e=$(est_us "$MB")
+ktap_expect "the 3 ms answer was taken as one late answer" $((o0 + 1)) "$(st est_outliers)"
+ktap_result "the estimate is back after one exchange: ${e:-none} us" test "${e:-99999}" -le 1000
 
 # jitter: each delay uniform in 100..300 us
 echo 50 > "$(swmb_dev)/jitter_pct"
