@@ -264,8 +264,12 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 		WRITE_ONCE(l->valid, true);
 		return;
 	}
-	if (l->jumped && !doe_lat_near(ns, l->est_ns, l->dev_ns) &&
-	    doe_lat_near(ns, l->prev_est_ns, l->prev_dev_ns)) {
+	/*
+	 * (A jump's level has a deviation of a quarter of it: after a jump up
+	 * every faster answer is "near" it too, so the nearer level decides.)
+	 */
+	if (l->jumped && doe_lat_near(ns, l->prev_est_ns, l->prev_dev_ns) &&
+	    abs((s64)ns - l->prev_est_ns) < abs((s64)ns - l->est_ns)) {
 		WRITE_ONCE(l->est_ns, l->prev_est_ns);
 		WRITE_ONCE(l->dev_ns, l->prev_dev_ns);
 		doe_stat_inc(mb, EST_OUTLIERS);

@@ -60,7 +60,7 @@ struct msikit_ntb_msi {
 	bool planned;			/* win_base is set */
 	bool sealed;			/* descriptors are sealed (can change) */
 	bool upstream;			/* upstream_peer when the context was made */
-	bool pin;			/* upstream, and messages can change: NOBALANCING */
+	bool nobalance;			/* upstream, and messages can change: pinned */
 	unsigned long mws_set;		/* peers whose translation is set */
 	void __iomem *peer_mw[MSIKIT_NTB_MAX_PEERS];
 	resource_size_t peer_mw_size[MSIKIT_NTB_MAX_PEERS];

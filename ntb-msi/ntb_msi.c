@@ -48,22 +48,6 @@ DEFINE_SHOW_ATTRIBUTE(nm_refused);
 
 static struct dentry *nm_debugfs;
 
-/* counters only: the module works without them (debugfs off, locked down) */
-static int __init nm_module_init(void)
-{
-	nm_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("contexts", 0444, nm_debugfs, NULL, &nm_contexts_fops);
-	debugfs_create_file("refused", 0444, nm_debugfs, NULL, &nm_refused_fops);
-	return 0;
-}
-module_init(nm_module_init);
-
-static void __exit nm_module_exit(void)
-{
-	debugfs_remove_recursive(nm_debugfs);
-}
-module_exit(nm_module_exit);
-
 /*
  * A peer running upstream's drivers/ntb/msi.c writes the data at its
  * mapping of the window plus the offset word taken whole, with no bound,
@@ -218,8 +202,8 @@ struct msikit_ntb_msi *msikit_ntb_msi_init(struct msikit_ntb_port *port,
 		rc = -EINVAL;
 		goto destroy;
 	}
-	nm->pin = nm->upstream && !msikit_msi_immutable(nm->dom);
-	if (nm->pin)
+	nm->nobalance = nm->upstream && !msikit_msi_immutable(nm->dom);
+	if (nm->nobalance)
 		dev_info(port->dev, "msikit: %s: upstream_peer: descriptors plain, interrupts pinned (IRQF_NOBALANCING); a CPU going offline still moves one, and such a peer can read that change torn\n",
 			 msikit_msi_parent_name(nm->dom));
 	rc = msikit_msi_msg_window(nm->dom, &nm->msg_base, &nm->msg_size);
@@ -399,7 +383,7 @@ int msikit_ntb_msi_request_irq_flags(struct msikit_ntb_msi *nm, irq_handler_t ha
 	if (!handler)
 		flags |= IRQF_ONESHOT;
 	/* an upstream peer reads no seal: the descriptor must not change */
-	if (nm->pin)
+	if (nm->nobalance)
 		flags |= IRQF_NOBALANCING;
 	mutex_lock(&nm->lock);
 	if (nm->closing) {
@@ -630,3 +614,23 @@ MODULE_DESCRIPTION("msikit NTB peer interrupts in a per-device MSI domain");
 MODULE_AUTHOR("msikit developers");
 MODULE_VERSION("0.1.0");
 MODULE_INFO(ntb_core, MSIKIT_NTB_CORE);
+
+/*
+ * The counters are diagnostics: without debugfs, or where creating them
+ * failed, the module works the same, so their errors are not checked (as
+ * the debugfs API asks).
+ */
+static int __init nm_module_init(void)
+{
+	nm_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("contexts", 0444, nm_debugfs, NULL, &nm_contexts_fops);
+	debugfs_create_file("refused", 0444, nm_debugfs, NULL, &nm_refused_fops);
+	return 0;
+}
+module_init(nm_module_init);
+
+static void __exit nm_module_exit(void)
+{
+	debugfs_remove_recursive(nm_debugfs);
+}
+module_exit(nm_module_exit);

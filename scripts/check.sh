@@ -494,7 +494,7 @@ boot_plan() {	# boot_plan KERNEL SUITE MACHINE TAG SERIAL-SUFFIX: one boot, $ROO
 		if [ -z "$line" ]; then
 			tap fail "$k $name$tag" "no result: $(lost_why "$serial" "$name"), see ${serial#"$SRC/"}"
 			# (kscan.awk, in lost_why, is the one list of kernel reports)
-			tr -d '\r' < "$serial" | grep -a '^MSIKIT-HUNG' | head -3 | sed 's/^/# /'
+			tr -d '\r' < "$serial" | grep -a "^MSIKIT-HUNG $name:" | head -3 | sed 's/^/# /'
 			continue
 		fi
 		set -- $(echo "$line" | tr -d '\r')

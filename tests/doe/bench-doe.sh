@@ -224,47 +224,49 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 	rmmod msikit_doe_swmb
 }
 
-# follow FROM TO: after 30 exchanges at FROM us, 30 at TO us. Prints
-# "K K10 LO HI": K is the exchanges at TO until the estimate stays in the
-# band it keeps at the new level (the range of its last 10, at least
-# +-10 % of the last: TCG's noise moves a settled estimate by more than
-# 10 % from one exchange to the next), K10 the same against +-10 % alone,
-# LO..HI the band in us; K is 31 when it never got there or ended nearer
-# FROM than TO. Fails when an estimate is missing.
+# follow FROM TO: after 30 exchanges at FROM us, 30 at TO us, then 10
+# more at TO that measure the band the estimate keeps at the new level
+# (their range, at least +-10 % of their last: TCG's noise moves a settled
+# estimate by more than 10 % from one exchange to the next). Prints
+# "K K10 LO HI": K is the first 30's exchanges until the estimate stays
+# in that band, K10 the same against +-10 % of the last alone, LO..HI the
+# band in us; both are 31 when it ended nearer FROM than TO. Fails when
+# an estimate is missing.
 follow() {
-	local i e ests=""
+	local i e ests="" band=""
 	echo "$1" > "$dev/delay_us"
 	for i in $(seq 30); do
 		msikit-doe exchange "/dev/msikit/$SW" 1234:01 12345678 > /dev/null || return 1
 	done
 	echo "$2" > "$dev/delay_us"
-	for i in $(seq 30); do
+	for i in $(seq 40); do
 		msikit-doe exchange "/dev/msikit/$SW" 1234:01 12345678 > /dev/null || return 1
 		e=$(est_us "$SW")
 		[ -n "$e" ] || { log "no estimate after exchange $i at $2 us" >&2; return 1; }
-		ests="$ests $e"
+		if [ "$i" -le 30 ]; then ests="$ests $e"; else band="$band $e"; fi
 	done
-	log "estimates after $1 -> $2 us:$ests" >&2
-	echo "$ests" | awk -v from="$1" -v to="$2" '
+	log "estimates after $1 -> $2 us:$ests; then$band" >&2
+	echo "$ests |$band" | awk -v from="$1" -v to="$2" '
 	function settle(lo, hi,   i, k) {
 		k = 0
-		for (i = 1; i <= NF; i++) if ($i < lo || $i > hi) k = i
+		for (i = 1; i <= 30; i++) if ($i < lo || $i > hi) k = i
 		return k + 1
 	}
 	{ f = $NF; lo = f; hi = f
-		for (i = NF - 9; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
+		for (i = 32; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
 		if (lo > 0.9 * f) lo = 0.9 * f
 		if (hi < 1.1 * f) hi = 1.1 * f
 		k = settle(lo, hi); k10 = settle(0.9 * f, 1.1 * f)
 		d1 = f - from; d2 = f - to
-		if (d1 * d1 <= d2 * d2) { k = NF + 1; k10 = NF + 1 }
+		if (d1 * d1 <= d2 * d2) { k = 31; k10 = 31 }
 		printf "%d %d %d %d\n", k, k10, lo, hi }'
 }
 
 # C. the learned estimate following a responder, and a jittering one
 bench_follow() {
 	local r
-	# the goals take K: the band is printed beside it, and K10 too
+	# the goals take K, against a band measured on exchanges K is not
+	# counted on; K10 is printed beside it
 	if r=$(follow 200 2000); then
 		set -- $r
 		echo "bench: doe_follow_up $1 exchanges (band $3..$4 us at the new level; $2 against +-10 %)" |

@@ -333,6 +333,8 @@ teardown_both() {
 # survives its client's rmmod: only these counts show it)
 live_is() {
 	local got
+	[ -r /sys/kernel/debug/msikit_ntb_msi/contexts ] ||
+		{ log "no debugfs msikit_ntb_msi/contexts (debugfs not mounted, or msikit_ntb_msi could not create it, which it ignores)"; return 1; }
 	got="$(cat /sys/kernel/debug/msikit_ntb_msi/contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
 	[ "$got" = "$1 $2" ] || { log "live contexts and domains: '$got', not '$1 $2'"; return 1; }
 }
