@@ -237,10 +237,21 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 	WRITE_ONCE(l->dev_ns, ns / 4);
 }
 
-/* @ns lies within four deviations of level @est (and a look's worth) */
+/*
+ * @ns belongs to level @est: within a look's worth of it, or within four
+ * deviations and a factor of three. The factor keeps a noisy level (a slow
+ * responder under a busy host, a deviation near the level itself) from
+ * taking a tenfold drop for noise and decaying to it by eighths.
+ */
 static bool doe_lat_near(u64 ns, u32 est, u32 dev)
 {
-	return abs((s64)ns - est) <= 4 * (s64)dev + DOE_LOOK_NS;
+	s64 err = abs((s64)ns - est);
+
+	if (err <= DOE_LOOK_NS)
+		return true;
+	if (ns * 3 < est || ns > 3 * (u64)est)
+		return false;
+	return err <= 4 * (s64)dev + DOE_LOOK_NS;
 }
 
 /*
