@@ -93,6 +93,7 @@ struct doe_latency {
 	bool hit;		/* the last learned read found Ready at the target */
 	bool valid;
 	bool jumped;		/* the last sample was a new level, not confirmed */
+	bool undone;		/* the last sample undid a jump: not settled yet */
 	u32 est_ns;
 	u32 dev_ns;
 	u32 prev_est_ns;	/* the level before a jump, while it is unconfirmed */

@@ -207,6 +207,7 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	WRITE_ONCE(l->type, type);
 	l->hit = false;
 	l->jumped = false;
+	l->undone = false;
 found:
 	l->used = now;
 	return l;
@@ -219,6 +220,7 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	WRITE_ONCE(l->valid, false);
 	l->hit = false;
 	l->jumped = false;
+	l->undone = false;
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -256,16 +258,20 @@ static bool doe_lat_near(u64 ns, u32 est, u32 dev)
 
 /*
  * One latency seen, @ns from Go: Ready was found by a read then. A jump
- * beyond four deviations is a new level, taken at once but trusted only
- * once the next sample agrees (a protocol whose requests differ, SPDM's,
- * would otherwise have its fast answers slept past). A next sample back
- * at the level before the jump makes the jump one late (or early) answer:
- * that level is restored at once rather than averaged back by eighths.
+ * (beyond four deviations, or a factor of three) is a new level, taken at
+ * once but trusted only once the next sample agrees (a protocol whose
+ * requests differ, SPDM's, would otherwise have its fast answers slept
+ * past). A next sample back at the level before the jump makes the jump
+ * one late (or early) answer: that level is restored at once rather than
+ * averaged back by eighths, and trusted again only after a sample that
+ * undoes nothing (a responder alternating between two levels would
+ * otherwise settle on the slow one and have its fast answers read late).
  * Anything else moves the estimate by an eighth, its deviation by a
  * quarter.
  */
 static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 ns)
 {
+	bool undo = false;
 	s64 est, err;
 
 	ns = min_t(u64, ns, (u64)DOE_TIMEOUT_MS * NSEC_PER_MSEC);
@@ -284,6 +290,7 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 		WRITE_ONCE(l->est_ns, l->prev_est_ns);
 		WRITE_ONCE(l->dev_ns, l->prev_dev_ns);
 		doe_stat_inc(mb, EST_OUTLIERS);
+		undo = true;
 	}
 	est = l->est_ns;
 	err = (s64)ns - est;
@@ -295,18 +302,19 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 		return;
 	}
 	l->jumped = false;
+	l->undone = undo;
 	WRITE_ONCE(l->est_ns, est + err / 8);
 	WRITE_ONCE(l->dev_ns, l->dev_ns + (abs(err) - (s64)l->dev_ns) / 4);
 }
 
 /*
  * The learned reads are worth it only for a settled estimate: known, not
- * just jumped, and tight (a deviation of at most a quarter of it). A
- * protocol whose latency scatters keeps the growing sleeps.
+ * just jumped or undone, and tight (a deviation of at most a quarter of
+ * it). A protocol whose latency scatters keeps the growing sleeps.
  */
 static bool doe_lat_settled(const struct doe_latency *l)
 {
-	return l->valid && !l->jumped && l->dev_ns <= l->est_ns / 4;
+	return l->valid && !l->jumped && !l->undone && l->dev_ns <= l->est_ns / 4;
 }
 
 /*
