@@ -436,8 +436,14 @@ watchdog() {
 			[ -n "$cur" ] && grep -a -q "^MSIKIT-HUNG $cur:" "$serial" &&
 				what="$what; the console has the guest's blocked tasks and CPUs (MSIKIT-HUNG)"
 			echo "$what" > "$serial.watchdog"
-			# where each vCPU is, for a guest too stuck to say
-			timeout 5 sh -c "echo 'info registers -a' > '$ROOT/msikit-run/mon.in'" 2>/dev/null
+			# where each vCPU is, for a guest too stuck to say; on x86
+			# each local APIC twice, a second apart: a guest whose vCPUs
+			# all halt with interrupts on waits for a timer, and these
+			# say whether one was armed and whether its count moves
+			# (other machines answer the lapic lines "unknown command")
+			timeout 5 sh -c "printf 'info status\ninfo registers -a\ninfo lapic 0\ninfo lapic 1\n' > '$ROOT/msikit-run/mon.in'" 2>/dev/null
+			sleep 1
+			timeout 5 sh -c "printf 'info lapic 0\ninfo lapic 1\n' > '$ROOT/msikit-run/mon.in'" 2>/dev/null
 			sleep 2
 			cp "$ROOT/msikit-run/monitor.log" "$serial.monitor" 2>/dev/null
 		fi
