@@ -2151,13 +2151,13 @@ static void nl_selftest_bare(struct msikit_ntb_msi *nm, struct nl_tap *t, u64 si
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ENODATA,
 		 "upstream_peer: peer_trigger bare offset 0 with data 0 (a zeroed channel) -> ENODATA");
 	if (!size || size > 0xfffffffc) {
-		nl_skip(t, "upstream_peer: bare offsets beyond the window, taken and dropped by the port",
+		nl_skip(t, "upstream_peer: bare offsets beyond the window, dropped by the port",
 			"the peer side has no inbound window: write 0 to its setup");
 		return;
 	}
 	d = nl_desc(0, (u32)size, 0x41);
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
-		 "upstream_peer: bare offset at the end of the peer's window: taken, the port drops it -> ERANGE");
+		 "upstream_peer: bare offset at the window's end: taken, the port drops it -> ERANGE");
 	d = nl_desc(0, 0xfffffffc, 0x41);
 	nl_check(t, msikit_ntb_msi_peer_trigger(nm, 0, &d) == -ERANGE,
 		 "upstream_peer: bare offset 0xfffffffc: taken, the port drops it -> ERANGE");
