@@ -23,7 +23,17 @@ rmmod msikit_ntb_loop msikit_msi_test msikit_ntb_msi 2>/dev/null
 # --- loading msikit_ntb_msi ---
 modprobe msikit_msi || ktap_bail "modprobe msikit_msi failed"
 mod_gone() { [ ! -d /sys/module/msikit_ntb_msi ]; }
-mod_works() { live_is 0 0; }
+# A load that absorbed a failure in creating its debugfs counters works
+# without them, by design (the debugfs API asks callers to ignore its
+# errors): the domains it would leave are still counted by msikit_msi.
+mod_works() {
+	if [ ! -e /sys/kernel/debug/msikit_ntb_msi/contexts ]; then
+		log "no debugfs counters after this load: their creation failed, which msikit_ntb_msi ignores"
+		[ "$(cat /sys/module/msikit_msi/parameters/domains)" = 0 ]
+		return
+	fi
+	live_is 0 0
+}
 mod_unload() { rmmod msikit_ntb_msi; }
 fail_each "load msikit_ntb_msi" mod_gone mod_works mod_unload -- load "$(ko msikit_ntb_msi)"
 ktap_result "load msikit_ntb_msi: $POINTS failure points, each reported and unwound or absorbed" \
