@@ -41,19 +41,18 @@ LEG=$D D=/sys/kernel/debug
 insmod "$LEG/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter, ntb_msi API) failed"
 insmod "$LEG/ko/msikit_ntb_loop_ntb.ko" one_port_number=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko failed"
 [ -e "$LOOP/$ABDF" ] && [ -e "$LOOP/$BBDF" ] || ktap_bail "msikit_ntb_loop_ntb did not bind $ABDF and $BBDF"
-contexts() { cat /sys/kernel/debug/msikit_ntb_msi/contexts; }
 # gone LINK WHAT: a failed bind left nothing: LINK (the driver's link to
 # the device) absent, msikit_ntb_msi's contexts and the irq descriptors as
 # at the mark (CTX, descs_mark)
 gone() {
 	[ ! -e "$1" ] || { log "$2 is bound"; return 1; }
-	[ "$(contexts)" = "$CTX" ] || { log "msikit_ntb_msi contexts: $(contexts), not $CTX"; return 1; }
+	[ "$(nm_contexts)" = "$CTX" ] || { log "msikit_ntb_msi contexts: $(nm_contexts), not $CTX"; return 1; }
 	descs_back
 }
 
 # --- the loopback binds side B ---
 echo "$BBDF" > "$LOOP/unbind" || ktap_bail "unbinding B from the loopback failed"
-CTX=$(contexts)
+CTX=$(nm_contexts)
 descs_mark
 b_gone() { gone "$LOOP/$BBDF" "B"; }
 # each doorbell once each way, waited for at the peer's own doorbell
@@ -89,14 +88,14 @@ both_found() {
 	wait_for 10 found_new "$ABDF" "$FA" && wait_for 10 found_new "$BBDF" "$FB" ||
 		{ log "the sides did not read each other's descriptors"; return 1; }
 }
-CTX0=$(contexts)
+CTX0=$(nm_contexts)
 FA=$(found "$ABDF") FB=$(found "$BBDF")
 insmod "$LEG/ko/ntb_msi_test.ko" num_irqs=$N || ktap_bail "insmod ntb_msi_test.ko failed"
 TA=$D/ntb_msi_test/$ABDF TB=$D/ntb_msi_test/$BBDF
 # (ntb_msi_test's remove does not wait for its setup work: let it end)
 both_found || ktap_bail "ntb_msi_test on A and B did not set up"
 echo "$ABDF" > "$MSIT/unbind" || ktap_bail "unbinding ntb_msi_test from A failed"
-CTX=$(contexts)
+CTX=$(nm_contexts)
 descs_mark
 FA=$(found "$ABDF") FB=$(found "$BBDF")
 a_gone() { gone "$MSIT/$ABDF" "ntb_msi_test on A"; }
@@ -119,7 +118,7 @@ ktap_result "ntb_msi_init() through the adapter: $POINTS failure points, each re
 echo "$ABDF" > "$MSIT/bind" || ktap_bail "a last bind of ntb_msi_test to A failed"
 ktap_result "ntb_msi_test: each of 4 interrupts once each way, at its own" a_works
 rmmod ntb_msi_test || ktap_bail "rmmod ntb_msi_test failed"
-ktap_expect "ntb_msi_test's contexts, A's and B's, went with it" "$CTX0" "$(contexts)"
+ktap_expect "ntb_msi_test's contexts, A's and B's, went with it" "$CTX0" "$(nm_contexts)"
 ktap_result "the modules unload" \
 	sh -c "rmmod msikit_ntb_loop_ntb && rmmod msikit_ntb_msi && rmmod ntb && rmmod msikit_msi"
 ktap_finished

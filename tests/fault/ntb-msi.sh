@@ -27,7 +27,7 @@ mod_gone() { [ ! -d /sys/module/msikit_ntb_msi ]; }
 # without them, by design (the debugfs API asks callers to ignore its
 # errors): the domains it would leave are still counted by msikit_msi.
 mod_works() {
-	if [ ! -e /sys/kernel/debug/msikit_ntb_msi/contexts ]; then
+	if [ ! -e "$NM_DBG/contexts" ]; then
 		log "no debugfs counters after this load: their creation failed, which msikit_ntb_msi ignores"
 		[ "$(cat /sys/module/msikit_msi/parameters/domains)" = 0 ]
 		return

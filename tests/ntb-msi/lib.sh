@@ -63,11 +63,16 @@ on_cpu() {
 	echo $n
 }
 
+# msikit_ntb_msi's counters, in debugfs
+NM_DBG=/sys/kernel/debug/msikit_ntb_msi
+
+# nm_contexts: msikit_ntb_msi's live contexts, module-wide
+nm_contexts() { cat "$NM_DBG/contexts"; }
+
 # refused_total: the peer triggers msikit_ntb_msi refused for their
 # descriptor (not published, torn, reserved, beyond the window), module-wide
 refused_total() {
-	awk '{ for (i = 2; i <= NF; i += 2) n += $i } END { print n + 0 }' \
-		/sys/kernel/debug/msikit_ntb_msi/refused
+	awk '{ for (i = 2; i <= NF; i += 2) n += $i } END { print n + 0 }' "$NM_DBG/refused"
 }
 
 # result_field LINE NAME: the value after NAME in a "name value ..." line
@@ -333,9 +338,9 @@ teardown_both() {
 # survives its client's rmmod: only these counts show it)
 live_is() {
 	local got
-	[ -r /sys/kernel/debug/msikit_ntb_msi/contexts ] ||
+	[ -r "$NM_DBG/contexts" ] ||
 		{ log "no debugfs msikit_ntb_msi/contexts (debugfs not mounted, or msikit_ntb_msi could not create it, which it ignores)"; return 1; }
-	got="$(cat /sys/kernel/debug/msikit_ntb_msi/contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
+	got="$(nm_contexts 2>/dev/null) $(cat /sys/module/msikit_msi/parameters/domains 2>/dev/null)"
 	[ "$got" = "$1 $2" ] || { log "live contexts and domains: '$got', not '$1 $2'"; return 1; }
 }
 

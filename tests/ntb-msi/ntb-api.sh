@@ -26,7 +26,7 @@ insmod "$D/ko/msikit_ntb_msi.ko" || ktap_bail "insmod msikit_ntb_msi.ko (adapter
 ktap_result "this msikit_ntb_msi carries upstream's ntb_msi API" \
 	sh -c "modinfo -F ntb_core $D/ko/msikit_ntb_msi.ko | grep -q 'ntb_msi API'"
 insmod "$D/ko/msikit_ntb_loop_ntb.ko" one_port_number=1 || ktap_bail "insmod msikit_ntb_loop_ntb.ko failed"
-contexts=$(cat /sys/kernel/debug/msikit_ntb_msi/contexts)
+contexts=$(nm_contexts)
 insmod "$D/ko/ntb_msi_test.ko" num_irqs=$N || ktap_bail "insmod ntb_msi_test.ko failed"
 T=/sys/kernel/debug/ntb_msi_test
 TA=$T/$ABDF TB=$T/$BBDF
@@ -46,7 +46,7 @@ ktap_result "ntb_msi_test on B has A's descriptors" ready "$TB"
 ktap_expect "A found $N interrupts of B" $N "$(cat "$TA/peer0/count")"
 ktap_expect "B found $N interrupts of A" $N "$(cat "$TB/peer0/count")"
 ktap_expect "msikit_ntb_msi contexts: the loopback's two, and one per ntb_msi_init()" \
-	$((contexts + 2)) "$(cat /sys/kernel/debug/msikit_ntb_msi/contexts)"
+	$((contexts + 2)) "$(nm_contexts)"
 
 ktap_result "A -> B: each of B's $N interrupts twice, each counted at its own interrupt exactly once" \
 	each_once "$TA" "$TB" 2
@@ -77,7 +77,7 @@ else
 fi
 rmmod ntb_msi_test || ktap_bail "rmmod ntb_msi_test failed"
 ktap_expect "ntb_msi_test's contexts went with it (devres)" "$contexts" \
-	"$(cat /sys/kernel/debug/msikit_ntb_msi/contexts)"
+	"$(nm_contexts)"
 ktap_result "unload: loopback, msikit_ntb_msi, ntb.ko" \
 	sh -c "rmmod msikit_ntb_loop_ntb && rmmod msikit_ntb_msi && rmmod ntb && rmmod msikit_msi"
 ktap_finished

@@ -149,7 +149,7 @@ reread=$(($(msi_lines "$ABDF") - ra + $(msi_lines "$BBDF") - rb))
 # ntb_transport ignores what its trigger returns: a packet whose trigger
 # msikit refused (a descriptor read torn or half zeroed) raised nothing,
 # and only the next packet's or the peer's timer moved the queue on
-log "affinity rewritten $1 times ($2 writes refused); descriptors read again $reread times; triggers msikit refused, which ntb_transport ignored: $(($(refused_total) - r0)) ($(cat /sys/kernel/debug/msikit_ntb_msi/refused))"
+log "affinity rewritten $1 times ($2 writes refused); descriptors read again $reread times; triggers msikit refused, which ntb_transport ignored: $(($(refused_total) - r0)) ($(cat "$NM_DBG/refused"))"
 ktap_result "the affinity was rewritten during the fetches, each write taken" test "$1" -ge 5 -a "$2" = 0
 # on the x86 vector a move changes the descriptor: the peer must have read
 # the new one; behind a remapper it does not change
