@@ -286,26 +286,22 @@ follow() {
 		printf "%d %d %d %d %d %d %d\n", k, ks, k10, f, t[1], t[n], s }'
 }
 
+# follow_fig NAME FROM TO: follow's figure as "bench: doe_follow_NAME".
+# The goals take K, against a level measured on exchanges K is not
+# counted on, late answers the engine undid excused; the strict K and K10
+# are printed beside it.
+follow_fig() {
+	local r
+	r=$(follow "$2" "$3") || { ktap_fail "follow $2 -> $3 us"; return; }
+	set -- "$1" $r
+	echo "bench: doe_follow_$1 $2 exchanges (to within 1.5x of $5 us, settled range $6..$7 us; $8 single late answers excused, $3 with them; $4 to within 10 %)" |
+		tee -a "$FIGS"
+}
+
 # C. the learned estimate following a responder, and a jittering one
 bench_follow() {
-	local r
-	# the goals take K, against a level measured on exchanges K is not
-	# counted on, late answers the engine undid excused; the strict K and
-	# K10 are printed beside it
-	if r=$(follow 200 2000); then
-		set -- $r
-		echo "bench: doe_follow_up $1 exchanges (to within 1.5x of $4 us, settled range $5..$6 us; $7 single late answers excused, $2 with them; $3 to within 10 %)" |
-			tee -a "$FIGS"
-	else
-		ktap_fail "follow 200 -> 2000 us"
-	fi
-	if r=$(follow 2000 200); then
-		set -- $r
-		echo "bench: doe_follow_down $1 exchanges (to within 1.5x of $4 us, settled range $5..$6 us; $7 single late answers excused, $2 with them; $3 to within 10 %)" |
-			tee -a "$FIGS"
-	else
-		ktap_fail "follow 2000 -> 200 us"
-	fi
+	follow_fig up 200 2000
+	follow_fig down 2000 200
 	log "est_outliers (jumps undone by the next answer): $(cat "$CLASS/$SW/stats/est_outliers" 2>/dev/null)"
 	# each delay uniform in 0.5 L .. 1.5 L
 	echo 50 > "$dev/jitter_pct"
