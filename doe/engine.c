@@ -344,9 +344,12 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * after Go for a responder that fast), after a probe at half of it when
  * the last one found Ready there, then up to DOE_SHORT_POLLS more at short
  * steps, then doe_poll() from about that step on. A probe that finds Ready
- * is a new level: the responder got faster. Any other hit is a sample,
- * the midpoint between it and a miss just before it in the chain, or the
- * hit's own time when nothing brackets it.
+ * before the estimate is a new level: the responder got faster. A probe
+ * read only after the estimate (its sleep overslept: milliseconds under a
+ * busy host) says no such thing, and is a sample like any other hit: the
+ * midpoint between it and a miss just before it in the chain, or the
+ * hit's own time when nothing brackets it (a late one is then undone as
+ * an outlier rather than taken as the level).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    ktime_t t_go, ktime_t deadline, u32 *status)
@@ -390,7 +393,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			else if (i <= target)
 				doe_stat_inc(mb, TARGET_HITS);
 			l->hit = i <= target;
-			if (probe && i == 0)
+			if (probe && i == 0 && at < est)
 				doe_lat_level(l, at);
 			else
 				doe_lat_sample(mb, l, i > target ? (missed + at) / 2 : at);
