@@ -77,6 +77,9 @@ enum doe_stat {
 	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
 	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
 	DOE_STAT_EST_OUTLIERS,	/* jumps the next sample undid: one late answer */
+	/* interrupt mode */
+	DOE_STAT_IRQ_STATUS,	/* responses seen in the handler's Status read */
+	DOE_STAT_QUIET,		/* Go with Interrupt Enable off: answers at once */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };
@@ -118,6 +121,14 @@ struct msikit_doe_mb {
 	struct pci_doe_mb *core_mb;	/* routed */
 	int irq;			/* Linux irq, 0 when polled */
 	u32 ctrl;			/* DOE Control bits kept on every write */
+	bool ctrl_int_en;		/* Interrupt Enable as last written */
+	/*
+	 * The exchange's generation, moved on before each request, and the
+	 * handler's last DOE Status with the generation it read first
+	 * (engine.c's doe_irq_status()).
+	 */
+	u32 xgen;
+	atomic64_t irq_snap;
 
 	struct workqueue_struct *wq;
 	/*

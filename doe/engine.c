@@ -7,15 +7,17 @@
  * workqueue's worker, or an in-kernel caller running its own exchange on
  * an idle mailbox, mailbox.c), so at most one exchange is on the
  * registers at a time, and only it touches the learned latencies; the
- * interrupt handler touches
- * nothing but DOE Status.Interrupt Status. Who else may touch the registers
+ * interrupt handler touches nothing but DOE Status.Interrupt Status, and
+ * leaves the Status it read for the worker. Who else may touch the registers
  * is the concern of whoever created the mailbox (pci.c), not the engine's.
  * The mailbox reaches the engine only through doe_engine_irq_ops and
  * doe_engine_poll_ops.
  *
  * Waiting: with an interrupt, the worker sleeps until the handler reports
- * DOE Interrupt Status and then reads DOE Status once. It still wakes every
- * 100 ms to look, so a lost message costs 100 ms, not the whole timeout.
+ * DOE Interrupt Status, and takes the DOE Status the handler read when it
+ * shows Ready or Error and was read during this exchange (a generation
+ * tells); otherwise it reads DOE Status once. It still wakes every 100 ms
+ * to look, so a lost message costs 100 ms, not the whole timeout.
  * Polled, it sleeps on hrtimers starting at 1 us and doubling to
  * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
  * within L + poll_max_us. Waiting for Busy to clear is always polled that
@@ -23,7 +25,7 @@
  * of the spec the mailbox follows; in interrupt mode an interrupt cuts the
  * current sleep short.
  *
- * Learning (poll mode, learn=1): a responder's latency rarely changes
+ * Learning (learn=1): a responder's latency rarely changes
  * from one exchange of a protocol to the next, so the engine keeps an
  * estimate per protocol (struct doe_latency) and, once it has one, sleeps
  * once to a little before it, reads, and polls at short steps a few times
@@ -36,6 +38,13 @@
  * spec's, so a wrong estimate costs time, never an early read or a missed
  * timeout. A timeout, an Error or an Abort forgets the protocol's
  * estimate, and a takeover or a release forgets them all.
+ *
+ * With an interrupt, the estimate decides only whether to look: a
+ * responder that answers within DOE_LOOK_NS is read right after Go, with
+ * DOE Interrupt Enable off for that Go (its interrupt would only cost the
+ * handler two accesses once the response is taken); a slower one is not
+ * looked at, its interrupt wakes the worker. With an estimate near
+ * DOE_LOOK_NS, or none, one look, then the interrupt.
  */
 
 #include <linux/bitfield.h>
@@ -81,7 +90,7 @@ MODULE_PARM_DESC(poll_max_us, "Longest sleep between two polls of DOE Status, in
 
 static bool doe_param_learn;
 module_param_named(learn, doe_param_learn, bool, 0644);
-MODULE_PARM_DESC(learn, "Polled mailboxes: time Status reads by each protocol's learned response latency (default: off, experimental)");
+MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and the interrupt by each protocol's learned response latency (default: off, experimental)");
 
 /* a responder this fast is read right after Go */
 #define DOE_LOOK_NS		2000
@@ -413,35 +422,86 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 	return rc;
 }
 
+/* Interrupt mode: how an exchange waits (the top of this file says why) */
+enum doe_irq_plan {
+	DOE_IRQ_LOOK,	/* a look after Go, then the interrupt */
+	DOE_IRQ_QUIET,	/* DOE Interrupt Enable off for Go, and a look */
+	DOE_IRQ_WAIT,	/* the interrupt, no look */
+};
+
 /*
- * Wait for Data Object Ready or Error after Go, written at @t_go. @seen is
- * the interrupt count sampled before Go was written, so an interrupt that
- * fires before we sleep is not lost. @l is the protocol's estimate.
+ * Only an estimate clear of DOE_LOOK_NS by two deviations either way
+ * changes the plan: a quiet Go that misses costs a Control write and a
+ * second look, a skipped look that would have hit costs an interrupt's
+ * wakeup. (Not doe_lat_settled(): an interrupt's wakeup scatters the
+ * samples of a slow responder, and the look's own read those of a fast
+ * one, more than a learned poll schedule can take.)
  */
-static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
-			     struct doe_latency *l, ktime_t deadline, u32 *status)
+static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
+{
+	u64 est = l->est_ns, dev2 = 2 * (u64)l->dev_ns;
+
+	if (!READ_ONCE(doe_param_learn) || !l->valid || l->jumped)
+		return DOE_IRQ_LOOK;
+	if (est + dev2 <= DOE_LOOK_NS)
+		return DOE_IRQ_QUIET;
+	if (est > DOE_LOOK_NS + dev2)
+		return DOE_IRQ_WAIT;
+	return DOE_IRQ_LOOK;
+}
+
+/*
+ * The DOE Status the handler last read, if it shows Ready or Error and was
+ * read during the exchange now on the registers: the handler took the
+ * generation before its read, and the worker moved it on only after
+ * doe_make_idle() saw neither bit, so such a Status can only be this
+ * exchange's. Anything else (an interrupt of an earlier exchange or of
+ * Busy clearing, handled late) is left to a read of our own.
+ */
+static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
+{
+	u64 snap = atomic64_read(&mb->irq_snap);
+
+	if (upper_32_bits(snap) != mb->xgen ||
+	    !(lower_32_bits(snap) & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
+		return false;
+	*status = lower_32_bits(snap);
+	doe_stat_inc(mb, IRQ_STATUS);
+	return true;
+}
+
+/*
+ * Interrupt mode: wait for Data Object Ready or Error as @plan says. A
+ * quiet look that misses turns DOE Interrupt Enable on and looks again, as
+ * Ready may have come before the interrupt could.
+ */
+static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
+			struct doe_latency *l, enum doe_irq_plan plan,
+			ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
+	bool look = plan != DOE_IRQ_WAIT;
 	s64 left_us;
-	int rc;
+	int rc, ev;
 
-	if (!doe_irq_mode(mb)) {
-		bool learn = READ_ONCE(doe_param_learn);
-
-		if (learn && doe_lat_settled(l))
-			return doe_wait_learned(mb, l, t_go, deadline, status);
-		rc = doe_poll(mb, mask, true, deadline, status);
-		if (!rc && learn)
-			doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
-		return rc;
-	}
-
+	*status = 0;
 	for (;;) {
-		rc = doe_status(mb, status);
-		if (rc)
-			return rc;
-		if (*status & mask)
-			return 0;
+		if (look) {
+			rc = doe_status(mb, status);
+			if (rc)
+				return rc;
+			if (*status & mask)
+				break;
+			if (plan == DOE_IRQ_QUIET) {
+				rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
+				if (rc)
+					return rc;
+				mb->ctrl_int_en = true;
+				plan = DOE_IRQ_LOOK;
+				continue;
+			}
+		}
+		look = true;
 		left_us = ktime_us_delta(deadline, ktime_get());
 		if (left_us < 0)
 			return -ETIMEDOUT;
@@ -449,8 +509,41 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 				   atomic_read(&mb->irq_events) != seen ||
 				   test_bit(DOE_CANCEL, &mb->flags),
 				   clamp_t(long, usecs_to_jiffies(left_us), 1, DOE_IRQ_SLICE));
-		seen = atomic_read(&mb->irq_events);
+		ev = atomic_read(&mb->irq_events);
+		if (ev == seen)
+			continue;
+		seen = ev;
+		/* the count before the Status the handler left with it */
+		smp_rmb();
+		if (doe_irq_status(mb, status))
+			break;
 	}
+	if (READ_ONCE(doe_param_learn))
+		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+	return 0;
+}
+
+/*
+ * Wait for Data Object Ready or Error after Go, written at @t_go. @seen is
+ * the interrupt count sampled before Go was written, so an interrupt that
+ * fires before we sleep is not lost. @l is the protocol's estimate.
+ */
+static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
+			     struct doe_latency *l, enum doe_irq_plan plan,
+			     ktime_t deadline, u32 *status)
+{
+	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
+	bool learn = READ_ONCE(doe_param_learn);
+	int rc;
+
+	if (doe_irq_mode(mb))
+		return doe_wait_irq(mb, seen, t_go, l, plan, deadline, status);
+	if (learn && doe_lat_settled(l))
+		return doe_wait_learned(mb, l, t_go, deadline, status);
+	rc = doe_poll(mb, mask, true, deadline, status);
+	if (!rc && learn)
+		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+	return rc;
 }
 
 /**
@@ -476,6 +569,7 @@ static int doe_engine_abort(struct msikit_doe_mb *mb)
 
 	doe_stat_inc(mb, ABORTS);
 	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl | PCI_DOE_CTRL_ABORT);
+	mb->ctrl_int_en = mb->ctrl & PCI_DOE_CTRL_INT_EN;
 	if (!rc)
 		rc = doe_poll(mb, mask, false, deadline, &status);
 	if (rc == -ETIMEDOUT) {
@@ -518,7 +612,8 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 	return rc;
 }
 
-static int doe_send(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
+/* the request, then Go written with @ctrl's other Control bits */
+static int doe_send(struct msikit_doe_mb *mb, struct msikit_doe_task *task, u32 ctrl)
 {
 	size_t full = task->req_sz / 4, rem = task->req_sz % 4, i;
 	u32 len = DOE_HDR_DW + DIV_ROUND_UP(task->req_sz, 4);
@@ -543,8 +638,11 @@ static int doe_send(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 	}
 	if (rc)
 		return rc;
-	val = mb->ctrl | PCI_DOE_CTRL_GO;
-	return doe_write(mb, PCI_DOE_CTRL, val);
+	val = ctrl | PCI_DOE_CTRL_GO;
+	rc = doe_write(mb, PCI_DOE_CTRL, val);
+	if (!rc)
+		mb->ctrl_int_en = ctrl & PCI_DOE_CTRL_INT_EN;
+	return rc;
 }
 
 static void doe_store(struct msikit_doe_task *task, size_t dw, u32 val)
@@ -639,8 +737,9 @@ static int doe_engine_exchange(struct msikit_doe_mb *mb,
 			       struct msikit_doe_task *task)
 {
 	ktime_t deadline = ktime_add_ms(ktime_get(), DOE_TIMEOUT_MS), t_go;
+	enum doe_irq_plan plan = DOE_IRQ_LOOK;
 	struct doe_latency *l = NULL;
-	u32 status;
+	u32 status, ctrl = mb->ctrl;
 	s64 reads;
 	int rc, seen;
 
@@ -650,15 +749,34 @@ static int doe_engine_exchange(struct msikit_doe_mb *mb,
 		goto fail;
 
 	l = doe_lat_get(mb, task->vid, task->type);
+	if (doe_irq_mode(mb)) {
+		plan = doe_irq_plan(l);
+		if (plan == DOE_IRQ_QUIET) {
+			ctrl &= ~PCI_DOE_CTRL_INT_EN;
+			doe_stat_inc(mb, QUIET);
+		} else if (!mb->ctrl_int_en) {
+			/*
+			 * Back from quiet exchanges: Interrupt Enable on before
+			 * the request, not with its Go, for a mailbox that
+			 * would take Go first (QEMU's does) and not interrupt
+			 */
+			rc = doe_write(mb, PCI_DOE_CTRL, ctrl);
+			if (rc)
+				goto fail;
+			mb->ctrl_int_en = true;
+		}
+	}
 	seen = atomic_read(&mb->irq_events);
-	rc = doe_send(mb, task);
+	/* after doe_make_idle()'s read, for the handler: see doe_irq_status() */
+	smp_store_release(&mb->xgen, mb->xgen + 1);
+	rc = doe_send(mb, task, ctrl);
 	if (rc)
 		goto abort;
 
 	t_go = ktime_get();
 	deadline = ktime_add_ms(t_go, DOE_TIMEOUT_MS);
 	reads = atomic64_read(&mb->stats[DOE_STAT_CFG_READS]);
-	rc = doe_wait_response(mb, seen, t_go, l, deadline, &status);
+	rc = doe_wait_response(mb, seen, t_go, l, plan, deadline, &status);
 	atomic64_add(atomic64_read(&mb->stats[DOE_STAT_CFG_READS]) - reads,
 		     &mb->stats[DOE_STAT_WAIT_READS]);
 	if (rc == -ETIMEDOUT) {
@@ -709,7 +827,8 @@ fail:
 irqreturn_t doe_irq_handler(int irq, void *data)
 {
 	struct msikit_doe_mb *mb = data;
-	u32 status;
+	/* the exchange's generation before its Status: doe_irq_status() */
+	u32 gen = smp_load_acquire(&mb->xgen), status;
 
 	if (doe_read(mb, PCI_DOE_STATUS, &status) ||
 	    !(status & PCI_DOE_STATUS_INT_STATUS))
@@ -718,6 +837,9 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 	doe_stat_inc(mb, IRQS);
 	if (!(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
 		doe_stat_inc(mb, BUSY_IRQS);
+	atomic64_set(&mb->irq_snap, (u64)gen << 32 | status);
+	/* the Status before the count the worker compares */
+	smp_mb__before_atomic();
 	atomic_inc(&mb->irq_events);
 	wake_up(&mb->waitq);
 	return IRQ_HANDLED;
@@ -778,8 +900,8 @@ static void doe_engine_stop(struct msikit_doe_mb *mb)
 		if (status & (PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
 			      PCI_DOE_STATUS_DATA_OBJECT_READY))
 			doe_engine_abort(mb);
-		else
-			doe_write(mb, PCI_DOE_CTRL, 0);
+		else if (!doe_write(mb, PCI_DOE_CTRL, 0))
+			mb->ctrl_int_en = false;
 	}
 	set_bit(DOE_CANCEL, &mb->flags);
 	doe_lat_forget_all(mb);

@@ -112,6 +112,7 @@ bench_cxl() {
 		bench cxl_irq_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_irq_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
+		log "cxl_irq_fast: $(mb_stat "$MB" quiet_goes) quiet Go, $(mb_stat "$MB" irq_status_hits) taken from the handler's Status, $(mb_stat "$MB" irqs) interrupts, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
 		engine shipped
 	fi
 	# msikit bound and idle: pci_doe() drives the same registers
@@ -215,7 +216,7 @@ bench_sw() {	# bench_sw MODE [msikit_doe parameters]
 			ktap_expect "sw_kmodel_L100: msikit's engine ran nothing meanwhile" \
 				"$x0" "$(mb_stat "$SW" exchanges)"
 		fi
-		log "sw_${mode}_fast: $(mb_stat "$SW" first_look_hits) first-look hits, $(mb_stat "$SW" target_hits) target hits, $(mb_stat "$SW" fallbacks) fallbacks, $(mb_stat "$SW" inline) inline"
+		log "sw_${mode}_fast: $(mb_stat "$SW" first_look_hits) first-look hits, $(mb_stat "$SW" target_hits) target hits, $(mb_stat "$SW" fallbacks) fallbacks, $(mb_stat "$SW" inline) inline, $(mb_stat "$SW" quiet_goes) quiet Go, $(mb_stat "$SW" irq_status_hits) taken from the handler's Status"
 		[ "$mode" = poll ] && bench_follow
 		engine shipped
 		ktap_expect "sw_$mode: no read of a response before Data Object Ready" 0 \
