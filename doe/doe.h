@@ -176,6 +176,9 @@ struct msikit_doe_mb {
 
 	atomic64_t stats[DOE_STAT_NR];
 	struct doe_latency lat[DOE_LAT_KEYS];
+	/* how late the learned sleeps woke, smoothed: engine.c spins that much */
+	u32 oversleep_ns;
+	u32 oversleep_dev_ns;
 	int id;
 };
 

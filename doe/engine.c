@@ -30,7 +30,9 @@
  * estimate per protocol (struct doe_latency) and, once it has one, sleeps
  * once to a little before it, reads, and polls at short steps a few times
  * more; a responder that answers within DOE_LOOK_NS is read right after
- * Go instead. Only when those reads miss does it fall back to the growing
+ * Go instead. Those sleeps end early by the lateness the mailbox's
+ * wakeups have shown and spin the rest, so that a read happens when it
+ * is aimed. Only when those reads miss does it fall back to the growing
  * sleeps. Reads that keep finding Ready at the first look are moved
  * earlier now and then (a probe), or a responder that became faster would
  * never be seen to. The schedule only moves reads: a response is read
@@ -100,6 +102,8 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 #define DOE_STEP_MIN_NS		1000
 /* the most a learned read may be late by the hrtimer's slack */
 #define DOE_SLACK_MAX_NS	5000
+/* the most a learned sleep is cut short by and spun instead */
+#define DOE_SPIN_MAX_NS		50000
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {
@@ -327,6 +331,26 @@ static bool doe_lat_settled(const struct doe_latency *l)
 }
 
 /*
+ * A learned read is worth its precision only if it happens when aimed:
+ * a sleep ends late by the wakeup's latency, which is what the estimate
+ * would then learn (a probe at half the estimate, late by it, gives the
+ * estimate a floor of twice that latency). So the sleep ends early by
+ * the lateness the mailbox's sleeps have shown (mean and two deviations,
+ * smoothed as the estimate is), and the rest is spun, reading no
+ * register, up to DOE_SPIN_MAX_NS: block polling's hybrid mode does the
+ * same.
+ */
+static void doe_oversleep_sample(struct msikit_doe_mb *mb, s64 late)
+{
+	s64 err;
+
+	late = clamp_t(s64, late, 0, DOE_SPIN_MAX_NS);
+	err = late - mb->oversleep_ns;
+	mb->oversleep_ns += err / 8;
+	mb->oversleep_dev_ns += (abs(err) - (s64)mb->oversleep_dev_ns) / 4;
+}
+
+/*
  * Sleep until @t but never past @deadline, slack included, or until the
  * exchange is cancelled: a learned sleep may be long, and teardown must
  * not wait it out.
@@ -334,6 +358,9 @@ static bool doe_lat_settled(const struct doe_latency *l)
 static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			    ktime_t deadline)
 {
+	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
+			  DOE_SPIN_MAX_NS);
+	ktime_t now, wake;
 	DEFINE_WAIT(wait);
 
 	if (!ktime_before(t, deadline)) {
@@ -342,10 +369,23 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 	} else {
 		slack_ns = min_t(u64, slack_ns, ktime_to_ns(ktime_sub(deadline, t)));
 	}
-	prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
-	if (!test_bit(DOE_CANCEL, &mb->flags))
-		schedule_hrtimeout_range(&t, slack_ns, HRTIMER_MODE_ABS);
-	finish_wait(&mb->waitq, &wait);
+	wake = ktime_sub_ns(t, early);
+	for (;;) {
+		now = ktime_get();
+		if (test_bit(DOE_CANCEL, &mb->flags) || !ktime_before(now, wake))
+			break;
+		prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
+		if (!test_bit(DOE_CANCEL, &mb->flags))
+			schedule_hrtimeout_range(&wake, slack_ns, HRTIMER_MODE_ABS);
+		finish_wait(&mb->waitq, &wait);
+		now = ktime_get();
+		/* (a wakeup before the timer's says nothing of its lateness) */
+		if (!ktime_before(now, wake))
+			doe_oversleep_sample(mb, ktime_to_ns(ktime_sub(now, wake)));
+	}
+	/* at most early from t, unless the wakeup was later than that */
+	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags))
+		cpu_relax();
 }
 
 /*
