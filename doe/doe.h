@@ -80,6 +80,8 @@ enum doe_stat {
 	/* interrupt mode */
 	DOE_STAT_IRQ_STATUS,	/* responses seen in the handler's Status read */
 	DOE_STAT_QUIET,		/* Go with Interrupt Enable off: answers at once */
+	DOE_STAT_QUIET_MISSES,	/* quiet Gos not answered at the look */
+	DOE_STAT_IRQ_SLICES,	/* 100 ms waits that ended without an interrupt */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };
@@ -120,8 +122,8 @@ struct msikit_doe_mb {
 	void *backend_ctx;
 	struct pci_doe_mb *core_mb;	/* routed */
 	int irq;			/* Linux irq, 0 when polled */
-	u32 ctrl;			/* DOE Control bits kept on every write */
-	bool ctrl_int_en;		/* Interrupt Enable as last written */
+	u32 ctrl;			/* DOE Control bits for every write but a quiet Go */
+	bool ctrl_int_en;		/* Interrupt Enable known to be on */
 	/*
 	 * The exchange's generation, moved on before each request, and the
 	 * handler's last DOE Status with the generation it read first

@@ -437,12 +437,15 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		if (rc)
 			return rc;
 		if (*status & mask) {
+			/* a probe read only after the estimate found nothing out */
+			bool late = probe && i == 0 && at >= est;
+
 			if (!aim[i])
 				doe_stat_inc(mb, FIRST_LOOK_HITS);
-			else if (i <= target)
+			else if (i <= target && !late)
 				doe_stat_inc(mb, TARGET_HITS);
-			l->hit = i <= target;
-			if (probe && i == 0 && at < est)
+			l->hit = i <= target && !late;
+			if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
 			else
 				doe_lat_sample(mb, l, i > target ? (missed + at) / 2 : at);
@@ -500,10 +503,10 @@ static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
  */
 static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
 {
+	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	u64 snap = atomic64_read(&mb->irq_snap);
 
-	if (upper_32_bits(snap) != mb->xgen ||
-	    !(lower_32_bits(snap) & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
+	if (upper_32_bits(snap) != mb->xgen || !(lower_32_bits(snap) & mask))
 		return false;
 	*status = lower_32_bits(snap);
 	doe_stat_inc(mb, IRQ_STATUS);
@@ -512,8 +515,11 @@ static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
 
 /*
  * Interrupt mode: wait for Data Object Ready or Error as @plan says. A
- * quiet look that misses turns DOE Interrupt Enable on and looks again, as
- * Ready may have come before the interrupt could.
+ * quiet look that misses turns DOE Interrupt Enable on and then polls: a
+ * poll's sleep ends at the interrupt too, and a mailbox that takes
+ * Interrupt Enable only with Go, or that set Interrupt Status with it off
+ * and signals only a new one, still costs no 100 ms slice. An Interrupt
+ * Status the look saw is cleared before Enable goes on, for the latter.
  */
 static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			struct doe_latency *l, enum doe_irq_plan plan,
@@ -533,12 +539,18 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			if (*status & mask)
 				break;
 			if (plan == DOE_IRQ_QUIET) {
-				rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
+				doe_stat_inc(mb, QUIET_MISSES);
+				if (*status & PCI_DOE_STATUS_INT_STATUS)
+					rc = doe_write(mb, PCI_DOE_STATUS,
+						       PCI_DOE_STATUS_INT_STATUS);
+				rc = rc ?: doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
 				if (rc)
 					return rc;
 				mb->ctrl_int_en = true;
-				plan = DOE_IRQ_LOOK;
-				continue;
+				rc = doe_poll(mb, mask, true, deadline, status);
+				if (rc)
+					return rc;
+				break;
 			}
 		}
 		look = true;
@@ -550,8 +562,11 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 				   test_bit(DOE_CANCEL, &mb->flags),
 				   clamp_t(long, usecs_to_jiffies(left_us), 1, DOE_IRQ_SLICE));
 		ev = atomic_read(&mb->irq_events);
-		if (ev == seen)
+		if (ev == seen) {
+			/* no interrupt in a whole slice: lost, or a slow answer */
+			doe_stat_inc(mb, IRQ_SLICES);
 			continue;
+		}
 		seen = ev;
 		/* the count before the Status the handler left with it */
 		smp_rmb();
@@ -609,7 +624,12 @@ static int doe_engine_abort(struct msikit_doe_mb *mb)
 
 	doe_stat_inc(mb, ABORTS);
 	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl | PCI_DOE_CTRL_ABORT);
-	mb->ctrl_int_en = mb->ctrl & PCI_DOE_CTRL_INT_EN;
+	/*
+	 * Whether that write also set Interrupt Enable is the mailbox's
+	 * choice (QEMU's takes only the Abort): the next exchange that wants
+	 * the interrupt writes it on its own first.
+	 */
+	mb->ctrl_int_en = false;
 	if (!rc)
 		rc = doe_poll(mb, mask, false, deadline, &status);
 	if (rc == -ETIMEDOUT) {
@@ -647,6 +667,12 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 	if (rc == -ETIMEDOUT) {
 		dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
 				     DOE_TIMEOUT_MS);
+		return doe_engine_abort(mb);
+	}
+	/* Busy may have cleared on an object of someone else's: not idle either */
+	if (!rc && (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY))) {
+		dev_warn_ratelimited(&mb->dev, "not idle once Busy cleared (status %#x): aborting\n",
+				     status);
 		return doe_engine_abort(mb);
 	}
 	return rc;
@@ -853,10 +879,12 @@ fail:
  * @irq: Linux irq
  * @data: the mailbox
  *
- * Acknowledge DOE Interrupt Status (RW1C) and wake the worker, which reads
- * DOE Status itself: the handler only counts, it decides nothing. The
- * vector may be shared with the function's other interrupts, hence
- * IRQ_NONE when not ours.
+ * Acknowledge DOE Interrupt Status (RW1C), leave the DOE Status read for it
+ * with the exchange's generation, and wake the worker, which decides: it
+ * takes that Status only when it is its exchange's and shows Ready or
+ * Error (doe_irq_status()), and reads its own otherwise. The vector may be
+ * shared with the function's other interrupts, hence IRQ_NONE when not
+ * ours.
  *
  * An interrupt with neither Data Object Ready nor Error to show is still
  * ours and legitimate: a mailbox that reads PCIe 6.0 as interrupting on
@@ -867,9 +895,10 @@ fail:
 irqreturn_t doe_irq_handler(int irq, void *data)
 {
 	struct msikit_doe_mb *mb = data;
-	/* the exchange's generation before its Status: doe_irq_status() */
-	u32 gen = smp_load_acquire(&mb->xgen), status;
+	u32 gen, status;
 
+	/* the exchange's generation before its Status: doe_irq_status() */
+	gen = smp_load_acquire(&mb->xgen);
 	if (doe_read(mb, PCI_DOE_STATUS, &status) ||
 	    !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
@@ -892,7 +921,8 @@ irqreturn_t doe_irq_handler(int irq, void *data)
  * Abort first: whatever the previous owner left in the mailbox (an object
  * half written, a response nobody read) is discarded, as the spec intends
  * Abort for. In interrupt mode, DOE Interrupt Enable is set together with
- * Abort and kept on every later write of DOE Control. Without its vector
+ * Abort and on every later write of DOE Control but a quiet Go's (the top
+ * of this file says when: learn=1 only). Without its vector
  * the mailbox is polled, and its ops say so, so sysfs and INFO do too.
  */
 static int doe_engine_start(struct msikit_doe_mb *mb)

@@ -138,6 +138,8 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(est_outliers, 0444, doe_stat_show, NULL), DOE_STAT_EST_OUTLIERS },
 	{ __ATTR(irq_status_hits, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_STATUS },
 	{ __ATTR(quiet_goes, 0444, doe_stat_show, NULL), DOE_STAT_QUIET },
+	{ __ATTR(quiet_misses, 0444, doe_stat_show, NULL), DOE_STAT_QUIET_MISSES },
+	{ __ATTR(irq_slices, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_SLICES },
 	{ __ATTR(inline, 0444, doe_stat_show, NULL), DOE_STAT_INLINE },
 };
 

@@ -3,19 +3,23 @@
 # The learning engine with an interrupt (learn=1, interrupt mode), on the
 # software mailbox, counted per exchange:
 # - a responder that answers at once is read right after Go with DOE
-#   Interrupt Enable off: each such exchange is a quiet Go (stats/
-#   quiet_goes) and raises no interrupt;
-# - a slow one is not looked at: each exchange takes exactly one
-#   interrupt, and the worker takes the Status the handler read (stats/
-#   irq_status_hits) rather than reading its own;
-# - one that turns slow while quiet loses no exchange and no interrupt:
-#   its first slow exchange turns the interrupt on and is woken by it;
-# - back at once, it is quiet again;
+#   Interrupt Enable off (stats/quiet_goes): most exchanges are quiet, and
+#   each one that is not takes exactly one interrupt, each quiet one none;
+# - turned slow (5 ms) while quiet, the quiet look misses: Interrupt
+#   Enable goes on and the one interrupt comes, no 100 ms slice waited
+#   out (stats/irq_slices);
+# - slow, each exchange takes exactly one interrupt, and the worker takes
+#   the Status the handler read (stats/irq_status_hits), never quiet;
+# - back at once, quiet again; an Error and a bad header meanwhile fail
+#   their exchange, are aborted, and the next exchanges work;
+# - all of it again with the mailbox taking Go before Interrupt Enable
+#   from the same Control write, and ignoring it with Abort, as QEMU's
+#   does (the software mailbox's go_first);
 # - fast for 100 exchanges, then stalled past the timeout: the exchange
 #   fails at the full timeout, not before, and the estimate is forgotten;
 # - no response is read before Data Object Ready (the mailbox counts
 #   such reads: early_reads).
-# timeout: 150
+# timeout: 180
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -30,54 +34,93 @@ run_n() {	# run_n N: N echoes, all must succeed
 st() { mb_stat "$MB" "$1"; }
 sw() { cat "$(swmb_dev)/$1"; }
 # snap: the counters a phase is judged by, before it
-snap() { x0=$(st exchanges) i0=$(st irqs) q0=$(st quiet_goes) h0=$(st irq_status_hits) b0=$(st busy_irqs); }
+snap() {
+	x0=$(st exchanges) i0=$(st irqs) q0=$(st quiet_goes) m0=$(st quiet_misses)
+	h0=$(st irq_status_hits) b0=$(st busy_irqs)
+}
+d() { echo $(($(st "$1") - $2)); }
 # phase NAME: what the exchanges since snap did, in the log
 phase() {
-	log "$1: $(($(st exchanges) - x0)) exchanges, $(($(st irqs) - i0)) interrupts ($(($(st busy_irqs) - b0)) busy), $(($(st quiet_goes) - q0)) quiet, $(($(st irq_status_hits) - h0)) taken from the handler; latency $(cat "$CLASS/$MB/latency")"
+	log "$1: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts ($(d busy_irqs "$b0") busy), $(d quiet_goes "$q0") quiet ($(d quiet_misses "$m0") missed), $(d irq_status_hits "$h0") taken from the handler; latency $(cat "$CLASS/$MB/latency")"
+}
+delay() { echo "$1" > "$(swmb_dev)/delay_us"; }
+
+# at_once TAG: 30 exchanges answered at once, after 10 to learn it
+at_once() {
+	delay 0
+	ktap_result "$1: 10 exchanges answered at once" run_n 10
+	snap
+	ktap_result "$1: 30 more" run_n 30
+	phase "$1"
+	q=$(d quiet_goes "$q0")
+	ktap_result "$1: most of 30 a quiet Go: $q" test "$q" -ge 20
+	if [ "$order" = 0 ]; then
+		ktap_expect "$1: an interrupt for each exchange not quiet, none for a quiet one" \
+			$((30 - q)) "$(d irqs "$i0")"
+	else
+		# Go taken first: the quiet Go after one that was not still
+		# runs with Interrupt Enable on
+		ktap_result "$1: an interrupt at most for each exchange not quiet and the one after: $(d irqs "$i0")" \
+			test "$(d irqs "$i0")" -le $((2 * (30 - q)))
+	fi
+}
+
+# slow TAG: turned slow (5 ms) after at_once, then 30 slow exchanges
+slow() {
+	delay 5000
+	snap
+	ktap_result "$1: one exchange of 5 ms after the quiet ones" run_n 1
+	phase "$1 (first slow)"
+	ktap_expect "$1: its quiet look missed" 1 "$(d quiet_misses "$m0")"
+	ktap_expect "$1: one interrupt came" 1 "$(d irqs "$i0")"
+	ktap_result "$1: 10 more of 5 ms" run_n 10
+	snap
+	ktap_result "$1: 30 more" run_n 30
+	phase "$1 (slow)"
+	ktap_expect "$1: no quiet Go" 0 "$(d quiet_goes "$q0")"
+	ktap_expect "$1: one interrupt per exchange" 30 "$(d irqs "$i0")"
+	ktap_expect "$1: each response taken from the handler's Status read" 30 \
+		"$(d irq_status_hits "$h0")"
+}
+
+# faults TAG: an Error and a bad header among answers at once
+faults() {
+	delay 0
+	ktap_result "$1: 10 exchanges at once" run_n 10
+	for f in error badhdr; do
+		a0=$(st aborts)
+		echo $f > "$(swmb_dev)/fault"
+		ktap_result "$1: $f fails its exchange" \
+			sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
+		ktap_result "$1: $f aborted" test "$(st aborts)" -gt "$a0"
+		ktap_result "$1: 5 exchanges after $f" run_n 5
+	done
 }
 
 ktap_header
 load_swmb
 [ "$(mb_attr "$MB" mode)" = irq ] || ktap_skip_all "the software mailbox is not in interrupt mode"
-[ -n "$(st quiet_goes)" ] || ktap_bail "msikit_doe has no stats/quiet_goes"
+[ -n "$(st irq_slices)" ] || ktap_bail "msikit_doe has no stats/irq_slices"
+[ -w "$(swmb_dev)/go_first" ] || ktap_bail "msikit_doe_swmb has no go_first"
 echo 1 > $LP
 
-# at once: learned within a few exchanges, then quiet
-echo 0 > "$(swmb_dev)/delay_us"
-ktap_result "10 exchanges answered at once" run_n 10
-snap
-ktap_result "30 more" run_n 30
-phase "at once"
-ktap_expect "at once: each of 30 exchanges a quiet Go" 30 $(($(st quiet_goes) - q0))
-ktap_expect "at once: no interrupt" 0 $(($(st irqs) - i0))
-
-# turned slow while quiet: the quiet look misses, the interrupt goes on
-echo 300 > "$(swmb_dev)/delay_us"
-snap
-ktap_result "one exchange of 300 us after the quiet ones" run_n 1
-phase "first slow"
-ktap_expect "first slow: one interrupt woke it" 1 $(($(st irqs) - i0))
-ktap_result "10 more of 300 us" run_n 10
-snap
-ktap_result "30 more" run_n 30
-phase "slow"
-ktap_expect "slow: no quiet Go" 0 $(($(st quiet_goes) - q0))
-ktap_expect "slow: one interrupt per exchange, none lost" 30 $(($(st irqs) - i0))
-ktap_expect "slow: each response taken from the handler's Status read" 30 $(($(st irq_status_hits) - h0))
-
-# back at once
-echo 0 > "$(swmb_dev)/delay_us"
-ktap_result "10 exchanges at once again" run_n 10
-snap
-ktap_result "20 more" run_n 20
-phase "at once again"
-ktap_expect "at once again: each a quiet Go" 20 $(($(st quiet_goes) - q0))
-ktap_expect "at once again: no interrupt" 0 $(($(st irqs) - i0))
+for order in 0 1; do
+	echo $order > "$(swmb_dev)/go_first"
+	t=go_first=$order
+	s0=$(st irq_slices)
+	at_once "$t at once"
+	slow "$t"
+	at_once "$t at once again"
+	faults "$t"
+	at_once "$t at once after faults"
+	ktap_expect "$t: no 100 ms slice waited out" 0 "$(d irq_slices "$s0")"
+done
 
 # fast for 100 exchanges, then stalled past the timeout
+delay 0
 ktap_result "100 exchanges at once" run_n 100
 r0=$(st est_resets) to0=$(st timeouts)
-echo 1500000 > "$(swmb_dev)/delay_us"
+delay 1500000
 t1=$(date +%s%N)
 ktap_result "a stall past the timeout fails the exchange" \
 	sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
@@ -86,7 +129,7 @@ ktap_result "after the full timeout, not before: $(( (t2 - t1) / 1000000 )) ms" 
 	test $(( (t2 - t1) / 1000000 )) -ge 1000
 ktap_expect "counted as a timeout" $((to0 + 1)) "$(st timeouts)"
 ktap_result "the estimate was forgotten" test "$(st est_resets)" -gt "$r0"
-echo 0 > "$(swmb_dev)/delay_us"
+delay 0
 ktap_result "the next exchanges work" run_n 5
 ktap_expect "no read of the response before Data Object Ready" 0 "$(sw early_reads)"
 

@@ -18,6 +18,12 @@
  * 6.30.3 does not. irq_on_busy_clear takes the 6.0 reading, so the end of
  * every Abort interrupts, and so does a request that Busy stops working on
  * with no response ("noready"); by default neither does, as in r6.2.
+ *
+ * A write of DOE Control takes Interrupt Enable before it acts on Abort
+ * or Go. go_first takes QEMU's order instead (hw/pci/pcie_doe.c): Abort
+ * ignores the rest of the write, and Go runs (and, answering at once,
+ * signals or not) under the Interrupt Enable written before, which only
+ * then is taken from the same write.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -166,6 +172,7 @@ struct swmb {
 	unsigned int jitter_pct;	/* each delay uniform in delay_us +- this % */
 	unsigned int abort_us;
 	bool irq_on_busy_clear;
+	bool go_first;
 
 	enum swmb_rsp rsp;
 	u32 rsp_hdr1;
@@ -636,11 +643,15 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 	case PCI_DOE_CAP:
 		break;
 	case PCI_DOE_CTRL:
-		sw->int_en = sw->irq && (val & PCI_DOE_CTRL_INT_EN);
-		if (val & PCI_DOE_CTRL_ABORT)
+		if (!sw->go_first)
+			sw->int_en = sw->irq && (val & PCI_DOE_CTRL_INT_EN);
+		if (val & PCI_DOE_CTRL_ABORT) {
 			signal = swmb_abort(sw);
-		else if (val & PCI_DOE_CTRL_GO)
+			break;
+		}
+		if (val & PCI_DOE_CTRL_GO)
 			signal = swmb_go(sw);
+		sw->int_en = sw->irq && (val & PCI_DOE_CTRL_INT_EN);
 		break;
 	case PCI_DOE_STATUS:
 		if (val & PCI_DOE_STATUS_INT_STATUS)
@@ -805,34 +816,51 @@ static ssize_t abort_us_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(abort_us);
 
-static ssize_t irq_on_busy_clear_show(struct device *dev,
-				      struct device_attribute *attr, char *buf)
-{
-	struct swmb *sw = swmb_from_dev(dev);
-
-	return sysfs_emit(buf, "%d\n", READ_ONCE(sw->irq_on_busy_clear));
-}
-
-static ssize_t irq_on_busy_clear_store(struct device *dev,
-				       struct device_attribute *attr,
-				       const char *buf, size_t count)
+static ssize_t swmb_store_bool(struct device *dev, const char *buf, size_t count,
+			       const char *name, bool *field)
 {
 	struct swmb *sw = swmb_from_dev(dev);
 	unsigned long flags;
 	bool on;
 
 	if (kstrtobool(buf, &on)) {
-		dev_warn(dev, "irq_on_busy_clear: expected 0 or 1\n");
+		dev_warn(dev, "%s: expected 0 or 1\n", name);
 		return -EINVAL;
 	}
 
 	spin_lock_irqsave(&sw->lock, flags);
-	sw->irq_on_busy_clear = on;
+	*field = on;
 	spin_unlock_irqrestore(&sw->lock, flags);
 
 	return count;
 }
+
+static ssize_t irq_on_busy_clear_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(swmb_from_dev(dev)->irq_on_busy_clear));
+}
+
+static ssize_t irq_on_busy_clear_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	return swmb_store_bool(dev, buf, count, "irq_on_busy_clear",
+			       &swmb_from_dev(dev)->irq_on_busy_clear);
+}
 static DEVICE_ATTR_RW(irq_on_busy_clear);
+
+static ssize_t go_first_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(swmb_from_dev(dev)->go_first));
+}
+
+static ssize_t go_first_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	return swmb_store_bool(dev, buf, count, "go_first", &swmb_from_dev(dev)->go_first);
+}
+static DEVICE_ATTR_RW(go_first);
 
 static ssize_t irq_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
@@ -898,6 +926,7 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_delay_us.attr,
 	&dev_attr_abort_us.attr,
 	&dev_attr_irq_on_busy_clear.attr,
+	&dev_attr_go_first.attr,
 	&dev_attr_irq.attr,
 	&dev_attr_exchanges.attr,
 	&dev_attr_aborts.attr,
