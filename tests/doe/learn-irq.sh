@@ -24,13 +24,8 @@
 . "$(dirname "$0")/lib.sh"
 
 LP=/sys/module/msikit_doe/parameters/learn
-run_n() {	# run_n N: N echoes, all must succeed
-	local i=0
-	while [ $i -lt "$1" ]; do
-		msikit-doe exchange "$SW" 1234:01 12345678 > /dev/null || return 1
-		i=$((i + 1))
-	done
-}
+# run_n N: N echoes from one process, each response checked
+run_n() { doe-stress -c 1 -n "$1" -m echo "$SW" > /dev/null; }
 st() { mb_stat "$MB" "$1"; }
 sw() { cat "$(swmb_dev)/$1"; }
 # snap: the counters a phase is judged by, before it
