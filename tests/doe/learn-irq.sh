@@ -3,7 +3,8 @@
 # The learning engine with an interrupt (learn=1, interrupt mode), on the
 # software mailbox, counted per exchange:
 # - a responder that answers at once is read right after Go with DOE
-#   Interrupt Enable off (stats/quiet_goes): most exchanges are quiet, and
+#   Interrupt Enable off (stats/quiet_goes): at least half the exchanges
+#   are quiet (a late look, an outlier, makes the next one look), and
 #   each one that is not takes exactly one interrupt, each quiet one none;
 # - turned slow (5 ms) while quiet, the quiet look misses: Interrupt
 #   Enable goes on and the one interrupt comes, no 100 ms slice waited
@@ -48,7 +49,7 @@ at_once() {
 	ktap_result "$1: 30 more" run_n 30
 	phase "$1"
 	q=$(d quiet_goes "$q0")
-	ktap_result "$1: most of 30 a quiet Go: $q" test "$q" -ge 20
+	ktap_result "$1: at least half of 30 a quiet Go: $q" test "$q" -ge 15
 	if [ "$order" = 0 ]; then
 		ktap_expect "$1: an interrupt for each exchange not quiet, none for a quiet one" \
 			$((30 - q)) "$(d irqs "$i0")"
