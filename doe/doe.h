@@ -81,7 +81,7 @@ enum doe_stat {
 	DOE_STAT_IRQ_STATUS,	/* responses seen in the handler's Status read */
 	DOE_STAT_QUIET,		/* Go with Interrupt Enable off: answers at once */
 	DOE_STAT_QUIET_MISSES,	/* quiet Gos not answered at the look */
-	DOE_STAT_IRQ_SLICES,	/* 100 ms waits that ended without an interrupt */
+	DOE_STAT_IRQ_SLICES,	/* waits (100 ms at most) ended with no interrupt */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_NR,
 };

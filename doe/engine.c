@@ -104,6 +104,8 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 #define DOE_SLACK_MAX_NS	5000
 /* the most a learned sleep is cut short by and spun instead */
 #define DOE_SPIN_MAX_NS		50000
+/* how long a quiet Go whose look missed polls before it waits */
+#define DOE_QUIET_POLL_US	100
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {
@@ -344,7 +346,9 @@ static void doe_oversleep_sample(struct msikit_doe_mb *mb, s64 late)
 {
 	s64 err;
 
-	late = clamp_t(s64, late, 0, DOE_SPIN_MAX_NS);
+	/* later than any spin would cover: preempted, not a wakeup's latency */
+	if (late < 0 || late > DOE_SPIN_MAX_NS)
+		return;
 	err = late - mb->oversleep_ns;
 	mb->oversleep_ns += err / 8;
 	mb->oversleep_dev_ns += (abs(err) - (s64)mb->oversleep_dev_ns) / 4;
@@ -370,6 +374,15 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 		slack_ns = min_t(u64, slack_ns, ktime_to_ns(ktime_sub(deadline, t)));
 	}
 	wake = ktime_sub_ns(t, early);
+	/*
+	 * No sleep, no sample: an estimate that covers every wait would never
+	 * come down, and the mailbox would spin its whole waits. Each wait
+	 * spun whole lets it decay a little, until a wait sleeps again.
+	 */
+	if (!ktime_before(ktime_get(), wake)) {
+		mb->oversleep_ns -= mb->oversleep_ns / 16;
+		mb->oversleep_dev_ns -= mb->oversleep_dev_ns / 16;
+	}
 	for (;;) {
 		now = ktime_get();
 		if (test_bit(DOE_CANCEL, &mb->flags) || !ktime_before(now, wake))
@@ -515,11 +528,13 @@ static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
 
 /*
  * Interrupt mode: wait for Data Object Ready or Error as @plan says. A
- * quiet look that misses turns DOE Interrupt Enable on and then polls: a
- * poll's sleep ends at the interrupt too, and a mailbox that takes
- * Interrupt Enable only with Go, or that set Interrupt Status with it off
- * and signals only a new one, still costs no 100 ms slice. An Interrupt
- * Status the look saw is cleared before Enable goes on, for the latter.
+ * quiet look that misses turns DOE Interrupt Enable on and then polls for
+ * up to DOE_QUIET_POLL_US (a poll's sleep ends at the interrupt too), so
+ * that a mailbox that takes Interrupt Enable only with Go, or that set
+ * Interrupt Status with it off and signals only a new one, costs no 100 ms
+ * slice when it answers soon after the look; a later answer is waited for
+ * like any other. An Interrupt Status the look saw is cleared before
+ * Enable goes on, for the latter kind.
  */
 static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			struct doe_latency *l, enum doe_irq_plan plan,
@@ -539,6 +554,8 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			if (*status & mask)
 				break;
 			if (plan == DOE_IRQ_QUIET) {
+				ktime_t until = ktime_add_us(ktime_get(), DOE_QUIET_POLL_US);
+
 				doe_stat_inc(mb, QUIET_MISSES);
 				if (*status & PCI_DOE_STATUS_INT_STATUS)
 					rc = doe_write(mb, PCI_DOE_STATUS,
@@ -547,10 +564,16 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 				if (rc)
 					return rc;
 				mb->ctrl_int_en = true;
-				rc = doe_poll(mb, mask, true, deadline, status);
-				if (rc)
+				plan = DOE_IRQ_LOOK;
+				rc = doe_poll(mb, mask, true,
+					      ktime_before(until, deadline) ? until : deadline,
+					      status);
+				if (!rc)
+					break;
+				/* a slow answer: the interrupt, as for any other */
+				if (rc != -ETIMEDOUT || !ktime_before(ktime_get(), deadline))
 					return rc;
-				break;
+				continue;
 			}
 		}
 		look = true;
