@@ -113,20 +113,7 @@ for order in 0 1; do
 done
 
 # fast for 100 exchanges, then stalled past the timeout
-delay 0
-ktap_result "100 exchanges at once" run_n 100
-r0=$(st est_resets) to0=$(st timeouts)
-delay 1500000
-t1=$(date +%s%N)
-ktap_result "a stall past the timeout fails the exchange" \
-	sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
-t2=$(date +%s%N)
-ktap_result "after the full timeout, not before: $(( (t2 - t1) / 1000000 )) ms" \
-	test $(( (t2 - t1) / 1000000 )) -ge 1000
-ktap_expect "counted as a timeout" $((to0 + 1)) "$(st timeouts)"
-ktap_result "the estimate was forgotten" test "$(st est_resets)" -gt "$r0"
-delay 0
-ktap_result "the next exchanges work" run_n 5
+learn_stall 0
 ktap_expect "no read of the response before Data Object Ready" 0 "$(sw early_reads)"
 
 echo 0 > $LP

@@ -71,20 +71,7 @@ ktap_result "30 exchanges with 50 % jitter" run_n 30
 echo 0 > "$(swmb_dev)/jitter_pct"
 
 # fast for 100 exchanges, then stalled past the timeout
-echo 100 > "$(swmb_dev)/delay_us"
-ktap_result "100 exchanges of 100 us" run_n 100
-r0=$(st est_resets) to0=$(st timeouts)
-echo 1500000 > "$(swmb_dev)/delay_us"
-t1=$(date +%s%N)
-ktap_result "a stall past the timeout fails the exchange" \
-	sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
-t2=$(date +%s%N)
-ktap_result "after the full timeout, not before: $(( (t2 - t1) / 1000000 )) ms" \
-	test $(( (t2 - t1) / 1000000 )) -ge 1000
-ktap_expect "counted as a timeout" $((to0 + 1)) "$(st timeouts)"
-ktap_result "the estimate was forgotten" test "$(st est_resets)" -gt "$r0"
-echo 100 > "$(swmb_dev)/delay_us"
-ktap_result "the next exchanges work" run_n 5
+learn_stall 100
 ktap_expect "no read of the response before Data Object Ready" 0 "$(sw early_reads)"
 
 # learn=0: today's growing sleeps, nothing counted at a learned read

@@ -150,3 +150,25 @@ stress_verdict() {
 		return 1
 	done
 }
+
+# learn_stall US: the learning engine's stall on the software mailbox, the
+# caller's run_n running its exchanges: 100 answered after US us, then one
+# stalled past the timeout, which must fail after the full timeout, not
+# before, be counted, and forget the estimate; then 5 that work again
+learn_stall() {
+	local r0 to0 t1 t2
+	echo "$1" > "$(swmb_dev)/delay_us"
+	ktap_result "100 exchanges of $1 us" run_n 100
+	r0=$(mb_stat "$MB" est_resets) to0=$(mb_stat "$MB" timeouts)
+	echo 1500000 > "$(swmb_dev)/delay_us"
+	t1=$(date +%s%N)
+	ktap_result "a stall past the timeout fails the exchange" \
+		sh -c "! msikit-doe exchange $SW 1234:01 12345678 > /dev/null 2>&1"
+	t2=$(date +%s%N)
+	ktap_result "after the full timeout, not before: $(( (t2 - t1) / 1000000 )) ms" \
+		test $(( (t2 - t1) / 1000000 )) -ge 1000
+	ktap_expect "counted as a timeout" $((to0 + 1)) "$(mb_stat "$MB" timeouts)"
+	ktap_result "the estimate was forgotten" test "$(mb_stat "$MB" est_resets)" -gt "$r0"
+	echo "$1" > "$(swmb_dev)/delay_us"
+	ktap_result "the next exchanges work" run_n 5
+}
