@@ -367,12 +367,17 @@ run_suite() {	# run_suite KERNEL SUITE MACHINE
 
 # lost_why SERIAL [TEST]: why a boot gave no result (for TEST)
 lost_why() {
-	local why rep from
+	local why rep from isr
 	if [ -s "$1.watchdog" ]; then
 		why="the host stopped the guest: $(cat "$1.watchdog")"
 	else
 		why="guest crashed or hung"
 	fi
+	# the watchdog's two LAPIC dumps (x86): a vector still in service a
+	# second later, on a CPU halted in idle, is an interrupt QEMU never
+	# ended, which leaves the CPU deaf to its timer (README, the runner)
+	isr=$(awk -f "$SRC/tests/lib/lapic-isr.awk" "$1.monitor" 2>/dev/null)
+	[ -n "$isr" ] && why="$why ($isr)"
 	# the console's first kernel report from TEST's beginning on (the
 	# whole console if TEST never began), which says why more often than
 	# the watchdog can (a guest whose kernel stalled before user space);
