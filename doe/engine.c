@@ -527,15 +527,36 @@ static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
 }
 
 /*
- * Interrupt mode: wait for Data Object Ready or Error as @plan says. A
- * quiet look that misses turns DOE Interrupt Enable on and then polls for
- * up to DOE_QUIET_POLL_US (a poll's sleep ends at the interrupt too), so
- * that a mailbox that takes Interrupt Enable only with Go, or that set
- * Interrupt Status with it off and signals only a new one, costs no 100 ms
- * slice when it answers soon after the look; a later answer is waited for
- * like any other. An Interrupt Status the look saw is cleared before
- * Enable goes on, for the latter kind.
+ * A quiet Go's look missed (@status is what it read): DOE Interrupt Enable
+ * goes on, then a poll for up to DOE_QUIET_POLL_US (a poll's sleep ends at
+ * the interrupt too), so that a mailbox that takes Interrupt Enable only
+ * with Go, or that set Interrupt Status with it off and signals only a new
+ * one, costs no 100 ms slice when it answers soon after the look. An
+ * Interrupt Status the look saw is cleared before Enable goes on, for the
+ * latter kind. Return: 0 with Ready or Error in @status; -EAGAIN for a
+ * later answer, to be waited for like any other; or the error.
  */
+static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *status)
+{
+	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
+	ktime_t until = ktime_add_us(ktime_get(), DOE_QUIET_POLL_US);
+	int rc = 0;
+
+	doe_stat_inc(mb, QUIET_MISSES);
+	if (*status & PCI_DOE_STATUS_INT_STATUS)
+		rc = doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	rc = rc ?: doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
+	if (rc)
+		return rc;
+	mb->ctrl_int_en = true;
+	rc = doe_poll(mb, mask, true, ktime_before(until, deadline) ? until : deadline,
+		      status);
+	if (rc == -ETIMEDOUT && ktime_before(ktime_get(), deadline))
+		return -EAGAIN;
+	return rc;
+}
+
+/* Interrupt mode: wait for Data Object Ready or Error as @plan says. */
 static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			struct doe_latency *l, enum doe_irq_plan plan,
 			ktime_t deadline, u32 *status)
@@ -554,24 +575,12 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			if (*status & mask)
 				break;
 			if (plan == DOE_IRQ_QUIET) {
-				ktime_t until = ktime_add_us(ktime_get(), DOE_QUIET_POLL_US);
-
-				doe_stat_inc(mb, QUIET_MISSES);
-				if (*status & PCI_DOE_STATUS_INT_STATUS)
-					rc = doe_write(mb, PCI_DOE_STATUS,
-						       PCI_DOE_STATUS_INT_STATUS);
-				rc = rc ?: doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
-				if (rc)
-					return rc;
-				mb->ctrl_int_en = true;
 				plan = DOE_IRQ_LOOK;
-				rc = doe_poll(mb, mask, true,
-					      ktime_before(until, deadline) ? until : deadline,
-					      status);
+				rc = doe_quiet_miss(mb, deadline, status);
 				if (!rc)
 					break;
 				/* a slow answer: the interrupt, as for any other */
-				if (rc != -ETIMEDOUT || !ktime_before(ktime_get(), deadline))
+				if (rc != -EAGAIN)
 					return rc;
 				continue;
 			}
@@ -676,29 +685,27 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 	rc = doe_status(mb, &status);
 	if (rc)
 		return rc;
-	if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
-		dev_warn_ratelimited(&mb->dev, "not idle before a request (status %#x): aborting\n",
-				     status);
-		return doe_engine_abort(mb);
-	}
-	if (!(status & PCI_DOE_STATUS_BUSY))
-		return 0;
+	/* twice at most: Busy may clear on an object of someone else's */
+	for (;;) {
+		if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+			dev_warn_ratelimited(&mb->dev, "not idle before a request (status %#x): aborting\n",
+					     status);
+			return doe_engine_abort(mb);
+		}
+		if (!(status & PCI_DOE_STATUS_BUSY))
+			return 0;
 
-	/* Busy at idle: still working on an aborted object, or a second agent. */
-	doe_stat_inc(mb, BUSY_WAITS);
-	rc = doe_poll(mb, PCI_DOE_STATUS_BUSY, false, deadline, &status);
-	if (rc == -ETIMEDOUT) {
-		dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
-				     DOE_TIMEOUT_MS);
-		return doe_engine_abort(mb);
+		/* Busy at idle: still working on an aborted object, or a second agent. */
+		doe_stat_inc(mb, BUSY_WAITS);
+		rc = doe_poll(mb, PCI_DOE_STATUS_BUSY, false, deadline, &status);
+		if (rc == -ETIMEDOUT) {
+			dev_warn_ratelimited(&mb->dev, "busy for %d ms before a request: aborting\n",
+					     DOE_TIMEOUT_MS);
+			return doe_engine_abort(mb);
+		}
+		if (rc)
+			return rc;
 	}
-	/* Busy may have cleared on an object of someone else's: not idle either */
-	if (!rc && (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY))) {
-		dev_warn_ratelimited(&mb->dev, "not idle once Busy cleared (status %#x): aborting\n",
-				     status);
-		return doe_engine_abort(mb);
-	}
-	return rc;
 }
 
 /* the request, then Go written with @ctrl's other Control bits */
