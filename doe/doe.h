@@ -83,6 +83,8 @@ enum doe_stat {
 	DOE_STAT_QUIET_MISSES,	/* quiet Gos not answered at the look */
 	DOE_STAT_IRQ_SLICES,	/* waits (100 ms at most) ended with no interrupt */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
+	DOE_STAT_IRQ_SPUN,	/* interrupts a waiter saw on the CPU, not woken */
+	DOE_STAT_IDLE_REUSED,	/* idle checks done by the last exchange's final read */
 	DOE_STAT_NR,
 };
 
@@ -124,6 +126,7 @@ struct msikit_doe_mb {
 	int irq;			/* Linux irq, 0 when polled */
 	u32 ctrl;			/* DOE Control bits for every write but a quiet Go */
 	bool ctrl_int_en;		/* Interrupt Enable known to be on */
+	ktime_t idle_at;		/* when the last Status read showed it idle, or 0 */
 	/*
 	 * The exchange's generation, moved on before each request, and the
 	 * handler's last DOE Status with the generation it read first

@@ -45,8 +45,13 @@
  * responder that answers within DOE_LOOK_NS is read right after Go, with
  * DOE Interrupt Enable off for that Go (its interrupt would only cost the
  * handler two accesses once the response is taken); a slower one is not
- * looked at, its interrupt wakes the worker. With an estimate near
- * DOE_LOOK_NS, or none, one look, then the interrupt.
+ * looked at, and its interrupt is waited for asleep until shortly before
+ * the estimate, then on the CPU, so that it finds the worker running. With
+ * an estimate near DOE_LOOK_NS, or none, one look, then the interrupt.
+ *
+ * Whatever the mode, an exchange that starts right after another one
+ * ended takes that one's final Status read, which showed the mailbox
+ * idle, for its own idle check (doe_make_idle()).
  */
 
 #include <linux/bitfield.h>
@@ -106,6 +111,8 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 #define DOE_SPIN_MAX_NS		50000
 /* how long a quiet Go whose look missed polls before it waits */
 #define DOE_QUIET_POLL_US	100
+/* how old a Status read showing the mailbox idle may be to stand for a new one */
+#define DOE_IDLE_FRESH_NS	5000
 
 static bool doe_irq_mode(const struct msikit_doe_mb *mb)
 {
@@ -354,13 +361,20 @@ static void doe_oversleep_sample(struct msikit_doe_mb *mb, s64 late)
 	mb->oversleep_dev_ns += (abs(err) - (s64)mb->oversleep_dev_ns) / 4;
 }
 
+/* an interrupt since @seen was sampled (never, for a polled wait: NULL) */
+static bool doe_irq_since(struct msikit_doe_mb *mb, const int *seen)
+{
+	return seen && atomic_read(&mb->irq_events) != *seen;
+}
+
 /*
  * Sleep until @t but never past @deadline, slack included, or until the
  * exchange is cancelled: a learned sleep may be long, and teardown must
- * not wait it out.
+ * not wait it out. With @seen, an interrupt since it was sampled ends the
+ * sleep too (and the spin).
  */
 static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
-			    ktime_t deadline)
+			    ktime_t deadline, const int *seen)
 {
 	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
 			  DOE_SPIN_MAX_NS);
@@ -385,10 +399,11 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 	}
 	for (;;) {
 		now = ktime_get();
-		if (test_bit(DOE_CANCEL, &mb->flags) || !ktime_before(now, wake))
+		if (test_bit(DOE_CANCEL, &mb->flags) || !ktime_before(now, wake) ||
+		    doe_irq_since(mb, seen))
 			break;
 		prepare_to_wait(&mb->waitq, &wait, TASK_UNINTERRUPTIBLE);
-		if (!test_bit(DOE_CANCEL, &mb->flags))
+		if (!test_bit(DOE_CANCEL, &mb->flags) && !doe_irq_since(mb, seen))
 			schedule_hrtimeout_range(&wake, slack_ns, HRTIMER_MODE_ABS);
 		finish_wait(&mb->waitq, &wait);
 		now = ktime_get();
@@ -397,7 +412,8 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			doe_oversleep_sample(mb, ktime_to_ns(ktime_sub(now, wake)));
 	}
 	/* at most early from t, unless the wakeup was later than that */
-	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags))
+	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags) &&
+	       !doe_irq_since(mb, seen))
 		cpu_relax();
 }
 
@@ -444,7 +460,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 
 	for (i = 0; i < n; i++) {
 		if (aim[i])
-			doe_sleep_until(mb, ktime_add_ns(t_go, aim[i]), slack, deadline);
+			doe_sleep_until(mb, ktime_add_ns(t_go, aim[i]), slack, deadline, NULL);
 		at = ktime_to_ns(ktime_sub(ktime_get(), t_go));
 		rc = doe_status(mb, status);
 		if (rc)
@@ -470,7 +486,8 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		doe_stat_inc(mb, POLLS);
 	}
 	/* the last miss is followed by a sleep too, then the growing ones */
-	doe_sleep_until(mb, ktime_add_ns(t_go, aim[n - 1] + step), slack, deadline);
+	doe_sleep_until(mb, ktime_add_ns(t_go, aim[n - 1] + step), slack, deadline,
+			NULL);
 	doe_stat_inc(mb, FALLBACKS);
 	rc = doe_poll_from(mb, mask, true, deadline, status, div_u64(step, NSEC_PER_USEC));
 	if (!rc)
@@ -556,6 +573,39 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
 	return rc;
 }
 
+/*
+ * Interrupt mode, a responder known to take longer than a look: its
+ * interrupt would find this thread asleep, on a CPU that may have gone
+ * idle for the whole latency, and pay the idle exit on top of the wakeup
+ * (at long latencies several times a short sleep's wakeup). So the thread
+ * sleeps on the interrupt only until shortly before the estimate, and
+ * waits the last stretch on the CPU, reading no register, until the
+ * handler's count moves: at most DOE_SPIN_MAX_NS past the estimate, then
+ * as always. Returns whether the interrupt came.
+ */
+static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l,
+			   int seen, ktime_t t_go, ktime_t deadline)
+{
+	u64 lead = clamp_t(u64, 2 * (u64)l->dev_ns, DOE_LOOK_NS, DOE_SPIN_MAX_NS / 2);
+	ktime_t until = ktime_add_ns(t_go, l->est_ns + lead);
+
+	if (l->est_ns > lead)
+		doe_sleep_until(mb, ktime_add_ns(t_go, l->est_ns - lead),
+				min_t(u64, lead / 8, DOE_SLACK_MAX_NS), deadline, &seen);
+	if (ktime_after(until, deadline))
+		until = deadline;
+	/* (an interrupt before the spin woke the thread as usual) */
+	if (doe_irq_since(mb, &seen))
+		return true;
+	while (!doe_irq_since(mb, &seen) && ktime_before(ktime_get(), until) &&
+	       !test_bit(DOE_CANCEL, &mb->flags))
+		cpu_relax();
+	if (!doe_irq_since(mb, &seen))
+		return false;
+	doe_stat_inc(mb, IRQ_SPUN);
+	return true;
+}
+
 /* Interrupt mode: wait for Data Object Ready or Error as @plan says. */
 static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			struct doe_latency *l, enum doe_irq_plan plan,
@@ -567,6 +617,8 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	int rc, ev;
 
 	*status = 0;
+	if (plan == DOE_IRQ_WAIT)
+		doe_irq_hybrid(mb, l, seen, t_go, deadline);
 	for (;;) {
 		if (look) {
 			rc = doe_status(mb, status);
@@ -655,6 +707,7 @@ static int doe_engine_abort(struct msikit_doe_mb *mb)
 	int rc;
 
 	doe_stat_inc(mb, ABORTS);
+	mb->idle_at = 0;
 	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl | PCI_DOE_CTRL_ABORT);
 	/*
 	 * Whether that write also set Interrupt Enable is the mailbox's
@@ -679,9 +732,21 @@ static int doe_engine_abort(struct msikit_doe_mb *mb)
  */
 static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 {
+	ktime_t idle_at = mb->idle_at;
 	u32 status;
 	int rc;
 
+	/*
+	 * The last exchange's final Status read showed the mailbox idle, just
+	 * now: Busy coming on since then is no more likely than between a
+	 * read of our own and Go, which no engine can see either (the request
+	 * would time out, and the Abort recover the mailbox).
+	 */
+	mb->idle_at = 0;
+	if (idle_at && ktime_before(ktime_get(), ktime_add_ns(idle_at, DOE_IDLE_FRESH_NS))) {
+		doe_stat_inc(mb, IDLE_REUSED);
+		return 0;
+	}
 	rc = doe_status(mb, &status);
 	if (rc)
 		return rc;
@@ -760,6 +825,7 @@ static void doe_store(struct msikit_doe_task *task, size_t dw, u32 val)
 static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 {
 	u32 hdr1, hdr2, len, val, status, i;
+	ktime_t t;
 	int rc;
 
 	rc = doe_read(mb, PCI_DOE_READ, &hdr1) ?:
@@ -804,11 +870,15 @@ static int doe_recv(struct msikit_doe_mb *mb, struct msikit_doe_task *task)
 		doe_store(task, i, val);
 	}
 
+	t = ktime_get();
 	rc = doe_status(mb, &status);
 	if (rc)
 		return rc;
 	if (status & PCI_DOE_STATUS_ERROR)
 		return -EIO;
+	/* what the next request's idle check would read: doe_make_idle() */
+	if (!(status & (PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_DATA_OBJECT_READY)))
+		mb->idle_at = t;
 	if (status & PCI_DOE_STATUS_DATA_OBJECT_READY) {
 		dev_err_ratelimited(&mb->dev, "response longer than its length of %u dwords\n",
 				    len + DOE_HDR_DW);

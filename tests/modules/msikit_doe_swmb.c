@@ -184,6 +184,7 @@ struct swmb {
 
 	u64 counters[SWMB_NR_COUNTERS];
 	u64 ready_ns;		/* when Data Object Ready was last set */
+	u64 due_ns;		/* when the exchange's answer was due: Go + its delay */
 };
 
 static bool swmb_irq = true;
@@ -222,6 +223,30 @@ u64 msikit_swmb_ready_ns(struct device *dev)
 	return sw ? READ_ONCE(sw->ready_ns) : 0;
 }
 EXPORT_SYMBOL_GPL(msikit_swmb_ready_ns);
+
+/**
+ * msikit_swmb_late_ns() - how late a software mailbox's last answer was
+ * @dev: the mailbox's platform device
+ *
+ * An answer is due its delay after Go; it is set by an hrtimer, which
+ * fires late by the guest's timer latency (tens of us under TCG). A
+ * device's answer is not late that way: this lets a benchmark tell the
+ * two apart.
+ *
+ * Return: ns from the due time to Data Object Ready, 0 if unknown.
+ */
+u64 msikit_swmb_late_ns(struct device *dev)
+{
+	struct swmb *sw = swmb_lookup(dev);
+	u64 ready, due;
+
+	if (!sw)
+		return 0;
+	ready = READ_ONCE(sw->ready_ns);
+	due = READ_ONCE(sw->due_ns);
+	return ready > due ? ready - due : 0;
+}
+EXPORT_SYMBOL_GPL(msikit_swmb_late_ns);
 
 static int swmb_read(void *ctx, unsigned int reg, u32 *val);
 static int swmb_write(void *ctx, unsigned int reg, u32 val);
@@ -513,6 +538,7 @@ static bool swmb_go(struct swmb *sw)
 	swmb_parse(sw);
 
 	sw->producing = true;
+	WRITE_ONCE(sw->due_ns, ktime_get_ns());
 	if (!sw->delay_us)
 		return swmb_finish(sw);
 
@@ -525,6 +551,7 @@ static bool swmb_go(struct swmb *sw)
 			   NSEC_PER_USEC;
 	}
 	sw->deadline = ktime_add_ns(ktime_get(), delay_ns);
+	WRITE_ONCE(sw->due_ns, ktime_to_ns(sw->deadline));
 	hrtimer_start(&sw->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
 	return false;
 }
