@@ -173,6 +173,23 @@ engine() {
 		ktap_fail "engine $1: msikit_doe refused learn=$l inline_exchange=$i"
 }
 
+# What the engine did in a run, for reading its figures: STATS, a snapshot
+# of these counters then, and stats_since STATS for how many since
+ENGINE_STATS="first_look_hits target_hits probes fallbacks polls est_outliers idle_reused irq_spun irq_status_hits quiet_goes"
+stats_now() {
+	local s
+	for s in $ENGINE_STATS; do printf '%s ' "$(mb_stat "$SW" "$s" || echo 0)"; done
+}
+stats_since() {
+	local s i=1
+	set -- $1
+	for s in $ENGINE_STATS; do
+		eval "b=\${$i}"
+		printf '%s %s, ' "$(( $(mb_stat "$SW" "$s" || echo 0) - b ))" "$s"
+		i=$((i + 1))
+	done
+}
+
 # sweep NAME: the software mailbox at L = 10 .. 10000 us, figures NAME_L<L>_*
 sweep() {
 	for L in 10 100 1000 10000; do
@@ -180,10 +197,12 @@ sweep() {
 		[ "$L" = 10000 ] && n=100
 		echo "$L" > "$dev/delay_us"
 		c0=$(cfg_total "$SW")
+		st=$(stats_now)
 		bench "${1}_L$L" target="sw:${dev##*/}:${SW##*-}" \
 			path=msikit n=$n delay_us="$L" &&
 			per_exchange "${1}_L${L}_cfg_accesses" "$c0" "$(cfg_total "$SW")" |
 			tee -a "$FIGS"
+		log "${1}_L$L: $(stats_since "$st")"
 	done
 }
 
