@@ -100,7 +100,6 @@ struct doe_latency {
 	bool hit;		/* the last learned read found Ready at the target */
 	bool valid;
 	bool jumped;		/* the last sample was a new level, not confirmed */
-	bool undone;		/* the last sample undid a jump: not settled yet */
 	u32 est_ns;
 	u32 dev_ns;
 	u32 prev_est_ns;	/* the level before a jump, while it is unconfirmed */
@@ -134,6 +133,7 @@ struct msikit_doe_mb {
 	 */
 	u32 xgen;
 	atomic64_t irq_snap;
+	ktime_t irq_at;			/* when the handler that left it ran */
 
 	struct workqueue_struct *wq;
 	/*

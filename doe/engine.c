@@ -229,7 +229,6 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	WRITE_ONCE(l->type, type);
 	l->hit = false;
 	l->jumped = false;
-	l->undone = false;
 found:
 	l->used = now;
 	return l;
@@ -242,7 +241,6 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	WRITE_ONCE(l->valid, false);
 	l->hit = false;
 	l->jumped = false;
-	l->undone = false;
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -285,15 +283,13 @@ static bool doe_lat_near(u64 ns, u32 est, u32 dev)
  * requests differ, SPDM's, would otherwise have its fast answers slept
  * past). A next sample back at the level before the jump makes the jump
  * one late (or early) answer: that level is restored at once rather than
- * averaged back by eighths, and trusted again only after a sample that
- * undoes nothing (a responder alternating between two levels would
- * otherwise settle on the slow one and have its fast answers read late).
- * Anything else moves the estimate by an eighth, its deviation by a
- * quarter.
+ * averaged back by eighths (a responder alternating between two levels
+ * thus never settles on the slow one, and while a jump is unconfirmed the
+ * reads aim at the lower level: doe_lat_aim()). Anything else moves the
+ * estimate by an eighth, its deviation by a quarter.
  */
 static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 ns)
 {
-	bool undo = false;
 	s64 est, err;
 
 	ns = min_t(u64, ns, (u64)DOE_TIMEOUT_MS * NSEC_PER_MSEC);
@@ -312,7 +308,6 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 		WRITE_ONCE(l->est_ns, l->prev_est_ns);
 		WRITE_ONCE(l->dev_ns, l->prev_dev_ns);
 		doe_stat_inc(mb, EST_OUTLIERS);
-		undo = true;
 	}
 	est = l->est_ns;
 	err = (s64)ns - est;
@@ -324,19 +319,34 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 		return;
 	}
 	l->jumped = false;
-	l->undone = undo;
 	WRITE_ONCE(l->est_ns, est + err / 8);
 	WRITE_ONCE(l->dev_ns, l->dev_ns + (abs(err) - (s64)l->dev_ns) / 4);
 }
 
 /*
- * The learned reads are worth it only for a settled estimate: known, not
- * just jumped or undone, and tight (a deviation of at most a quarter of
- * it). A protocol whose latency scatters keeps the growing sleeps.
+ * What the learned reads aim at, and its deviation: a tight estimate (a
+ * deviation of at most a quarter of it); after a jump not yet confirmed,
+ * the lower of the two levels, so that an answer at either is not read
+ * late, and one at the higher costs the short polls from the lower one
+ * rather than polls from Go (at 10 ms, a hundred reads for each late
+ * answer and a hundred more for the one that undoes it). A protocol whose
+ * latency scatters keeps the growing sleeps.
  */
-static bool doe_lat_settled(const struct doe_latency *l)
+static bool doe_lat_aim(const struct doe_latency *l, u64 *est, u64 *dev)
 {
-	return l->valid && !l->jumped && !l->undone && l->dev_ns <= l->est_ns / 4;
+	u64 e = l->est_ns, d = l->dev_ns;
+
+	if (!l->valid)
+		return false;
+	if (l->jumped && l->prev_est_ns < e) {
+		e = l->prev_est_ns;
+		d = l->prev_dev_ns;
+	}
+	if (d > e / 4)
+		return false;
+	*est = e;
+	*dev = d;
+	return true;
 }
 
 /*
@@ -418,7 +428,7 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 }
 
 /*
- * Polled, with a settled estimate: a read at the learned time (or right
+ * Polled, with an estimate to aim at (doe_lat_aim()): a read at @est (or right
  * after Go for a responder that fast), after a probe at half of it when
  * the last one found Ready there, then up to DOE_SHORT_POLLS more at short
  * steps, then doe_poll() from about that step on. A probe that finds Ready
@@ -430,11 +440,12 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * an outlier rather than taken as the level).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
-			    ktime_t t_go, ktime_t deadline, u32 *status)
+			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
+			    u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
-	u64 est = l->est_ns, lead = min_t(u64, l->dev_ns, est / 2);
-	u64 step = max_t(u64, l->dev_ns / 2, DOE_STEP_MIN_NS);
+	u64 lead = min_t(u64, dev, est / 2);
+	u64 step = max_t(u64, dev / 2, DOE_STEP_MIN_NS);
 	/* a hrtimer fires at its expiry plus up to its slack: keep it small */
 	u64 slack = min_t(u64, step / 8, DOE_SLACK_MAX_NS);
 	u64 aim[DOE_SHORT_POLLS + 2], missed = 0, at;
@@ -506,7 +517,7 @@ enum doe_irq_plan {
  * Only an estimate clear of DOE_LOOK_NS by two deviations either way
  * changes the plan: a quiet Go that misses costs a Control write and a
  * second look, a skipped look that would have hit costs an interrupt's
- * wakeup. (Not doe_lat_settled(): an interrupt's wakeup scatters the
+ * wakeup. (Not doe_lat_aim(): an interrupt's wakeup scatters the
  * samples of a slow responder, and the look's own read those of a fast
  * one, more than a learned poll schedule can take.)
  */
@@ -613,6 +624,7 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	bool look = plan != DOE_IRQ_WAIT;
+	ktime_t at = 0;
 	s64 left_us;
 	int rc, ev;
 
@@ -654,11 +666,17 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		seen = ev;
 		/* the count before the Status the handler left with it */
 		smp_rmb();
-		if (doe_irq_status(mb, status))
+		if (doe_irq_status(mb, status)) {
+			at = READ_ONCE(mb->irq_at);
 			break;
+		}
 	}
+	/*
+	 * The responder's latency is when its interrupt came, not when this
+	 * thread got to run: doe_irq_hybrid() aims at the former.
+	 */
 	if (READ_ONCE(doe_param_learn))
-		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
+		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at ?: ktime_get(), t_go)));
 	return 0;
 }
 
@@ -673,12 +691,13 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	bool learn = READ_ONCE(doe_param_learn);
+	u64 est, dev;
 	int rc;
 
 	if (doe_irq_mode(mb))
 		return doe_wait_irq(mb, seen, t_go, l, plan, deadline, status);
-	if (learn && doe_lat_settled(l))
-		return doe_wait_learned(mb, l, t_go, deadline, status);
+	if (learn && doe_lat_aim(l, &est, &dev))
+		return doe_wait_learned(mb, l, est, dev, t_go, deadline, status);
 	rc = doe_poll(mb, mask, true, deadline, status);
 	if (!rc && learn)
 		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));
@@ -995,6 +1014,7 @@ fail:
 irqreturn_t doe_irq_handler(int irq, void *data)
 {
 	struct msikit_doe_mb *mb = data;
+	ktime_t at = ktime_get();
 	u32 gen, status;
 
 	/* the exchange's generation before its Status: doe_irq_status() */
@@ -1006,6 +1026,7 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 	doe_stat_inc(mb, IRQS);
 	if (!(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
 		doe_stat_inc(mb, BUSY_IRQS);
+	WRITE_ONCE(mb->irq_at, at);
 	atomic64_set(&mb->irq_snap, (u64)gen << 32 | status);
 	/* the Status before the count the worker compares */
 	smp_mb__before_atomic();
