@@ -109,6 +109,8 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 #define DOE_SLACK_MAX_NS	5000
 /* the most a learned sleep is cut short by and spun instead */
 #define DOE_SPIN_MAX_NS		50000
+/* the most an interrupt is waited for on the CPU (doe_irq_hybrid()) */
+#define DOE_IRQ_SPIN_MAX_NS	200000
 /* how long a quiet Go whose look missed polls before it waits */
 #define DOE_QUIET_POLL_US	100
 /* how old a Status read showing the mailbox idle may be to stand for a new one */
@@ -487,8 +489,16 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			l->hit = i <= target && !late;
 			if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
+			else if (i > target)
+				doe_lat_sample(mb, l, (missed + at) / 2);
 			else
-				doe_lat_sample(mb, l, i > target ? (missed + at) / 2 : at);
+				/*
+				 * Ready by the read says nothing of how long
+				 * before: a read late by its wakeup would
+				 * otherwise push the level up by that much
+				 * each time, and never miss to bring it down.
+				 */
+				doe_lat_sample(mb, l, min(at, est));
 			return 0;
 		}
 		missed = at;
@@ -591,13 +601,16 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
  * (at long latencies several times a short sleep's wakeup). So the thread
  * sleeps on the interrupt only until shortly before the estimate, and
  * waits the last stretch on the CPU, reading no register, until the
- * handler's count moves: at most DOE_SPIN_MAX_NS past the estimate, then
- * as always. Returns whether the interrupt came.
+ * handler's count moves: at most a sixteenth of the estimate and
+ * DOE_IRQ_SPIN_MAX_NS in all, then as always. Returns whether the
+ * interrupt came.
  */
 static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l,
 			   int seen, ktime_t t_go, ktime_t deadline)
 {
-	u64 lead = clamp_t(u64, 2 * (u64)l->dev_ns, DOE_LOOK_NS, DOE_SPIN_MAX_NS / 2);
+	/* two deviations either side, in at most a sixteenth of the latency */
+	u64 lead = max_t(u64, min3(2 * (u64)l->dev_ns, (u64)l->est_ns / 32,
+				   (u64)DOE_IRQ_SPIN_MAX_NS / 2), DOE_LOOK_NS);
 	ktime_t until = ktime_add_ns(t_go, l->est_ns + lead);
 
 	if (l->est_ns > lead)
