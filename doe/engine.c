@@ -383,9 +383,10 @@ static bool doe_irq_since(struct msikit_doe_mb *mb, const int *seen)
  * Sleep until @t but never past @deadline, slack included, or until the
  * exchange is cancelled: a learned sleep may be long, and teardown must
  * not wait it out. With @seen, an interrupt since it was sampled ends the
- * sleep too (and the spin).
+ * sleep too (and the spin). Returns whether the sleep ran its course, to
+ * the spin at least.
  */
-static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
+static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			    ktime_t deadline, const int *seen)
 {
 	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
@@ -423,10 +424,13 @@ static void doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 		if (!ktime_before(now, wake))
 			doe_oversleep_sample(mb, ktime_to_ns(ktime_sub(now, wake)));
 	}
+	if (ktime_before(now, wake))
+		return false;
 	/* at most early from t, unless the wakeup was later than that */
 	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags) &&
 	       !doe_irq_since(mb, seen))
 		cpu_relax();
+	return true;
 }
 
 /*
@@ -612,15 +616,20 @@ static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 	u64 lead = max_t(u64, min3(2 * (u64)l->dev_ns, (u64)l->est_ns / 32,
 				   (u64)DOE_IRQ_SPIN_MAX_NS / 2), DOE_LOOK_NS);
 	ktime_t until = ktime_add_ns(t_go, l->est_ns + lead);
+	bool spun = true;
 
 	if (l->est_ns > lead)
-		doe_sleep_until(mb, ktime_add_ns(t_go, l->est_ns - lead),
-				min_t(u64, lead / 8, DOE_SLACK_MAX_NS), deadline, &seen);
+		spun = doe_sleep_until(mb, ktime_add_ns(t_go, l->est_ns - lead),
+				       min_t(u64, lead / 8, DOE_SLACK_MAX_NS), deadline,
+				       &seen);
 	if (ktime_after(until, deadline))
 		until = deadline;
-	/* (an interrupt before the spin woke the thread as usual) */
-	if (doe_irq_since(mb, &seen))
+	if (doe_irq_since(mb, &seen)) {
+		/* (before the spin, it woke the thread as usual) */
+		if (spun)
+			doe_stat_inc(mb, IRQ_SPUN);
 		return true;
+	}
 	while (!doe_irq_since(mb, &seen) && ktime_before(ktime_get(), until) &&
 	       !test_bit(DOE_CANCEL, &mb->flags))
 		cpu_relax();

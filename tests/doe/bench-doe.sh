@@ -202,7 +202,7 @@ sweep() {
 			path=msikit n=$n delay_us="$L" &&
 			per_exchange "${1}_L${L}_cfg_accesses" "$c0" "$(cfg_total "$SW")" |
 			tee -a "$FIGS"
-		log "${1}_L$L: $(stats_since "$st")"
+		log "${1}_L$L: $(stats_since "$st")latency $(cat "$CLASS/$SW/latency" 2>/dev/null)"
 	done
 }
 
