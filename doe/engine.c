@@ -325,6 +325,17 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 	WRITE_ONCE(l->dev_ns, l->dev_ns + (abs(err) - (s64)l->dev_ns) / 4);
 }
 
+/* The level (and deviation) of @l; while a jump is unconfirmed, the lower one. */
+static void doe_lat_low(const struct doe_latency *l, u64 *est, u64 *dev)
+{
+	*est = l->est_ns;
+	*dev = l->dev_ns;
+	if (l->jumped && l->prev_est_ns < *est) {
+		*est = l->prev_est_ns;
+		*dev = l->prev_dev_ns;
+	}
+}
+
 /*
  * What the learned reads aim at, and its deviation: a tight estimate (a
  * deviation of at most a quarter of it); after a jump not yet confirmed,
@@ -336,19 +347,10 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
  */
 static bool doe_lat_aim(const struct doe_latency *l, u64 *est, u64 *dev)
 {
-	u64 e = l->est_ns, d = l->dev_ns;
-
 	if (!l->valid)
 		return false;
-	if (l->jumped && l->prev_est_ns < e) {
-		e = l->prev_est_ns;
-		d = l->prev_dev_ns;
-	}
-	if (d > e / 4)
-		return false;
-	*est = e;
-	*dev = d;
-	return true;
+	doe_lat_low(l, est, dev);
+	return *dev <= *est / 4;
 }
 
 /*
@@ -537,13 +539,19 @@ enum doe_irq_plan {
  */
 static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
 {
-	u64 est = l->est_ns, dev2 = 2 * (u64)l->dev_ns;
+	u64 hi = l->est_ns, hi_dev = l->dev_ns, lo, lo_dev;
 
-	if (!READ_ONCE(doe_param_learn) || !l->valid || l->jumped)
+	if (!READ_ONCE(doe_param_learn) || !l->valid)
 		return DOE_IRQ_LOOK;
-	if (est + dev2 <= DOE_LOOK_NS)
+	/* while a jump is unconfirmed, both levels must agree */
+	doe_lat_low(l, &lo, &lo_dev);
+	if (l->jumped && lo == hi) {
+		hi = l->prev_est_ns;
+		hi_dev = l->prev_dev_ns;
+	}
+	if (hi + 2 * hi_dev <= DOE_LOOK_NS)
 		return DOE_IRQ_QUIET;
-	if (est > DOE_LOOK_NS + dev2)
+	if (lo > DOE_LOOK_NS + 2 * lo_dev)
 		return DOE_IRQ_WAIT;
 	return DOE_IRQ_LOOK;
 }
@@ -612,14 +620,17 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
 static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l,
 			   int seen, ktime_t t_go, ktime_t deadline)
 {
-	/* two deviations either side, in at most a sixteenth of the latency */
-	u64 lead = max_t(u64, min3(2 * (u64)l->dev_ns, (u64)l->est_ns / 32,
-				   (u64)DOE_IRQ_SPIN_MAX_NS / 2), DOE_LOOK_NS);
-	ktime_t until = ktime_add_ns(t_go, l->est_ns + lead);
+	u64 est, dev, lead;
+	ktime_t until;
 	bool spun = true;
 
-	if (l->est_ns > lead)
-		spun = doe_sleep_until(mb, ktime_add_ns(t_go, l->est_ns - lead),
+	doe_lat_low(l, &est, &dev);
+	/* two deviations either side, in at most a sixteenth of the latency */
+	lead = max_t(u64, min3(2 * dev, est / 32, (u64)DOE_IRQ_SPIN_MAX_NS / 2),
+		     DOE_LOOK_NS);
+	until = ktime_add_ns(t_go, est + lead);
+	if (est > lead)
+		spun = doe_sleep_until(mb, ktime_add_ns(t_go, est - lead),
 				       min_t(u64, lead / 8, DOE_SLACK_MAX_NS), deadline,
 				       &seen);
 	if (ktime_after(until, deadline))
