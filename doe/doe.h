@@ -133,7 +133,7 @@ struct msikit_doe_mb {
 	 */
 	u32 xgen;
 	atomic64_t irq_snap;
-	ktime_t irq_at;			/* when the handler that left it ran */
+	atomic64_t irq_at;		/* when the handler that left it ran, ns */
 
 	struct workqueue_struct *wq;
 	/*

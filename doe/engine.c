@@ -17,7 +17,8 @@
  * DOE Interrupt Status, and takes the DOE Status the handler read when it
  * shows Ready or Error and was read during this exchange (a generation
  * tells); otherwise it reads DOE Status once. It still wakes every 100 ms
- * to look, so a lost message costs 100 ms, not the whole timeout.
+ * to look (after its learned sleep, learn=1), so a lost message costs
+ * 100 ms more, not the whole timeout.
  * Polled, it sleeps on hrtimers starting at 1 us and doubling to
  * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
  * within L + poll_max_us. Waiting for Busy to clear is always polled that
@@ -49,9 +50,9 @@
  * the estimate, then on the CPU, so that it finds the worker running. With
  * an estimate near DOE_LOOK_NS, or none, one look, then the interrupt.
  *
- * Whatever the mode, an exchange that starts right after another one
- * ended takes that one's final Status read, which showed the mailbox
- * idle, for its own idle check (doe_make_idle()).
+ * Whatever the mode, with learn=1 an exchange that starts right after
+ * another one ended takes that one's final Status read, which showed the
+ * mailbox idle, for its own idle check (doe_make_idle()).
  */
 
 #include <linux/bitfield.h>
@@ -279,7 +280,8 @@ static bool doe_lat_near(u64 ns, u32 est, u32 dev)
 }
 
 /*
- * One latency seen, @ns from Go: Ready was found by a read then. A jump
+ * One latency seen, @ns from Go: when the handler ran, or about when a read
+ * found Ready (doe_wait_learned() says which reads count). A jump
  * (beyond four deviations, or a factor of three) is a new level, taken at
  * once but trusted only once the next sample agrees (a protocol whose
  * requests differ, SPDM's, would otherwise have its fast answers slept
@@ -440,12 +442,12 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * after Go for a responder that fast), after a probe at half of it when
  * the last one found Ready there, then up to DOE_SHORT_POLLS more at short
  * steps, then doe_poll() from about that step on. A probe that finds Ready
- * before the estimate is a new level: the responder got faster. A probe
- * read only after the estimate (its sleep overslept: milliseconds under a
- * busy host) says no such thing, and is a sample like any other hit: the
- * midpoint between it and a miss just before it in the chain, or the
- * hit's own time when nothing brackets it (a late one is then undone as
- * an outlier rather than taken as the level).
+ * before the estimate is a new level: the responder got faster. Any other
+ * hit is a sample: the midpoint between it and a miss just before it in
+ * the chain; else, when nothing brackets it, the hit's own time if that
+ * is before the estimate (or a jump waits to be confirmed or undone), and
+ * nothing at all if it is not (a probe or a read that overslept: it says
+ * only that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
@@ -493,18 +495,21 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			else if (i <= target && !late)
 				doe_stat_inc(mb, TARGET_HITS);
 			l->hit = i <= target && !late;
+			/*
+			 * Ready by an unbracketed read at or after the
+			 * estimate says only that the answer was there by
+			 * then, and is no sample: taken as one, a read late
+			 * by its wakeup would push the level up by that much
+			 * each time (and never miss to bring it down), and
+			 * one taken as the estimate would shrink the
+			 * deviation to nothing.
+			 */
 			if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
 			else if (i > target)
 				doe_lat_sample(mb, l, (missed + at) / 2);
-			else
-				/*
-				 * Ready by the read says nothing of how long
-				 * before: a read late by its wakeup would
-				 * otherwise push the level up by that much
-				 * each time, and never miss to bring it down.
-				 */
-				doe_lat_sample(mb, l, min(at, est));
+			else if (at < est || l->jumped)
+				doe_lat_sample(mb, l, at);
 			return 0;
 		}
 		missed = at;
@@ -533,9 +538,9 @@ enum doe_irq_plan {
  * Only an estimate clear of DOE_LOOK_NS by two deviations either way
  * changes the plan: a quiet Go that misses costs a Control write and a
  * second look, a skipped look that would have hit costs an interrupt's
- * wakeup. (Not doe_lat_aim(): an interrupt's wakeup scatters the
- * samples of a slow responder, and the look's own read those of a fast
- * one, more than a learned poll schedule can take.)
+ * wakeup. (Not doe_lat_aim(): a slow responder's interrupt times, and
+ * the look's own read a fast one's, scatter more than a learned poll
+ * schedule can take.)
  */
 static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
 {
@@ -559,8 +564,9 @@ static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
 /*
  * The DOE Status the handler last read, if it shows Ready or Error and was
  * read during the exchange now on the registers: the handler took the
- * generation before its read, and the worker moved it on only after
- * doe_make_idle() saw neither bit, so such a Status can only be this
+ * generation before its read, and the worker moved it on only after a
+ * Status read saw neither bit (doe_make_idle()'s, or the last exchange's
+ * final one that it stood for), so such a Status can only be this
  * exchange's. Anything else (an interrupt of an earlier exchange or of
  * Busy clearing, handled late) is left to a read of our own.
  */
@@ -613,11 +619,13 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
  * (at long latencies several times a short sleep's wakeup). So the thread
  * sleeps on the interrupt only until shortly before the estimate, and
  * waits the last stretch on the CPU, reading no register, until the
- * handler's count moves: at most a sixteenth of the estimate and
- * DOE_IRQ_SPIN_MAX_NS in all, then as always. Returns whether the
- * interrupt came.
+ * handler's count moves: two deviations either side of the estimate, at
+ * most a sixteenth of it (but 2 us) and DOE_IRQ_SPIN_MAX_NS, after the
+ * sleep's own early end (doe_sleep_until(): up to DOE_SPIN_MAX_NS more);
+ * a responder that answers within the sleep's lateness is waited for
+ * spinning. Then as always.
  */
-static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l,
+static void doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l,
 			   int seen, ktime_t t_go, ktime_t deadline)
 {
 	u64 est, dev, lead;
@@ -639,15 +647,13 @@ static bool doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 		/* (before the spin, it woke the thread as usual) */
 		if (spun)
 			doe_stat_inc(mb, IRQ_SPUN);
-		return true;
+		return;
 	}
 	while (!doe_irq_since(mb, &seen) && ktime_before(ktime_get(), until) &&
 	       !test_bit(DOE_CANCEL, &mb->flags))
 		cpu_relax();
-	if (!doe_irq_since(mb, &seen))
-		return false;
-	doe_stat_inc(mb, IRQ_SPUN);
-	return true;
+	if (doe_irq_since(mb, &seen))
+		doe_stat_inc(mb, IRQ_SPUN);
 }
 
 /* Interrupt mode: wait for Data Object Ready or Error as @plan says. */
@@ -700,7 +706,9 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		/* the count before the Status the handler left with it */
 		smp_rmb();
 		if (doe_irq_status(mb, status)) {
-			at = READ_ONCE(mb->irq_at);
+			/* the time the handler stored before that Status */
+			smp_rmb();
+			at = ns_to_ktime(atomic64_read(&mb->irq_at));
 			break;
 		}
 	}
@@ -708,8 +716,11 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	 * The responder's latency is when its interrupt came, not when this
 	 * thread got to run: doe_irq_hybrid() aims at the former.
 	 */
+	/* (an answer at once can interrupt the Go write itself: before t_go) */
+	if (!at || ktime_before(at, t_go))
+		at = at ? t_go : ktime_get();
 	if (READ_ONCE(doe_param_learn))
-		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at ?: ktime_get(), t_go)));
+		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at, t_go)));
 	return 0;
 }
 
@@ -795,7 +806,11 @@ static int doe_make_idle(struct msikit_doe_mb *mb, ktime_t deadline)
 	 * would time out, and the Abort recover the mailbox).
 	 */
 	mb->idle_at = 0;
-	if (idle_at && ktime_before(ktime_get(), ktime_add_ns(idle_at, DOE_IDLE_FRESH_NS))) {
+	if (idle_at && READ_ONCE(doe_param_learn) &&
+	    ktime_before(ktime_get(), ktime_add_ns(idle_at, DOE_IDLE_FRESH_NS))) {
+		/* as the read would have: doe_status() */
+		if (test_bit(DOE_CANCEL, &mb->flags))
+			return -ENODEV;
 		doe_stat_inc(mb, IDLE_REUSED);
 		return 0;
 	}
@@ -985,7 +1000,7 @@ static int doe_engine_exchange(struct msikit_doe_mb *mb,
 		}
 	}
 	seen = atomic_read(&mb->irq_events);
-	/* after doe_make_idle()'s read, for the handler: see doe_irq_status() */
+	/* after the read that showed it idle, for the handler: doe_irq_status() */
 	smp_store_release(&mb->xgen, mb->xgen + 1);
 	rc = doe_send(mb, task, ctrl);
 	if (rc)
@@ -1059,7 +1074,9 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 	doe_stat_inc(mb, IRQS);
 	if (!(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
 		doe_stat_inc(mb, BUSY_IRQS);
-	WRITE_ONCE(mb->irq_at, at);
+	atomic64_set(&mb->irq_at, ktime_to_ns(at));
+	/* the time before the Status it goes with: doe_wait_irq() */
+	smp_wmb();
 	atomic64_set(&mb->irq_snap, (u64)gen << 32 | status);
 	/* the Status before the count the worker compares */
 	smp_mb__before_atomic();
@@ -1129,6 +1146,8 @@ static void doe_engine_stop(struct msikit_doe_mb *mb)
 	}
 	set_bit(DOE_CANCEL, &mb->flags);
 	doe_lat_forget_all(mb);
+	/* whoever has the mailbox next may leave it any way */
+	mb->idle_at = 0;
 	if (mb->irq) {
 		free_irq(mb->irq, mb);
 		mb->irq = 0;

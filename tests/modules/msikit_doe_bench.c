@@ -253,7 +253,7 @@ static void bench_print_us(const char *label, const char *what, s64 ns)
 
 static int bench_run(struct bench *b)
 {
-	unsigned int i, n = bench_n, done = 0;
+	unsigned int i, n = bench_n, done = 0, m = 0;
 	u64 t0, t1, start, total, sum = 0, rate;
 	s64 over = (s64)bench_delay_us * NSEC_PER_USEC;
 	int rc = 0;
@@ -280,8 +280,13 @@ static int bench_run(struct bench *b)
 			bool ours = ready > t0 && ready < t1;
 
 			b->react[i] = ours ? t1 - ready : 0;
-			b->late[i] = ours ? msikit_swmb_late_ns(b->dev) : 0;
-			b->net[i] = t1 - t0 - min(b->late[i], t1 - t0);
+			/* (an answer outside the exchange's time says nothing) */
+			if (ours) {
+				u64 late = min(msikit_swmb_late_ns(b->dev), t1 - t0);
+
+				b->late[m] = late;
+				b->net[m++] = t1 - t0 - late;
+			}
 		}
 	}
 	total = ktime_get_ns() - start;
@@ -312,12 +317,15 @@ static int bench_run(struct bench *b)
 		 * over L less that lateness, exchange by exchange, is what
 		 * the engine added.
 		 */
-		sort(b->late, n, sizeof(*b->late), bench_cmp_u64, NULL);
-		bench_print_us(b->label, "responder_late_p50", bench_pct(b->late, n, 50));
-		if (bench_delay_us) {
-			sort(b->net, n, sizeof(*b->net), bench_cmp_u64, NULL);
+		if (m) {
+			sort(b->late, m, sizeof(*b->late), bench_cmp_u64, NULL);
+			bench_print_us(b->label, "responder_late_p50", bench_pct(b->late, m, 50));
+			bench_print_us(b->label, "responder_late_p99", bench_pct(b->late, m, 99));
+		}
+		if (m && bench_delay_us) {
+			sort(b->net, m, sizeof(*b->net), bench_cmp_u64, NULL);
 			bench_print_us(b->label, "over_L_engine_p50",
-				       bench_pct(b->net, n, 50) - over);
+				       bench_pct(b->net, m, 50) - over);
 		}
 	}
 	pr_info("bench-info: %s min %llu ns max %llu ns total %llu ns\n",
