@@ -32,12 +32,12 @@ sw() { cat "$(swmb_dev)/$1"; }
 # snap: the counters a phase is judged by, before it
 snap() {
 	x0=$(st exchanges) i0=$(st irqs) q0=$(st quiet_goes) m0=$(st quiet_misses)
-	h0=$(st irq_status_hits) b0=$(st busy_irqs)
+	h0=$(st irq_status_hits) b0=$(st busy_irqs) p0=$(st irq_spun)
 }
 d() { echo $(($(st "$1") - $2)); }
 # phase NAME: what the exchanges since snap did, in the log
 phase() {
-	log "$1: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts ($(d busy_irqs "$b0") busy), $(d quiet_goes "$q0") quiet ($(d quiet_misses "$m0") missed), $(d irq_status_hits "$h0") taken from the handler; latency $(cat "$CLASS/$MB/latency")"
+	log "$1: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts ($(d busy_irqs "$b0") busy, $(d irq_spun "$p0") met spinning), $(d quiet_goes "$q0") quiet ($(d quiet_misses "$m0") missed), $(d irq_status_hits "$h0") taken from the handler; latency $(cat "$CLASS/$MB/latency")"
 }
 delay() { echo "$1" > "$(swmb_dev)/delay_us"; }
 
@@ -50,6 +50,10 @@ at_once() {
 	phase "$1"
 	q=$(d quiet_goes "$q0")
 	ktap_result "$1: at least half of 30 a quiet Go: $q" test "$q" -ge 15
+	# (an interrupt handled within the Go write once stood for 1 s)
+	e=$(est_us "$MB")
+	ktap_result "$1: the learned latency is an answer at once's: ${e:-none} us" \
+		test "${e:-1000000}" -le 1000
 	if [ "$order" = 0 ]; then
 		ktap_expect "$1: an interrupt for each exchange not quiet, none for a quiet one" \
 			$((30 - q)) "$(d irqs "$i0")"
@@ -77,6 +81,9 @@ slow() {
 	ktap_expect "$1: one interrupt per exchange" 30 "$(d irqs "$i0")"
 	ktap_expect "$1: each response taken from the handler's Status read" 30 \
 		"$(d irq_status_hits "$h0")"
+	# the worker sleeps to shortly before the estimate, then spins
+	ktap_result "$1: some of the 30 interrupts found the worker spinning: $(d irq_spun "$p0")" \
+		test "$(d irq_spun "$p0")" -ge 1
 }
 
 # faults TAG: an Error and a bad header among answers at once
