@@ -279,7 +279,16 @@ if [ -n "${MSIKIT_QEMU_PRE:-}" ]; then
 		MSIKIT_QEMU_EXTRA=${MSIKIT_QEMU_EXTRA//@PORT_$name@/$port}
 	done < "$run/pre/ports"
 fi
-qemu_cmd="$qemu -accel tcg -cpu max -smp 2 $mem -display none -no-reboot -nic none \
+# tests/qemu-single-thread: the kernels multi-threaded TCG fails
+accel="-accel ${MSIKIT_TCG:-tcg}"
+if [ -z "${MSIKIT_TCG:-}" ]; then
+	while read -r glob _; do
+		case "$glob" in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$K" in $glob) accel="-accel tcg,thread=single"; break ;; esac
+	done < "$(dirname "$0")/../tests/qemu-single-thread"
+fi
+qemu_cmd="$qemu $accel -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \
 	-append 'console=$console panic=-1 oops=panic loglevel=4 log_buf_len=4M no_hash_pointers$kargs' \
