@@ -279,15 +279,20 @@ if [ -n "${MSIKIT_QEMU_PRE:-}" ]; then
 		MSIKIT_QEMU_EXTRA=${MSIKIT_QEMU_EXTRA//@PORT_$name@/$port}
 	done < "$run/pre/ports"
 fi
-# tests/qemu-single-thread: the kernels multi-threaded TCG fails
+# TCG's threading: the kernels in tests/qemu-single-thread run on one
+# thread; MSIKIT_TCG, a whole -accel value (tcg,thread=multi), overrides
+# it (scripts/tcg-poke.sh). The console log says which.
 accel="-accel ${MSIKIT_TCG:-tcg}"
 if [ -z "${MSIKIT_TCG:-}" ]; then
-	while read -r glob _; do
+	list=$(dirname "$0")/../tests/qemu-single-thread
+	[ -f "$list" ] || die "no $list"
+	while read -r glob _ || [ -n "${glob:-}" ]; do
 		case "$glob" in ''|'#'*) continue ;; esac
 		# shellcheck disable=SC2254
 		case "$K" in $glob) accel="-accel tcg,thread=single"; break ;; esac
-	done < "$(dirname "$0")/../tests/qemu-single-thread"
+	done < "$list"
 fi
+echo "MSIKIT-VM: QEMU $accel"
 qemu_cmd="$qemu $accel -cpu max -smp 2 $mem -display none -no-reboot -nic none \
 	$(machine_args) $(extra_args) \
 	-kernel ${vmlinuz#"$ROOT"} $dtb -initrd /msikit-run/initrd.gz \

@@ -8,7 +8,8 @@
  *
  *   tcg-poke-stress SECONDS
  *
- * Prints one line of counts. Exit status: 0, or 2 for a usage error.
+ * Prints one line of counts. Exit status: 0, 1 when a thread cannot
+ * start, 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -68,10 +69,10 @@ static void *pong(void *arg)
 		while (atomic_load(&turn) != me && !over()) {
 			struct timespec to = { 0, 2000000 };
 
-			syscall(SYS_futex, &turn, FUTEX_WAIT, !me, &to, NULL, 0);
+			syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, !me, &to, NULL, 0);
 		}
 		atomic_store(&turn, !me);
-		syscall(SYS_futex, &turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+		syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		count[i]++;
 	}
 	return NULL;
@@ -88,8 +89,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, i < 2 ? sleeper : pong, (void *)i);
+	for (i = 0; i < 4; i++) {
+		if (pthread_create(&t[i], NULL, i < 2 ? sleeper : pong, (void *)i)) {
+			fprintf(stderr, "tcg-poke-stress: cannot start a thread\n");
+			return 1;
+		}
+	}
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	printf("tcg-poke-stress: sleeps %ld %ld, wakeups %ld %ld\n",
