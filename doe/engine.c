@@ -445,9 +445,9 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * before the estimate is a new level: the responder got faster. Any other
  * hit is a sample: the midpoint between it and a miss just before it in
  * the chain; else, when nothing brackets it, the hit's own time if that
- * is before the estimate (or a jump waits to be confirmed or undone), and
- * nothing at all if it is not (a probe or a read that overslept: it says
- * only that the answer was there by then).
+ * is before @est, @est itself while a jump waits to be confirmed or
+ * undone, and nothing at all otherwise (a probe or a read that overslept:
+ * it says only that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
@@ -502,14 +502,19 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * by its wakeup would push the level up by that much
 			 * each time (and never miss to bring it down), and
 			 * one taken as the estimate would shrink the
-			 * deviation to nothing.
+			 * deviation to nothing. While a jump waits, though,
+			 * it is an answer at the level aimed at (one at the
+			 * other would have made this read miss): a late
+			 * wakeup must not confirm a late answer's level.
 			 */
 			if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
 			else if (i > target)
 				doe_lat_sample(mb, l, (missed + at) / 2);
-			else if (at < est || l->jumped)
+			else if (at < est)
 				doe_lat_sample(mb, l, at);
+			else if (l->jumped)
+				doe_lat_sample(mb, l, est);
 			return 0;
 		}
 		missed = at;
