@@ -383,6 +383,14 @@ static bool doe_irq_since(struct msikit_doe_mb *mb, const int *seen)
 	return seen && atomic_read(&mb->irq_events) != *seen;
 }
 
+/* Spin, reading no register, until @t, a cancel, or an interrupt since @seen. */
+static void doe_spin_until(struct msikit_doe_mb *mb, ktime_t t, const int *seen)
+{
+	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags) &&
+	       !doe_irq_since(mb, seen))
+		cpu_relax();
+}
+
 /*
  * Sleep until @t but never past @deadline, slack included, or until the
  * exchange is cancelled: a learned sleep may be long, and teardown must
@@ -431,9 +439,7 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 	if (ktime_before(now, wake))
 		return false;
 	/* at most early from t, unless the wakeup was later than that */
-	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags) &&
-	       !doe_irq_since(mb, seen))
-		cpu_relax();
+	doe_spin_until(mb, t, seen);
 	return true;
 }
 
@@ -555,7 +561,7 @@ static enum doe_irq_plan doe_irq_plan(const struct doe_latency *l)
 		return DOE_IRQ_LOOK;
 	/* while a jump is unconfirmed, both levels must agree */
 	doe_lat_low(l, &lo, &lo_dev);
-	if (l->jumped && lo == hi) {
+	if (l->jumped && l->prev_est_ns >= hi) {
 		hi = l->prev_est_ns;
 		hi_dev = l->prev_dev_ns;
 	}
@@ -654,9 +660,7 @@ static void doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 			doe_stat_inc(mb, IRQ_SPUN);
 		return;
 	}
-	while (!doe_irq_since(mb, &seen) && ktime_before(ktime_get(), until) &&
-	       !test_bit(DOE_CANCEL, &mb->flags))
-		cpu_relax();
+	doe_spin_until(mb, until, &seen);
 	if (doe_irq_since(mb, &seen))
 		doe_stat_inc(mb, IRQ_SPUN);
 }
@@ -719,11 +723,13 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	}
 	/*
 	 * The responder's latency is when its interrupt came, not when this
-	 * thread got to run: doe_irq_hybrid() aims at the former.
+	 * thread got to run: doe_irq_hybrid() aims at the former. (An answer
+	 * at once can interrupt the Go write itself, before t_go.)
 	 */
-	/* (an answer at once can interrupt the Go write itself: before t_go) */
-	if (!at || ktime_before(at, t_go))
-		at = at ? t_go : ktime_get();
+	if (!at)
+		at = ktime_get();
+	else if (ktime_before(at, t_go))
+		at = t_go;
 	if (READ_ONCE(doe_param_learn))
 		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at, t_go)));
 	return 0;
