@@ -196,6 +196,8 @@ struct ln_side {
 	wait_queue_head_t relay_wq;	/* the relay sleeps here while it is off */
 	struct task_struct *relay;
 	atomic_t relayed, dropped;
+	atomic_t together;		/* words sent in a burst of several */
+	atomic_t unordered;		/* passes sent without the order kept */
 	const struct dma_map_ops *old_dma_ops;
 	/* doorbell register and mask */
 	spinlock_t db_lock;
@@ -887,33 +889,102 @@ static int ln_setup_dbs(struct ln_side *s)
  * The relay (shm): a store through the peer's mapping of window 1 lands in
  * this side's slice. Each word that is not poison is taken (an exchange,
  * so a store is sent once) and sent by edu to the translated address plus
- * its offset, as a bridge forwards an inbound write. The scan reads
- * without the lock; a word found stored is taken and sent under it, with
- * the translation read again there, so a translation cleared is cleared
- * for every word sent after it. The doorbell writes, which program the
- * same edu, take the lock too.
+ * its offset, as a bridge forwards an inbound write. Scans read without
+ * the lock; the words found are taken and sent under it, with the
+ * translation read again there, so a translation cleared is cleared for
+ * every word sent after it. The doorbell writes, which program the same
+ * edu, take the lock too.
+ *
+ * A bridge forwards one writer's stores in the order they were made; a
+ * scan of memory sees them in the order of their offsets. After an
+ * affinity move on the x86 vector, a peer's last store with the old
+ * message and its first with the new one land at two offsets (the APIC
+ * ID is in the address). Sent new first, the new vector's first
+ * interrupt starts the old one's release (a timer on the old CPU, a tick
+ * later), and the old store, sent a scan or two later, can find its
+ * vector gone: "No irq handler", an interrupt lost that a bridge would
+ * have delivered. So a pass does not send a word when it finds it. It
+ * scans the whole slice again until a scan finds nothing new (a store
+ * made before one found is then found too, wherever it lies), and sends
+ * everything it found at once, with interrupts off on this CPU. With two
+ * CPUs that is enough for any order inside the burst: if this CPU is the
+ * new target, the new vector is not taken before the old store is sent;
+ * if it is the old one, the release cannot run here until the old store
+ * is pending, and a pending old vector is not released. A pass whose
+ * words did not fit one burst, or that kept finding new ones, sends
+ * without that guarantee and is counted in "unordered".
  */
-static void ln_relay_pass(struct ln_side *s)
-{
-	u32 *w = ln_slice_va(s, LN_CLIENT_MW), v;
-	unsigned long flags, i, n;
-	u64 addr;
+#define LN_BURST	32	/* words one burst sends */
+#define LN_RESCANS	4	/* scans after the first, at most, per pass */
 
-	n = READ_ONCE(s->trans_size[LN_CLIENT_MW]) / sizeof(u32);
-	for (i = 0; i < n; i++) {
+struct ln_burst {
+	unsigned int n;
+	unsigned long idx[LN_BURST];
+};
+
+/* add the stored words of [0, end) that @b lacks; false if it is full */
+static bool ln_relay_scan(const u32 *w, unsigned long end, struct ln_burst *b,
+			  bool *found)
+{
+	unsigned long i;
+	unsigned int k;
+
+	for (i = 0; i < end; i++) {
 		if (READ_ONCE(w[i]) == LN_POISON)
 			continue;
-		spin_lock_irqsave(&s->trans_lock, flags);
-		if (s->relay_on && i < s->trans_size[LN_CLIENT_MW] / sizeof(u32)) {
-			v = xchg(&w[i], LN_POISON);
-			addr = s->trans_addr[LN_CLIENT_MW] + i * sizeof(u32);
-			if (!loop_edu_write(&s->edu, addr, v))
-				atomic_inc(&s->relayed);
-			else
-				atomic_inc(&s->dropped);
-		}
-		spin_unlock_irqrestore(&s->trans_lock, flags);
+		for (k = 0; k < b->n && b->idx[k] != i; k++)
+			;
+		if (k < b->n)
+			continue;
+		if (b->n == LN_BURST)
+			return false;
+		b->idx[b->n++] = i;
+		*found = true;
 	}
+	return true;
+}
+
+static void ln_relay_send(struct ln_side *s, u32 *w, struct ln_burst *b)
+{
+	unsigned long flags;
+	unsigned int k;
+	u64 addr;
+	u32 v;
+
+	spin_lock_irqsave(&s->trans_lock, flags);
+	for (k = 0; k < b->n; k++) {
+		if (!s->relay_on || b->idx[k] >= s->trans_size[LN_CLIENT_MW] / sizeof(u32))
+			continue;
+		v = xchg(&w[b->idx[k]], LN_POISON);
+		addr = s->trans_addr[LN_CLIENT_MW] + b->idx[k] * sizeof(u32);
+		if (!loop_edu_write(&s->edu, addr, v))
+			atomic_inc(&s->relayed);
+		else
+			atomic_inc(&s->dropped);
+	}
+	spin_unlock_irqrestore(&s->trans_lock, flags);
+	if (b->n > 1)
+		atomic_add(b->n, &s->together);
+	b->n = 0;
+}
+
+static void ln_relay_pass(struct ln_side *s)
+{
+	u32 *w = ln_slice_va(s, LN_CLIENT_MW);
+	struct ln_burst b = { .n = 0 };
+	unsigned long n = READ_ONCE(s->trans_size[LN_CLIENT_MW]) / sizeof(u32);
+	bool found = false, fit;
+	int scans;
+
+	fit = ln_relay_scan(w, n, &b, &found);
+	for (scans = 0; fit && found && scans < LN_RESCANS; scans++) {
+		found = false;
+		fit = ln_relay_scan(w, n, &b, &found);
+	}
+	if (!fit || found)
+		atomic_inc(&s->unordered);
+	if (b.n)
+		ln_relay_send(s, w, &b);
 }
 
 static bool ln_relay_wait(struct ln_side *s)
@@ -1095,16 +1166,21 @@ static ssize_t info_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(info);
 
-/* with shm: "inbound BUS SIZE slices USED relayed N dropped N", USED a mask */
+/*
+ * with shm: "inbound BUS SIZE slices USED relayed N dropped N together N
+ * unordered N", USED a mask (the relay's counts: ln_relay_pass())
+ */
 static ssize_t shm_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct ln_side *s = dev_get_drvdata(dev);
 
 	if (!s->shm)
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "inbound %pad %#llx slices %lu relayed %d dropped %d\n",
+	return sysfs_emit(buf,
+			  "inbound %pad %#llx slices %lu relayed %d dropped %d together %d unordered %d\n",
 			  &s->in_bus, (u64)(LN_MWS * s->slice), READ_ONCE(s->slice_used),
-			  atomic_read(&s->relayed), atomic_read(&s->dropped));
+			  atomic_read(&s->relayed), atomic_read(&s->dropped),
+			  atomic_read(&s->together), atomic_read(&s->unordered));
 }
 static DEVICE_ATTR_RO(shm);
 
