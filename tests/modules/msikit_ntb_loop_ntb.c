@@ -193,10 +193,11 @@ struct ln_side {
 	resource_size_t slice;
 	unsigned long slice_used;	/* under trans_lock */
 	bool relay_on;			/* window 1 goes to an MSI: under trans_lock */
+	unsigned int trans_gen;		/* window 1's translations set or cleared: ditto */
 	wait_queue_head_t relay_wq;	/* the relay sleeps here while it is off */
 	struct task_struct *relay;
 	atomic_t relayed, dropped;
-	atomic_t together;		/* words sent in a burst of several */
+	atomic_t together;		/* stores sent in a burst of several */
 	atomic_t unordered;		/* passes sent without the order kept */
 	const struct dma_map_ops *old_dma_ops;
 	/* doorbell register and mask */
@@ -390,8 +391,10 @@ static int ln_set_trans(struct ln_side *s, int widx, dma_addr_t addr, resource_s
 	s->trans_size[widx] = size;
 	if (relay)
 		ln_poison(s, size);
-	if (s->shm && widx == LN_CLIENT_MW)
+	if (s->shm && widx == LN_CLIENT_MW) {
 		s->relay_on = relay;
+		s->trans_gen++;
+	}
 	spin_unlock_irq(&s->trans_lock);
 	if (relay)
 		wake_up(&s->relay_wq);
@@ -402,8 +405,10 @@ static void ln_clear_trans(struct ln_side *s, int widx)
 {
 	spin_lock_irq(&s->trans_lock);
 	s->trans_size[widx] = 0;
-	if (widx == LN_CLIENT_MW)
+	if (widx == LN_CLIENT_MW) {
 		s->relay_on = false;
+		s->trans_gen++;
+	}
 	spin_unlock_irq(&s->trans_lock);
 }
 
@@ -887,95 +892,132 @@ static int ln_setup_dbs(struct ln_side *s)
 
 /*
  * The relay (shm): a store through the peer's mapping of window 1 lands in
- * this side's slice. Each word that is not poison is taken (an exchange,
- * so a store is sent once) and sent by edu to the translated address plus
- * its offset, as a bridge forwards an inbound write. Scans read without
- * the lock; the words found are taken and sent under it, with the
- * translation read again there, so a translation cleared is cleared for
- * every word sent after it. The doorbell writes, which program the same
- * edu, take the lock too.
+ * this side's slice (poisoned with all-ones words), and is sent by edu to
+ * the translated address plus its offset, as a bridge forwards an inbound
+ * write. Scans read without the lock; what they found is sent under it,
+ * the translation read again there: one set or cleared since the pass
+ * began drops the pass, whose stores were made to the old one. The
+ * doorbell writes, which program the same edu, take the lock too.
  *
  * A bridge forwards one writer's stores in the order they were made; a
- * scan of memory sees them in the order of their offsets. After an
- * affinity move on the x86 vector, a peer's last store with the old
- * message and its first with the new one land at two offsets (the APIC
- * ID is in the address). Sent new first, the new vector's first
- * interrupt starts the old one's release (a timer on the old CPU, a tick
- * later), and the old store, sent a scan or two later, can find its
- * vector gone: "No irq handler", an interrupt lost that a bridge would
- * have delivered. So a pass does not send a word when it finds it. It
- * scans the whole slice again until a scan finds nothing new (a store
- * made before one found is then found too, wherever it lies), and sends
- * everything it found at once, with interrupts off on this CPU. With two
- * CPUs that is enough for any order inside the burst: if this CPU is the
- * new target, the new vector is not taken before the old store is sent;
- * if it is the old one, the release cannot run here until the old store
- * is pending, and a pending old vector is not released. A pass whose
- * words did not fit one burst, or that kept finding new ones, sends
- * without that guarantee and is counted in "unordered".
+ * scan meets them in the order of their offsets. After an affinity move
+ * on the x86 vector, a peer's last store with the old message and its
+ * first with the new one land at two offsets (the APIC ID is in the
+ * address). Sent new first, the new vector's first interrupt starts the
+ * release of the old one (a timer on the old CPU at the next jiffy, which
+ * may be microseconds away), and the old store, sent after it, can find
+ * its vector gone: "No irq handler", an interrupt lost that a bridge
+ * would have delivered. So a pass sends nothing while it scans. It
+ * scans the whole slice again until a scan finds nothing new: a store
+ * the same writer made before one that was found is found by then,
+ * wherever it lies, and a word stored again with another value is a
+ * store of its own. Then it sends all it found at once, interrupts off
+ * on this CPU, and a word stored again after its last scan stays for the
+ * next pass. Given two online CPUs, one writer per interrupt storing in
+ * order, and no resend of an interrupt on its new vector (which would
+ * end the move without any store), that is enough for any order inside
+ * the burst: if this CPU is the new target, the new vector is not taken
+ * before the old store is sent, so the move has not ended; if it is the
+ * old one, the release cannot run here before the old store is pending,
+ * and a pending old vector is not released. A pass that found more than
+ * a burst, kept finding new stores, or sent several on a kernel where
+ * that argument does not hold (more CPUs, PREEMPT_RT's spinlocks that
+ * leave interrupts on) is counted in "unordered".
  */
-#define LN_BURST	32	/* words one burst sends */
+#define LN_BURST	32	/* stores one burst sends */
 #define LN_RESCANS	4	/* scans after the first, at most, per pass */
 
 struct ln_burst {
 	unsigned int n;
-	unsigned long idx[LN_BURST];
+	struct {
+		u32 idx, val;
+	} st[LN_BURST];
 };
 
-/* add the stored words of [0, end) that @b lacks; false if it is full */
-static bool ln_relay_scan(const u32 *w, unsigned long end, struct ln_burst *b,
-			  bool *found)
+/* add the stores of @w[0, end) that @b lacks; false if it is full */
+static bool ln_relay_scan(const u32 *w, u32 end, struct ln_burst *b, bool *found)
 {
-	unsigned long i;
 	unsigned int k;
+	u32 i, v;
 
 	for (i = 0; i < end; i++) {
-		if (READ_ONCE(w[i]) == LN_POISON)
+		v = READ_ONCE(w[i]);
+		if (v == LN_POISON)
 			continue;
-		for (k = 0; k < b->n && b->idx[k] != i; k++)
+		for (k = 0; k < b->n && (b->st[k].idx != i || b->st[k].val != v); k++)
 			;
 		if (k < b->n)
 			continue;
 		if (b->n == LN_BURST)
 			return false;
-		b->idx[b->n++] = i;
+		b->st[b->n].idx = i;
+		b->st[b->n++].val = v;
 		*found = true;
 	}
 	return true;
 }
 
-static void ln_relay_send(struct ln_side *s, u32 *w, struct ln_burst *b)
+/* whether store @k is the last @b holds for its word */
+static bool ln_burst_last(const struct ln_burst *b, unsigned int k)
 {
+	unsigned int j;
+
+	for (j = k + 1; j < b->n; j++)
+		if (b->st[j].idx == b->st[k].idx)
+			return false;
+	return true;
+}
+
+static void ln_relay_send(struct ln_side *s, u32 *w, const struct ln_burst *b,
+			  unsigned int gen)
+{
+	unsigned int k, sent = 0;
 	unsigned long flags;
-	unsigned int k;
 	u64 addr;
-	u32 v;
 
 	spin_lock_irqsave(&s->trans_lock, flags);
+	lockdep_assert_irqs_disabled();
+	if (!s->relay_on || s->trans_gen != gen) {
+		spin_unlock_irqrestore(&s->trans_lock, flags);
+		return;
+	}
 	for (k = 0; k < b->n; k++) {
-		if (!s->relay_on || b->idx[k] >= s->trans_size[LN_CLIENT_MW] / sizeof(u32))
-			continue;
-		v = xchg(&w[b->idx[k]], LN_POISON);
-		addr = s->trans_addr[LN_CLIENT_MW] + b->idx[k] * sizeof(u32);
-		if (!loop_edu_write(&s->edu, addr, v))
+		/*
+		 * Take the word only if it still holds what the scan saw:
+		 * a later store there belongs to the next pass, with
+		 * whatever else that writer stored before it.
+		 */
+		if (ln_burst_last(b, k))
+			cmpxchg(&w[b->st[k].idx], b->st[k].val, LN_POISON);
+		addr = s->trans_addr[LN_CLIENT_MW] + (u64)b->st[k].idx * sizeof(u32);
+		if (!loop_edu_write(&s->edu, addr, b->st[k].val)) {
 			atomic_inc(&s->relayed);
-		else
+			sent++;
+		} else {
 			atomic_inc(&s->dropped);
+		}
 	}
 	spin_unlock_irqrestore(&s->trans_lock, flags);
-	if (b->n > 1)
-		atomic_add(b->n, &s->together);
-	b->n = 0;
+	if (sent > 1) {
+		atomic_add(sent, &s->together);
+		if (num_online_cpus() > 2 || IS_ENABLED(CONFIG_PREEMPT_RT))
+			atomic_inc(&s->unordered);
+	}
 }
 
 static void ln_relay_pass(struct ln_side *s)
 {
 	u32 *w = ln_slice_va(s, LN_CLIENT_MW);
 	struct ln_burst b = { .n = 0 };
-	unsigned long n = READ_ONCE(s->trans_size[LN_CLIENT_MW]) / sizeof(u32);
+	unsigned int gen;
 	bool found = false, fit;
 	int scans;
+	u32 n;
 
+	spin_lock_irq(&s->trans_lock);
+	gen = s->trans_gen;
+	n = s->relay_on ? s->trans_size[LN_CLIENT_MW] / sizeof(u32) : 0;
+	spin_unlock_irq(&s->trans_lock);
 	fit = ln_relay_scan(w, n, &b, &found);
 	for (scans = 0; fit && found && scans < LN_RESCANS; scans++) {
 		found = false;
@@ -984,7 +1026,7 @@ static void ln_relay_pass(struct ln_side *s)
 	if (!fit || found)
 		atomic_inc(&s->unordered);
 	if (b.n)
-		ln_relay_send(s, w, &b);
+		ln_relay_send(s, w, &b, gen);
 }
 
 static bool ln_relay_wait(struct ln_side *s)
