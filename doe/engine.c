@@ -232,6 +232,7 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	WRITE_ONCE(l->type, type);
 	l->hit = false;
 	l->jumped = false;
+	l->probe_ns = 0;
 found:
 	l->used = now;
 	return l;
@@ -244,6 +245,7 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	WRITE_ONCE(l->valid, false);
 	l->hit = false;
 	l->jumped = false;
+	l->probe_ns = 0;
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -260,6 +262,16 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 {
 	WRITE_ONCE(l->est_ns, ns);
 	WRITE_ONCE(l->dev_ns, ns / 4);
+	l->probe_ns = 0;
+}
+
+/* Take @ns as a new level, kept only if the next sample agrees. */
+static void doe_lat_jump(struct doe_latency *l, u64 ns)
+{
+	l->prev_est_ns = l->est_ns;
+	l->prev_dev_ns = l->dev_ns;
+	doe_lat_level(l, ns);
+	l->jumped = true;
 }
 
 /*
@@ -297,6 +309,7 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 	s64 est, err;
 
 	ns = min_t(u64, ns, (u64)DOE_TIMEOUT_MS * NSEC_PER_MSEC);
+	l->probe_ns = 0;
 	if (!l->valid) {
 		WRITE_ONCE(l->est_ns, ns);
 		WRITE_ONCE(l->dev_ns, ns / 2);
@@ -316,10 +329,7 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 	est = l->est_ns;
 	err = (s64)ns - est;
 	if (!doe_lat_near(ns, est, l->dev_ns)) {
-		l->prev_est_ns = est;
-		l->prev_dev_ns = l->dev_ns;
-		doe_lat_level(l, ns);
-		l->jumped = true;
+		doe_lat_jump(l, ns);
 		return;
 	}
 	l->jumped = false;
@@ -446,14 +456,16 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 /*
  * Polled, with an estimate to aim at (doe_lat_aim()): a read at @est (or right
  * after Go for a responder that fast), after a probe at half of it when
- * the last one found Ready there, then up to DOE_SHORT_POLLS more at short
- * steps, then doe_poll() from about that step on. A probe that finds Ready
- * before the estimate is a new level: the responder got faster. Any other
- * hit is a sample: the midpoint between it and a miss just before it in
- * the chain; else, when nothing brackets it, the hit's own time if that
- * is before @est, @est itself while a jump waits to be confirmed or
- * undone, and nothing at all otherwise (a probe or a read that overslept:
- * it says only that the answer was there by then).
+ * the last target read found Ready (halfway between the last probe and
+ * target, when the probe missed and the target's read was late), then
+ * up to DOE_SHORT_POLLS more at short steps, then doe_poll() from about
+ * that step on. A probe that finds Ready before the estimate is a new
+ * level: the responder got faster (a jump to confirm, for a probe
+ * halfway). Any other hit is a sample: the midpoint between it and a
+ * miss just before it in the chain; else, when nothing brackets it, the
+ * hit's own time if that is before @est, @est itself while a jump waits
+ * to be confirmed or undone, and nothing at all otherwise (a probe or a
+ * read that overslept: it says only that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
@@ -466,22 +478,28 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 	u64 slack = min_t(u64, step / 8, DOE_SLACK_MAX_NS);
 	u64 aim[DOE_SHORT_POLLS + 2], missed = 0, at;
 	unsigned int n = 0, i, target = 0;
-	bool probe = false;
+	bool probe = false, bisect = false;
 	int rc;
 
 	if (est <= DOE_LOOK_NS) {
 		aim[n++] = 0;
 	} else {
+		u64 p = l->probe_ns;
+
 		/* (a probe is worth a read only well before the target) */
-		if (l->hit && est / 2 + DOE_STEP_MIN_NS < est - lead) {
+		bisect = p && p + DOE_STEP_MIN_NS < est - lead;
+		if (!bisect)
+			p = est / 2;
+		if (l->hit && p + DOE_STEP_MIN_NS < est - lead) {
 			doe_stat_inc(mb, PROBES);
-			aim[n++] = est / 2;
+			aim[n++] = p;
 			probe = true;
 			target = 1;
 		}
 		aim[n++] = est - lead;
 	}
 	l->hit = false;
+	l->probe_ns = 0;
 	for (i = 0; i < DOE_SHORT_POLLS; i++, n++)
 		aim[n] = aim[n - 1] + step;
 
@@ -513,7 +531,16 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * other would have made this read miss): a late
 			 * wakeup must not confirm a late answer's level.
 			 */
-			if (probe && i == 0 && !late)
+			/*
+			 * (A probe at half the level that finds Ready is
+			 * twice as fast: a level. One halfway to the
+			 * target may be an early answer, as the target's
+			 * own reads can be: a jump the next sample must
+			 * confirm.)
+			 */
+			if (probe && i == 0 && !late && bisect)
+				doe_lat_jump(l, at);
+			else if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
 			else if (i > target)
 				doe_lat_sample(mb, l, (missed + at) / 2);
@@ -521,6 +548,19 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				doe_lat_sample(mb, l, at);
 			else if (l->jumped)
 				doe_lat_sample(mb, l, est);
+			else if (probe && i == target)
+				/*
+				 * The probe missed and the target, woken
+				 * late, found the answer: it came between
+				 * the two reads, maybe well before the
+				 * estimate (a responder that got faster,
+				 * whose late reads would otherwise hold the
+				 * estimate where it was). The next probe
+				 * looks halfway between the probe and the
+				 * target's aim: an answer later than that
+				 * aim is the level itself, not a faster one.
+				 */
+				l->probe_ns = (missed + aim[target]) / 2;
 			return 0;
 		}
 		missed = at;
