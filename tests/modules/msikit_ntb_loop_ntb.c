@@ -896,8 +896,9 @@ static int ln_setup_dbs(struct ln_side *s)
  * the translated address plus its offset, as a bridge forwards an inbound
  * write. Scans read without the lock; what they found is sent under it,
  * the translation read again there: one set or cleared since the pass
- * began drops the pass, whose stores were made to the old one. The
- * doorbell writes, which program the same edu, take the lock too.
+ * began drops what the pass found (stores made to the old one; any made
+ * since stay in the slice for the next pass). The doorbell writes, which
+ * program the same edu, take the lock too.
  *
  * A bridge forwards one writer's stores in the order they were made; a
  * scan meets them in the order of their offsets. After an affinity move
@@ -910,10 +911,13 @@ static int ln_setup_dbs(struct ln_side *s)
  * would have delivered. So a pass sends nothing while it scans. It
  * scans the whole slice again until a scan finds nothing new: a store
  * the same writer made before one that was found is found by then,
- * wherever it lies, and a word stored again with another value is a
- * store of its own. Then it sends all it found at once, interrupts off
- * on this CPU, and a word stored again after its last scan stays for the
- * next pass. Given two online CPUs, one writer per interrupt storing in
+ * wherever it lies, and a word found holding another value than the
+ * last it was seen with is a store of its own. Then it sends all it
+ * found at once, interrupts off on this CPU; a word stored again after
+ * its last scan stays for the next pass, unless with the value that scan
+ * saw (two stores, one interrupt). A store overwritten before any scan
+ * saw it is lost, as two interrupts aimed at one CPU share a word.
+ * Given two online CPUs, one writer per interrupt storing in
  * order, and no resend of an interrupt on its new vector (which would
  * end the move without any store), that is enough for any order inside
  * the burst: if this CPU is the new target, the new vector is not taken
@@ -937,16 +941,17 @@ struct ln_burst {
 /* add the stores of @w[0, end) that @b lacks; false if it is full */
 static bool ln_relay_scan(const u32 *w, u32 end, struct ln_burst *b, bool *found)
 {
-	unsigned int k;
 	u32 i, v;
+	int k;
 
 	for (i = 0; i < end; i++) {
 		v = READ_ONCE(w[i]);
 		if (v == LN_POISON)
 			continue;
-		for (k = 0; k < b->n && (b->st[k].idx != i || b->st[k].val != v); k++)
+		/* the last value seen there: A, then B, then A again is three */
+		for (k = (int)b->n - 1; k >= 0 && b->st[k].idx != i; k--)
 			;
-		if (k < b->n)
+		if (k >= 0 && b->st[k].val == v)
 			continue;
 		if (b->n == LN_BURST)
 			return false;
@@ -969,18 +974,21 @@ static bool ln_burst_last(const struct ln_burst *b, unsigned int k)
 }
 
 static void ln_relay_send(struct ln_side *s, u32 *w, const struct ln_burst *b,
-			  unsigned int gen)
+			  unsigned int gen, bool settled)
 {
 	unsigned int k, sent = 0;
 	unsigned long flags;
 	u64 addr;
 
 	spin_lock_irqsave(&s->trans_lock, flags);
-	lockdep_assert_irqs_disabled();
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		lockdep_assert_irqs_disabled();
 	if (!s->relay_on || s->trans_gen != gen) {
 		spin_unlock_irqrestore(&s->trans_lock, flags);
 		return;
 	}
+	if (!settled)
+		atomic_inc(&s->unordered);
 	for (k = 0; k < b->n; k++) {
 		/*
 		 * Take the word only if it still holds what the scan saw:
@@ -1023,10 +1031,8 @@ static void ln_relay_pass(struct ln_side *s)
 		found = false;
 		fit = ln_relay_scan(w, n, &b, &found);
 	}
-	if (!fit || found)
-		atomic_inc(&s->unordered);
 	if (b.n)
-		ln_relay_send(s, w, &b, gen);
+		ln_relay_send(s, w, &b, gen, fit && !found);
 }
 
 static bool ln_relay_wait(struct ln_side *s)
