@@ -159,6 +159,10 @@ bench_cxl() {
 	# acknowledging writes.
 	# a constant of the protocol, not a measurement: a comment, never a figure
 	log "constant: cxl_cfg_accesses_min 11 per-exchange (the protocol's least)"
+	# With an interrupt, the handler's Status read is that one read, and
+	# its write clearing DOE Interrupt Status (RW1C) is one more: an MSI
+	# is sent when Interrupt Status is set, so one left set hides the next.
+	log "constant: cxl_cfg_accesses_irq_min 12 per-exchange (the protocol's least with its interrupt)"
 }
 
 # engine shipped|learn|fast: the engine's experimental parameters (both
@@ -369,9 +373,10 @@ for L in 10 100 1000 10000; do
 	goal "doe_engine_share_poll_L$L" "sw_poll_fast_L${L}_ready_to_done_p50" "<=" "$share" us
 	goal "doe_engine_share_irq_L$L" "sw_irq_fast_L${L}_ready_to_done_p50" "<=" "$share" us
 	goal "doe_over_L_poll_L$L" "sw_poll_fast_L${L}_over_L_p50" "<=" "$over" us
-	# the protocol's least (11, see bench_cxl) + 2
+	# the protocol's least (11 polled, 12 with the interrupt's clearing
+	# write: see bench_cxl) + 2
 	goal "doe_cfg_accesses_poll_L$L" "sw_poll_fast_L${L}_cfg_accesses" "<=" 13 per-exchange
-	goal "doe_cfg_accesses_irq_L$L" "sw_irq_fast_L${L}_cfg_accesses" "<=" 13 per-exchange
+	goal "doe_cfg_accesses_irq_L$L" "sw_irq_fast_L${L}_cfg_accesses" "<=" 14 per-exchange
 done
 # The software responder's answer is an hrtimer's, late by this guest's
 # timer latency: a completion goal says by how much that alone weighs, and
