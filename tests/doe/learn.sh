@@ -9,8 +9,6 @@
 # early), and never reads a response before Data Object Ready (the
 # mailbox counts such reads: early_reads). learn=0 is today's schedule.
 # A long learned sleep does not hold up teardown.
-# Not in the plan yet: its thresholds are TCG timings that issue 20's
-# benchmark must first measure (run it with T=doe after adding it).
 # timeout: 240
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -40,9 +38,15 @@ ktap_result "learned 200 us as 150..3000 us: ${e:-none}" test "${e:-0}" -ge 150 
 t0=$(st target_hits)
 w0=$(st wait_reads) x0=$(st exchanges)
 ktap_result "20 more" run_n 20
-ktap_result "most found at the learned read: $(($(st target_hits) - t0)) of 20" \
-	test $(($(st target_hits) - t0)) -ge 10
-log "Status reads per exchange while waiting: $(( ($(st wait_reads) - w0) * 100 / ($(st exchanges) - x0) ))/100"
+# Found at the first read after Go, the target's or a probe's. A probe
+# woken at or after the estimate finds the answer too, as no sample, and
+# the next exchange then reads at the target only: on TCG, target hits
+# alone alternate (10 of 20 on both amd64 kernels) while every answer
+# takes one read (100/100).
+wr=$(( ($(st wait_reads) - w0) * 100 / ($(st exchanges) - x0) ))
+log "target hits $(($(st target_hits) - t0)) of 20"
+ktap_result "most found at the first learned read: $wr/100 Status reads per exchange while waiting" \
+	test "$wr" -le 150
 
 # a responder that becomes slower, then faster
 echo 2000 > "$(swmb_dev)/delay_us"
