@@ -94,6 +94,7 @@ enum swmb_fault {
 	SWMB_FAULT_LEN1,
 	SWMB_FAULT_BADHDR,
 	SWMB_FAULT_BUSYIDLE,
+	SWMB_FAULT_BUSYWRITE,
 };
 
 static const char * const swmb_fault_names[] = {
@@ -106,6 +107,7 @@ static const char * const swmb_fault_names[] = {
 	[SWMB_FAULT_LEN1]	= "len1",
 	[SWMB_FAULT_BADHDR]	= "badhdr",
 	[SWMB_FAULT_BUSYIDLE]	= "busyidle",
+	[SWMB_FAULT_BUSYWRITE]	= "busywrite",
 };
 
 enum swmb_rsp {
@@ -162,7 +164,7 @@ struct swmb {
 	bool abort_seen;	/* a Status read saw the Abort Busy */
 	u64 abort_ns;		/* its length, as it was when written */
 	bool stuck_busy;	/* "busy" fault */
-	bool idle_busy;		/* "busyidle" fault */
+	bool idle_busy;		/* "busyidle" and "busywrite" faults */
 	ktime_t deadline;	/* of producing or aborting */
 
 	enum swmb_fault fault;	/* armed for the next exchange */
@@ -488,7 +490,8 @@ static bool swmb_abort(struct swmb *sw)
 	sw->rsp_pos = 0;
 	if (sw->idle_busy) {
 		sw->idle_busy = false;
-		if (sw->fault == SWMB_FAULT_BUSYIDLE && !sw->sticky)
+		if ((sw->fault == SWMB_FAULT_BUSYIDLE ||
+		     sw->fault == SWMB_FAULT_BUSYWRITE) && !sw->sticky)
 			sw->fault = SWMB_FAULT_NONE;
 	}
 	sw->counters[SWMB_ABORTS]++;
@@ -687,6 +690,14 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 	case PCI_DOE_WRITE:
 		if (sw->error)
 			break;
+		/*
+		 * "busywrite": Busy comes on as a request's first dword is
+		 * written, as if just after the engine's idle check (its own
+		 * read, or learn=1's reuse of the last one). The request is
+		 * taken in, Go refused, until an Abort.
+		 */
+		if (sw->fault == SWMB_FAULT_BUSYWRITE && !sw->req_len && !swmb_busy(sw))
+			sw->idle_busy = true;
 		if (sw->req_len >= SWMB_MAX_DW) {
 			sw->error = true;
 			signal = swmb_raise(sw);
@@ -747,7 +758,7 @@ static ssize_t fault_store(struct device *dev, struct device_attribute *attr,
 
 	fault = sysfs_match_string(swmb_fault_names, buf);
 	if (fault < 0) {
-		dev_warn(dev, "fault: unknown mode, expected none busy error noready long len0 len1 badhdr busyidle\n");
+		dev_warn(dev, "fault: unknown mode, expected none busy error noready long len0 len1 badhdr busyidle busywrite\n");
 		return -EINVAL;
 	}
 
