@@ -721,11 +721,22 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		doe_irq_hybrid(mb, l, seen, t_go, deadline);
 	for (;;) {
 		if (look) {
+			/*
+			 * A look that finds Ready samples when it was made:
+			 * the time after it would add the read and whatever
+			 * interrupted it (this exchange's own handler, on a
+			 * mailbox that signals with Go), and a deviation so
+			 * widened keeps an answer at once from a quiet Go.
+			 */
+			ktime_t t = ktime_get();
+
 			rc = doe_status(mb, status);
 			if (rc)
 				return rc;
-			if (*status & mask)
+			if (*status & mask) {
+				at = t;
 				break;
+			}
 			if (plan == DOE_IRQ_QUIET) {
 				plan = DOE_IRQ_LOOK;
 				rc = doe_quiet_miss(mb, deadline, status);

@@ -310,13 +310,20 @@ static bool swmb_idle(const struct swmb *sw)
 	return !swmb_busy(sw) && !sw->dor && !sw->error;
 }
 
-/* Returns whether an interrupt message must be sent. */
+/*
+ * Returns whether an interrupt message must be sent: only when DOE
+ * Interrupt Status goes from clear to set, as an MSI is sent on that
+ * edge, so an engine that leaves it set (no RW1C write) gets no further
+ * interrupt, as from a device.
+ */
 static bool swmb_raise(struct swmb *sw)
 {
+	bool was = sw->int_status;
+
 	if (!sw->int_en)
 		return false;
 	sw->int_status = true;
-	return true;
+	return !was;
 }
 
 /* Busy went clear with nothing to show for it. */
