@@ -408,11 +408,17 @@ static void doe_spin_until(struct msikit_doe_mb *mb, ktime_t t, const int *seen)
  * sleep too (and the spin). Returns whether the sleep ran its course, to
  * the spin at least.
  */
+/* How early a learned sleep ends, to spin the rest: its wakeups' lateness. */
+static u64 doe_sleep_early(const struct msikit_doe_mb *mb)
+{
+	return min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
+		     DOE_SPIN_MAX_NS);
+}
+
 static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			    ktime_t deadline, const int *seen)
 {
-	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
-			  DOE_SPIN_MAX_NS);
+	u64 early = doe_sleep_early(mb);
 	ktime_t now, wake;
 	DEFINE_WAIT(wait);
 
@@ -490,6 +496,16 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		bisect = p && p + DOE_STEP_MIN_NS < est - lead;
 		if (!bisect)
 			p = est / 2;
+		/*
+		 * An estimate within a sleep's lateness is probed by a look
+		 * right after Go: probes that sleep would all wake after it,
+		 * and an answer at once seen late once (a look that missed)
+		 * would keep its estimate there, read after a sleep each time.
+		 */
+		if (est <= doe_sleep_early(mb)) {
+			p = 0;
+			bisect = false;
+		}
 		if (l->hit && p + DOE_STEP_MIN_NS < est - lead) {
 			doe_stat_inc(mb, PROBES);
 			aim[n++] = p;
