@@ -105,6 +105,7 @@ struct doe_latency {
 	u32 prev_est_ns;	/* the level before a jump, while it is unconfirmed */
 	u32 prev_dev_ns;
 	u32 probe_ns;		/* the next probe's aim from Go; 0: half the level */
+	bool probe_go;		/* the next probe is a look right after Go */
 	u64 used;		/* exchange count when last used, for eviction */
 };
 

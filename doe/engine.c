@@ -233,6 +233,7 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	l->hit = false;
 	l->jumped = false;
 	l->probe_ns = 0;
+	l->probe_go = false;
 found:
 	l->used = now;
 	return l;
@@ -246,6 +247,7 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	l->hit = false;
 	l->jumped = false;
 	l->probe_ns = 0;
+	l->probe_go = false;
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -263,6 +265,7 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 	WRITE_ONCE(l->est_ns, ns);
 	WRITE_ONCE(l->dev_ns, ns / 4);
 	l->probe_ns = 0;
+	l->probe_go = false;
 }
 
 /* Take @ns as a new level, kept only if the next sample agrees. */
@@ -408,17 +411,11 @@ static void doe_spin_until(struct msikit_doe_mb *mb, ktime_t t, const int *seen)
  * sleep too (and the spin). Returns whether the sleep ran its course, to
  * the spin at least.
  */
-/* How early a learned sleep ends, to spin the rest: its wakeups' lateness. */
-static u64 doe_sleep_early(const struct msikit_doe_mb *mb)
-{
-	return min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
-		     DOE_SPIN_MAX_NS);
-}
-
 static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			    ktime_t deadline, const int *seen)
 {
-	u64 early = doe_sleep_early(mb);
+	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
+			  DOE_SPIN_MAX_NS);
 	ktime_t now, wake;
 	DEFINE_WAIT(wait);
 
@@ -497,12 +494,14 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		if (!bisect)
 			p = est / 2;
 		/*
-		 * An estimate within a sleep's lateness is probed by a look
-		 * right after Go: probes that sleep would all wake after it,
-		 * and an answer at once seen late once (a look that missed)
-		 * would keep its estimate there, read after a sleep each time.
+		 * After a probe that woke at or after the estimate, and so
+		 * said nothing, the next probe is a look right after Go: an
+		 * answer at once seen late once (a look that missed) would
+		 * otherwise keep an estimate above a look's, probed by
+		 * sleeps that all wake after it. (Kept until a probe or a
+		 * new level: the exchange after a late probe has none.)
 		 */
-		if (est <= doe_sleep_early(mb)) {
+		if (l->probe_go) {
 			p = 0;
 			bisect = false;
 		}
@@ -511,6 +510,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			aim[n++] = p;
 			probe = true;
 			target = 1;
+			l->probe_go = false;
 		}
 		aim[n++] = est - lead;
 	}
@@ -551,10 +551,11 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * (A probe at half the level that finds Ready is
 			 * twice as fast: a level. One halfway to the
 			 * target may be an early answer, as the target's
-			 * own reads can be: a jump the next sample must
-			 * confirm.)
+			 * own reads can be, and one right after Go a
+			 * read slowed by whatever ran during it: a jump
+			 * the next sample must confirm.)
 			 */
-			if (probe && i == 0 && !late && bisect)
+			if (probe && i == 0 && !late && (bisect || !aim[0]))
 				doe_lat_jump(l, at);
 			else if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
@@ -577,6 +578,8 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				 * aim is the level itself, not a faster one.
 				 */
 				l->probe_ns = (missed + aim[target]) / 2;
+			if (late)
+				l->probe_go = true;
 			return 0;
 		}
 		missed = at;
