@@ -19,6 +19,11 @@
  * every Abort interrupts, and so does a request that Busy stops working on
  * with no response ("noready"); by default neither does, as in r6.2.
  *
+ * DOE Interrupt Status is set by an interrupt raised with Interrupt Enable
+ * on, and the message goes out only as it goes from clear to set, as an
+ * MSI would: an engine that does not write it clear (RW1C) gets no next
+ * interrupt.
+ *
  * A write of DOE Control takes Interrupt Enable before it acts on Abort
  * or Go. go_first takes QEMU's order instead (hw/pci/pcie_doe.c): Abort
  * ignores the rest of the write, and Go runs (and, answering at once,
