@@ -10,9 +10,9 @@
 #   deviation for several exchanges (12 of 30 quiet in one 6.12 boot, 26
 #   to 29 in quieter ones), so a third, not half, must be;
 # - turned slow (5 ms) right after a quiet Go, the first exchange's quiet
-#   look misses if its Go was quiet too (most likely; at least once in
-#   the two orders): Interrupt Enable goes on and the one interrupt
-#   comes, no 100 ms slice waited out (stats/irq_slices);
+#   look misses if its Go was quiet too (not certain: counted): Interrupt
+#   Enable goes on and the one interrupt comes, no 100 ms slice waited
+#   out (stats/irq_slices);
 # - slow, each exchange takes exactly one interrupt, and the worker takes
 #   the Status the handler read (stats/irq_status_hits), never quiet;
 # - back at once, quiet again; an Error and a bad header meanwhile fail
@@ -137,10 +137,11 @@ for order in 0 1; do
 	at_once "$t at once after faults"
 	ktap_expect "$t: no 100 ms slice waited out" 0 "$(d irq_slices "$s0")"
 done
-# the path a quiet Go's missed look takes (Interrupt Enable on, a short
-# poll, then the interrupt) ran at least once in the two orders
-ktap_result "a quiet look missed and was followed by its interrupt: $(st quiet_misses) times" \
-	test "$(st quiet_misses)" -ge 1
+# The path a quiet Go's missed look takes (Interrupt Enable on, a short
+# poll, then the interrupt) is taken only when the first slow exchange's
+# Go was quiet too, which a quiet Go just before does not make certain
+# (0 of 2 in one 7.3 boot, 1 and 2 in others): counted, not required.
+log "quiet looks that missed, each followed by its interrupt: $(st quiet_misses)"
 
 # fast for 100 exchanges, then stalled past the timeout
 learn_stall 0
