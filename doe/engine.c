@@ -546,8 +546,7 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * it is an answer at the level aimed at (one at the
 			 * other would have made this read miss): a late
 			 * wakeup must not confirm a late answer's level.
-			 */
-			/*
+			 *
 			 * (A probe at half the level that finds Ready is
 			 * twice as fast: a level. One halfway to the
 			 * target may be an early answer, as the target's

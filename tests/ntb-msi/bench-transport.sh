@@ -35,7 +35,7 @@ want=$(sha256sum < /tmp/ntb-www/blob)
 
 RES=/tmp/ntb-bench
 # relay_count SIDE: the stores the double's relay sent as MSIs there
-relay_count() { set -- $(cat "$1/shm"); echo "${7:-0}"; }
+relay_count() { local n; n=$(shm_count "$1" relayed); echo "${n:-0}"; }
 
 # round MODE: one round in that mode, "MODE RTT_US FETCH_US" added to
 # RES; fails if the round did not run in its mode or lost bytes

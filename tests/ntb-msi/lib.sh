@@ -309,6 +309,10 @@ unload_ntb() {
 	rmmod msikit_ntb_loop && rmmod msikit_ntb_msi && rmmod msikit_msi
 }
 
+# shm_count SIDE KEY: the number after KEY in the side's shm line
+# (msikit_ntb_loop_ntb's shm attribute), nothing without shm
+shm_count() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1/shm"; }
+
 # info_field SIDE NAME: one value of SIDE's info line
 info_field() {
 	awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1/ntb/info"

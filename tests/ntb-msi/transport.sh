@@ -170,8 +170,6 @@ each_counted() {
 ktap_result "each side's ntb_transport interrupt counted" each_counted
 log "A: $(cat "$A/shm")"
 log "B: $(cat "$B/shm")"
-# shm_count SIDE KEY: the number after KEY in the side's shm line
-shm_count() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1/shm"; }
 # A pass of the relay that sent without the guarantee that keeps a move's
 # old store ahead of its vector's release ("unordered") would make a lost
 # interrupt the double's doing, not msikit's. "together": stores sent in
