@@ -82,6 +82,7 @@ enum doe_stat {
 	DOE_STAT_QUIET,		/* Go with Interrupt Enable off: answers at once */
 	DOE_STAT_QUIET_MISSES,	/* quiet Gos not answered at the look */
 	DOE_STAT_IRQ_SLICES,	/* waits (100 ms at most) ended with no interrupt */
+	DOE_STAT_IRQ_LOST,	/* Interrupt Status found set after a slice: cleared */
 	DOE_STAT_INLINE,	/* in-kernel exchanges run by their caller */
 	DOE_STAT_IRQ_SPUN,	/* interrupts a waiter saw on the CPU, not woken */
 	DOE_STAT_IDLE_REUSED,	/* idle checks done by the last exchange's final read */

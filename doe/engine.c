@@ -723,13 +723,31 @@ static void doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 		doe_stat_inc(mb, IRQ_SPUN);
 }
 
+/*
+ * A look after a whole slice without an interrupt found DOE Interrupt
+ * Status set: it was set at least a slice ago, and its message never
+ * reached the handler (lost on the way, or sent before the vector was
+ * ours). A mailbox sends a message only as the bit goes from clear to
+ * set, so left set, no interrupt of this mailbox would ever come again
+ * and every exchange would wait out a slice. Cleared here, the next one
+ * comes; if the handler is running for it after all, it finds the bit
+ * clear and says IRQ_NONE, once.
+ */
+static int doe_irq_lost(struct msikit_doe_mb *mb)
+{
+	doe_stat_inc(mb, IRQ_LOST);
+	dev_warn_ratelimited(&mb->dev, "DOE Interrupt Status set with no interrupt for %u ms: cleared\n",
+			     jiffies_to_msecs(DOE_IRQ_SLICE));
+	return doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+}
+
 /* Interrupt mode: wait for Data Object Ready or Error as @plan says. */
 static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			struct doe_latency *l, enum doe_irq_plan plan,
 			ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
-	bool look = plan != DOE_IRQ_WAIT;
+	bool look = plan != DOE_IRQ_WAIT, slice = false;
 	ktime_t at = 0;
 	s64 left_us;
 	int rc, ev;
@@ -751,6 +769,11 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			rc = doe_status(mb, status);
 			if (rc)
 				return rc;
+			if (slice && (*status & PCI_DOE_STATUS_INT_STATUS)) {
+				rc = doe_irq_lost(mb);
+				if (rc)
+					return rc;
+			}
 			if (*status & mask) {
 				at = t;
 				break;
@@ -778,8 +801,10 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		if (ev == seen) {
 			/* no interrupt in a whole slice: lost, or a slow answer */
 			doe_stat_inc(mb, IRQ_SLICES);
+			slice = true;
 			continue;
 		}
+		slice = false;
 		seen = ev;
 		/* the count before the Status the handler left with it */
 		smp_rmb();
@@ -799,7 +824,12 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		at = ktime_get();
 	else if (ktime_before(at, t_go))
 		at = t_go;
-	if (READ_ONCE(doe_param_learn))
+	/*
+	 * A look after a slice only says the answer was there by then: taken
+	 * as the latency, it would move the estimate past the answer by up to
+	 * a slice, and the next wait would then sleep that long too.
+	 */
+	if (READ_ONCE(doe_param_learn) && !slice)
 		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at, t_go)));
 	return 0;
 }

@@ -140,6 +140,7 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(quiet_goes, 0444, doe_stat_show, NULL), DOE_STAT_QUIET },
 	{ __ATTR(quiet_misses, 0444, doe_stat_show, NULL), DOE_STAT_QUIET_MISSES },
 	{ __ATTR(irq_slices, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_SLICES },
+	{ __ATTR(irq_lost, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_LOST },
 	{ __ATTR(inline, 0444, doe_stat_show, NULL), DOE_STAT_INLINE },
 	{ __ATTR(irq_spun, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_SPUN },
 	{ __ATTR(idle_reused, 0444, doe_stat_show, NULL), DOE_STAT_IDLE_REUSED },

@@ -22,7 +22,8 @@
  * DOE Interrupt Status is set by an interrupt raised with Interrupt Enable
  * on, and the message goes out only as it goes from clear to set, as an
  * MSI would: an engine that does not write it clear (RW1C) gets no next
- * interrupt.
+ * interrupt. Fault "lostirq" sets it for a response and loses the message,
+ * as a message lost on the way would be.
  *
  * A write of DOE Control takes Interrupt Enable before it acts on Abort
  * or Go. go_first takes QEMU's order instead (hw/pci/pcie_doe.c): Abort
@@ -100,6 +101,7 @@ enum swmb_fault {
 	SWMB_FAULT_BADHDR,
 	SWMB_FAULT_BUSYIDLE,
 	SWMB_FAULT_BUSYWRITE,
+	SWMB_FAULT_LOSTIRQ,
 };
 
 static const char * const swmb_fault_names[] = {
@@ -113,6 +115,7 @@ static const char * const swmb_fault_names[] = {
 	[SWMB_FAULT_BADHDR]	= "badhdr",
 	[SWMB_FAULT_BUSYIDLE]	= "busyidle",
 	[SWMB_FAULT_BUSYWRITE]	= "busywrite",
+	[SWMB_FAULT_LOSTIRQ]	= "lostirq",
 };
 
 enum swmb_rsp {
@@ -475,6 +478,11 @@ static bool swmb_finish(struct swmb *sw)
 	sw->rsp_pos = 0;
 	sw->dor = true;
 	WRITE_ONCE(sw->ready_ns, ktime_get_ns());
+	/* "lostirq": Interrupt Status is set, its message never arrives */
+	if (sw->xfault == SWMB_FAULT_LOSTIRQ) {
+		swmb_raise(sw);
+		return false;
+	}
 	return swmb_raise(sw);
 }
 
@@ -770,7 +778,7 @@ static ssize_t fault_store(struct device *dev, struct device_attribute *attr,
 
 	fault = sysfs_match_string(swmb_fault_names, buf);
 	if (fault < 0) {
-		dev_warn(dev, "fault: unknown mode, expected none busy error noready long len0 len1 badhdr busyidle busywrite\n");
+		dev_warn(dev, "fault: unknown mode, expected none busy error noready long len0 len1 badhdr busyidle busywrite lostirq\n");
 		return -EINVAL;
 	}
 
@@ -1077,11 +1085,14 @@ static int swmb_create(unsigned int id)
 
 	/*
 	 * The engine may already have run an exchange while the handle was
-	 * unknown here; hand it the interrupt that could not be sent.
+	 * unknown here; hand it the interrupt that could not be sent. Interrupt
+	 * Status set means one was sent, with Interrupt Enable on then, and
+	 * nobody took it: a later Go may have turned Enable off since (a
+	 * quiet one), and the message is owed all the same.
 	 */
 	spin_lock_irqsave(&sw->lock, flags);
 	rcu_assign_pointer(sw->irq_mb, mb);
-	replay = sw->int_en && sw->int_status;
+	replay = sw->int_status;
 	spin_unlock_irqrestore(&sw->lock, flags);
 	if (replay)
 		irq_work_queue(&sw->irq_work);

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A DOE interrupt that never arrives, in interrupt mode on the software
+# mailbox, counted per exchange. A mailbox sends its message only as DOE
+# Interrupt Status goes from clear to set, so a bit left set after a lost
+# message stops every later one.
+# - The mailbox sets Interrupt Status for a response, and the message is
+#   lost (fault "lostirq"): that exchange completes after one 100 ms slice
+#   (stats/irq_slices), the engine clears the bit it found set
+#   (stats/irq_lost, one log line), and each of the next 20 exchanges
+#   takes exactly one interrupt and waits out no slice.
+# - The same with learn=1: the slice is no sample, so the learned latency
+#   stays that of the responder (200 us), not 100 ms more.
+# - learn=1 from before the mailbox exists: its Discovery exchanges run
+#   before the software mailbox knows its handle, and the double replays
+#   the interrupt it could not send, even after a quiet Go turned Interrupt
+#   Enable off meanwhile; no exchange after it waits out a slice.
+# timeout: 60
+. "$(dirname "$0")/../lib/ktap.sh"
+. "$(dirname "$0")/lib.sh"
+
+LP=/sys/module/msikit_doe/parameters/learn
+N=20
+# run_n N: N echoes from one process, each response checked
+run_n() { doe-stress -c 1 -n "$1" -m echo "$SW" > /dev/null; }
+st() { mb_stat "$MB" "$1"; }
+d() { echo $(($(st "$1") - $2)); }
+
+# lost TAG: one lost message, then N exchanges
+lost() {
+	ktap_result "$1: 10 exchanges of 200 us" run_n 10
+	s0=$(st irq_slices) g0=$(st irq_lost) l0=$(log_mark)
+	echo lostirq > "$(swmb_dev)/fault"
+	ktap_result "$1: the exchange whose interrupt is lost completes" run_n 1
+	ktap_expect "$1: it waited out one slice" 1 "$(d irq_slices "$s0")"
+	ktap_expect "$1: the engine cleared Interrupt Status once" 1 "$(d irq_lost "$g0")"
+	ktap_expect "$1: one log line says so" 1 \
+		"$(log_since "$l0" | grep -c 'Interrupt Status set with no interrupt')"
+	s0=$(st irq_slices) i0=$(st irqs) x0=$(st exchanges)
+	ktap_result "$1: $N exchanges after it" run_n $N
+	log "$1: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts, latency $(cat "$CLASS/$MB/latency")"
+	ktap_expect "$1: one interrupt for each" $N "$(d irqs "$i0")"
+	ktap_expect "$1: no slice waited out" 0 "$(d irq_slices "$s0")"
+}
+
+ktap_header
+load_swmb
+[ "$(mb_attr "$MB" mode)" = irq ] || ktap_skip_all "the software mailbox is not in interrupt mode"
+[ -n "$(st irq_lost)" ] || ktap_bail "msikit_doe has no stats/irq_lost"
+echo 200 > "$(swmb_dev)/delay_us"
+
+echo 0 > $LP
+lost "learn=0"
+echo 1 > $LP
+lost "learn=1"
+e=$(est_us "$MB")
+ktap_result "learn=1: the learned latency is the responder's, not the slice's: ${e:-none} us" \
+	test "${e:-1000000}" -le 1000
+rmmod msikit_doe_swmb
+
+# learn=1 as the mailbox comes up: its Discovery answers at once, so the
+# second Go is quiet, with the first one's interrupt not yet handed over
+load_doe learn=1
+modprobe msikit_doe_swmb || ktap_bail "modprobe msikit_doe_swmb failed"
+MB=$(swmb_mb)
+SW=/dev/msikit/$MB
+echo 200 > "$(swmb_dev)/delay_us"
+s0=$(st irq_slices) i0=$(st irqs)
+ktap_result "learn=1 from the start: $N exchanges" run_n $N
+log "learn=1 from the start: $(d irqs "$i0") interrupts, $(st irq_lost) cleared, latency $(cat "$CLASS/$MB/latency")"
+ktap_expect "learn=1 from the start: no slice waited out" 0 "$(d irq_slices "$s0")"
+ktap_expect "learn=1 from the start: one interrupt for each" $N "$(d irqs "$i0")"
+ktap_expect "no read of a response before Data Object Ready" 0 "$(cat "$(swmb_dev)/early_reads")"
+
+echo 0 > $LP
+rmmod msikit_doe_swmb
+ktap_result "msikit_doe unloads" rmmod msikit_doe
+ktap_finished
