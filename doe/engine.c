@@ -18,7 +18,8 @@
  * shows Ready or Error and was read during this exchange (a generation
  * tells); otherwise it reads DOE Status once. It still wakes every 100 ms
  * to look (after its learned sleep, learn=1), so a lost message costs
- * 100 ms more, not the whole timeout.
+ * 100 ms more, not the whole timeout, and a DOE Interrupt Status it finds
+ * set there is cleared, or no message would come again.
  * Polled, it sleeps on hrtimers starting at 1 us and doubling to
  * poll_max_us, never a whole jiffy: a mailbox that answers in L us is seen
  * within L + poll_max_us. Waiting for Busy to clear is always polled that
@@ -724,20 +725,20 @@ static void doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 }
 
 /*
- * A look after a whole slice without an interrupt found DOE Interrupt
- * Status set: it was set at least a slice ago, and its message never
- * reached the handler (lost on the way, or sent before the vector was
- * ours). A mailbox sends a message only as the bit goes from clear to
- * set, so left set, no interrupt of this mailbox would ever come again
- * and every exchange would wait out a slice. Cleared here, the next one
- * comes; if the handler is running for it after all, it finds the bit
- * clear and says IRQ_NONE, once.
+ * A look after a wait that saw no interrupt found DOE Interrupt Status
+ * set (@status): most likely its message was lost on the way. A mailbox
+ * sends a message only as the bit goes from clear to set, so left set, no
+ * interrupt of this mailbox would come again, and every exchange would
+ * wait out a slice. Cleared, the next one comes. The bit may also have
+ * been set just now, its message still on the way (an answer at the end
+ * of the wait): then the handler finds it clear and says IRQ_NONE once,
+ * or has read it already and clears it too. Either costs nothing.
  */
-static int doe_irq_lost(struct msikit_doe_mb *mb)
+static int doe_irq_lost(struct msikit_doe_mb *mb, u32 status)
 {
 	doe_stat_inc(mb, IRQ_LOST);
-	dev_warn_ratelimited(&mb->dev, "DOE Interrupt Status set with no interrupt for %u ms: cleared\n",
-			     jiffies_to_msecs(DOE_IRQ_SLICE));
+	dev_warn_ratelimited(&mb->dev, "DOE Interrupt Status set after a wait with no interrupt (status %#x): cleared\n",
+			     status);
 	return doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
 }
 
@@ -747,8 +748,9 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
-	bool look = plan != DOE_IRQ_WAIT, slice = false;
-	ktime_t at = 0;
+	bool look = plan != DOE_IRQ_WAIT;
+	bool after_slice = false;
+	ktime_t at = 0, missed = 0;
 	s64 left_us;
 	int rc, ev;
 
@@ -767,17 +769,26 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			ktime_t t = ktime_get();
 
 			rc = doe_status(mb, status);
+			/* (cleared before the Status that counts is read) */
+			if (!rc && after_slice && (*status & PCI_DOE_STATUS_INT_STATUS))
+				rc = doe_irq_lost(mb, *status) ?: doe_status(mb, status);
 			if (rc)
 				return rc;
-			if (slice && (*status & PCI_DOE_STATUS_INT_STATUS)) {
-				rc = doe_irq_lost(mb);
+			if (*status & mask) {
+				/*
+				 * A mailbox that sets Interrupt Status with
+				 * Enable off leaves it set after a quiet Go:
+				 * left so, the next message would not go out
+				 */
+				if (plan == DOE_IRQ_QUIET && (*status & PCI_DOE_STATUS_INT_STATUS))
+					rc = doe_write(mb, PCI_DOE_STATUS,
+						       PCI_DOE_STATUS_INT_STATUS);
 				if (rc)
 					return rc;
-			}
-			if (*status & mask) {
 				at = t;
 				break;
 			}
+			missed = t;
 			if (plan == DOE_IRQ_QUIET) {
 				plan = DOE_IRQ_LOOK;
 				rc = doe_quiet_miss(mb, deadline, status);
@@ -786,6 +797,7 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 				/* a slow answer: the interrupt, as for any other */
 				if (rc != -EAGAIN)
 					return rc;
+				missed = ktime_get();
 				continue;
 			}
 		}
@@ -801,10 +813,10 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		if (ev == seen) {
 			/* no interrupt in a whole slice: lost, or a slow answer */
 			doe_stat_inc(mb, IRQ_SLICES);
-			slice = true;
+			after_slice = true;
 			continue;
 		}
-		slice = false;
+		after_slice = false;
 		seen = ev;
 		/* the count before the Status the handler left with it */
 		smp_rmb();
@@ -824,13 +836,21 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 		at = ktime_get();
 	else if (ktime_before(at, t_go))
 		at = t_go;
+	if (!READ_ONCE(doe_param_learn))
+		return 0;
 	/*
 	 * A look after a slice only says the answer was there by then: taken
 	 * as the latency, it would move the estimate past the answer by up to
-	 * a slice, and the next wait would then sleep that long too.
+	 * a slice, and the next wait would then sleep that long too. But a
+	 * look that missed well after the estimate says the estimate is
+	 * wrong, and kept, a quiet Go's would stay quiet, on a mailbox that
+	 * takes Interrupt Enable only with Go, every exchange a slice long.
 	 */
-	if (READ_ONCE(doe_param_learn) && !slice)
+	if (!after_slice)
 		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(at, t_go)));
+	else if (missed && l->valid &&
+		 ktime_to_ns(ktime_sub(missed, t_go)) > l->est_ns + 2 * (u64)l->dev_ns)
+		doe_lat_forget(mb, l);
 	return 0;
 }
 
@@ -1163,6 +1183,9 @@ fail:
  * shared with the function's other interrupts, hence IRQ_NONE when not
  * ours.
  *
+ * IRQ_NONE also when the worker cleared DOE Interrupt Status just before,
+ * taking a message late for a lost one (doe_irq_lost()).
+ *
  * An interrupt with neither Data Object Ready nor Error to show is still
  * ours and legitimate: a mailbox that reads PCIe 6.0 as interrupting on
  * Busy clearing sends one at the end of every Abort. It wakes a Busy wait
@@ -1225,7 +1248,12 @@ static int doe_engine_start(struct msikit_doe_mb *mb)
 		}
 	}
 	doe_lat_forget_all(mb);
-	rc = doe_engine_abort(mb);
+	/*
+	 * An Interrupt Status the last owner left set would keep our first
+	 * message from being sent: a mailbox sends one only as it sets it.
+	 */
+	rc = doe_irq_mode(mb) ? doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS) : 0;
+	rc = rc ?: doe_engine_abort(mb);
 	if (rc && mb->irq) {
 		free_irq(mb->irq, mb);
 		mb->irq = 0;
