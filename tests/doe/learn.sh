@@ -30,26 +30,36 @@ ktap_expect "learn is off by default (experimental)" N "$(cat $LP)"
 echo 1 > $LP
 ktap_expect "nothing learned yet" none "$(cat "$CLASS/$MB/latency")"
 
-echo 200 > "$(swmb_dev)/delay_us"
-ktap_result "30 exchanges of 200 us" run_n 30
+# At 1 ms, not 200 us: the software responder's answers come as late as
+# its hrtimer, which on TCG scatters by some 50 us, a quarter of 200 us,
+# where the engine stops aiming its reads (doe_lat_aim()) and rightly
+# polls. At 200 us this phase judged how quiet the boot's timers were
+# (learned as 310 +- 147 us in one single-threaded 6.12 boot: no learned
+# read at all), not the engine.
+echo 1000 > "$(swmb_dev)/delay_us"
+ktap_result "30 exchanges of 1 ms" run_n 30
 e=$(est_us "$MB")
 log "latency: $(cat "$CLASS/$MB/latency"); target hits $(st target_hits), fallbacks $(st fallbacks), wait reads $(st wait_reads) of $(st exchanges) exchanges"
-ktap_result "learned 200 us as 150..3000 us: ${e:-none}" test "${e:-0}" -ge 150 -a "${e:-0}" -le 3000
+ktap_result "learned 1 ms as 750..3000 us: ${e:-none}" test "${e:-0}" -ge 750 -a "${e:-0}" -le 3000
 t0=$(st target_hits) w0=$(st wait_reads) p0=$(st probes) f0=$(st fallbacks)
 ktap_result "20 more" run_n 20
-# Found by the learned reads: no exchange fell back to the growing
-# sleeps, and besides the probes (an early read after a target hit, which
-# misses when on time) at most 30 Status reads for the 20, so at most one
-# in two needed a read past its target. Target hits alone depend on the
-# probes' wakeups: a probe woken at or after the estimate finds the answer
-# itself, and the next exchange has no probe, so on TCG they alternate
-# (10 of 20 on both amd64 kernels, one Status read per exchange).
+# Found by the learned reads: besides the probes (an early read after a
+# target hit, which misses when on time), at most 40 Status reads for the
+# 20, where polling from Go with the growing sleeps reads some 50 times
+# for each. A fallback to those sleeps is counted, not refused: an answer
+# later than its estimate by more than the short polls cover (a few tens
+# of us) falls back, and on TCG the responder's own timer is that late
+# now and then. Target hits alone depend on the probes' wakeups: a probe
+# woken at or after the estimate finds the answer itself, and the next
+# exchange has no probe, so on TCG they alternate.
 reads=$(( $(st wait_reads) - w0 - ($(st probes) - p0) ))
-log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), Status reads while waiting $(($(st wait_reads) - w0))"
-ktap_result "found by the learned reads: no fallback, $reads Status reads besides probes" \
-	test "$(($(st fallbacks) - f0))" = 0 -a "$reads" -le 30
+log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), fallbacks $(($(st fallbacks) - f0)), Status reads while waiting $(($(st wait_reads) - w0))"
+ktap_result "found by the learned reads: $reads Status reads besides probes" \
+	test "$reads" -le 40
 
 # a responder that becomes slower, then faster
+echo 200 > "$(swmb_dev)/delay_us"
+ktap_result "10 exchanges of 200 us" run_n 10
 echo 2000 > "$(swmb_dev)/delay_us"
 ktap_result "10 exchanges after it slowed to 2 ms" run_n 10
 e=$(est_us "$MB")
