@@ -112,10 +112,12 @@ bench_cxl() {
 			per_exchange cxl_cfg_accesses_irq "$c0" "$(cfg_total "$MB")" | tee -a "$FIGS"
 		engine fast
 		c0=$(cfg_total "$MB")
+		SW=$MB st=$(stats_now)
 		bench cxl_irq_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_irq_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
 		log "cxl_irq_fast: $(mb_stat "$MB" quiet_goes) quiet Go, $(mb_stat "$MB" irq_status_hits) taken from the handler's Status, $(mb_stat "$MB" irqs) interrupts, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
+		log "cxl_irq_fast: $(stats_since "$st")"
 		engine shipped
 	fi
 	# msikit bound and idle: pci_doe() drives the same registers
@@ -135,10 +137,12 @@ bench_cxl() {
 		log "cxl_poll: $(( $(mb_stat "$MB" polls) - p0 )) poll sleeps for $TOTAL exchanges"
 		engine fast
 		c0=$(cfg_total "$MB")
+		SW=$MB st=$(stats_now)
 		bench cxl_poll_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_poll_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
 		log "cxl_poll_fast: $(mb_stat "$MB" first_look_hits) first-look hits, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
+		log "cxl_poll_fast: $(stats_since "$st")"
 		engine shipped
 		# pci_doe()'s schedule replayed by the bench module, beside the
 		# real one: how far the model the software mailbox's goal uses is
@@ -182,7 +186,7 @@ engine() {
 
 # What the engine did in a run, for reading its figures: STATS, a snapshot
 # of these counters then, and stats_since STATS for how many since
-ENGINE_STATS="first_look_hits target_hits probes fallbacks polls est_outliers idle_reused irq_spun irq_status_hits quiet_goes"
+ENGINE_STATS="wait_reads first_look_hits target_hits probes fallbacks polls est_outliers est_resets idle_reused irq_spun irq_status_hits quiet_goes"
 stats_now() {
 	local s
 	for s in $ENGINE_STATS; do printf '%s ' "$(mb_stat "$SW" "$s" || echo 0)"; done
