@@ -44,9 +44,10 @@ ktap_result "learned 1 ms as 750..3000 us: ${e:-none}" test "${e:-0}" -ge 750 -a
 t0=$(st target_hits) w0=$(st wait_reads) p0=$(st probes) f0=$(st fallbacks)
 ktap_result "20 more" run_n 20
 # Found by the learned reads: besides the probes (an early read after a
-# target hit, which misses when on time), at most 40 Status reads for the
+# target hit, which misses when on time), at most 60 Status reads for the
 # 20, where polling from Go with the growing sleeps reads some 50 times
-# for each. A fallback to those sleeps is counted, not refused: an answer
+# for each. (The target read is aimed a deviation early, and a short poll
+# after it often finds the answer: 28 to 38 in six quiet boots.) A fallback to those sleeps is counted, not refused: an answer
 # later than its estimate by more than the short polls cover (a few tens
 # of us) falls back, and on TCG the responder's own timer is that late
 # now and then. Target hits alone depend on the probes' wakeups: a probe
@@ -55,7 +56,7 @@ ktap_result "20 more" run_n 20
 reads=$(( $(st wait_reads) - w0 - ($(st probes) - p0) ))
 log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), fallbacks $(($(st fallbacks) - f0)), Status reads while waiting $(($(st wait_reads) - w0))"
 ktap_result "found by the learned reads: $reads Status reads besides probes" \
-	test "$reads" -le 40
+	test "$reads" -le 60
 
 # a responder that becomes slower, then faster
 echo 200 > "$(swmb_dev)/delay_us"
