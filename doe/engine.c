@@ -657,9 +657,10 @@ static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
  * goes on, then a poll for up to DOE_QUIET_POLL_US (a poll's sleep ends at
  * the interrupt too), so that a mailbox that takes Interrupt Enable only
  * with Go, or that set Interrupt Status with it off and signals only a new
- * one, costs no 100 ms slice when it answers soon after the look. An
- * Interrupt Status the look saw is cleared before Enable goes on, for the
- * latter kind. Return: 0 with Ready or Error in @status; -EAGAIN for a
+ * one, costs no 100 ms slice when it answers soon after the look. For
+ * the latter kind, Interrupt Status is cleared once Enable is on (one
+ * write, on a quiet Go that missed only): a bit it set before is gone, and
+ * one set after sends its message. Return: 0 with Ready or Error in @status; -EAGAIN for a
  * later answer, to be waited for like any other; or the error.
  */
 static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *status)
@@ -669,12 +670,13 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
 	int rc = 0;
 
 	doe_stat_inc(mb, QUIET_MISSES);
-	if (*status & PCI_DOE_STATUS_INT_STATUS)
-		rc = doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
-	rc = rc ?: doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
+	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
 	if (rc)
 		return rc;
 	mb->ctrl_int_en = true;
+	rc = doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	if (rc)
+		return rc;
 	rc = doe_poll(mb, mask, true, ktime_before(until, deadline) ? until : deadline,
 		      status);
 	if (rc == -ETIMEDOUT && ktime_before(ktime_get(), deadline))
@@ -727,12 +729,13 @@ static void doe_irq_hybrid(struct msikit_doe_mb *mb, const struct doe_latency *l
 /*
  * A look after a wait that saw no interrupt found DOE Interrupt Status
  * set (@status): most likely its message was lost on the way. A mailbox
- * sends a message only as the bit goes from clear to set, so left set, no
- * interrupt of this mailbox would come again, and every exchange would
- * wait out a slice. Cleared, the next one comes. The bit may also have
- * been set just now, its message still on the way (an answer at the end
- * of the wait): then the handler finds it clear and says IRQ_NONE once,
- * or has read it already and clears it too. Either costs nothing.
+ * that sends its message as the bit is set (QEMU's does, returning early
+ * when it is set already) sends none while it stays set: no interrupt of
+ * this mailbox would come again, and every exchange would wait out a
+ * slice. Cleared, the next one comes. The bit may also have been set just
+ * now, its message still on the way (an answer at the end of the wait):
+ * then the handler finds it clear and says IRQ_NONE once, or has read it
+ * already and clears it too.
  */
 static int doe_irq_lost(struct msikit_doe_mb *mb, u32 status)
 {
@@ -777,8 +780,8 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 			if (*status & mask) {
 				/*
 				 * A mailbox that sets Interrupt Status with
-				 * Enable off leaves it set after a quiet Go:
-				 * left so, the next message would not go out
+				 * Enable off leaves it set after a quiet Go;
+				 * left so, it may send no next message
 				 */
 				if (plan == DOE_IRQ_QUIET && (*status & PCI_DOE_STATUS_INT_STATUS))
 					rc = doe_write(mb, PCI_DOE_STATUS,
@@ -1255,6 +1258,8 @@ static int doe_engine_start(struct msikit_doe_mb *mb)
 	rc = doe_irq_mode(mb) ? doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS) : 0;
 	rc = rc ?: doe_engine_abort(mb);
 	if (rc && mb->irq) {
+		/* (the Abort wrote Interrupt Enable on: off before the vector goes) */
+		doe_write(mb, PCI_DOE_CTRL, 0);
 		free_irq(mb->irq, mb);
 		mb->irq = 0;
 	}

@@ -142,7 +142,8 @@ static struct doe_stat_attr doe_stats[] = {
 	{ __ATTR(irq_slices, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_SLICES },
 	{ __ATTR(irq_lost, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_LOST },
 	/* not __ATTR(): it would name the file after what the kernel defines inline as */
-	{ { .attr = { .name = "inline", .mode = 0444 }, .show = doe_stat_show }, DOE_STAT_INLINE },
+	{ .attr = { .attr = { .name = "inline", .mode = 0444 }, .show = doe_stat_show },
+	  .index = DOE_STAT_INLINE },
 	{ __ATTR(irq_spun, 0444, doe_stat_show, NULL), DOE_STAT_IRQ_SPUN },
 	{ __ATTR(idle_reused, 0444, doe_stat_show, NULL), DOE_STAT_IDLE_REUSED },
 };

@@ -112,7 +112,8 @@ bench_cxl() {
 			per_exchange cxl_cfg_accesses_irq "$c0" "$(cfg_total "$MB")" | tee -a "$FIGS"
 		engine fast
 		c0=$(cfg_total "$MB")
-		SW=$MB st=$(stats_now)
+		SW=$MB
+		st=$(stats_now)
 		bench cxl_irq_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_irq_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
@@ -137,7 +138,8 @@ bench_cxl() {
 		log "cxl_poll: $(( $(mb_stat "$MB" polls) - p0 )) poll sleeps for $TOTAL exchanges"
 		engine fast
 		c0=$(cfg_total "$MB")
-		SW=$MB st=$(stats_now)
+		SW=$MB
+		st=$(stats_now)
 		bench cxl_poll_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_poll_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"

@@ -22,8 +22,8 @@
  * DOE Interrupt Status is set by an interrupt raised with Interrupt Enable
  * on, and the message goes out only as it goes from clear to set, as an
  * MSI would: an engine that does not write it clear (RW1C) gets no next
- * interrupt. Fault "lostirq" sets it for a response and loses the message,
- * as a message lost on the way would be.
+ * interrupt. Fault "lostirq" sets it for a response (Interrupt Enable on)
+ * and loses the message, as a message lost on the way would be.
  *
  * A write of DOE Control takes Interrupt Enable before it acts on Abort
  * or Go. go_first takes QEMU's order instead (hw/pci/pcie_doe.c): Abort
@@ -1086,9 +1086,11 @@ static int swmb_create(unsigned int id)
 	/*
 	 * The engine may already have run an exchange while the handle was
 	 * unknown here; hand it the interrupt that could not be sent. Interrupt
-	 * Status set means one was sent, with Interrupt Enable on then, and
-	 * nobody took it: a later Go may have turned Enable off since (a
-	 * quiet one), and the message is owed all the same.
+	 * Status set means one was raised, with Interrupt Enable on then, and
+	 * nobody took it: a later Go may have turned Enable off since (a quiet
+	 * one). A trait of this double, not a device's: a device's message
+	 * goes out when raised; this one is held until there is an engine to
+	 * take it.
 	 */
 	spin_lock_irqsave(&sw->lock, flags);
 	rcu_assign_pointer(sw->irq_mb, mb);
