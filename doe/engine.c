@@ -157,6 +157,12 @@ static int doe_status(struct msikit_doe_mb *mb, u32 *status)
 	return doe_read(mb, PCI_DOE_STATUS, status);
 }
 
+/* DOE Interrupt Status is RW1C: the write clears it and nothing else */
+static int doe_int_status_clear(struct msikit_doe_mb *mb)
+{
+	return doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+}
+
 /*
  * Sleep @us between two polls, with the slack usleep_range() would give. In
  * interrupt mode an interrupt counted after @seen ends the sleep early: the
@@ -660,21 +666,22 @@ static bool doe_irq_status(struct msikit_doe_mb *mb, u32 *status)
  * one, costs no 100 ms slice when it answers soon after the look. For
  * the latter kind, Interrupt Status is cleared once Enable is on (one
  * write, on a quiet Go that missed only): a bit it set before is gone, and
- * one set after sends its message. Return: 0 with Ready or Error in @status; -EAGAIN for a
- * later answer, to be waited for like any other; or the error.
+ * one set after sends its message. Return: 0 with Ready or Error in
+ * @status; -EAGAIN for a later answer, to be waited for like any other;
+ * or the error.
  */
 static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
 	ktime_t until = ktime_add_us(ktime_get(), DOE_QUIET_POLL_US);
-	int rc = 0;
+	int rc;
 
 	doe_stat_inc(mb, QUIET_MISSES);
 	rc = doe_write(mb, PCI_DOE_CTRL, mb->ctrl);
 	if (rc)
 		return rc;
 	mb->ctrl_int_en = true;
-	rc = doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	rc = doe_int_status_clear(mb);
 	if (rc)
 		return rc;
 	rc = doe_poll(mb, mask, true, ktime_before(until, deadline) ? until : deadline,
@@ -742,7 +749,7 @@ static int doe_irq_lost(struct msikit_doe_mb *mb, u32 status)
 	doe_stat_inc(mb, IRQ_LOST);
 	dev_warn_ratelimited(&mb->dev, "DOE Interrupt Status set after a wait with no interrupt (status %#x): cleared\n",
 			     status);
-	return doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	return doe_int_status_clear(mb);
 }
 
 /* Interrupt mode: wait for Data Object Ready or Error as @plan says. */
@@ -784,8 +791,7 @@ static int doe_wait_irq(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 				 * left so, it may send no next message
 				 */
 				if (plan == DOE_IRQ_QUIET && (*status & PCI_DOE_STATUS_INT_STATUS))
-					rc = doe_write(mb, PCI_DOE_STATUS,
-						       PCI_DOE_STATUS_INT_STATUS);
+					rc = doe_int_status_clear(mb);
 				if (rc)
 					return rc;
 				at = t;
@@ -1206,7 +1212,7 @@ irqreturn_t doe_irq_handler(int irq, void *data)
 	if (doe_read(mb, PCI_DOE_STATUS, &status) ||
 	    !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
-	doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS);
+	doe_int_status_clear(mb);
 	doe_stat_inc(mb, IRQS);
 	if (!(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR)))
 		doe_stat_inc(mb, BUSY_IRQS);
@@ -1255,7 +1261,7 @@ static int doe_engine_start(struct msikit_doe_mb *mb)
 	 * An Interrupt Status the last owner left set would keep our first
 	 * message from being sent: a mailbox sends one only as it sets it.
 	 */
-	rc = doe_irq_mode(mb) ? doe_write(mb, PCI_DOE_STATUS, PCI_DOE_STATUS_INT_STATUS) : 0;
+	rc = doe_irq_mode(mb) ? doe_int_status_clear(mb) : 0;
 	rc = rc ?: doe_engine_abort(mb);
 	if (rc && mb->irq) {
 		/* (the Abort wrote Interrupt Enable on: off before the vector goes) */

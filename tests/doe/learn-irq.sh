@@ -69,19 +69,6 @@ at_once() {
 	fi
 }
 
-# quiet_one: answers at once until one Go is quiet (at most 50), so that
-# the next exchange most likely is too
-quiet_one() {
-	local k=0 q
-	while [ $k -lt 50 ]; do
-		q=$(st quiet_goes)
-		run_n 1 || return 1
-		[ "$(st quiet_goes)" -gt "$q" ] && return 0
-		k=$((k + 1))
-	done
-	return 1
-}
-
 # slow TAG: turned slow (5 ms) after a quiet Go, then 30 slow exchanges
 slow() {
 	ktap_result "$1: a quiet Go before the slow ones" quiet_one

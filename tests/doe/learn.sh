@@ -55,9 +55,9 @@ ktap_result "20 more" run_n 20
 # fallback to the growing sleeps is counted, not refused: an answer later
 # than its estimate by more than the short polls cover (a few tens of us)
 # falls back, and on TCG the responder's own timer is that late now and
-# then. Target hits alone depend on the probes' wakeups: a probe
-# woken at or after the estimate finds the answer itself, and the next
-# exchange has no probe, so on TCG they alternate.
+# then. Target hits alone depend on the probes' wakeups: a probe woken at
+# or after the estimate finds the answer itself, and the next exchange
+# has no probe, so on TCG they alternate.
 reads=$(( $(st wait_reads) - w0 - ($(st probes) - p0) ))
 log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), fallbacks $(($(st fallbacks) - f0)), Status reads while waiting $(($(st wait_reads) - w0))"
 ktap_result "found by the learned reads: $reads Status reads besides probes, polling $r0" \

@@ -64,6 +64,20 @@ load_swmb() {
 	SW=/dev/msikit/$MB
 }
 
+# quiet_one: the software mailbox MB (node SW) answering at once, echoes
+# until one Go is quiet (learn=1, interrupt mode), so that the next one
+# most likely is too; 1 when none of 50 was, 2 when an exchange failed
+quiet_one() {
+	local k=0 q
+	while [ $k -lt 50 ]; do
+		q=$(mb_stat "$MB" quiet_goes)
+		doe-stress -c 1 -n 1 -m echo "$SW" > /dev/null || return 2
+		[ "$(mb_stat "$MB" quiet_goes)" -gt "$q" ] && return 0
+		k=$((k + 1))
+	done
+	return 1
+}
+
 # nvme_bdf MODE: the nvme function of an SPDM responder mode (tests/doe/
 # qemu: its serial is spdm-MODE)
 nvme_bdf() {

@@ -60,17 +60,13 @@ lost() {
 # the next message lost; again (5 times at most) until that exchange's Go
 # was quiet too. Sets RESETS to the estimates it forgot.
 quiet_lost() {
-	local j=0 k q r
+	local j=0 q r
 	while [ $j -lt 5 ]; do
 		delay 0
 		run_n 10 || return 1
-		k=0
-		while [ $k -lt 50 ]; do
-			q=$(st quiet_goes)
-			run_n 1 || return 1
-			[ "$(st quiet_goes)" -gt "$q" ] && break
-			k=$((k + 1))
-		done
+		# (none quiet in 50: tried all the same, as one more attempt)
+		quiet_one
+		[ $? = 2 ] && return 1
 		q=$(st quiet_goes) r=$(st est_resets)
 		delay 5000
 		echo lostirq > "$(swmb_dev)/fault"
