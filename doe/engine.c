@@ -105,12 +105,22 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 #define DOE_LOOK_NS		2000
 /* reads at short steps after the learned one, before falling back */
 #define DOE_SHORT_POLLS		3
-/* the shortest step between two learned reads */
-#define DOE_STEP_MIN_NS		1000
+/*
+ * the shortest step between two learned reads: a config read is a round
+ * trip of a us or so, and the answer's time seen from here scatters by
+ * about that much however tight the estimate
+ */
+#define DOE_STEP_MIN_NS		2000
 /* the most a learned read may be late by the hrtimer's slack */
 #define DOE_SLACK_MAX_NS	5000
-/* the most a learned sleep is cut short by and spun instead */
+/*
+ * A learned polled sleep is cut short, and the rest spun, by up to this or
+ * a DOE_SPIN_SHARE-th of its length, whichever is more, and never by more
+ * than DOE_SPIN_CEIL_NS; an interrupt waiter's by up to DOE_SPIN_MAX_NS
+ */
 #define DOE_SPIN_MAX_NS		50000
+#define DOE_SPIN_SHARE		4
+#define DOE_SPIN_CEIL_NS	250000
 /* the most an interrupt is waited for on the CPU (doe_irq_hybrid()) */
 #define DOE_IRQ_SPIN_MAX_NS	200000
 /* how long a quiet Go whose look missed polls before it waits */
@@ -382,19 +392,29 @@ static bool doe_lat_aim(const struct doe_latency *l, u64 *est, u64 *dev)
  * estimate a floor of twice that latency). So the sleep ends early by
  * the lateness the mailbox's sleeps have shown (mean and two deviations,
  * smoothed as the estimate is), and the rest is spun, reading no
- * register, up to DOE_SPIN_MAX_NS: block polling's hybrid mode does the
- * same.
+ * register, giving way to anything that needs the CPU: block polling's
+ * hybrid mode does much the same. The spin is bounded by a share of the
+ * sleep and DOE_SPIN_CEIL_NS (doe_sleep_until()), so a platform whose
+ * timers are as late as TCG's (100 to 230 us after a sleep of 1 to 10
+ * ms) spins that long only before a wait several times as long; one
+ * whose timers are on time spins a few us. A sample far beyond the
+ * estimate counts only as a little more than it: a wakeup that late
+ * waited for the CPU, and one such must not make every later wait spin.
  */
 static void doe_oversleep_sample(struct msikit_doe_mb *mb, s64 late)
 {
 	s64 err;
 
-	/* later than any spin would cover: preempted, not a wakeup's latency */
-	if (late < 0 || late > DOE_SPIN_MAX_NS)
+	if (late < 0)
 		return;
+	late = min_t(s64, late, 2 * ((s64)mb->oversleep_ns + 2 * (s64)mb->oversleep_dev_ns) +
+			  DOE_SPIN_MAX_NS);
+	WRITE_ONCE(mb->oversleep_samples, mb->oversleep_samples + 1);
 	err = late - mb->oversleep_ns;
-	mb->oversleep_ns += err / 8;
-	mb->oversleep_dev_ns += (abs(err) - (s64)mb->oversleep_dev_ns) / 4;
+	/* (sysfs reads them without a lock) */
+	WRITE_ONCE(mb->oversleep_ns, mb->oversleep_ns + err / 8);
+	WRITE_ONCE(mb->oversleep_dev_ns,
+		   mb->oversleep_dev_ns + (abs(err) - (s64)mb->oversleep_dev_ns) / 4);
 }
 
 /* an interrupt since @seen was sampled (never, for a polled wait: NULL) */
@@ -403,12 +423,17 @@ static bool doe_irq_since(struct msikit_doe_mb *mb, const int *seen)
 	return seen && atomic_read(&mb->irq_events) != *seen;
 }
 
-/* Spin, reading no register, until @t, a cancel, or an interrupt since @seen. */
+/*
+ * Spin, reading no register, until @t, a cancel, or an interrupt since @seen;
+ * a task that needs the CPU gets it (the read is then late, never wrong).
+ */
 static void doe_spin_until(struct msikit_doe_mb *mb, ktime_t t, const int *seen)
 {
 	while (ktime_before(ktime_get(), t) && !test_bit(DOE_CANCEL, &mb->flags) &&
-	       !doe_irq_since(mb, seen))
+	       !doe_irq_since(mb, seen)) {
+		cond_resched();
 		cpu_relax();
+	}
 }
 
 /*
@@ -421,9 +446,8 @@ static void doe_spin_until(struct msikit_doe_mb *mb, ktime_t t, const int *seen)
 static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			    ktime_t deadline, const int *seen)
 {
-	u64 early = min_t(u64, mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns,
-			  DOE_SPIN_MAX_NS);
-	ktime_t now, wake;
+	u64 early = mb->oversleep_ns + 2 * (u64)mb->oversleep_dev_ns;
+	ktime_t now = ktime_get(), wake;
 	DEFINE_WAIT(wait);
 
 	if (!ktime_before(t, deadline)) {
@@ -432,16 +456,24 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 	} else {
 		slack_ns = min_t(u64, slack_ns, ktime_to_ns(ktime_sub(deadline, t)));
 	}
+	if (!ktime_after(t, now))
+		early = 0;
+	else if (seen)
+		early = min_t(u64, early, DOE_SPIN_MAX_NS);
+	else
+		early = min_t(u64, early,
+			      clamp_t(u64, ktime_to_ns(ktime_sub(t, now)) / DOE_SPIN_SHARE,
+				      DOE_SPIN_MAX_NS, DOE_SPIN_CEIL_NS));
 	wake = ktime_sub_ns(t, early);
 	/*
-	 * No sleep, no sample: an estimate that covers every wait would never
-	 * come down, and the mailbox would spin its whole waits. Each wait
-	 * spun whole lets it decay a little, until a wait sleeps again.
+	 * A wait spun whole takes no sample; only one no longer than
+	 * DOE_SPIN_MAX_NS can be. doe_wait_response() lets the estimate
+	 * decay a little after an exchange that had one and no sample, so
+	 * that a mailbox whose waits are all that short is not left spinning
+	 * them by an estimate from long ago.
 	 */
-	if (!ktime_before(ktime_get(), wake)) {
-		mb->oversleep_ns -= mb->oversleep_ns / 16;
-		mb->oversleep_dev_ns -= mb->oversleep_dev_ns / 16;
-	}
+	if (early && !ktime_before(now, wake))
+		mb->spun_whole = true;
 	for (;;) {
 		now = ktime_get();
 		if (test_bit(DOE_CANCEL, &mb->flags) || !ktime_before(now, wake) ||
@@ -464,26 +496,28 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 }
 
 /*
- * Polled, with an estimate to aim at (doe_lat_aim()): a read at @est (or right
- * after Go for a responder that fast), after a probe at half of it when
- * the last target read found Ready (halfway between the last probe and
- * target, when the probe missed and the target's read was late), then
- * up to DOE_SHORT_POLLS more at short steps, then doe_poll() from about
- * that step on. A probe that finds Ready before the estimate is a new
- * level: the responder got faster (a jump to confirm, for a probe
- * halfway). Any other hit is a sample: the midpoint between it and a
- * miss just before it in the chain; else, when nothing brackets it, the
- * hit's own time if that is before @est, @est itself while a jump waits
- * to be confirmed or undone, and nothing at all otherwise (a probe or a
- * read that overslept: it says only that the answer was there by then).
+ * Polled, with an estimate to aim at (doe_lat_aim()): a read half a
+ * deviation before @est (or right after Go for a responder that fast), after
+ * a probe at half of it when the last target read found Ready (halfway
+ * between the last probe and target, when the probe missed and the target's
+ * read was late), then up to DOE_SHORT_POLLS more a deviation apart (an
+ * answer at the estimate is found by the second read, one a deviation
+ * and a half late by the third: each read costs a config access),
+ * then doe_poll() from about that step on. A probe that finds Ready before
+ * the estimate is a new level: the responder got faster (a jump to confirm,
+ * for a probe halfway). Any other hit is a sample: the midpoint between it
+ * and a miss just before it in the chain; else, when nothing brackets it,
+ * the hit's own time if that is before @est, @est itself while a jump waits
+ * to be confirmed or undone, and nothing at all otherwise (a probe or a read
+ * that overslept: it says only that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
 			    u32 *status)
 {
 	const u32 mask = PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR;
-	u64 lead = min_t(u64, dev, est / 2);
-	u64 step = max_t(u64, dev / 2, DOE_STEP_MIN_NS);
+	u64 lead = min_t(u64, dev / 2, est / 2);
+	u64 step = max_t(u64, dev, DOE_STEP_MIN_NS);
 	/* a hrtimer fires at its expiry plus up to its slack: keep it small */
 	u64 slack = min_t(u64, step / 8, DOE_SLACK_MAX_NS);
 	u64 aim[DOE_SHORT_POLLS + 2], missed = 0, at;
@@ -700,7 +734,7 @@ static int doe_quiet_miss(struct msikit_doe_mb *mb, ktime_t deadline, u32 *statu
  * waits the last stretch on the CPU, reading no register, until the
  * handler's count moves: two deviations either side of the estimate, at
  * most a sixteenth of it (but 2 us) and DOE_IRQ_SPIN_MAX_NS, after the
- * sleep's own early end (doe_sleep_until(): up to DOE_SPIN_MAX_NS more);
+ * sleep's own early end (doe_sleep_until(): up to a share of the sleep);
  * a responder that answers within the sleep's lateness is waited for
  * spinning. Then as always.
  */
@@ -879,8 +913,18 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 
 	if (doe_irq_mode(mb))
 		return doe_wait_irq(mb, seen, t_go, l, plan, deadline, status);
-	if (learn && doe_lat_aim(l, &est, &dev))
-		return doe_wait_learned(mb, l, est, dev, t_go, deadline, status);
+	if (learn && doe_lat_aim(l, &est, &dev)) {
+		u32 samples = mb->oversleep_samples;
+
+		mb->spun_whole = false;
+		rc = doe_wait_learned(mb, l, est, dev, t_go, deadline, status);
+		if (mb->spun_whole && mb->oversleep_samples == samples) {
+			WRITE_ONCE(mb->oversleep_ns, mb->oversleep_ns - mb->oversleep_ns / 16);
+			WRITE_ONCE(mb->oversleep_dev_ns,
+				   mb->oversleep_dev_ns - mb->oversleep_dev_ns / 16);
+		}
+		return rc;
+	}
 	rc = doe_poll(mb, mask, true, deadline, status);
 	if (!rc && learn)
 		doe_lat_sample(mb, l, ktime_to_ns(ktime_sub(ktime_get(), t_go)));

@@ -87,6 +87,16 @@ static ssize_t latency_show(struct device *dev, struct device_attribute *attr, c
 }
 static DEVICE_ATTR_RO(latency);
 
+/* how late this mailbox's learned sleeps have woken: what they end early by */
+static ssize_t oversleep_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct msikit_doe_mb *mb = to_doe_mb(dev);
+
+	return sysfs_emit(buf, "%u %u\n", READ_ONCE(mb->oversleep_ns),
+			  READ_ONCE(mb->oversleep_dev_ns));
+}
+static DEVICE_ATTR_RO(oversleep);
+
 static struct attribute *doe_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_mode.attr,
@@ -95,6 +105,7 @@ static struct attribute *doe_attrs[] = {
 	&dev_attr_queued.attr,
 	&dev_attr_spdm_claim.attr,
 	&dev_attr_latency.attr,
+	&dev_attr_oversleep.attr,
 	NULL
 };
 

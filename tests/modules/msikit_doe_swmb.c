@@ -142,6 +142,7 @@ enum swmb_counter {
 	SWMB_ABORTS,
 	SWMB_WAIT_READS,	/* Status reads that said Busy, nothing yet */
 	SWMB_EARLY_READS,	/* Read Data Mailbox reads with no response ready */
+	SWMB_ON_TIME_READS,	/* punctual: Status reads that found an answer before its timer */
 	SWMB_NR_COUNTERS
 };
 
@@ -183,6 +184,7 @@ struct swmb {
 	unsigned int abort_us;
 	bool irq_on_busy_clear;
 	bool go_first;
+	bool punctual;		/* the answer is there at its due time, timer or not */
 
 	enum swmb_rsp rsp;
 	u32 rsp_hdr1;
@@ -224,7 +226,8 @@ static struct swmb *swmb_lookup(struct device *dev)
  * Lets a benchmark separate the engine's reaction time (ready to done)
  * from the emulator's timer slack in producing the response.
  *
- * Return: ktime_get_ns() of the last Data Object Ready, 0 if unknown.
+ * Return: ktime_get_ns() of the last Data Object Ready (its due time, for
+ * a punctual mailbox), 0 if unknown.
  */
 u64 msikit_swmb_ready_ns(struct device *dev)
 {
@@ -257,6 +260,24 @@ u64 msikit_swmb_late_ns(struct device *dev)
 	return ready > due ? ready - due : 0;
 }
 EXPORT_SYMBOL_GPL(msikit_swmb_late_ns);
+
+/**
+ * msikit_swmb_punctual() - whether a software mailbox answers on time
+ * @dev: the mailbox's platform device
+ *
+ * A punctual mailbox's answer is there at its due time to any read, as a
+ * device's would be: its Data Object Ready time is the due time, and it
+ * is never late (msikit_swmb_late_ns() has nothing to tell).
+ *
+ * Return: true if the mailbox was punctual when asked.
+ */
+bool msikit_swmb_punctual(struct device *dev)
+{
+	struct swmb *sw = swmb_lookup(dev);
+
+	return sw && READ_ONCE(sw->punctual);
+}
+EXPORT_SYMBOL_GPL(msikit_swmb_punctual);
 
 static int swmb_read(void *ctx, unsigned int reg, u32 *val);
 static int swmb_write(void *ctx, unsigned int reg, u32 val);
@@ -477,7 +498,7 @@ static bool swmb_finish(struct swmb *sw)
 
 	sw->rsp_pos = 0;
 	sw->dor = true;
-	WRITE_ONCE(sw->ready_ns, ktime_get_ns());
+	WRITE_ONCE(sw->ready_ns, sw->punctual ? sw->due_ns : ktime_get_ns());
 	/* "lostirq": Interrupt Status is set, its message never arrives */
 	if (sw->xfault == SWMB_FAULT_LOSTIRQ) {
 		swmb_raise(sw);
@@ -630,9 +651,22 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 {
 	struct swmb *sw = ctx;
 	unsigned long flags;
+	bool signal = false;
 	int ret = 0;
 
 	spin_lock_irqsave(&sw->lock, flags);
+	/*
+	 * A punctual answer shows in Status from its due time on, however late
+	 * the guest runs the timer: the Status read finishes it. (Only Status:
+	 * a Read Data Mailbox read that no Status read showing Data Object
+	 * Ready came before is still an early read.)
+	 */
+	if (reg == PCI_DOE_STATUS && sw->punctual && sw->producing &&
+	    !ktime_before(ktime_get(), sw->deadline)) {
+		signal = swmb_finish(sw);
+		if (sw->dor)
+			sw->counters[SWMB_ON_TIME_READS]++;
+	}
 	switch (reg) {
 	case 0:
 		*val = SWMB_EXT_CAP_HDR;
@@ -674,6 +708,8 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 	}
 	spin_unlock_irqrestore(&sw->lock, flags);
 
+	if (signal)
+		irq_work_queue(&sw->irq_work);
 	if (ret)
 		dev_warn_ratelimited(&sw->pdev->dev,
 				     "read of unknown register 0x%x\n", reg);
@@ -920,6 +956,18 @@ static ssize_t go_first_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(go_first);
 
+static ssize_t punctual_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(swmb_from_dev(dev)->punctual));
+}
+
+static ssize_t punctual_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	return swmb_store_bool(dev, buf, count, "punctual", &swmb_from_dev(dev)->punctual);
+}
+static DEVICE_ATTR_RW(punctual);
+
 static ssize_t irq_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
@@ -965,6 +1013,13 @@ static ssize_t early_reads_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(early_reads);
 
+static ssize_t on_time_reads_show(struct device *dev, struct device_attribute *attr,
+				  char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_ON_TIME_READS);
+}
+static DEVICE_ATTR_RO(on_time_reads);
+
 static ssize_t jitter_pct_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(swmb_from_dev(dev)->jitter_pct));
@@ -985,11 +1040,13 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_abort_us.attr,
 	&dev_attr_irq_on_busy_clear.attr,
 	&dev_attr_go_first.attr,
+	&dev_attr_punctual.attr,
 	&dev_attr_irq.attr,
 	&dev_attr_exchanges.attr,
 	&dev_attr_aborts.attr,
 	&dev_attr_wait_reads.attr,
 	&dev_attr_early_reads.attr,
+	&dev_attr_on_time_reads.attr,
 	&dev_attr_jitter_pct.attr,
 	NULL
 };

@@ -9,6 +9,7 @@ struct device;
 
 u64 msikit_swmb_ready_ns(struct device *dev);
 u64 msikit_swmb_late_ns(struct device *dev);
+bool msikit_swmb_punctual(struct device *dev);
 int msikit_swmb_reg_read(struct device *dev, unsigned int reg, u32 *val);
 int msikit_swmb_reg_write(struct device *dev, unsigned int reg, u32 val);
 
