@@ -187,7 +187,8 @@ struct msikit_doe_mb {
 	/* how late the learned sleeps woke, smoothed: engine.c spins that much */
 	u32 oversleep_ns;
 	u32 oversleep_dev_ns;
-	u32 oversleep_samples;	/* how many, so far: doe_wait_response() */
+	/* this exchange's learned wait so far: doe_wait_response() */
+	bool oversleep_sampled;	/* a sleep sampled its lateness */
 	bool spun_whole;	/* a wait the early end covered: no sample */
 	int id;
 };

@@ -409,12 +409,24 @@ static void doe_oversleep_sample(struct msikit_doe_mb *mb, s64 late)
 		return;
 	late = min_t(s64, late, 2 * ((s64)mb->oversleep_ns + 2 * (s64)mb->oversleep_dev_ns) +
 			  DOE_SPIN_MAX_NS);
-	WRITE_ONCE(mb->oversleep_samples, mb->oversleep_samples + 1);
+	mb->oversleep_sampled = true;
 	err = late - mb->oversleep_ns;
 	/* (sysfs reads them without a lock) */
 	WRITE_ONCE(mb->oversleep_ns, mb->oversleep_ns + err / 8);
 	WRITE_ONCE(mb->oversleep_dev_ns,
 		   mb->oversleep_dev_ns + (abs(err) - (s64)mb->oversleep_dev_ns) / 4);
+}
+
+/*
+ * A learned wait spun whole took no sample (doe_sleep_until()): after an
+ * exchange with one and no sample at all, the lateness learned decays a
+ * little, so that a mailbox whose waits are all that short is not left
+ * spinning them by an estimate from long ago.
+ */
+static void doe_oversleep_decay(struct msikit_doe_mb *mb)
+{
+	WRITE_ONCE(mb->oversleep_ns, mb->oversleep_ns - mb->oversleep_ns / 16);
+	WRITE_ONCE(mb->oversleep_dev_ns, mb->oversleep_dev_ns - mb->oversleep_dev_ns / 16);
 }
 
 /* an interrupt since @seen was sampled (never, for a polled wait: NULL) */
@@ -465,13 +477,7 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
 			      clamp_t(u64, ktime_to_ns(ktime_sub(t, now)) / DOE_SPIN_SHARE,
 				      DOE_SPIN_MAX_NS, DOE_SPIN_CEIL_NS));
 	wake = ktime_sub_ns(t, early);
-	/*
-	 * A wait spun whole takes no sample; only one no longer than
-	 * DOE_SPIN_MAX_NS can be. doe_wait_response() lets the estimate
-	 * decay a little after an exchange that had one and no sample, so
-	 * that a mailbox whose waits are all that short is not left spinning
-	 * them by an estimate from long ago.
-	 */
+	/* no sample from it: doe_oversleep_decay() (only a wait <= DOE_SPIN_MAX_NS) */
 	if (early && !ktime_before(now, wake))
 		mb->spun_whole = true;
 	for (;;) {
@@ -914,15 +920,11 @@ static int doe_wait_response(struct msikit_doe_mb *mb, int seen, ktime_t t_go,
 	if (doe_irq_mode(mb))
 		return doe_wait_irq(mb, seen, t_go, l, plan, deadline, status);
 	if (learn && doe_lat_aim(l, &est, &dev)) {
-		u32 samples = mb->oversleep_samples;
-
+		mb->oversleep_sampled = false;
 		mb->spun_whole = false;
 		rc = doe_wait_learned(mb, l, est, dev, t_go, deadline, status);
-		if (mb->spun_whole && mb->oversleep_samples == samples) {
-			WRITE_ONCE(mb->oversleep_ns, mb->oversleep_ns - mb->oversleep_ns / 16);
-			WRITE_ONCE(mb->oversleep_dev_ns,
-				   mb->oversleep_dev_ns - mb->oversleep_dev_ns / 16);
-		}
+		if (mb->spun_whole && !mb->oversleep_sampled)
+			doe_oversleep_decay(mb);
 		return rc;
 	}
 	rc = doe_poll(mb, mask, true, deadline, status);
