@@ -56,9 +56,10 @@ ktap_result "20 more" run_n 20
 # when it was aimed a whole deviation early.) A fallback to the growing
 # sleeps is counted, not refused: an answer later than its estimate by
 # more than the short polls cover (two and a half deviations) falls back,
-# and on TCG the responder's own timer is that late now and then. Target hits alone depend on the probes' wakeups: a probe woken at
-# or after the estimate finds the answer itself, and the next exchange
-# has no probe, so on TCG they alternate.
+# and on TCG the responder's own timer is that late now and then. Target
+# hits alone depend on the probes' wakeups: a probe woken at or after the
+# estimate finds the answer itself, and the next exchange has no probe,
+# so on TCG they alternate.
 reads=$(( $(st wait_reads) - w0 - ($(st probes) - p0) ))
 log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), fallbacks $(($(st fallbacks) - f0)), Status reads while waiting $(($(st wait_reads) - w0))"
 ktap_result "found by the learned reads: $reads Status reads besides probes, polling $r0" \
@@ -74,7 +75,7 @@ ktap_result "found by the learned reads: $reads Status reads besides probes, pol
 echo 1 > "$(swmb_dev)/punctual"
 ktap_result "30 exchanges of a punctual 1 ms" run_n 30
 e=$(est_us "$MB")
-d=$(awk '$1 == "1234:01" { print int($3 / 1000) }' "$CLASS/$MB/latency")
+d=$(dev_us "$MB")
 log "punctual: latency $(cat "$CLASS/$MB/latency"), $(sw on_time_reads) answers found by a Status read before the timer"
 ktap_result "a punctual 1 ms learned as 900..1100 us +- at most 100: ${e:-none} +- ${d:-none}" \
 	test "${e:-0}" -ge 900 -a "${e:-0}" -le 1100 -a "${d:-99999}" -le 100
