@@ -2,14 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # The engine's learned poll schedule (learn=1, poll mode), on the software
 # mailbox: it learns a responder's latency and finds most responses at
-# its first read, learns a punctual responder's latency to within a few
-# %, follows a responder that becomes slower or faster within 10
-# exchanges, takes one late answer as no new level, copes with jitter,
-# forgets what it learned when the responder stalls past the timeout
-# (which is still taken at 1 s, never early), and never reads a response
-# before Data Object Ready (the mailbox counts such reads: early_reads).
-# learn=0 is today's schedule. A long learned sleep does not hold up
-# teardown.
+# its first read, follows a responder that becomes slower or faster
+# within 10 exchanges, takes one late answer as no new level, copes with
+# jitter, forgets what it learned when the responder stalls past the
+# timeout (which is still taken at 1 s, never early), and never reads a
+# response before Data Object Ready (the mailbox counts such reads:
+# early_reads). learn=0 is today's schedule. A long learned sleep does not
+# hold up teardown.
 # timeout: 240
 . "$(dirname "$0")/../lib/ktap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -64,22 +63,6 @@ reads=$(( $(st wait_reads) - w0 - ($(st probes) - p0) ))
 log "target hits $(($(st target_hits) - t0)) of 20, probes $(($(st probes) - p0)), fallbacks $(($(st fallbacks) - f0)), Status reads while waiting $(($(st wait_reads) - w0))"
 ktap_result "found by the learned reads: $reads Status reads besides probes, polling $r0" \
 	test "$reads" -le $((r0 / 4)) -a "$(($(st target_hits) - t0))" -ge 1
-
-# A punctual responder (tests/modules/README.swmb): its answer shows in
-# Status at Go + 1 ms whatever the guest's timers do, so what the estimate
-# holds is the engine's own sampling, not TCG's scatter: within 10 % of
-# 1 ms (the engine's clock starts after its Go write, the responder's
-# with it: some us apart), and a deviation of at most 10 % (seen: 996 +-
-# 1 us in a benchmark's boot, 999 +- 27 in a doe suite's; the timer's
-# responder scatters by more than that at 1 ms).
-echo 1 > "$(swmb_dev)/punctual"
-ktap_result "30 exchanges of a punctual 1 ms" run_n 30
-e=$(est_us "$MB")
-d=$(dev_us "$MB")
-log "punctual: latency $(cat "$CLASS/$MB/latency"), $(sw on_time_reads) answers found by a Status read before the timer"
-ktap_result "a punctual 1 ms learned as 900..1100 us +- at most 100: ${e:-none} +- ${d:-none}" \
-	test "${e:-0}" -ge 900 -a "${e:-0}" -le 1100 -a "${d:-99999}" -le 100
-echo 0 > "$(swmb_dev)/punctual"
 
 # a responder that becomes slower, then faster
 echo 200 > "$(swmb_dev)/delay_us"

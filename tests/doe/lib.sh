@@ -23,8 +23,6 @@ mb_stat() { cat "$CLASS/$1/stats/$2" 2>/dev/null; }
 
 # est_us MB: MB's learned latency of the software mailbox's echo, in us
 est_us() { awk '$1 == "1234:01" { print int($2 / 1000) }' "$CLASS/$1/latency"; }
-# dev_us MB: the deviation of that latency, in us
-dev_us() { awk '$1 == "1234:01" { print int($3 / 1000) }' "$CLASS/$1/latency"; }
 
 # new_log TEXT: lines holding TEXT the kernel logged after the mark in l0
 new_log() { log_since "$l0" | grep -cF "$1"; }
