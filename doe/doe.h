@@ -76,7 +76,7 @@ enum doe_stat {
 	DOE_STAT_PROBES,	/* reads aimed early, to follow a latency drop */
 	DOE_STAT_FALLBACKS,	/* learned reads missed: back to doe_poll() */
 	DOE_STAT_EST_RESETS,	/* estimates forgotten: timeout, error, abort */
-	DOE_STAT_EST_OUTLIERS,	/* jumps the next sample undid: one late answer */
+	DOE_STAT_EST_OUTLIERS,	/* jumps undone by the next sample, nearer the level before */
 	/* interrupt mode */
 	DOE_STAT_IRQ_STATUS,	/* responses seen in the handler's Status read */
 	DOE_STAT_QUIET,		/* Go with Interrupt Enable off: answers at once */

@@ -317,12 +317,14 @@ static bool doe_lat_near(u64 ns, u32 est, u32 dev)
  * (beyond four deviations, or a factor of three) is a new level, taken at
  * once but trusted only once the next sample agrees (a protocol whose
  * requests differ, SPDM's, would otherwise have its fast answers slept
- * past). A next sample back at the level before the jump makes the jump
- * one late (or early) answer: that level is restored at once rather than
- * averaged back by eighths (a responder alternating between two levels
- * thus never settles on the slow one, and while a jump is unconfirmed the
- * reads aim at the lower level: doe_lat_aim()). Anything else moves the
- * estimate by an eighth, its deviation by a quarter.
+ * past). A next sample nearer the level before the jump than the jump's
+ * makes the jump one late (or early) answer: that level is restored at
+ * once rather than averaged back by eighths (a responder alternating
+ * between two levels thus never settles on the slow one, and while a jump
+ * is unconfirmed the reads aim at the lower level: doe_lat_aim()), and the
+ * sample is then taken against it, itself a jump if it is far from it too
+ * (a late answer after a later one, on a busy host). Anything else moves
+ * the estimate by an eighth, its deviation by a quarter.
  */
 static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 ns)
 {
@@ -338,12 +340,12 @@ static void doe_lat_sample(struct msikit_doe_mb *mb, struct doe_latency *l, u64 
 	}
 	/*
 	 * (A jump's level has a deviation of a quarter of it: after a jump up
-	 * every faster answer is "near" it too, so the nearer level decides.)
+	 * most faster answers are "near" it too, so the nearer level decides.)
 	 */
-	if (l->jumped && doe_lat_near(ns, l->prev_est_ns, l->prev_dev_ns) &&
-	    abs((s64)ns - l->prev_est_ns) < abs((s64)ns - l->est_ns)) {
+	if (l->jumped && abs((s64)ns - l->prev_est_ns) < abs((s64)ns - l->est_ns)) {
 		WRITE_ONCE(l->est_ns, l->prev_est_ns);
 		WRITE_ONCE(l->dev_ns, l->prev_dev_ns);
+		l->jumped = false;
 		doe_stat_inc(mb, EST_OUTLIERS);
 	}
 	est = l->est_ns;

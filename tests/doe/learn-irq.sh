@@ -45,11 +45,14 @@ phase() {
 }
 delay() { echo "$1" > "$(swmb_dev)/delay_us"; }
 
+# warm: 10 exchanges, q the quiet Go count before the last one
+warm() { run_n 9 && q=$(st quiet_goes) && run_n 1; }
+
 # at_once TAG: 30 exchanges answered at once, after 10 to learn it
 at_once() {
 	delay 0
-	ktap_result "$1: 10 exchanges answered at once" run_n 9 &&
-		q=$(st quiet_goes) && run_n 1
+	q=$(st quiet_goes)
+	ktap_result "$1: 10 exchanges answered at once" warm
 	# (the last one's Go quiet or not: the next one's interrupt, go_first)
 	before=$(($(st quiet_goes) - q))
 	snap
