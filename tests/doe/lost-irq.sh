@@ -56,26 +56,19 @@ lost() {
 	ktap_expect "$1: no slice waited out" 0 "$(d irq_slices "$s0")"
 }
 
-# quiet_lost: answers at once until a Go is quiet, then turned slow with
-# the next message lost; again (5 times at most) until that exchange's Go
-# was quiet too. Sets RESETS to the estimates it forgot.
+# quiet_lost: answers at once until a Go is quiet and the estimate makes
+# the next one quiet too (quiet_one), then turned slow with the next
+# message lost. Sets QUIET to the quiet Goes of that exchange, RESETS to
+# the estimates it forgot.
 quiet_lost() {
-	local j=0 q r
-	while [ $j -lt 5 ]; do
-		delay 0
-		run_n 10 || return 1
-		# (none quiet in 50: tried all the same, as one more attempt)
-		quiet_one
-		[ $? = 2 ] && return 1
-		q=$(st quiet_goes) r=$(st est_resets)
-		delay 5000
-		echo lostirq > "$(swmb_dev)/fault"
-		run_n 1 || return 1
-		RESETS=$(($(st est_resets) - r))
-		[ "$(st quiet_goes)" -gt "$q" ] && return 0
-		j=$((j + 1))
-	done
-	return 1
+	local q r
+	delay 0
+	run_n 10 && quiet_one || return 1
+	q=$(st quiet_goes) r=$(st est_resets)
+	delay 5000
+	echo lostirq > "$(swmb_dev)/fault"
+	run_n 1 || return 1
+	QUIET=$(($(st quiet_goes) - q)) RESETS=$(($(st est_resets) - r))
 }
 
 ktap_header
@@ -91,6 +84,7 @@ lost "learn=1"
 m0=$(st quiet_misses) g0=$(st irq_lost)
 ktap_result "learn=1: a quiet Go turned slow, its message lost" quiet_lost
 log "quiet Go turned slow: $(d quiet_misses "$m0") quiet looks missed, $(d irq_lost "$g0") lost messages cleared, latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+ktap_expect "learn=1: its Go was quiet" 1 "${QUIET:-0}"
 ktap_expect "learn=1: the estimate of an answer at once was forgotten" 1 "${RESETS:-0}"
 delay 200
 ktap_result "learn=1: 10 exchanges of 200 us after it" run_n 10
