@@ -106,6 +106,12 @@ MODULE_PARM_DESC(learn, "Time Status reads (polled) or choose between a look and
 /* reads at short steps after the learned one, before falling back */
 #define DOE_SHORT_POLLS		3
 /*
+ * Probes that miss are spaced out, doubling up to one in this many
+ * exchanges: a steady responder's probe is a read wasted, and a faster
+ * one is still found within a few exchanges
+ */
+#define DOE_PROBE_GAP_MAX	4
+/*
  * the shortest step between two learned reads: a config read is a round
  * trip of a us or so, and the answer's time seen from here scatters by
  * about that much however tight the estimate
@@ -230,6 +236,15 @@ static int doe_poll(struct msikit_doe_mb *mb, u32 mask, bool set,
 	return doe_poll_from(mb, mask, set, deadline, status, 1);
 }
 
+/* a new level, or none: its first probe comes as soon as a read hits */
+static void doe_probe_reset(struct doe_latency *l)
+{
+	l->probe_ns = 0;
+	l->probe_go = false;
+	l->probe_gap = 1;
+	l->probe_skip = 0;
+}
+
 /* The estimate of protocol @vid:@type on @mb, a slot evicted if need be. */
 static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 type)
 {
@@ -249,8 +264,7 @@ static struct doe_latency *doe_lat_get(struct msikit_doe_mb *mb, u16 vid, u8 typ
 	WRITE_ONCE(l->type, type);
 	l->hit = false;
 	l->jumped = false;
-	l->probe_ns = 0;
-	l->probe_go = false;
+	doe_probe_reset(l);
 found:
 	l->used = now;
 	return l;
@@ -263,8 +277,7 @@ static void doe_lat_forget(struct msikit_doe_mb *mb, struct doe_latency *l)
 	WRITE_ONCE(l->valid, false);
 	l->hit = false;
 	l->jumped = false;
-	l->probe_ns = 0;
-	l->probe_go = false;
+	doe_probe_reset(l);
 	doe_stat_inc(mb, EST_RESETS);
 }
 
@@ -281,8 +294,7 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 {
 	WRITE_ONCE(l->est_ns, ns);
 	WRITE_ONCE(l->dev_ns, ns / 4);
-	l->probe_ns = 0;
-	l->probe_go = false;
+	doe_probe_reset(l);
 }
 
 /* Take @ns as a new level, kept only if the next sample agrees. */
@@ -508,7 +520,9 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * deviation before @est (or right after Go for a responder that fast), after
  * a probe at half of it when the last target read found Ready (halfway
  * between the last probe and target, when the probe missed and the target's
- * read was late), then up to DOE_SHORT_POLLS more a deviation apart (an
+ * read was late; after probes that missed and said nothing more, only
+ * every second, then every DOE_PROBE_GAP_MAX-th such exchange, until a
+ * new level), then up to DOE_SHORT_POLLS more a deviation apart (an
  * answer at the estimate is found by the second read, one a deviation
  * and a half late by the third: each read costs a config access),
  * then doe_poll() from about that step on. A probe that finds Ready before
@@ -554,7 +568,10 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			p = 0;
 			bisect = false;
 		}
-		if (l->hit && p + DOE_STEP_MIN_NS < est - lead) {
+		/* (a bisection, or a look after a late probe, is never put off) */
+		if (l->hit && l->probe_skip && !bisect && !l->probe_go) {
+			l->probe_skip--;
+		} else if (l->hit && p + DOE_STEP_MIN_NS < est - lead) {
 			doe_stat_inc(mb, PROBES);
 			aim[n++] = p;
 			probe = true;
@@ -628,6 +645,11 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				l->probe_ns = (missed + aim[target]) / 2;
 			if (late)
 				l->probe_go = true;
+			/* a probe that missed, and nothing to look into */
+			if (probe && i && !l->probe_ns && !l->probe_go) {
+				l->probe_gap = min(2 * l->probe_gap, DOE_PROBE_GAP_MAX);
+				l->probe_skip = l->probe_gap - 1;
+			}
 			return 0;
 		}
 		missed = at;
