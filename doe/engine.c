@@ -289,11 +289,16 @@ static void doe_lat_forget_all(struct msikit_doe_mb *mb)
 		doe_lat_forget(mb, &mb->lat[i]);
 }
 
-/* Take @ns as the protocol's level, its deviation a quarter of it. */
+/*
+ * Take @ns as the protocol's level, its deviation a quarter of it: a
+ * level known, no jump left to confirm (a jump before it would otherwise
+ * keep the level it left, to be restored by a sample nearer that one).
+ */
 static void doe_lat_level(struct doe_latency *l, u64 ns)
 {
 	WRITE_ONCE(l->est_ns, ns);
 	WRITE_ONCE(l->dev_ns, ns / 4);
+	l->jumped = false;
 	doe_probe_reset(l);
 }
 

@@ -219,7 +219,8 @@ sweep() {
 		echo "$L" > "$dev/delay_us"
 		c0=$(cfg_total "$SW")
 		st=$(stats_now)
-		o0=$(cat "$dev/on_time_reads")
+		o0=$(cat "$dev/on_time_reads") g0=$(cat "$dev/go_past_due")
+		gn0=$(cat "$dev/go_past_due_ns")
 		bench "${1}_L$L" target="sw:${dev##*/}:${SW##*-}" \
 			path=msikit n=$n delay_us="$L" &&
 			per_exchange "${1}_L${L}_cfg_accesses" "$c0" "$(cfg_total "$SW")" |
@@ -228,6 +229,9 @@ sweep() {
 		if [ "$(cat "$dev/punctual")" = 1 ] && [ "${TOTAL:-0}" -gt 0 ]; then
 			log "${1}_L$L: $(( $(cat "$dev/on_time_reads") - o0 )) of $TOTAL answers found by a Status read before the responder's timer ran"
 		fi
+		g=$(( $(cat "$dev/go_past_due") - g0 ))
+		log "${1}_L$L: $g Go writes returned after their answer was due," \
+			"by $(( ($(cat "$dev/go_past_due_ns") - gn0) / (g > 0 ? g : 1) / 1000 )) us on average"
 	done
 }
 

@@ -95,8 +95,12 @@ rmmod msikit_doe_swmb
 load_swmb learn=1
 delay 200
 s0=$(st irq_slices) i0=$(st irqs)
+x0=$(st exchanges) q0=$(st quiet_goes) b0=$(st busy_irqs) h0=$(st irq_status_hits)
+log "learn=1 from the start: before them $x0 exchanges, $q0 quiet, $i0 interrupts ($b0 busy)"
 ktap_result "learn=1 from the start: $N exchanges" run_n $N
-log "learn=1 from the start: $(d irqs "$i0") interrupts, latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+log "learn=1 from the start: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts" \
+	"($(d busy_irqs "$b0") busy), $(d quiet_goes "$q0") quiet," \
+	"$(d irq_status_hits "$h0") taken from the handler, latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
 ktap_expect "learn=1 from the start: no slice waited out" 0 "$(d irq_slices "$s0")"
 ktap_expect "learn=1 from the start: one interrupt for each" $N "$(d irqs "$i0")"
 # the double's duty (it hands over the interrupt it could not send), not

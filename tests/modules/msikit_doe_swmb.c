@@ -143,6 +143,14 @@ enum swmb_counter {
 	SWMB_WAIT_READS,	/* Status reads that said Busy, nothing yet */
 	SWMB_EARLY_READS,	/* Read Data Mailbox reads with no response ready */
 	SWMB_ON_TIME_READS,	/* punctual: Status reads that found an answer before its timer */
+	/*
+	 * Go writes of a timed answer that returned to the engine after the
+	 * answer was due, and by how much in all: the double's own time in
+	 * Go (its timer's start, on TCG a trap or two) that a device would
+	 * not spend, counted against the engine by a punctual answer
+	 */
+	SWMB_GO_PAST_DUE,
+	SWMB_GO_PAST_DUE_NS,
 	SWMB_NR_COUNTERS
 };
 
@@ -716,11 +724,25 @@ static int swmb_read(void *ctx, unsigned int reg, u32 *val)
 	return ret;
 }
 
+/* A timed Go's write returns: was its answer due already? (SWMB_GO_PAST_DUE) */
+static void swmb_go_returned(struct swmb *sw)
+{
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+
+	spin_lock_irqsave(&sw->lock, flags);
+	if (now > sw->due_ns) {
+		sw->counters[SWMB_GO_PAST_DUE]++;
+		sw->counters[SWMB_GO_PAST_DUE_NS] += now - sw->due_ns;
+	}
+	spin_unlock_irqrestore(&sw->lock, flags);
+}
+
 static int swmb_write(void *ctx, unsigned int reg, u32 val)
 {
 	struct swmb *sw = ctx;
 	unsigned long flags;
-	bool signal = false;
+	bool signal = false, timed_go = false;
 	int ret = 0;
 
 	spin_lock_irqsave(&sw->lock, flags);
@@ -735,8 +757,12 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 			signal = swmb_abort(sw);
 			break;
 		}
-		if (val & PCI_DOE_CTRL_GO)
+		if (val & PCI_DOE_CTRL_GO) {
+			u64 x = sw->counters[SWMB_EXCHANGES];
+
 			signal = swmb_go(sw);
+			timed_go = sw->producing && sw->counters[SWMB_EXCHANGES] != x;
+		}
 		sw->int_en = sw->irq && (val & PCI_DOE_CTRL_INT_EN);
 		break;
 	case PCI_DOE_STATUS:
@@ -775,6 +801,8 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 
 	if (signal)
 		irq_work_queue(&sw->irq_work);
+	if (timed_go)
+		swmb_go_returned(sw);
 	if (ret)
 		dev_warn_ratelimited(&sw->pdev->dev,
 				     "write of unknown register 0x%x\n", reg);
@@ -1020,6 +1048,19 @@ static ssize_t on_time_reads_show(struct device *dev, struct device_attribute *a
 }
 static DEVICE_ATTR_RO(on_time_reads);
 
+static ssize_t go_past_due_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_GO_PAST_DUE);
+}
+static DEVICE_ATTR_RO(go_past_due);
+
+static ssize_t go_past_due_ns_show(struct device *dev, struct device_attribute *attr,
+				   char *buf)
+{
+	return swmb_counter_show(dev, buf, SWMB_GO_PAST_DUE_NS);
+}
+static DEVICE_ATTR_RO(go_past_due_ns);
+
 static ssize_t jitter_pct_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(swmb_from_dev(dev)->jitter_pct));
@@ -1047,6 +1088,8 @@ static struct attribute *swmb_attrs[] = {
 	&dev_attr_wait_reads.attr,
 	&dev_attr_early_reads.attr,
 	&dev_attr_on_time_reads.attr,
+	&dev_attr_go_past_due.attr,
+	&dev_attr_go_past_due_ns.attr,
 	&dev_attr_jitter_pct.attr,
 	NULL
 };
