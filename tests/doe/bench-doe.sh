@@ -230,8 +230,9 @@ sweep() {
 			log "${1}_L$L: $(( $(cat "$dev/on_time_reads") - o0 )) of $TOTAL answers found by a Status read before the responder's timer ran"
 		fi
 		g=$(( $(cat "$dev/go_past_due") - g0 ))
+		gn=$(( $(cat "$dev/go_past_due_ns") - gn0 ))
 		log "${1}_L$L: $g Go writes returned after their answer was due," \
-			"by $(( ($(cat "$dev/go_past_due_ns") - gn0) / (g > 0 ? g : 1) / 1000 )) us on average"
+			"by $(( gn / (g > 0 ? g : 1) / 1000 )) us on average"
 	done
 }
 

@@ -100,7 +100,8 @@ log "learn=1 from the start: before them $x0 exchanges, $q0 quiet, $i0 interrupt
 ktap_result "learn=1 from the start: $N exchanges" run_n $N
 log "learn=1 from the start: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts" \
 	"($(d busy_irqs "$b0") busy), $(d quiet_goes "$q0") quiet," \
-	"$(d irq_status_hits "$h0") taken from the handler, latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+	"$(d irq_status_hits "$h0") taken from the handler," \
+	"latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
 ktap_expect "learn=1 from the start: no slice waited out" 0 "$(d irq_slices "$s0")"
 ktap_expect "learn=1 from the start: one interrupt for each" $N "$(d irqs "$i0")"
 # the double's duty (it hands over the interrupt it could not send), not
