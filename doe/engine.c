@@ -531,12 +531,13 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * answer at the estimate is found by the second read, one a deviation
  * and a half late by the third: each read costs a config access),
  * then doe_poll() from about that step on. A probe that finds Ready before
- * the estimate is a new level: the responder got faster (a jump to confirm,
- * for a probe halfway). Any other hit is a sample: the midpoint between it
- * and a miss just before it in the chain; else, when nothing brackets it,
- * the hit's own time if that is before @est, @est itself while a jump waits
- * to be confirmed or undone, and nothing at all otherwise (a probe or a read
- * that overslept: it says only that the answer was there by then).
+ * the estimate is a new level: the responder got faster (for a probe
+ * halfway, a sample: a jump to confirm when far from the level). Any other
+ * hit is a sample: the midpoint between it and a miss just before it in the
+ * chain; else, when nothing brackets it, the hit's own time if that is
+ * before @est, @est itself while a jump waits to be confirmed or undone,
+ * and nothing at all otherwise (a probe or a read that overslept: it says
+ * only that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
@@ -622,11 +623,16 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * twice as fast: a level. One halfway to the
 			 * target may be an early answer, as the target's
 			 * own reads can be, and one right after Go a
-			 * read slowed by whatever ran during it: a jump
-			 * the next sample must confirm.)
+			 * read slowed by whatever ran during it: a sample,
+			 * and so, far from the level, a jump the next
+			 * sample must confirm. One woken late, near the
+			 * level, is no new level: taken as one, the next
+			 * sample far from both would be judged nearer the
+			 * level before it, and restore it as if a late
+			 * answer had been undone.)
 			 */
 			if (probe && i == 0 && !late && (bisect || !aim[0]))
-				doe_lat_jump(l, at);
+				doe_lat_sample(mb, l, at);
 			else if (probe && i == 0 && !late)
 				doe_lat_level(l, at);
 			else if (i > target)
