@@ -107,8 +107,8 @@ struct doe_latency {
 	u32 prev_dev_ns;
 	u32 probe_ns;		/* the next probe's aim from Go; 0: half the level */
 	bool probe_go;		/* the next probe is a look right after Go */
-	u8 probe_gap;		/* exchanges from one probe to the next */
-	u8 probe_skip;		/* exchanges left before the next probe */
+	u8 probe_gap;		/* target hits from one half probe to the next */
+	u8 probe_skip;		/* target hits left before the next half probe */
 	u64 used;		/* exchange count when last used, for eviction */
 };
 

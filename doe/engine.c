@@ -302,12 +302,23 @@ static void doe_lat_level(struct doe_latency *l, u64 ns)
 	doe_probe_reset(l);
 }
 
-/* Take @ns as a new level, kept only if the next sample agrees. */
+/*
+ * Take @ns as a new level, kept only if the next sample agrees. A slower
+ * one keeps the probes' spacing: a late answer says nothing of a faster
+ * responder.
+ */
 static void doe_lat_jump(struct doe_latency *l, u64 ns)
 {
+	u8 gap = l->probe_gap, skip = l->probe_skip;
+	bool up = ns > l->est_ns;
+
 	l->prev_est_ns = l->est_ns;
 	l->prev_dev_ns = l->dev_ns;
 	doe_lat_level(l, ns);
+	if (up) {
+		l->probe_gap = gap;
+		l->probe_skip = skip;
+	}
 	l->jumped = true;
 }
 
@@ -525,19 +536,20 @@ static bool doe_sleep_until(struct msikit_doe_mb *mb, ktime_t t, u64 slack_ns,
  * deviation before @est (or right after Go for a responder that fast), after
  * a probe at half of it when the last target read found Ready (halfway
  * between the last probe and target, when the probe missed and the target's
- * read was late; after probes that missed and said nothing more, only
- * every second, then every DOE_PROBE_GAP_MAX-th such exchange, until a
- * new level), then up to DOE_SHORT_POLLS more a deviation apart (an
+ * read was late; after probes that missed, only in every second, then
+ * every DOE_PROBE_GAP_MAX-th exchange whose target read hit, until a level
+ * lower than the last; a bisection, or a look right after Go, is never
+ * put off), then up to DOE_SHORT_POLLS more a deviation apart (an
  * answer at the estimate is found by the second read, one a deviation
  * and a half late by the third: each read costs a config access),
- * then doe_poll() from about that step on. A probe that finds Ready before
- * the estimate is a new level: the responder got faster (for a probe
- * halfway, a sample: a jump to confirm when far from the level). Any other
- * hit is a sample: the midpoint between it and a miss just before it in the
- * chain; else, when nothing brackets it, the hit's own time if that is
- * before @est, @est itself while a jump waits to be confirmed or undone,
- * and nothing at all otherwise (a probe or a read that overslept: it says
- * only that the answer was there by then).
+ * then doe_poll() from about that step on. A probe that finds Ready well
+ * before the target is a new level: the responder got faster (a jump to
+ * confirm, for a probe halfway or right after Go). Any other hit is a
+ * sample: the midpoint between it and a miss just before it in the chain;
+ * else, when nothing brackets it, the hit's own time if that is before
+ * @est, @est itself while a jump waits to be confirmed or undone, and
+ * nothing at all otherwise (a probe or a read that overslept: it says only
+ * that the answer was there by then).
  */
 static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			    u64 est, u64 dev, ktime_t t_go, ktime_t deadline,
@@ -601,6 +613,8 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 		if (*status & mask) {
 			/* a probe read only after the estimate found nothing out */
 			bool late = probe && i == 0 && at >= est;
+			/* one woken near the target's aim is as good as the target */
+			bool early = probe && i == 0 && at + DOE_STEP_MIN_NS < est - lead;
 
 			if (!aim[i])
 				doe_stat_inc(mb, FIRST_LOOK_HITS);
@@ -619,21 +633,28 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 			 * other would have made this read miss): a late
 			 * wakeup must not confirm a late answer's level.
 			 *
-			 * (A probe at half the level that finds Ready is
-			 * twice as fast: a level. One halfway to the
-			 * target may be an early answer, as the target's
-			 * own reads can be, and one right after Go a
-			 * read slowed by whatever ran during it: a sample,
-			 * and so, far from the level, a jump the next
-			 * sample must confirm. One woken late, near the
-			 * level, is no new level: taken as one, the next
+			 * (A probe at half the level that finds Ready well
+			 * before the target is twice as fast: a level. One
+			 * halfway to the target may be an early answer, as
+			 * the target's own reads can be, and one right
+			 * after Go a read slowed by whatever ran during it:
+			 * a jump the next sample must confirm. A probe
+			 * woken late, near the target's aim, is taken as the
+			 * target's read: as a level or a jump, the next
 			 * sample far from both would be judged nearer the
-			 * level before it, and restore it as if a late
+			 * level before it, and restore that as if a late
 			 * answer had been undone.)
+			 *
+			 * A probe that missed spaces out the next ones
+			 * (before the sample: a new level resets that).
 			 */
-			if (probe && i == 0 && !late && (bisect || !aim[0]))
-				doe_lat_sample(mb, l, at);
-			else if (probe && i == 0 && !late)
+			if (probe && i) {
+				l->probe_gap = min(2 * l->probe_gap, DOE_PROBE_GAP_MAX);
+				l->probe_skip = l->probe_gap - 1;
+			}
+			if (early && (bisect || !aim[0]))
+				doe_lat_jump(l, at);
+			else if (early)
 				doe_lat_level(l, at);
 			else if (i > target)
 				doe_lat_sample(mb, l, (missed + at) / 2);
@@ -656,11 +677,6 @@ static int doe_wait_learned(struct msikit_doe_mb *mb, struct doe_latency *l,
 				l->probe_ns = (missed + aim[target]) / 2;
 			if (late)
 				l->probe_go = true;
-			/* a probe that missed, and nothing to look into */
-			if (probe && i && !l->probe_ns && !l->probe_go) {
-				l->probe_gap = min(2 * l->probe_gap, DOE_PROBE_GAP_MAX);
-				l->probe_skip = l->probe_gap - 1;
-			}
 			return 0;
 		}
 		missed = at;

@@ -205,6 +205,7 @@ struct swmb {
 	u64 counters[SWMB_NR_COUNTERS];
 	u64 ready_ns;		/* when Data Object Ready was last set */
 	u64 due_ns;		/* when the exchange's answer was due: Go + its delay */
+	u64 go_delay_ns;	/* the exchange's delay, jitter included */
 };
 
 static bool swmb_irq = true;
@@ -602,9 +603,10 @@ static bool swmb_go(struct swmb *sw)
 		delay_ns = ((u64)sw->delay_us - span + get_random_u32_below(2 * span + 1)) *
 			   NSEC_PER_USEC;
 	}
+	sw->go_delay_ns = delay_ns;
 	sw->deadline = ktime_add_ns(ktime_get(), delay_ns);
 	WRITE_ONCE(sw->due_ns, ktime_to_ns(sw->deadline));
-	hrtimer_start(&sw->timer, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
+	/* (the caller starts the timer: swmb_write()) */
 	return false;
 }
 
@@ -764,6 +766,14 @@ static int swmb_write(void *ctx, unsigned int reg, u32 val)
 			timed_go = sw->producing && sw->counters[SWMB_EXCHANGES] != x;
 		}
 		sw->int_en = sw->irq && (val & PCI_DOE_CTRL_INT_EN);
+		/*
+		 * A punctual answer no message announces is finished by the
+		 * Status read that finds it due: no timer, whose start (on
+		 * TCG a trap or two, tens of us) would keep the Go write
+		 * running past a short delay, a cost no device's Go has.
+		 */
+		if (timed_go && (!sw->punctual || sw->int_en))
+			hrtimer_start(&sw->timer, ns_to_ktime(sw->go_delay_ns), HRTIMER_MODE_REL);
 		break;
 	case PCI_DOE_STATUS:
 		if (val & PCI_DOE_STATUS_INT_STATUS)
