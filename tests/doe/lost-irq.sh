@@ -10,8 +10,8 @@
 #   (stats/irq_lost, one log line), and each of the next 20 exchanges
 #   takes exactly one interrupt and waits out no slice.
 # - The same with learn=1: the look after the slice is no sample, so the
-#   learned latency right after it is still the responder's (200 us), not
-#   100 ms more.
+#   learned latency right after it is what it was before, not 100 ms
+#   more.
 # - learn=1, a responder answering at once turned slow (5 ms) right after
 #   a quiet Go, its message lost: the quiet look and its short poll miss,
 #   the look after the slice finds the answer, and the estimate, an answer
@@ -39,15 +39,18 @@ lost() {
 	ktap_result "$1: 10 exchanges of 200 us" run_n 10
 	# (l0: where new_log starts)
 	s0=$(st irq_slices) g0=$(st irq_lost) l0=$(log_mark)
+	lat0=$(tr '\n' ' ' < "$CLASS/$MB/latency")
 	echo lostirq > "$(swmb_dev)/fault"
 	ktap_result "$1: the exchange whose interrupt is lost completes" run_n 1
 	ktap_expect "$1: it waited out one slice" 1 "$(d irq_slices "$s0")"
 	ktap_expect "$1: the engine cleared Interrupt Status once" 1 "$(d irq_lost "$g0")"
 	ktap_expect "$1: one log line says so" 1 "$(new_log 'after a wait with no interrupt')"
+	# (exactly the estimate before it: one of the 10 answered late on a
+	# busy host leaves its jump there, 1.5 ms once, and that is no slice)
 	if [ "$(cat $LP)" = Y ]; then
-		e=$(est_us "$MB")
-		ktap_result "$1: the learned latency right after it is the responder's: ${e:-none} us" \
-			test "${e:-1000000}" -le 1000
+		log "$1: latency before it $lat0, after it $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+		ktap_expect "$1: the look after the slice took no sample" \
+			"$lat0" "$(tr '\n' ' ' < "$CLASS/$MB/latency")"
 	fi
 	s0=$(st irq_slices) i0=$(st irqs) x0=$(st exchanges)
 	ktap_result "$1: $N exchanges after it" run_n $N
