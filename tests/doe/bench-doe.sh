@@ -125,7 +125,7 @@ bench_cxl() {
 		bench cxl_irq_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_irq_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
-		log "cxl_irq_fast: $(mb_stat "$MB" quiet_goes) quiet Go, $(mb_stat "$MB" irq_status_hits) taken from the handler's Status, $(mb_stat "$MB" irqs) interrupts, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
+		log "cxl_irq_fast: $(mb_stat "$MB" quiet_goes) quiet Go, $(mb_stat "$MB" irq_status_hits) taken from the handler's Status, $(mb_stat "$MB" irqs) interrupts, latency $(latency_line "$MB")"
 		log "cxl_irq_fast: $(stats_since "$st")"
 		engine shipped
 	fi
@@ -151,7 +151,7 @@ bench_cxl() {
 		bench cxl_poll_fast target="$T" path=msikit &&
 			per_exchange cxl_cfg_accesses_poll_fast "$c0" "$(cfg_total "$MB")" |
 			tee -a "$FIGS"
-		log "cxl_poll_fast: $(mb_stat "$MB" first_look_hits) first-look hits, latency $(mb_attr "$MB" latency | tr '\n' ' ')"
+		log "cxl_poll_fast: $(mb_stat "$MB" first_look_hits) first-look hits, latency $(latency_line "$MB")"
 		log "cxl_poll_fast: $(stats_since "$st")"
 		engine shipped
 		# pci_doe()'s schedule replayed by the bench module, beside the

@@ -79,15 +79,14 @@ ktap_result "the estimate followed down: ${e:-none} us" test "${e:-99999}" -le 1
 # one late answer among 200 us ones: the next answer undoes the jump
 ktap_result "10 exchanges of 200 us" run_n 10
 o0=$(st est_outliers) f0=$(st fallbacks)
-lat() { tr '\n' ' ' < "$CLASS/$MB/latency"; }
-l0=$(lat)
+l0=$(latency_line "$MB")
 echo 3000 > "$(swmb_dev)/delay_us"
 ktap_result "one exchange of 3 ms" run_n 1
-l1=$(lat) f1=$(st fallbacks) o1=$(st est_outliers)
+l1=$(latency_line "$MB") f1=$(st fallbacks) o1=$(st est_outliers)
 echo 200 > "$(swmb_dev)/delay_us"
 ktap_result "one exchange of 200 us" run_n 1
 log "one late answer: latency $l0, after it $l1 ($((f1 - f0)) fallbacks," \
-	"$((o1 - o0)) outliers), then $(lat) ($(($(st fallbacks) - f1)) fallbacks)"
+	"$((o1 - o0)) outliers), then $(latency_line "$MB") ($(($(st fallbacks) - f1)) fallbacks)"
 e=$(est_us "$MB")
 ktap_expect "the 3 ms answer was taken as one late answer" $((o0 + 1)) "$(st est_outliers)"
 ktap_result "the estimate is back after one exchange: ${e:-none} us" test "${e:-99999}" -le 1000

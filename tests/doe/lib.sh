@@ -21,6 +21,9 @@ mb_of() {
 mb_attr() { cat "$CLASS/$1/$2" 2>/dev/null; }
 mb_stat() { cat "$CLASS/$1/stats/$2" 2>/dev/null; }
 
+# latency_line MB: MB's learned latencies on one line, for a log or a compare
+latency_line() { mb_attr "$1" latency | tr '\n' ' '; }
+
 # est_us MB: MB's learned latency of the software mailbox's echo, in us
 est_us() { awk '$1 == "1234:01" { print int($2 / 1000) }' "$CLASS/$1/latency"; }
 

@@ -39,7 +39,7 @@ lost() {
 	ktap_result "$1: 10 exchanges of 200 us" run_n 10
 	# (l0: where new_log starts)
 	s0=$(st irq_slices) g0=$(st irq_lost) l0=$(log_mark)
-	lat0=$(tr '\n' ' ' < "$CLASS/$MB/latency")
+	lat0=$(latency_line "$MB")
 	echo lostirq > "$(swmb_dev)/fault"
 	ktap_result "$1: the exchange whose interrupt is lost completes" run_n 1
 	ktap_expect "$1: it waited out one slice" 1 "$(d irq_slices "$s0")"
@@ -48,9 +48,9 @@ lost() {
 	# (exactly the estimate before it: one of the 10 answered late on a
 	# busy host leaves its jump there, 1.5 ms once, and that is no slice)
 	if [ "$(cat $LP)" = Y ]; then
-		log "$1: latency before it $lat0, after it $(tr '\n' ' ' < "$CLASS/$MB/latency")"
-		ktap_expect "$1: the look after the slice took no sample" \
-			"$lat0" "$(tr '\n' ' ' < "$CLASS/$MB/latency")"
+		lat1=$(latency_line "$MB")
+		log "$1: latency before it $lat0, after it $lat1"
+		ktap_expect "$1: the look after the slice took no sample" "$lat0" "$lat1"
 	fi
 	s0=$(st irq_slices) i0=$(st irqs) x0=$(st exchanges)
 	ktap_result "$1: $N exchanges after it" run_n $N
@@ -86,7 +86,7 @@ echo 1 > $LP
 lost "learn=1"
 m0=$(st quiet_misses) g0=$(st irq_lost)
 ktap_result "learn=1: a quiet Go turned slow, its message lost" quiet_lost
-log "quiet Go turned slow: $(d quiet_misses "$m0") quiet looks missed, $(d irq_lost "$g0") lost messages cleared, latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+log "quiet Go turned slow: $(d quiet_misses "$m0") quiet looks missed, $(d irq_lost "$g0") lost messages cleared, latency $(latency_line "$MB")"
 ktap_expect "learn=1: its Go was quiet" 1 "${QUIET:-0}"
 ktap_expect "learn=1: the estimate of an answer at once was forgotten" 1 "${RESETS:-0}"
 delay 200
@@ -104,7 +104,7 @@ ktap_result "learn=1 from the start: $N exchanges" run_n $N
 log "learn=1 from the start: $(d exchanges "$x0") exchanges, $(d irqs "$i0") interrupts" \
 	"($(d busy_irqs "$b0") busy), $(d quiet_goes "$q0") quiet," \
 	"$(d irq_status_hits "$h0") taken from the handler," \
-	"latency $(tr '\n' ' ' < "$CLASS/$MB/latency")"
+	"latency $(latency_line "$MB")"
 ktap_expect "learn=1 from the start: no slice waited out" 0 "$(d irq_slices "$s0")"
 ktap_expect "learn=1 from the start: one interrupt for each" $N "$(d irqs "$i0")"
 # the double's duty (it hands over the interrupt it could not send), not
